@@ -1,0 +1,158 @@
+"""One async core, two faces: how the sync API runs the async code without an event loop.
+
+Every I/O point of the library (HTTP, sleeping, running user functions, running
+tools side by side) goes through this module. In async mode these are ordinary
+awaits. In sync mode they block, inside ``async def`` functions that therefore
+never suspend, so the sync face can drive the very same coroutines with
+``coroutine.send(None)``: no event loop, no thread hop per streamed chunk, and
+one implementation of the agent loop and every provider.
+
+The mode is a context variable, set by `run_sync` / `iterate_sync` for the
+duration of each step they drive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import inspect
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
+from contextvars import ContextVar
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+_sync_mode: ContextVar[bool] = ContextVar("fantasy_sync_mode", default=False)
+
+
+def is_sync() -> bool:
+    """True while the sync face is driving the current coroutine."""
+    return _sync_mode.get()
+
+
+class SyncDriverError(RuntimeError):
+    """A coroutine driven by the sync face tried to wait on an event loop."""
+
+
+def _suspended(what: object) -> SyncDriverError:
+    return SyncDriverError(
+        f"a coroutine run by fantasy's sync API awaited {what!r}, which needs an event loop; "
+        "use the async API (agenerate/astream) for this code path"
+    )
+
+
+def run_sync(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine that does its I/O through this module, blocking, without a loop."""
+    token = _sync_mode.set(True)
+    try:
+        try:
+            yielded = coro.send(None)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+        coro.close()
+        raise _suspended(yielded)
+    finally:
+        _sync_mode.reset(token)
+
+
+def iterate_sync(agen: AsyncIterator[T]) -> Iterator[T]:
+    """Iterate an async iterator from sync code; closing the iterator closes the source."""
+    try:
+        while True:
+            token = _sync_mode.set(True)
+            try:
+                step = agen.__anext__()
+                try:
+                    yielded = step.send(None)  # type: ignore[attr-defined]
+                except StopIteration as item:
+                    value: T = item.value
+                except StopAsyncIteration:
+                    return
+                else:
+                    step.close()  # type: ignore[attr-defined]
+                    raise _suspended(yielded)
+            finally:
+                _sync_mode.reset(token)
+            yield value
+    finally:
+        aclose = getattr(agen, "aclose", None)
+        if aclose is not None:
+            token = _sync_mode.set(True)
+            try:
+                closing = aclose()
+                try:
+                    closing.send(None)
+                except (StopIteration, StopAsyncIteration):
+                    pass
+                except RuntimeError:
+                    pass
+            finally:
+                _sync_mode.reset(token)
+
+
+async def sleep(seconds: float) -> None:
+    if seconds <= 0:
+        return
+    if is_sync():
+        time.sleep(seconds)
+    else:
+        await asyncio.sleep(seconds)
+
+
+def _run_coroutine_blocking(awaitable: Awaitable[T]) -> T:
+    """Await user code from the sync face: on a private loop, in a thread if one is running."""
+
+    async def wrapper() -> T:
+        return await awaitable
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(wrapper())
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, wrapper()).result()
+
+
+async def call_user(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call a user function that may be sync or async; await its result if it is awaitable."""
+    result = fn(*args, **kwargs)
+    if inspect.isawaitable(result):
+        if is_sync():
+            return _run_coroutine_blocking(result)
+        return await result
+    return result
+
+
+async def run_in_worker(fn: Callable[..., T], *args: Any) -> T:
+    """Run blocking user code (a sync tool) without blocking the event loop in async mode."""
+    if is_sync():
+        return fn(*args)
+    return await asyncio.to_thread(fn, *args)
+
+
+async def as_completed(
+    jobs: list[Callable[[], Coroutine[Any, Any, T]]], limit: int
+) -> AsyncIterator[T]:
+    """Run jobs with at most ``limit`` in flight; yield results in completion order."""
+    if not jobs:
+        return
+    if is_sync():
+        with concurrent.futures.ThreadPoolExecutor(max_workers=limit) as pool:
+            futures = [pool.submit(lambda j=job: run_sync(j())) for job in jobs]
+            for fut in concurrent.futures.as_completed(futures):
+                yield fut.result()
+        return
+    semaphore = asyncio.Semaphore(limit)
+
+    async def bounded(job: Callable[[], Coroutine[Any, Any, T]]) -> T:
+        async with semaphore:
+            return await job()
+
+    tasks = [asyncio.ensure_future(bounded(job)) for job in jobs]
+    try:
+        for next_done in asyncio.as_completed(tasks):
+            yield await next_done
+    finally:
+        for t in tasks:
+            t.cancel()

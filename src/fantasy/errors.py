@@ -1,0 +1,185 @@
+"""Exceptions with enough context to act on, and never a secret in them.
+
+`ProviderError` carries what a caller needs to decide what to do next: the
+HTTP status, the URL, the provider's own message and body, and whether
+retrying could help. Request bodies are kept (they hold the prompt, not the
+key); headers are never kept on the request side.
+"""
+
+from __future__ import annotations
+
+import http
+import re
+from collections.abc import Mapping
+from typing import Any
+
+TRANSIENT_STREAM_ERROR_TYPES = frozenset(
+    {"server_error", "internal_error", "overloaded_error", "api_error", "rate_limit_error"}
+)
+"""Error types that providers report inside a stream when the fault is theirs and passing."""
+
+
+class FantasyError(Exception):
+    """Base of every error this library raises; text is ``"title: message"``."""
+
+    def __init__(self, message: str, *, title: str = "", cause: BaseException | None = None):
+        self.message = message
+        self.title = title
+        self.cause = cause
+        super().__init__(f"{title}: {message}" if title else message)
+        if cause is not None:
+            self.__cause__ = cause
+
+
+class InvalidArgumentError(FantasyError, ValueError):
+    """A call that cannot be made as given (empty prompt, wrong option type, ...)."""
+
+    def __init__(self, message: str):
+        super().__init__(message, title="invalid argument")
+
+
+class MissingAPIKeyError(InvalidArgumentError):
+    """No API key was given and the environment variable that supplies one is unset."""
+
+
+def title_for_status(status: int) -> str:
+    """The lower-cased HTTP reason phrase, as Fantasy titles its provider errors."""
+    try:
+        return http.HTTPStatus(status).phrase.lower()
+    except ValueError:
+        return ""
+
+
+class ProviderError(FantasyError):
+    """A provider refused, failed or broke off a request."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        provider: str = "",
+        url: str = "",
+        status_code: int = 0,
+        request_body: bytes = b"",
+        response_body: bytes = b"",
+        response_headers: Mapping[str, str] | None = None,
+        context_used_tokens: int = 0,
+        context_max_tokens: int = 0,
+        context_too_large: bool = False,
+        auth_error: bool = False,
+        transient: bool = False,
+        cause: BaseException | None = None,
+    ):
+        super().__init__(message, title=title, cause=cause)
+        self.provider = provider
+        self.url = url
+        self.status_code = status_code
+        self.request_body = request_body
+        self.response_body = response_body
+        # Lower-case keys: HTTP header names are case-insensitive and retry logic looks
+        # them up by their lower-case spelling.
+        self.response_headers = {k.lower(): v for k, v in (response_headers or {}).items()}
+        self.context_used_tokens = context_used_tokens
+        self.context_max_tokens = context_max_tokens
+        self.context_too_large = context_too_large
+        self.auth_error = auth_error
+        self.transient = transient
+
+    @property
+    def is_retryable(self) -> bool:
+        if self.transient:
+            return True
+        if self.response_headers.get("x-should-retry", "").strip().lower() == "true":
+            return True
+        s = self.status_code
+        return s in (408, 409, 429) or s >= 500
+
+    @property
+    def is_context_too_large(self) -> bool:
+        return self.context_too_large or self.context_used_tokens > 0 or self.context_max_tokens > 0
+
+    def __repr__(self) -> str:
+        return (
+            f"ProviderError(title={self.title!r}, message={self.message!r}, "
+            f"status_code={self.status_code}, url={self.url!r})"
+        )
+
+
+def incomplete_stream_error(provider: str = "", url: str = "") -> ProviderError:
+    """The stream ended before the provider said it was done: retryable."""
+    return ProviderError(
+        "unexpected EOF", title="stream transport error", provider=provider, url=url, transient=True
+    )
+
+
+class RetryError(FantasyError):
+    """Every attempt failed; ``errors`` holds each attempt's error, the last one last."""
+
+    def __init__(self, errors: list[BaseException]):
+        self.errors = errors
+        last = errors[-1] if errors else None
+        super().__init__(
+            f"retry error: {last}" if last is not None else "retry error: no underlying errors",
+            cause=last,
+        )
+
+    @property
+    def last_error(self) -> BaseException | None:
+        return self.errors[-1] if self.errors else None
+
+
+class ToolExecutionError(FantasyError):
+    """A tool signalled a critical failure with `fantasy.ToolCriticalError`."""
+
+
+class ToolCriticalError(Exception):
+    """Raise from a tool to stop the agent run, rather than report an error to the model.
+
+    Any other exception a tool raises becomes an error result the model sees.
+    """
+
+
+class NoObjectGeneratedError(FantasyError):
+    """The model's answer could not be turned into the requested object."""
+
+    def __init__(
+        self,
+        message: str = "failed to generate object",
+        *,
+        raw_text: str = "",
+        parse_error: BaseException | None = None,
+        validation_error: BaseException | None = None,
+        usage: Any = None,
+        finish_reason: Any = None,
+    ):
+        super().__init__(message)
+        self.raw_text = raw_text
+        self.parse_error = parse_error
+        self.validation_error = validation_error
+        self.usage = usage
+        self.finish_reason = finish_reason
+
+
+_CONTEXT_PATTERNS = (
+    re.compile(
+        r"maximum context length (?:is|of) (\d+) tokens.*?(?:resulted in|requested) ~?(\d+) tokens",
+        re.S,
+    ),
+    re.compile(r"Range of input length should be \[\d+, (\d+)\]"),
+    re.compile(r"Input too long: (\d+) input tokens, limit is (\d+)"),
+)
+
+
+def parse_context_limits(message: str) -> tuple[int, int]:
+    """(used, max) tokens when a provider's message says the context was too large."""
+    m = _CONTEXT_PATTERNS[0].search(message)
+    if m:
+        return int(m.group(2)), int(m.group(1))
+    m = _CONTEXT_PATTERNS[1].search(message)
+    if m:
+        return 0, int(m.group(1))
+    m = _CONTEXT_PATTERNS[2].search(message)
+    if m:
+        return int(m.group(1)), int(m.group(2))
+    return 0, 0

@@ -1,0 +1,90 @@
+"""An incremental Server-Sent Events decoder.
+
+Bytes go in as the network delivers them; complete events come out. The
+decoder keeps only the unfinished line, as a list of pieces joined once when
+its end arrives, so a long event delivered in thousands of small reads costs
+linear time, never quadratic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(slots=True)
+class ServerSentEvent:
+    data: str
+    event: str = ""
+    id: str | None = None
+    retry: int | None = None
+
+
+class SSEDecoder:
+    """Feed bytes with `feed`; call `close` at end of stream (an unterminated event is dropped)."""
+
+    __slots__ = ("_data", "_event", "_id", "_pending", "_retry", "_skip_lf")
+
+    def __init__(self) -> None:
+        self._pending: list[bytes] = []
+        self._data: list[str] = []
+        self._event = ""
+        self._id: str | None = None
+        self._retry: int | None = None
+        self._skip_lf = False
+
+    def feed(self, chunk: bytes) -> list[ServerSentEvent]:
+        if self._skip_lf:
+            # The previous read ended in CR: a LF opening this one belongs to that CRLF.
+            self._skip_lf = False
+            if chunk[:1] == b"\n":
+                chunk = chunk[1:]
+        if b"\r" in chunk:
+            self._skip_lf = chunk.endswith(b"\r")
+            chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        if b"\n" not in chunk:
+            if chunk:
+                self._pending.append(chunk)
+            return []
+        lines = chunk.split(b"\n")
+        if self._pending:
+            self._pending.append(lines[0])
+            lines[0] = b"".join(self._pending)
+            self._pending.clear()
+        tail = lines.pop()
+        if tail:
+            self._pending.append(tail)
+        events: list[ServerSentEvent] = []
+        for line in lines:
+            if line:
+                self._field(line)
+            elif self._data or self._event:
+                events.append(
+                    ServerSentEvent("\n".join(self._data), self._event, self._id, self._retry)
+                )
+                self._data = []
+                self._event = ""
+        return events
+
+    def close(self) -> list[ServerSentEvent]:
+        """End of input: per the SSE spec an event without its blank line is discarded."""
+        self._pending.clear()
+        self._data = []
+        self._event = ""
+        return []
+
+    def _field(self, raw: bytes) -> None:
+        line = raw.decode("utf-8", errors="replace")
+        if line[0] == ":":
+            return  # comment / keep-alive
+        name, sep, value = line.partition(":")
+        if sep and value[:1] == " ":
+            value = value[1:]
+        if name == "data":
+            self._data.append(value)
+        elif name == "event":
+            self._event = value
+        elif name == "id":
+            if "\0" not in value:
+                self._id = value
+        elif name == "retry" and value.isdigit():
+            self._retry = int(value)

@@ -1,0 +1,114 @@
+"""What a model call is, what comes back, and what a provider must implement.
+
+A language model implements the two async methods ``agenerate`` and
+``astream``; `BaseLanguageModel` derives the sync faces from them with the
+sync driver in `fantasy._runtime`, so one implementation serves both worlds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+from fantasy import _runtime
+from fantasy.types import (
+    CallWarning,
+    FinishReason,
+    Prompt,
+    ProviderMetadata,
+    ProviderOptions,
+    ResponseContent,
+    StreamPart,
+    Tool,
+    ToolChoice,
+    Usage,
+)
+
+
+@dataclass(slots=True)
+class Call:
+    """One request to a model. ``None`` means "not set": the provider sends nothing for it."""
+
+    prompt: Prompt
+    max_output_tokens: int | None = None
+    temperature: float | None = None
+    top_p: float | None = None
+    top_k: int | None = None
+    presence_penalty: float | None = None
+    frequency_penalty: float | None = None
+    tools: list[Tool] = field(default_factory=list)
+    tool_choice: ToolChoice | None = None
+    provider_options: ProviderOptions = field(default_factory=dict)
+    user_agent: str = ""
+    """Overrides the provider's User-Agent for this call only."""
+    headers: dict[str, str] = field(default_factory=dict)
+    """Extra HTTP headers for this call only."""
+
+
+@dataclass(slots=True)
+class Response:
+    content: ResponseContent = field(default_factory=ResponseContent)
+    finish_reason: FinishReason = FinishReason.UNKNOWN
+    usage: Usage = field(default_factory=Usage)
+    warnings: list[CallWarning] = field(default_factory=list)
+    provider_metadata: ProviderMetadata = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return self.content.text
+
+
+@runtime_checkable
+class LanguageModel(Protocol):
+    @property
+    def provider(self) -> str: ...
+
+    @property
+    def model(self) -> str: ...
+
+    async def agenerate(self, call: Call) -> Response: ...
+
+    def astream(self, call: Call) -> AsyncIterator[StreamPart]: ...
+
+    def generate(self, call: Call) -> Response: ...
+
+    def stream(self, call: Call) -> Iterator[StreamPart]: ...
+
+
+@runtime_checkable
+class Provider(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    def language_model(self, model_id: str) -> LanguageModel: ...
+
+
+class BaseLanguageModel:
+    """Implement ``agenerate`` and ``astream``; the sync faces come for free."""
+
+    provider_name: str = ""
+    model_id: str = ""
+
+    @property
+    def provider(self) -> str:
+        return self.provider_name
+
+    @property
+    def model(self) -> str:
+        return self.model_id
+
+    async def agenerate(self, call: Call) -> Response:
+        raise NotImplementedError
+
+    def astream(self, call: Call) -> AsyncIterator[StreamPart]:
+        raise NotImplementedError
+
+    def generate(self, call: Call) -> Response:
+        return _runtime.run_sync(self.agenerate(call))
+
+    def stream(self, call: Call) -> Iterator[StreamPart]:
+        return _runtime.iterate_sync(self.astream(call))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(provider={self.provider!r}, model={self.model!r})"

@@ -1,0 +1,716 @@
+"""Chat Completions translation: `Call` to request body, response body to `Response`,
+stream chunks to `StreamPart`s. Pure code, no I/O.
+
+The OpenAI-compatible providers reuse this by subclassing `ChatCodec` and
+overriding its small named hooks (`provider_options`, `apply_options`,
+`assistant_message`, `usage`, `extra_content`, `stream_extra`), so each
+provider's differences stay visible in its own module.
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from typing import Any
+
+from fantasy.errors import FantasyError, InvalidArgumentError, incomplete_stream_error
+from fantasy.model import Call, Response
+from fantasy.providers.openai.options import (
+    NAME,
+    REASONING_EFFORTS,
+    FileOptions,
+    ProviderMetadata,
+    ProviderOptions,
+)
+from fantasy.types import (
+    CallWarning,
+    CallWarningType,
+    Content,
+    FilePart,
+    FinishReason,
+    FunctionTool,
+    Message,
+    ProviderDefinedTool,
+    ResponseContent,
+    Role,
+    SourceContent,
+    SourceType,
+    StreamPart,
+    StreamPartType,
+    TextContent,
+    TextPart,
+    Tool,
+    ToolCallContent,
+    ToolCallPart,
+    ToolResultOutputError,
+    ToolResultOutputMedia,
+    ToolResultOutputText,
+    ToolResultPart,
+    Usage,
+)
+
+JSON = dict[str, Any]
+
+_FINISH_REASONS = {
+    "stop": FinishReason.STOP,
+    "length": FinishReason.LENGTH,
+    "content_filter": FinishReason.CONTENT_FILTER,
+    "tool_calls": FinishReason.TOOL_CALLS,
+    "function_call": FinishReason.TOOL_CALLS,
+}
+
+
+def map_finish_reason(reason: str | None) -> FinishReason:
+    return _FINISH_REASONS.get(reason or "", FinishReason.UNKNOWN)
+
+
+def is_reasoning_model(model_id: str) -> bool:
+    """OpenAI's rule, applied by substring to the whole id (so ``openai/gpt-5`` counts)."""
+    if model_id.startswith(("o1", "o3", "o4", "oss")):
+        return True
+    if any(tag in model_id for tag in ("-o1", "-o3", "-o4", "-oss")):
+        return True
+    return "gpt-5" in model_id.lower()
+
+
+def is_search_preview_model(model_id: str) -> bool:
+    return "search-preview" in model_id
+
+
+def supports_flex_processing(model_id: str) -> bool:
+    return (
+        model_id.startswith("o3")
+        or "-o3" in model_id
+        or "o4-mini" in model_id
+        or "gpt-5" in model_id
+    )
+
+
+def supports_priority_processing(model_id: str) -> bool:
+    lower = model_id.lower()
+    return (
+        "gpt-4" in lower
+        or "gpt-5" in lower
+        or model_id.startswith("o3")
+        or "-o3" in model_id
+        or "o4-mini" in model_id
+    )
+
+
+def _unsupported(setting: str, details: str = "", message: str = "") -> CallWarning:
+    return CallWarning(
+        CallWarningType.UNSUPPORTED_SETTING, setting=setting, details=details, message=message
+    )
+
+
+def _other(message: str) -> CallWarning:
+    return CallWarning(CallWarningType.OTHER, message=message)
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+class ChatCodec:
+    """Translates for one model on the Chat Completions path."""
+
+    provider_name = NAME
+    options_key = NAME
+
+    def __init__(self, model_id: str):
+        self.model_id = model_id
+
+    # ================================================================== request
+
+    def build_body(self, call: Call, *, stream: bool) -> tuple[JSON, list[CallWarning]]:
+        messages, warnings = self.to_messages(call.prompt)
+        body: JSON = {"model": self.model_id, "messages": messages}
+        if call.top_k is not None:
+            warnings.append(_unsupported("top_k"))
+        self._sampling(body, call, warnings)
+        options = self.provider_options(call)
+        if options is not None:
+            self.apply_options(body, options, warnings)
+        if call.tools:
+            tools, choice, tool_warnings = self.tools(call.tools, call.tool_choice)
+            if tools:
+                body["tools"] = tools
+            if choice is not None:
+                body["tool_choice"] = choice
+            warnings.extend(tool_warnings)
+        if stream:
+            body["stream"] = True
+            body["stream_options"] = {"include_usage": True}
+        return body, warnings
+
+    def _sampling(self, body: JSON, call: Call, warnings: list[CallWarning]) -> None:
+        reasoning = is_reasoning_model(self.model_id)
+        if call.max_output_tokens is not None:
+            key = "max_completion_tokens" if reasoning else "max_tokens"
+            body[key] = call.max_output_tokens
+        sampling = (
+            ("temperature", "temperature", call.temperature),
+            ("top_p", "TopP", call.top_p),
+            ("frequency_penalty", "FrequencyPenalty", call.frequency_penalty),
+            ("presence_penalty", "PresencePenalty", call.presence_penalty),
+        )
+        for key, setting, value in sampling:
+            if value is None:
+                continue
+            if reasoning:
+                warnings.append(
+                    _unsupported(setting, f"{setting} is not supported for reasoning models")
+                )
+            elif key == "temperature" and is_search_preview_model(self.model_id):
+                warnings.append(
+                    _unsupported(
+                        "temperature",
+                        "temperature is not supported for the search preview models "
+                        "and has been removed.",
+                    )
+                )
+            else:
+                body[key] = value
+
+    def provider_options(self, call: Call) -> Any:
+        """This provider's options from the call, type-checked; None when absent."""
+        value = call.provider_options.get(self.options_key)
+        if value is None:
+            return ProviderOptions() if call.provider_options else None
+        if not isinstance(value, ProviderOptions):
+            raise InvalidArgumentError(
+                "openai provider options should be fantasy.providers.openai.ProviderOptions"
+            )
+        return value
+
+    def apply_options(self, body: JSON, opts: Any, warnings: list[CallWarning]) -> None:
+        assert isinstance(opts, ProviderOptions)
+        reasoning = is_reasoning_model(self.model_id)
+        logprobs = None if opts.top_logprobs is not None else opts.logprobs
+        simple = (
+            ("user", opts.user),
+            ("parallel_tool_calls", opts.parallel_tool_calls),
+            ("max_completion_tokens", opts.max_completion_tokens),
+            ("verbosity", opts.text_verbosity),
+            ("store", opts.store),
+            ("prompt_cache_key", opts.prompt_cache_key),
+            ("safety_identifier", opts.safety_identifier),
+        )
+        for key, value in simple:
+            if value is not None:
+                body[key] = value
+        if opts.prediction is not None and isinstance(opts.prediction.get("content"), str):
+            body["prediction"] = {"type": "content", "content": opts.prediction["content"]}
+        if opts.metadata is not None:
+            body["metadata"] = {k: v for k, v in opts.metadata.items() if isinstance(v, str)}
+        if opts.reasoning_effort is not None:
+            if opts.reasoning_effort not in REASONING_EFFORTS:
+                raise InvalidArgumentError(
+                    f"reasoning effort {opts.reasoning_effort!r} not supported; "
+                    f"use one of {sorted(REASONING_EFFORTS)}"
+                )
+            body["reasoning_effort"] = opts.reasoning_effort
+        if reasoning:
+            for setting, value in (
+                ("LogitBias", opts.logit_bias),
+                ("Logprobs", logprobs),
+                ("TopLogprobs", opts.top_logprobs),
+            ):
+                if value is not None:
+                    warnings.append(
+                        _unsupported(
+                            setting, message=f"{setting} is not supported for reasoning models"
+                        )
+                    )
+        else:
+            if opts.logit_bias is not None:
+                body["logit_bias"] = opts.logit_bias
+            if logprobs is not None:
+                body["logprobs"] = logprobs
+            if opts.top_logprobs is not None:
+                body["top_logprobs"] = opts.top_logprobs
+        tier = opts.service_tier
+        if tier is not None:
+            if tier == "flex" and not supports_flex_processing(self.model_id):
+                warnings.append(
+                    _unsupported(
+                        "ServiceTier",
+                        "flex processing is only available for o3, o4-mini, and gpt-5 models",
+                    )
+                )
+            elif tier == "priority" and not supports_priority_processing(self.model_id):
+                warnings.append(
+                    _unsupported(
+                        "ServiceTier",
+                        "priority processing is only available for supported models (gpt-4, "
+                        "gpt-5, gpt-5-mini, o3, o4-mini) and requires Enterprise access. "
+                        "gpt-5-nano is not supported",
+                    )
+                )
+            else:
+                body["service_tier"] = tier
+
+    # ------------------------------------------------------------------ messages
+
+    def to_messages(self, prompt: list[Message]) -> tuple[list[JSON], list[CallWarning]]:
+        out: list[JSON] = []
+        warnings: list[CallWarning] = []
+        for message in prompt:
+            if message.role is Role.SYSTEM:
+                self._system(message, out, warnings)
+            elif message.role is Role.USER:
+                self._user(message, out, warnings)
+            elif message.role is Role.ASSISTANT:
+                assistant = self.assistant_message(message, warnings)
+                if assistant is None:
+                    warnings.append(
+                        _other(
+                            "dropping empty assistant message (contains neither user-facing "
+                            "content nor tool calls)"
+                        )
+                    )
+                else:
+                    out.append(assistant)
+            elif message.role is Role.TOOL:
+                self._tool(message, out, warnings)
+        return out, warnings
+
+    def _system(self, message: Message, out: list[JSON], warnings: list[CallWarning]) -> None:
+        texts: list[str] = []
+        for part in message.content:
+            if not isinstance(part, TextPart):
+                warnings.append(_other("system prompt can only have text content"))
+                continue
+            if part.text.strip():
+                texts.append(part.text)
+        if not texts:
+            warnings.append(_other("system prompt has no text parts"))
+            return
+        out.append({"role": "system", "content": "\n".join(texts)})
+
+    def _user(self, message: Message, out: list[JSON], warnings: list[CallWarning]) -> None:
+        content = message.content
+        if len(content) == 1 and isinstance(content[0], TextPart):
+            out.append({"role": "user", "content": content[0].text})
+            return
+        parts: list[JSON] = []
+        for part in content:
+            if isinstance(part, TextPart):
+                parts.append({"type": "text", "text": part.text})
+            elif isinstance(part, FilePart):
+                wire = self.user_file(part, len(parts), warnings)
+                if wire is not None:
+                    parts.append(wire)
+        if not parts:
+            warnings.append(
+                _other(
+                    "dropping empty user message (contains neither user-facing content nor "
+                    "tool results)"
+                )
+            )
+            return
+        out.append({"role": "user", "content": parts})
+
+    def user_file(self, part: FilePart, index: int, warnings: list[CallWarning]) -> JSON | None:
+        mt = part.media_type
+        if mt.startswith("image/"):
+            image: JSON = {"url": f"data:{mt};base64,{_b64(part.data)}"}
+            opts = (part.provider_options or {}).get(self.options_key)
+            if isinstance(opts, FileOptions) and opts.image_detail:
+                image["detail"] = opts.image_detail
+            return {"type": "image_url", "image_url": image}
+        if mt.startswith("text/"):
+            return {"type": "file", "file": {"file_data": _b64(part.data)}}
+        if mt == "audio/wav":
+            return {
+                "type": "input_audio",
+                "input_audio": {"data": _b64(part.data), "format": "wav"},
+            }
+        if mt in ("audio/mpeg", "audio/mp3"):
+            return {
+                "type": "input_audio",
+                "input_audio": {"data": _b64(part.data), "format": "mp3"},
+            }
+        if mt == "application/pdf":
+            if part.data.startswith(b"file-"):
+                return {"type": "file", "file": {"file_id": part.data.decode()}}
+            return {
+                "type": "file",
+                "file": {
+                    "filename": part.filename or f"part-{index}.pdf",
+                    "file_data": f"data:application/pdf;base64,{_b64(part.data)}",
+                },
+            }
+        warnings.append(_other(f"file part media type {mt} not supported"))
+        return None
+
+    def assistant_message(self, message: Message, warnings: list[CallWarning]) -> JSON | None:
+        """OpenAI keeps the last text part; reasoning and files are not sent back."""
+        content = message.content
+        if len(content) == 1 and isinstance(content[0], TextPart):
+            return {"role": "assistant", "content": content[0].text}
+        wire: JSON = {"role": "assistant"}
+        tool_calls: list[JSON] = []
+        for part in content:
+            if isinstance(part, TextPart):
+                wire["content"] = part.text
+            elif isinstance(part, ToolCallPart):
+                tool_calls.append(self.tool_call(part))
+        if tool_calls:
+            wire["tool_calls"] = tool_calls
+        if "content" not in wire and not tool_calls:
+            return None
+        return wire
+
+    def tool_call(self, part: ToolCallPart) -> JSON:
+        return {
+            "id": part.tool_call_id,
+            "type": "function",
+            "function": {"name": part.tool_name, "arguments": part.input},
+        }
+
+    def _tool(self, message: Message, out: list[JSON], warnings: list[CallWarning]) -> None:
+        for part in message.content:
+            if not isinstance(part, ToolResultPart):
+                warnings.append(_other("tool message can only have tool result content"))
+                continue
+            output = part.output
+            if isinstance(output, ToolResultOutputMedia):
+                out.extend(self._media_result(part.tool_call_id, output, warnings))
+                continue
+            if isinstance(output, ToolResultOutputText):
+                text = output.text
+            elif isinstance(output, ToolResultOutputError):
+                text = output.error
+            else:
+                text = ""
+            out.append({"role": "tool", "tool_call_id": part.tool_call_id, "content": text})
+
+    def _media_result(
+        self, call_id: str, media: ToolResultOutputMedia, warnings: list[CallWarning]
+    ) -> list[JSON]:
+        """Tool messages carry text only, so media goes in a synthetic user message after it."""
+        mt = media.media_type
+        text = media.text or f"The tool returned {mt} content; see the following user message."
+        messages: list[JSON] = [{"role": "tool", "tool_call_id": call_id, "content": text}]
+        if mt.startswith("image/"):
+            part: JSON = {
+                "type": "image_url",
+                "image_url": {"url": f"data:{mt};base64,{media.data}"},
+            }
+        elif mt == "audio/wav":
+            part = {"type": "input_audio", "input_audio": {"data": media.data, "format": "wav"}}
+        elif mt in ("audio/mpeg", "audio/mp3"):
+            part = {"type": "input_audio", "input_audio": {"data": media.data, "format": "mp3"}}
+        else:
+            warnings.append(
+                _other(f"tool result media type {mt} not supported, sending text placeholder only")
+            )
+            return messages
+        messages.append({"role": "user", "content": [part]})
+        return messages
+
+    # ------------------------------------------------------------------ tools
+
+    def tools(
+        self, tools: list[Tool], choice: str | None
+    ) -> tuple[list[JSON], Any, list[CallWarning]]:
+        wire: list[JSON] = []
+        warnings: list[CallWarning] = []
+        for tool in tools:
+            if isinstance(tool, FunctionTool):
+                wire.append(self.function_tool(tool))
+            elif isinstance(tool, ProviderDefinedTool):
+                warnings.append(
+                    CallWarning(
+                        CallWarningType.UNSUPPORTED_TOOL, tool=tool, message="tool is not supported"
+                    )
+                )
+        wire_choice: Any = None
+        if choice is not None:
+            if choice in ("auto", "none", "required"):
+                wire_choice = choice
+            else:
+                wire_choice = {"type": "function", "function": {"name": choice}}
+        return wire, wire_choice, warnings
+
+    def function_tool(self, tool: FunctionTool) -> JSON:
+        function: JSON = {"name": tool.name, "description": tool.description, "strict": False}
+        if tool.input_schema is not None:
+            function["parameters"] = tool.input_schema
+        return {"type": "function", "function": function}
+
+    # ================================================================== response
+
+    def parse_response(self, data: JSON) -> Response:
+        choices = data.get("choices") or []
+        if not choices:
+            raise FantasyError("no response generated", title="no response")
+        choice = choices[0]
+        message = choice.get("message") or {}
+        content = ResponseContent()
+        text = message.get("content")
+        if text:
+            content.append(TextContent(text))
+        content.extend(self.extra_content(choice))
+        tool_calls = message.get("tool_calls") or []
+        for tc in tool_calls:
+            fn = tc.get("function") or {}
+            content.append(
+                ToolCallContent(tc.get("id") or "", fn.get("name") or "", fn.get("arguments") or "")
+            )
+        for annotation in message.get("annotations") or []:
+            if annotation.get("type") == "url_citation":
+                cite = annotation.get("url_citation") or {}
+                content.append(
+                    SourceContent(
+                        SourceType.URL,
+                        str(uuid.uuid4()),
+                        url=cite.get("url", ""),
+                        title=cite.get("title", ""),
+                    )
+                )
+        usage, metadata = self.usage(data)
+        finish = map_finish_reason(choice.get("finish_reason"))
+        if tool_calls:
+            finish = FinishReason.TOOL_CALLS
+        return Response(content, finish, usage, [], {self.provider_name: metadata})
+
+    def extra_content(self, choice: JSON) -> list[Content]:
+        """Content beyond text and tool calls (reasoning, for compatible servers)."""
+        return []
+
+    def usage(self, data: JSON) -> tuple[Usage, Any]:
+        raw = data.get("usage") or {}
+        usage = usage_from_openai(raw)
+        metadata = ProviderMetadata(extra_fields=_extra_usage_fields(raw))
+        choices = data.get("choices") or []
+        if choices:
+            logprobs = (choices[0].get("logprobs") or {}).get("content")
+            if logprobs:
+                metadata.logprobs = logprobs
+        details = raw.get("completion_tokens_details") or {}
+        metadata.accepted_prediction_tokens = details.get("accepted_prediction_tokens") or 0
+        metadata.rejected_prediction_tokens = details.get("rejected_prediction_tokens") or 0
+        return usage, metadata
+
+    def stream_usage(self, chunk: JSON) -> tuple[Usage, Any] | None:
+        """Usage from one chunk, or None when it carries none (the running value resets)."""
+        raw = chunk.get("usage")
+        if not raw or not raw.get("total_tokens"):
+            return None
+        details = raw.get("completion_tokens_details") or {}
+        metadata = ProviderMetadata(
+            accepted_prediction_tokens=details.get("accepted_prediction_tokens") or 0,
+            rejected_prediction_tokens=details.get("rejected_prediction_tokens") or 0,
+            extra_fields=_extra_usage_fields(raw),
+        )
+        return usage_from_openai(raw), metadata
+
+    def stream_extra(self, chunk: JSON, state: ChatStreamTranslator) -> list[StreamPart]:
+        """Per-chunk parts beyond text and tool calls (reasoning, for compatible servers)."""
+        return []
+
+    def stream_extra_end(self, state: ChatStreamTranslator) -> list[StreamPart]:
+        """Parts to close at end of stream before text and tool calls are finalised."""
+        return []
+
+    def new_stream(self, warnings: list[CallWarning]) -> ChatStreamTranslator:
+        return ChatStreamTranslator(self, warnings)
+
+
+_STANDARD_USAGE_KEYS = frozenset(
+    {
+        "prompt_tokens",
+        "completion_tokens",
+        "total_tokens",
+        "prompt_tokens_details",
+        "completion_tokens_details",
+    }
+)
+
+
+def _extra_usage_fields(raw: JSON) -> dict[str, Any]:
+    return {k: v for k, v in raw.items() if k not in _STANDARD_USAGE_KEYS and v is not None}
+
+
+def usage_from_openai(raw: JSON) -> Usage:
+    """OpenAI counts cached tokens inside prompt_tokens; Fantasy reports them apart."""
+    cached = (raw.get("prompt_tokens_details") or {}).get("cached_tokens") or 0
+    reasoning = (raw.get("completion_tokens_details") or {}).get("reasoning_tokens") or 0
+    return Usage(
+        input_tokens=max((raw.get("prompt_tokens") or 0) - cached, 0),
+        output_tokens=raw.get("completion_tokens") or 0,
+        total_tokens=raw.get("total_tokens") or 0,
+        reasoning_tokens=reasoning,
+        cache_read_tokens=cached,
+    )
+
+
+class _ToolCallBuffer:
+    __slots__ = ("arguments", "finished", "id", "name")
+
+    def __init__(self, id: str, name: str, arguments: str):
+        self.id = id
+        self.name = name
+        self.arguments = arguments
+        self.finished = False
+
+
+_TEXT_ID = "0"
+
+
+class ChatStreamTranslator:
+    """Turns decoded chunks into stream parts, keeping the state one stream needs."""
+
+    def __init__(self, codec: ChatCodec, warnings: list[CallWarning]):
+        self.codec = codec
+        self.warnings = warnings
+        self.text_active = False
+        self.tool_calls: dict[int, _ToolCallBuffer] = {}
+        self.usage = Usage()
+        self.metadata: Any = None
+        self.finish_reason = ""
+        self.logprobs: list[Any] = []
+        self.extra: dict[str, Any] = {}
+        """Scratch space for `ChatCodec.stream_extra` hooks (reasoning state and such)."""
+
+    def start(self) -> list[StreamPart]:
+        if self.warnings:
+            return [StreamPart(StreamPartType.WARNINGS, warnings=self.warnings)]
+        return []
+
+    def feed(self, chunk: JSON) -> list[StreamPart]:
+        usage = self.codec.stream_usage(chunk)
+        if usage is None:
+            self.usage, self.metadata = Usage(), None
+        else:
+            self.usage, self.metadata = usage
+        choices = chunk.get("choices")
+        if not choices:
+            return []
+        parts: list[StreamPart] = []
+        for choice in choices:
+            reason = choice.get("finish_reason")
+            if reason:
+                self.finish_reason = reason
+            delta = choice.get("delta") or {}
+            text = delta.get("content")
+            if text:
+                if not self.text_active:
+                    self.text_active = True
+                    parts.append(StreamPart(StreamPartType.TEXT_START, id=_TEXT_ID))
+                parts.append(StreamPart(StreamPartType.TEXT_DELTA, id=_TEXT_ID, delta=text))
+            tool_deltas = delta.get("tool_calls")
+            if tool_deltas:
+                if self.text_active:
+                    self.text_active = False
+                    parts.append(StreamPart(StreamPartType.TEXT_END, id=_TEXT_ID))
+                for tool_delta in tool_deltas:
+                    if self._tool_delta(tool_delta, parts):
+                        return parts
+            logprobs = (choice.get("logprobs") or {}).get("content")
+            if logprobs:
+                self.logprobs.extend(logprobs)
+            parts.extend(self.codec.stream_extra(chunk, self))
+        for choice in choices:
+            for annotation in (choice.get("delta") or {}).get("annotations") or ():
+                cite = annotation.get("url_citation") or {}
+                url, title = cite.get("url"), cite.get("title")
+                if annotation.get("type") == "url_citation" and isinstance(url, str):
+                    parts.append(
+                        StreamPart(
+                            StreamPartType.SOURCE,
+                            id=str(uuid.uuid4()),
+                            source_type=SourceType.URL,
+                            url=url,
+                            title=title if isinstance(title, str) else "",
+                        )
+                    )
+        return parts
+
+    def _tool_delta(self, tool_delta: JSON, parts: list[StreamPart]) -> bool:
+        """Handle one tool-call delta; True when the stream must stop (an error part was added)."""
+        index = tool_delta.get("index") or 0
+        fn = tool_delta.get("function") or {}
+        args = fn.get("arguments") or ""
+        existing = self.tool_calls.get(index)
+        if existing is not None:
+            if not existing.finished and args:
+                existing.arguments += args
+                parts.append(
+                    StreamPart(StreamPartType.TOOL_INPUT_DELTA, id=existing.id, delta=args)
+                )
+            return False
+        name = fn.get("name") or ""
+        if not name and not args:
+            return False  # some servers (Ollama) send empty calls; nothing to open yet
+        if (tool_delta.get("type") or "function") != "function":
+            parts.append(
+                StreamPart(
+                    StreamPartType.ERROR,
+                    error=FantasyError(
+                        "expected 'function' type.", title="invalid provider response"
+                    ),
+                )
+            )
+            return True
+        call_id = tool_delta.get("id") or f"tool-call-{index}"
+        # A new index means every earlier open call is complete.
+        for idx in sorted(self.tool_calls):
+            prior = self.tool_calls[idx]
+            if idx < index and not prior.finished:
+                self._close_input(prior, parts)
+        parts.append(StreamPart(StreamPartType.TOOL_INPUT_START, id=call_id, tool_call_name=name))
+        self.tool_calls[index] = _ToolCallBuffer(call_id, name, args)
+        if args:
+            parts.append(StreamPart(StreamPartType.TOOL_INPUT_DELTA, id=call_id, delta=args))
+        return False
+
+    @staticmethod
+    def _close_input(call: _ToolCallBuffer, parts: list[StreamPart]) -> None:
+        if not call.arguments:
+            call.arguments = "{}"
+        parts.append(StreamPart(StreamPartType.TOOL_INPUT_END, id=call.id))
+        call.finished = True
+
+    def finish(self) -> list[StreamPart]:
+        """End of stream: close what is open, emit the tool calls, then finish (or an error)."""
+        parts = self.codec.stream_extra_end(self)
+        if self.text_active:
+            self.text_active = False
+            parts.append(StreamPart(StreamPartType.TEXT_END, id=_TEXT_ID))
+        for idx in sorted(self.tool_calls):
+            call = self.tool_calls[idx]
+            if not call.finished:
+                self._close_input(call, parts)
+            parts.append(
+                StreamPart(
+                    StreamPartType.TOOL_CALL,
+                    id=call.id,
+                    tool_call_name=call.name,
+                    tool_call_input=call.arguments,
+                )
+            )
+        finish = map_finish_reason(self.finish_reason)
+        if self.tool_calls:
+            finish = FinishReason.TOOL_CALLS
+        if not self.finish_reason and finish is not FinishReason.TOOL_CALLS:
+            parts.append(
+                StreamPart(
+                    StreamPartType.ERROR, error=incomplete_stream_error(self.codec.provider_name)
+                )
+            )
+            return parts
+        metadata = self.metadata if self.metadata is not None else ProviderMetadata()
+        if isinstance(metadata, ProviderMetadata) and self.logprobs:
+            metadata.logprobs = self.logprobs
+        parts.append(
+            StreamPart(
+                StreamPartType.FINISH,
+                usage=self.usage,
+                finish_reason=finish,
+                provider_metadata={self.codec.provider_name: metadata},
+            )
+        )
+        return parts

@@ -1,0 +1,75 @@
+"""OpenAI-shaped error bodies (``{"error": {"message", "type", "code"}}``) to `ProviderError`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from fantasy.errors import (
+    TRANSIENT_STREAM_ERROR_TYPES,
+    ProviderError,
+    parse_context_limits,
+    title_for_status,
+)
+
+
+def _error_object(body: bytes) -> dict[str, Any] | None:
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if isinstance(data, dict) and isinstance(data.get("error"), dict):
+        return data["error"]
+    return None
+
+
+def error_from_response(
+    *,
+    provider: str,
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    url: str,
+    request_body: bytes = b"",
+) -> ProviderError:
+    """An HTTP error status, with the provider's own message when the body has one."""
+    error = _error_object(body)
+    message = ""
+    if error is not None and isinstance(error.get("message"), str):
+        message = error["message"]
+    if not message:
+        message = body.decode("utf-8", errors="replace").strip() or f"HTTP {status}"
+    used, maximum = parse_context_limits(message)
+    return ProviderError(
+        message,
+        title=title_for_status(status) or "provider request failed",
+        provider=provider,
+        url=url,
+        status_code=status,
+        request_body=request_body,
+        response_body=body,
+        response_headers=headers,
+        context_used_tokens=used,
+        context_max_tokens=maximum,
+        auth_error=status == 401,
+    )
+
+
+def error_from_stream_payload(payload: dict[str, Any], raw: str, provider: str) -> ProviderError:
+    """A ``{"error": ...}`` event inside a stream; retryable when the fault is the provider's."""
+    error = payload.get("error")
+    message = ""
+    kind = ""
+    if isinstance(error, dict):
+        message = error.get("message") if isinstance(error.get("message"), str) else ""
+        kind = str(error.get("type") or error.get("code") or "")
+    elif isinstance(error, str):
+        message = error
+    return ProviderError(
+        message or f"received error while streaming: {raw}",
+        title="stream error",
+        provider=provider,
+        response_body=raw.encode(),
+        transient=kind in TRANSIENT_STREAM_ERROR_TYPES,
+    )

@@ -1,0 +1,194 @@
+"""The OpenAI provider: configuration, and the I/O around the Chat Completions codec."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import AsyncIterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from fantasy.errors import MissingAPIKeyError, ProviderError
+from fantasy.http.sse import SSEDecoder
+from fantasy.http.transport import HttpTransport
+from fantasy.model import BaseLanguageModel, Call, Response
+from fantasy.providers.openai.chat import ChatCodec
+from fantasy.providers.openai.errors import error_from_response, error_from_stream_payload
+from fantasy.providers.openai.options import NAME
+from fantasy.types import StreamPart, StreamPartType
+
+if TYPE_CHECKING:
+    import httpx
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+API_KEY_ENV = "OPENAI_API_KEY"
+
+
+class ChatLanguageModel(BaseLanguageModel):
+    """A model on the Chat Completions API (``POST {base_url}/chat/completions``)."""
+
+    def __init__(self, codec: ChatCodec, transport: HttpTransport, url: str, provider_name: str):
+        self.codec = codec
+        self.transport = transport
+        self.url = url
+        self.provider_name = provider_name
+        self.model_id = codec.model_id
+
+    def _request(self, call: Call, *, stream: bool) -> tuple[bytes, Any, dict[str, str]]:
+        body, warnings = self.codec.build_body(call, stream=stream)
+        headers = self.transport.request_headers(call.headers, call.user_agent)
+        return HttpTransport.encode_json(body), warnings, headers
+
+    def _http_error(
+        self, status: int, headers: Mapping[str, str], body: bytes, sent: bytes
+    ) -> ProviderError:
+        return error_from_response(
+            provider=self.provider_name,
+            status=status,
+            headers=headers,
+            body=body,
+            url=self.url,
+            request_body=sent,
+        )
+
+    async def agenerate(self, call: Call) -> Response:
+        raw, warnings, headers = self._request(call, stream=False)
+        resp = await self.transport.post(self.url, raw, headers)
+        if resp.status_code >= 400:
+            raise self._http_error(resp.status_code, resp.headers, resp.content, raw)
+        try:
+            data = json.loads(resp.content)
+        except ValueError as exc:
+            raise ProviderError(
+                f"response is not valid JSON: {exc}",
+                title="invalid provider response",
+                provider=self.provider_name,
+                url=self.url,
+                status_code=resp.status_code,
+                response_body=resp.content,
+            ) from exc
+        response = self.codec.parse_response(data)
+        response.warnings = warnings
+        return response
+
+    async def astream(self, call: Call) -> AsyncIterator[StreamPart]:
+        """Stream parts; failures after the request was built arrive as one ``error`` part."""
+        raw, warnings, headers = self._request(call, stream=True)
+        try:
+            resp = await self.transport.post_stream(self.url, raw, headers)
+        except ProviderError as exc:
+            yield StreamPart(StreamPartType.ERROR, error=exc)
+            return
+        async with resp:
+            if resp.status_code >= 400:
+                yield StreamPart(
+                    StreamPartType.ERROR,
+                    error=self._http_error(resp.status_code, resp.headers, resp.content, raw),
+                )
+                return
+            translator = self.codec.new_stream(warnings)
+            for part in translator.start():
+                yield part
+            decoder = SSEDecoder()
+            try:
+                async for chunk in resp.aiter_bytes():
+                    for event in decoder.feed(chunk):
+                        data = event.data
+                        if data == "[DONE]":
+                            continue
+                        try:
+                            payload = json.loads(data)
+                        except ValueError as exc:
+                            yield StreamPart(
+                                StreamPartType.ERROR,
+                                error=ProviderError(
+                                    f"stream event is not valid JSON: {exc}",
+                                    title="invalid provider response",
+                                    provider=self.provider_name,
+                                    url=self.url,
+                                    response_body=data.encode(),
+                                ),
+                            )
+                            return
+                        if "error" in payload:
+                            yield StreamPart(
+                                StreamPartType.ERROR,
+                                error=error_from_stream_payload(payload, data, self.provider_name),
+                            )
+                            return
+                        for part in translator.feed(payload):
+                            yield part
+                            if part.type is StreamPartType.ERROR:
+                                return
+            except ProviderError as exc:
+                yield StreamPart(StreamPartType.ERROR, error=exc)
+                return
+            for part in translator.finish():
+                yield part
+
+
+class Provider:
+    """OpenAI, reached over HTTP without the vendor SDK.
+
+    The API key comes from ``api_key`` or the ``OPENAI_API_KEY`` environment
+    variable; ``base_url`` from the argument, ``OPENAI_BASE_URL``, or OpenAI's.
+    Pass ``transport=`` (an httpx transport) or your own ``http_client`` /
+    ``async_http_client`` to control networking, e.g. to replay cassettes.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        organization: str | None = None,
+        project: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        user_agent: str | None = None,
+        http_client: httpx.Client | None = None,
+        async_http_client: httpx.AsyncClient | None = None,
+        transport: Any = None,
+        timeout: float | httpx.Timeout | None = None,
+        name: str = NAME,
+    ):
+        key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
+        if not key:
+            raise MissingAPIKeyError(
+                f"no OpenAI API key: pass api_key= or set the {API_KEY_ENV} environment variable"
+            )
+        self._name = name
+        self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip(
+            "/"
+        )
+        all_headers: dict[str, str] = {}
+        if organization:
+            all_headers["OpenAI-Organization"] = organization
+        if project:
+            all_headers["OpenAI-Project"] = project
+        all_headers.update(headers or {})
+        all_headers["Authorization"] = f"Bearer {key}"
+        self.transport = HttpTransport(
+            headers=all_headers,
+            user_agent=user_agent,
+            http_client=http_client,
+            async_http_client=async_http_client,
+            transport=transport,
+            timeout=timeout,
+        )
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def language_model(self, model_id: str) -> ChatLanguageModel:
+        return ChatLanguageModel(
+            ChatCodec(model_id), self.transport, f"{self.base_url}/chat/completions", self._name
+        )
+
+    def close(self) -> None:
+        self.transport.close()
+
+    async def aclose(self) -> None:
+        await self.transport.aclose()
+
+    def __repr__(self) -> str:
+        return f"openai.Provider(name={self._name!r}, base_url={self.base_url!r})"

@@ -1,0 +1,155 @@
+"""Exponential backoff that listens to the provider's Retry-After.
+
+The policy is Fantasy's: N retries means N+1 attempts; a first-attempt error
+that is not retryable is raised as it is; once a retry has happened, failures
+are reported as a `RetryError` holding every attempt's error. Cancellation is
+never retried. Sleeping goes through an injectable function so tests never
+wait for real.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from fantasy import _runtime
+from fantasy.errors import ProviderError, RetryError
+
+T = TypeVar("T")
+
+OnRetry = Callable[[ProviderError | None, float], Any]
+"""Told the error (None when it was not a ProviderError) and the delay before the next attempt."""
+
+OnAuthRefresh = Callable[[ProviderError], Any]
+"""Called once after an authentication failure; refresh credentials, then the call is retried."""
+
+HEADER_DELAY_CEILING = 60.0
+
+
+@dataclass(slots=True)
+class RetryOptions:
+    max_retries: int = 3
+    initial_delay: float = 5.0
+    backoff_factor: float = 2.0
+    on_retry: OnRetry | None = None
+    on_auth_refresh: OnAuthRefresh | None = None
+    sleep: Callable[[float], Awaitable[None]] = field(default=_runtime.sleep)
+    clock: Callable[[], float] = field(default=time.time)
+
+
+def find_provider_error(err: BaseException | None) -> ProviderError | None:
+    seen = 0
+    while err is not None and seen < 32:
+        if isinstance(err, ProviderError):
+            return err
+        if isinstance(err, RetryError):
+            err = err.last_error
+        else:
+            err = err.__cause__
+        seen += 1
+    return None
+
+
+def is_retryable(err: BaseException) -> bool:
+    pe = find_provider_error(err)
+    if pe is not None:
+        return pe.is_retryable
+    return isinstance(err, (ConnectionError, TimeoutError))
+
+
+def header_delay(err: BaseException, backoff: float, now: float) -> float | None:
+    """The delay the provider asked for, if it is one worth honouring."""
+    pe = find_provider_error(err)
+    if pe is None or not pe.response_headers:
+        return None
+    headers = pe.response_headers
+    delay: float | None = None
+    if (ms := headers.get("retry-after-ms")) is not None:
+        try:
+            delay = float(ms) / 1000.0
+        except ValueError:
+            delay = None
+    if delay is None and (value := headers.get("retry-after")) is not None:
+        try:
+            delay = float(value)
+        except ValueError:
+            try:
+                when = email.utils.parsedate_to_datetime(value)
+            except (TypeError, ValueError):
+                when = None
+            if when is not None:
+                delay = when.timestamp() - now
+    if delay is not None and delay > 0 and (delay < HEADER_DELAY_CEILING or delay < backoff):
+        return delay
+    return None
+
+
+def _is_auth_failure(err: BaseException) -> ProviderError | None:
+    pe = find_provider_error(err)
+    if pe is not None and (pe.status_code == 401 or pe.auth_error):
+        return pe
+    return None
+
+
+class RetryController:
+    """The retry policy as a state machine, for loops that cannot be wrapped in a function.
+
+    Call `failed` from an ``except`` block: it returns when another attempt
+    should be made (after sleeping) and raises the error to report otherwise.
+    A streamed agent step uses it directly, since it must yield while it tries.
+    """
+
+    def __init__(self, options: RetryOptions):
+        self.options = options
+        self.errors: list[BaseException] = []
+        self.backoff = options.initial_delay
+        self.refreshed = False
+        self.attempts = 0
+
+    async def failed(self, err: Exception) -> None:
+        o = self.options
+        final: BaseException
+        if o.max_retries <= 0:
+            final = err
+        else:
+            self.errors.append(err)
+            if len(self.errors) > o.max_retries:
+                final = RetryError(self.errors)
+            elif not is_retryable(err):
+                final = err if len(self.errors) == 1 else RetryError(self.errors)
+            else:
+                delay = header_delay(err, self.backoff, o.clock())
+                if delay is None:
+                    delay = self.backoff
+                if o.on_retry is not None:
+                    await _runtime.call_user(o.on_retry, find_provider_error(err), delay)
+                await o.sleep(delay)
+                self.backoff *= o.backoff_factor
+                return
+        auth = _is_auth_failure(final)
+        if o.on_auth_refresh is not None and not self.refreshed and auth is not None:
+            self.refreshed = True
+            try:
+                await _runtime.call_user(o.on_auth_refresh, auth)
+            except Exception:
+                raise final from None
+            # A refreshed credential earns a fresh budget.
+            self.errors = []
+            self.backoff = o.initial_delay
+            return
+        if final is err:
+            raise err
+        raise final from err
+
+
+async def retry(fn: Callable[[], Awaitable[T]], options: RetryOptions) -> T:
+    """Run ``fn`` until it succeeds or the policy gives up."""
+    controller = RetryController(options)
+    while True:
+        try:
+            return await fn()
+        except Exception as err:
+            await controller.failed(err)

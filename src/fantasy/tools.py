@@ -1,0 +1,336 @@
+"""Tools the model can call: definitions, the ``@tool`` decorator, and what tools return.
+
+A tool's schema is derived from its input type (a pydantic model, dataclass or
+TypedDict taken as the single argument) or from a typed function signature, so
+the schema the model sees and the validation the input gets cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import base64
+import inspect
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, overload
+
+from fantasy import _runtime
+from fantasy.types import ProviderDefinedTool, ProviderOptions
+
+
+@dataclass(slots=True, frozen=True)
+class ToolCall:
+    """What a tool is given besides its parsed input: the call id, name and raw JSON input."""
+
+    id: str
+    name: str
+    input: str
+
+
+@dataclass(slots=True)
+class ToolResponse:
+    """A tool's answer. Build it with the class methods; a plain ``str`` return also works."""
+
+    type: str = "text"
+    """``"text"``, ``"image"`` or ``"media"``; anything else is treated as text."""
+    content: str = ""
+    data: bytes = b""
+    media_type: str = ""
+    metadata: str = ""
+    """JSON for your application (not sent to the model); becomes the result's client metadata."""
+    is_error: bool = False
+    stop_turn: bool = False
+    """End the agent run after this step's results, instead of asking the model again."""
+
+    @classmethod
+    def text(cls, content: str, *, stop_turn: bool = False) -> ToolResponse:
+        return cls("text", content, stop_turn=stop_turn)
+
+    @classmethod
+    def error(cls, content: str, *, stop_turn: bool = False) -> ToolResponse:
+        """A failure the model should see and may recover from; the loop goes on."""
+        return cls("text", content, is_error=True, stop_turn=stop_turn)
+
+    @classmethod
+    def image(cls, data: bytes, media_type: str, text: str = "") -> ToolResponse:
+        return cls("image", text, data, media_type)
+
+    @classmethod
+    def media(cls, data: bytes, media_type: str, text: str = "") -> ToolResponse:
+        return cls("media", text, data, media_type)
+
+    def with_metadata(self, value: Any) -> ToolResponse:
+        """Attach JSON-serialisable metadata; a value that cannot be serialised is ignored."""
+        if value is None:
+            return self
+        try:
+            self.metadata = json.dumps(value, separators=(",", ":"))
+        except (TypeError, ValueError):
+            pass
+        return self
+
+    @property
+    def media_base64(self) -> str:
+        return base64.b64encode(self.data).decode("ascii")
+
+
+@dataclass(slots=True)
+class ToolInfo:
+    name: str
+    description: str
+    parameters: dict[str, Any]
+    """The ``properties`` map of the input schema."""
+    required: list[str] = field(default_factory=list)
+    parallel: bool = False
+    """Safe to run alongside other calls of the same step (honoured while streaming)."""
+
+
+class AgentTool:
+    """A tool the agent can run. Subclass it, or use ``@fantasy.tool`` on a function."""
+
+    info: ToolInfo
+    provider_options: ProviderOptions | None = None
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    async def run(self, call: ToolCall) -> ToolResponse:
+        raise NotImplementedError
+
+
+class ExecutableProviderTool:
+    """A provider-defined tool (computer use, say) whose calls run here, on the client."""
+
+    def __init__(
+        self,
+        definition: ProviderDefinedTool,
+        run: Callable[[ToolCall], Any],
+    ):
+        self.definition = definition
+        self._run = run
+
+    @property
+    def name(self) -> str:
+        return self.definition.name
+
+    async def run(self, call: ToolCall) -> ToolResponse:
+        return _as_response(await _invoke(self._run, call))
+
+
+async def _invoke(fn: Callable[..., Any], *args: Any) -> Any:
+    if inspect.iscoroutinefunction(fn):
+        return await _runtime.call_user(fn, *args)
+    return await _runtime.run_in_worker(fn, *args)
+
+
+def _as_response(value: Any) -> ToolResponse:
+    if isinstance(value, ToolResponse):
+        return value
+    if isinstance(value, str):
+        return ToolResponse.text(value)
+    if value is None:
+        return ToolResponse.text("")
+    from pydantic_core import to_json
+
+    return ToolResponse.text(to_json(value).decode())
+
+
+class TypedTool(AgentTool):
+    """A function plus the pydantic model its JSON input is validated into."""
+
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        *,
+        name: str,
+        description: str,
+        input_model: Any,
+        schema: dict[str, Any],
+        single_argument: bool,
+        call_param: str | None,
+        parallel: bool,
+        provider_options: ProviderOptions | None,
+    ):
+        self.fn = fn
+        self.input_model = input_model
+        self.schema = schema
+        self._single = single_argument
+        self._call_param = call_param
+        self.info = ToolInfo(
+            name=name,
+            description=description,
+            parameters=dict(schema.get("properties") or {}),
+            required=list(schema.get("required") or []),
+            parallel=parallel,
+        )
+        self.provider_options = provider_options
+
+    async def run(self, call: ToolCall) -> ToolResponse:
+        from pydantic import ValidationError
+
+        try:
+            parsed = self.input_model.validate_json(call.input or "{}")
+        except ValidationError as exc:
+            return ToolResponse.error(f"invalid parameters: {_short_validation_error(exc)}")
+        kwargs: dict[str, Any] = {}
+        if self._call_param:
+            kwargs[self._call_param] = call
+        if self._single:
+            result = await _invoke(_bind(self.fn, kwargs), parsed)
+        else:
+            result = await _invoke(_bind(self.fn, {**_model_fields(parsed), **kwargs}))
+        return _as_response(result)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """The decorated function stays callable as itself."""
+        return self.fn(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"TypedTool(name={self.info.name!r})"
+
+
+def _model_fields(values: Any) -> dict[str, Any]:
+    if hasattr(values, "model_dump"):
+        return {k: getattr(values, k) for k in type(values).model_fields}
+    return dict(values)
+
+
+def _bind(fn: Callable[..., Any], kwargs: dict[str, Any]) -> Callable[..., Any]:
+    if not kwargs:
+        return fn
+    if inspect.iscoroutinefunction(fn):
+
+        async def bound_async(*args: Any) -> Any:
+            return await fn(*args, **kwargs)
+
+        return bound_async
+
+    def bound(*args: Any) -> Any:
+        return fn(*args, **kwargs)
+
+    return bound
+
+
+def _short_validation_error(exc: Any) -> str:
+    problems = []
+    for err in exc.errors(include_url=False):
+        where = ".".join(str(p) for p in err.get("loc", ())) or "input"
+        problems.append(f"{where}: {err.get('msg')}")
+    return "; ".join(problems)
+
+
+def _is_structured_type(annotation: Any) -> bool:
+    import dataclasses
+
+    from typing_extensions import is_typeddict
+
+    if isinstance(annotation, type):
+        if hasattr(annotation, "model_json_schema"):
+            return True
+        if dataclasses.is_dataclass(annotation):
+            return True
+    return bool(is_typeddict(annotation))
+
+
+def _make_tool(
+    fn: Callable[..., Any],
+    name: str | None,
+    description: str | None,
+    parallel: bool,
+    provider_options: ProviderOptions | None,
+) -> TypedTool:
+    from pydantic import TypeAdapter
+
+    from fantasy import schema as schema_mod
+
+    hints = _type_hints(fn)
+    params = [
+        p
+        for p in inspect.signature(fn).parameters.values()
+        if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
+    call_param = next((p.name for p in params if hints.get(p.name) is ToolCall), None)
+    value_params = [p for p in params if p.name != call_param]
+    tool_name = name or fn.__name__
+    doc = inspect.getdoc(fn) or ""
+    tool_description = description if description is not None else doc.split("\n\n")[0].strip()
+    if len(value_params) == 1 and _is_structured_type(hints.get(value_params[0].name)):
+        model = hints[value_params[0].name]
+        adapter: Any = TypeAdapter(model)
+        return TypedTool(
+            fn,
+            name=tool_name,
+            description=tool_description,
+            input_model=adapter,
+            schema=schema_mod.schema_for(model),
+            single_argument=True,
+            call_param=call_param,
+            parallel=parallel,
+            provider_options=provider_options,
+        )
+    skip = (call_param,) if call_param else ()
+    model, tool_schema = schema_mod.schema_for_signature(fn, skip=skip)
+    return TypedTool(
+        fn,
+        name=tool_name,
+        description=tool_description,
+        input_model=TypeAdapter(model),
+        schema=tool_schema,
+        single_argument=False,
+        call_param=call_param,
+        parallel=parallel,
+        provider_options=provider_options,
+    )
+
+
+def _type_hints(fn: Callable[..., Any]) -> dict[str, Any]:
+    import typing
+
+    try:
+        return typing.get_type_hints(fn, include_extras=True)
+    except Exception:
+        return dict(getattr(fn, "__annotations__", {}))
+
+
+@overload
+def tool(fn: Callable[..., Any], /) -> TypedTool: ...
+
+
+@overload
+def tool(
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    parallel: bool = False,
+    provider_options: ProviderOptions | None = None,
+) -> Callable[[Callable[..., Any]], TypedTool]: ...
+
+
+def tool(
+    fn: Callable[..., Any] | None = None,
+    /,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    parallel: bool = False,
+    provider_options: ProviderOptions | None = None,
+) -> TypedTool | Callable[[Callable[..., Any]], TypedTool]:
+    """Turn a typed function (sync or async) into a tool.
+
+    The input is either one parameter typed as a pydantic model, dataclass or
+    TypedDict, or plain typed parameters (describe them with
+    ``Annotated[int, Field(description=...)]``). A parameter typed `ToolCall`
+    receives the call itself. Return a ``str``, a `ToolResponse`, or anything
+    JSON-serialisable. An exception raised by the tool becomes an error result
+    the model sees; raise `fantasy.ToolCriticalError` to stop the run instead.
+    The name defaults to the function's, the description to its docstring's
+    first paragraph.
+    """
+
+    def decorate(f: Callable[..., Any]) -> TypedTool:
+        return _make_tool(f, name, description, parallel, provider_options)
+
+    if fn is not None:
+        return decorate(fn)
+    return decorate

@@ -1,0 +1,401 @@
+"""The vocabulary every provider and the agent loop share.
+
+Plain slotted dataclasses rather than pydantic models: a streamed response
+creates one `StreamPart` per chunk, and a dataclass costs a fraction of a
+validated model to build. Validation happens at the edges (tool inputs,
+structured output, JSON persistence), never per chunk.
+
+Names follow Fantasy's concepts; values on the wire (content types with
+hyphens, stream part types with underscores) are Fantasy's exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, TypeAlias
+
+ProviderOptions: TypeAlias = dict[str, Any]
+"""Provider-specific inputs keyed by provider name (``{"openai": openai.ProviderOptions(...)}``)."""
+
+ProviderMetadata: TypeAlias = dict[str, Any]
+"""Provider-specific outputs keyed by provider name; fed back as options on the next turn."""
+
+
+class Role(StrEnum):
+    SYSTEM = "system"
+    USER = "user"
+    ASSISTANT = "assistant"
+    TOOL = "tool"
+
+
+class ContentType(StrEnum):
+    TEXT = "text"
+    REASONING = "reasoning"
+    FILE = "file"
+    SOURCE = "source"
+    TOOL_CALL = "tool-call"
+    TOOL_RESULT = "tool-result"
+
+
+class FinishReason(StrEnum):
+    STOP = "stop"
+    LENGTH = "length"
+    CONTENT_FILTER = "content-filter"
+    TOOL_CALLS = "tool-calls"
+    ERROR = "error"
+    OTHER = "other"
+    UNKNOWN = "unknown"
+
+
+class SourceType(StrEnum):
+    URL = "url"
+    DOCUMENT = "document"
+
+
+class CallWarningType(StrEnum):
+    UNSUPPORTED_SETTING = "unsupported-setting"
+    UNSUPPORTED_TOOL = "unsupported-tool"
+    OTHER = "other"
+
+
+class StreamPartType(StrEnum):
+    WARNINGS = "warnings"
+    TEXT_START = "text_start"
+    TEXT_DELTA = "text_delta"
+    TEXT_END = "text_end"
+    REASONING_START = "reasoning_start"
+    REASONING_DELTA = "reasoning_delta"
+    REASONING_END = "reasoning_end"
+    TOOL_INPUT_START = "tool_input_start"
+    TOOL_INPUT_DELTA = "tool_input_delta"
+    TOOL_INPUT_END = "tool_input_end"
+    TOOL_CALL = "tool_call"
+    TOOL_RESULT = "tool_result"
+    SOURCE = "source"
+    FINISH = "finish"
+    ERROR = "error"
+
+
+ToolChoice: TypeAlias = str
+"""``"auto"``, ``"none"``, ``"required"``, or the name of one tool the model must call."""
+
+TOOL_CHOICE_AUTO: ToolChoice = "auto"
+TOOL_CHOICE_NONE: ToolChoice = "none"
+TOOL_CHOICE_REQUIRED: ToolChoice = "required"
+
+
+# --------------------------------------------------------------------------- tool outputs
+
+
+@dataclass(slots=True)
+class ToolResultOutputText:
+    text: str
+    type: str = field(default="text", init=False)
+
+
+@dataclass(slots=True)
+class ToolResultOutputError:
+    """A failed tool call as the model sees it: only the message travels."""
+
+    error: str
+    type: str = field(default="error", init=False)
+
+
+@dataclass(slots=True)
+class ToolResultOutputMedia:
+    data: str
+    """Base64 text, ready for the wire."""
+    media_type: str
+    text: str = ""
+    type: str = field(default="media", init=False)
+
+
+ToolResultOutput: TypeAlias = ToolResultOutputText | ToolResultOutputError | ToolResultOutputMedia
+
+
+# --------------------------------------------------------------------------- message parts
+
+
+@dataclass(slots=True)
+class TextPart:
+    text: str
+    provider_options: ProviderOptions | None = None
+    type: ContentType = field(default=ContentType.TEXT, init=False)
+
+
+@dataclass(slots=True)
+class ReasoningPart:
+    text: str
+    provider_options: ProviderOptions | None = None
+    type: ContentType = field(default=ContentType.REASONING, init=False)
+
+
+@dataclass(slots=True)
+class FilePart:
+    data: bytes
+    media_type: str
+    filename: str = ""
+    provider_options: ProviderOptions | None = None
+    type: ContentType = field(default=ContentType.FILE, init=False)
+
+
+@dataclass(slots=True)
+class ToolCallPart:
+    tool_call_id: str
+    tool_name: str
+    input: str
+    """The arguments as the model wrote them: raw JSON text."""
+    provider_executed: bool = False
+    provider_options: ProviderOptions | None = None
+    type: ContentType = field(default=ContentType.TOOL_CALL, init=False)
+
+
+@dataclass(slots=True)
+class ToolResultPart:
+    tool_call_id: str
+    output: ToolResultOutput | None
+    provider_executed: bool = False
+    provider_options: ProviderOptions | None = None
+    client_metadata: str = ""
+    type: ContentType = field(default=ContentType.TOOL_RESULT, init=False)
+
+
+MessagePart: TypeAlias = TextPart | ReasoningPart | FilePart | ToolCallPart | ToolResultPart
+
+
+@dataclass(slots=True)
+class Message:
+    role: Role
+    content: list[MessagePart]
+    provider_options: ProviderOptions | None = None
+
+
+def user_message(prompt: str, *files: FilePart) -> Message:
+    """A user turn: the prompt text first, then the files in order."""
+    parts: list[MessagePart] = [TextPart(prompt)]
+    parts.extend(files)
+    return Message(Role.USER, parts)
+
+
+def system_message(*prompts: str) -> Message:
+    return Message(Role.SYSTEM, [TextPart(p) for p in prompts])
+
+
+Prompt: TypeAlias = list[Message]
+
+
+# --------------------------------------------------------------------------- response content
+
+
+@dataclass(slots=True)
+class TextContent:
+    text: str
+    provider_metadata: ProviderMetadata | None = None
+    type: ContentType = field(default=ContentType.TEXT, init=False)
+
+
+@dataclass(slots=True)
+class ReasoningContent:
+    text: str
+    provider_metadata: ProviderMetadata | None = None
+    type: ContentType = field(default=ContentType.REASONING, init=False)
+
+
+@dataclass(slots=True)
+class FileContent:
+    """A file the model generated (an image, say)."""
+
+    data: bytes
+    media_type: str
+    provider_metadata: ProviderMetadata | None = None
+    type: ContentType = field(default=ContentType.FILE, init=False)
+
+
+@dataclass(slots=True)
+class SourceContent:
+    """A citation the model attached to its answer."""
+
+    source_type: SourceType
+    id: str
+    url: str = ""
+    title: str = ""
+    media_type: str = ""
+    filename: str = ""
+    provider_metadata: ProviderMetadata | None = None
+    type: ContentType = field(default=ContentType.SOURCE, init=False)
+
+
+@dataclass(slots=True)
+class ToolCallContent:
+    tool_call_id: str
+    tool_name: str
+    input: str
+    provider_executed: bool = False
+    provider_metadata: ProviderMetadata | None = None
+    invalid: bool = False
+    """Set by the agent when the call failed validation; such a call is never run."""
+    validation_error: str | None = None
+    type: ContentType = field(default=ContentType.TOOL_CALL, init=False)
+
+
+@dataclass(slots=True)
+class ToolResultContent:
+    tool_call_id: str
+    tool_name: str
+    result: ToolResultOutput | None
+    client_metadata: str = ""
+    provider_executed: bool = False
+    provider_metadata: ProviderMetadata | None = None
+    stop_turn: bool = False
+    type: ContentType = field(default=ContentType.TOOL_RESULT, init=False)
+
+
+Content: TypeAlias = (
+    TextContent
+    | ReasoningContent
+    | FileContent
+    | SourceContent
+    | ToolCallContent
+    | ToolResultContent
+)
+
+
+class ResponseContent(list[Content]):
+    """The ordered content of one response, with Fantasy's accessors."""
+
+    @property
+    def text(self) -> str:
+        """The first text block only, as Fantasy's ``Text()``; use ``all_text`` to join them."""
+        for c in self:
+            if isinstance(c, TextContent):
+                return c.text
+        return ""
+
+    @property
+    def all_text(self) -> str:
+        return "".join(c.text for c in self if isinstance(c, TextContent))
+
+    @property
+    def reasoning(self) -> list[ReasoningContent]:
+        return [c for c in self if isinstance(c, ReasoningContent)]
+
+    @property
+    def reasoning_text(self) -> str:
+        return "".join(c.text for c in self if isinstance(c, ReasoningContent))
+
+    @property
+    def files(self) -> list[FileContent]:
+        return [c for c in self if isinstance(c, FileContent)]
+
+    @property
+    def sources(self) -> list[SourceContent]:
+        return [c for c in self if isinstance(c, SourceContent)]
+
+    @property
+    def tool_calls(self) -> list[ToolCallContent]:
+        return [c for c in self if isinstance(c, ToolCallContent)]
+
+    @property
+    def tool_results(self) -> list[ToolResultContent]:
+        return [c for c in self if isinstance(c, ToolResultContent)]
+
+
+# --------------------------------------------------------------------------- usage, warnings
+
+
+@dataclass(slots=True)
+class Usage:
+    input_tokens: int = 0
+    output_tokens: int = 0
+    total_tokens: int = 0
+    reasoning_tokens: int = 0
+    cache_creation_tokens: int = 0
+    cache_read_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.input_tokens + other.input_tokens,
+            self.output_tokens + other.output_tokens,
+            self.total_tokens + other.total_tokens,
+            self.reasoning_tokens + other.reasoning_tokens,
+            self.cache_creation_tokens + other.cache_creation_tokens,
+            self.cache_read_tokens + other.cache_read_tokens,
+        )
+
+    def __str__(self) -> str:
+        return (
+            f"Usage{{Input: {self.input_tokens}, Output: {self.output_tokens}, "
+            f"Total: {self.total_tokens}, Reasoning: {self.reasoning_tokens}, "
+            f"CacheCreation: {self.cache_creation_tokens}, CacheRead: {self.cache_read_tokens}}}"
+        )
+
+
+@dataclass(slots=True)
+class CallWarning:
+    """Something the provider could not honour; the call still went out."""
+
+    type: CallWarningType
+    setting: str = ""
+    tool: Any = None
+    details: str = ""
+    message: str = ""
+
+
+# --------------------------------------------------------------------------- tools on the wire
+
+
+@dataclass(slots=True)
+class FunctionTool:
+    name: str
+    description: str
+    input_schema: dict[str, Any]
+    provider_options: ProviderOptions | None = None
+    type: str = field(default="function", init=False)
+
+
+@dataclass(slots=True)
+class ProviderDefinedTool:
+    """A tool the provider knows natively (web search, computer use); ``id`` is ``provider.tool``."""
+
+    id: str
+    name: str
+    args: dict[str, Any] = field(default_factory=dict)
+    type: str = field(default="provider-defined", init=False)
+
+
+Tool: TypeAlias = FunctionTool | ProviderDefinedTool
+
+
+# --------------------------------------------------------------------------- stream parts
+
+
+@dataclass(slots=True)
+class StreamPart:
+    """One event of a streamed response; ``type`` says which fields are meaningful.
+
+    A single class (as in Fantasy) keeps per-chunk cost to one small allocation
+    and lets consumers dispatch with ``match part.type``.
+    """
+
+    type: StreamPartType
+    id: str = ""
+    delta: str = ""
+    tool_call_name: str = ""
+    tool_call_input: str = ""
+    provider_executed: bool = False
+    usage: Usage | None = None
+    finish_reason: FinishReason | None = None
+    error: BaseException | None = None
+    warnings: list[CallWarning] | None = None
+    source_type: SourceType | None = None
+    url: str = ""
+    title: str = ""
+    provider_metadata: ProviderMetadata | None = None
+    tool_result: ToolResultContent | None = None
+    """Set on the ``tool_result`` parts the agent emits after running a client tool."""
+
+
+def new_response_content(items: Iterable[Content] = ()) -> ResponseContent:
+    return ResponseContent(items)
