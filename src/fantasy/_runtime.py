@@ -131,6 +131,10 @@ async def run_in_worker(fn: Callable[..., T], *args: Any) -> T:
     return await asyncio.to_thread(fn, *args)
 
 
+def _run_job(job: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    return run_sync(job())
+
+
 async def as_completed(
     jobs: list[Callable[[], Coroutine[Any, Any, T]]], limit: int
 ) -> AsyncIterator[T]:
@@ -139,7 +143,7 @@ async def as_completed(
         return
     if is_sync():
         with concurrent.futures.ThreadPoolExecutor(max_workers=limit) as pool:
-            futures = [pool.submit(lambda j=job: run_sync(j())) for job in jobs]
+            futures = [pool.submit(_run_job, job) for job in jobs]
             for fut in concurrent.futures.as_completed(futures):
                 yield fut.result()
         return

@@ -210,31 +210,30 @@ class _Run:
     def __init__(self, agent: Agent, prompt: str, options: StreamOptions):
         self.agent = agent
         self.options = options
-        get = options.get
-        self.max_output_tokens = _first(get("max_output_tokens"), agent.max_output_tokens)
-        self.temperature = _first(get("temperature"), agent.temperature)
-        self.top_p = _first(get("top_p"), agent.top_p)
-        self.top_k = _first(get("top_k"), agent.top_k)
-        self.presence_penalty = _first(get("presence_penalty"), agent.presence_penalty)
-        self.frequency_penalty = _first(get("frequency_penalty"), agent.frequency_penalty)
-        self.tool_choice = _first(get("tool_choice"), agent.tool_choice)
-        self.active_tools = list(get("active_tools") or ())
-        self.stop_when = list(get("stop_when") or agent.stop_when)
-        self.prepare_step = _first(get("prepare_step"), agent.prepare_step)
-        self.repair = _first(get("repair_tool_call"), agent.repair_tool_call)
-        self.headers = merge_maps(agent.headers, get("headers"))
-        self.provider_options = merge_maps(agent.provider_options, get("provider_options"))
-        self.model_provider = get("model_provider")
+        self.max_output_tokens = _first(options.get("max_output_tokens"), agent.max_output_tokens)
+        self.temperature = _first(options.get("temperature"), agent.temperature)
+        self.top_p = _first(options.get("top_p"), agent.top_p)
+        self.top_k = _first(options.get("top_k"), agent.top_k)
+        self.presence_penalty = _first(options.get("presence_penalty"), agent.presence_penalty)
+        self.frequency_penalty = _first(options.get("frequency_penalty"), agent.frequency_penalty)
+        self.tool_choice = _first(options.get("tool_choice"), agent.tool_choice)
+        self.active_tools = list(options.get("active_tools") or ())
+        self.stop_when = list(options.get("stop_when") or agent.stop_when)
+        self.prepare_step = _first(options.get("prepare_step"), agent.prepare_step)
+        self.repair = _first(options.get("repair_tool_call"), agent.repair_tool_call)
+        self.headers = merge_maps(agent.headers, options.get("headers"))
+        self.provider_options = merge_maps(agent.provider_options, options.get("provider_options"))
+        self.model_provider = options.get("model_provider")
         self.retry = RetryOptions(
-            max_retries=_first(get("max_retries"), agent.max_retries, 3),
+            max_retries=_first(options.get("max_retries"), agent.max_retries, 3),
             initial_delay=agent.retry_initial_delay,
             backoff_factor=agent.retry_backoff_factor,
-            on_retry=_first(get("on_retry"), agent.on_retry),
-            on_auth_refresh=get("on_auth_refresh"),
+            on_retry=_first(options.get("on_retry"), agent.on_retry),
+            on_auth_refresh=options.get("on_auth_refresh"),
             sleep=agent.sleep or _runtime.sleep,
         )
         self.initial_prompt = self._initial_prompt(
-            prompt, get("files") or (), get("messages") or ()
+            prompt, options.get("files") or (), options.get("messages") or ()
         )
 
     def _initial_prompt(

@@ -187,7 +187,7 @@ class ChatCodec:
         assert isinstance(opts, ProviderOptions)
         reasoning = is_reasoning_model(self.model_id)
         logprobs = None if opts.top_logprobs is not None else opts.logprobs
-        simple = (
+        simple: tuple[tuple[str, object], ...] = (
             ("user", opts.user),
             ("parallel_tool_calls", opts.parallel_tool_calls),
             ("max_completion_tokens", opts.max_completion_tokens),
@@ -211,12 +211,13 @@ class ChatCodec:
                 )
             body["reasoning_effort"] = opts.reasoning_effort
         if reasoning:
-            for setting, value in (
+            dropped: tuple[tuple[str, object], ...] = (
                 ("LogitBias", opts.logit_bias),
                 ("Logprobs", logprobs),
                 ("TopLogprobs", opts.top_logprobs),
-            ):
-                if value is not None:
+            )
+            for setting, flag in dropped:
+                if flag is not None:
                     warnings.append(
                         _unsupported(
                             setting, message=f"{setting} is not supported for reasoning models"

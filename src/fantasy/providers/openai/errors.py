@@ -19,9 +19,8 @@ def _error_object(body: bytes) -> dict[str, Any] | None:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         return None
-    if isinstance(data, dict) and isinstance(data.get("error"), dict):
-        return data["error"]
-    return None
+    error = data.get("error") if isinstance(data, dict) else None
+    return error if isinstance(error, dict) else None
 
 
 def error_from_response(
@@ -62,7 +61,8 @@ def error_from_stream_payload(payload: dict[str, Any], raw: str, provider: str) 
     message = ""
     kind = ""
     if isinstance(error, dict):
-        message = error.get("message") if isinstance(error.get("message"), str) else ""
+        text = error.get("message")
+        message = text if isinstance(text, str) else ""
         kind = str(error.get("type") or error.get("code") or "")
     elif isinstance(error, str):
         message = error
