@@ -42,6 +42,11 @@ def _suspended(what: object) -> SyncDriverError:
     )
 
 
+def _needs_loop(exc: RuntimeError) -> bool:
+    """asyncio primitives fail with "no running event loop" under the sync face."""
+    return "no running event loop" in str(exc)
+
+
 def run_sync(coro: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine that does its I/O through this module, blocking, without a loop."""
     token = _sync_mode.set(True)
@@ -50,6 +55,10 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
             yielded = coro.send(None)
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
+        except RuntimeError as exc:
+            if _needs_loop(exc):
+                raise _suspended("an asyncio primitive") from exc
+            raise
         coro.close()
         raise _suspended(yielded)
     finally:
@@ -69,6 +78,10 @@ def iterate_sync(agen: AsyncIterator[T]) -> Iterator[T]:
                     value: T = item.value
                 except StopAsyncIteration:
                     return
+                except RuntimeError as exc:
+                    if _needs_loop(exc):
+                        raise _suspended("an asyncio primitive") from exc
+                    raise
                 else:
                     step.close()  # type: ignore[attr-defined]
                     raise _suspended(yielded)
