@@ -52,7 +52,7 @@ class ToolCallRepairOptions:
 
 
 RepairToolCall = Callable[
-    [ToolCallRepairOptions], "ToolCallContent | None | Awaitable[ToolCallContent | None]"
+    [ToolCallRepairOptions], "ToolCallContent | Awaitable[ToolCallContent | None] | None"
 ]
 
 
@@ -71,7 +71,8 @@ class StepTools:
 
 
 def validation_error(call: ToolCallContent, tools: StepTools) -> str | None:
-    """Fantasy's shallow check: the tool exists, the input is a JSON object, required keys are there."""
+    """Fantasy's shallow check: the tool exists, the input is a JSON object, and the
+    required keys are present. Types are left to the tool's own validation."""
     tool = tools.agent_tools.get(call.tool_name)
     if tool is None and call.tool_name not in tools.provider_tools:
         return f"tool not found: {call.tool_name}. Available tools: {', '.join(tools.names())}"

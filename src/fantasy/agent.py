@@ -129,7 +129,7 @@ class PrepareStepResult:
 
 
 PrepareStep = Callable[
-    [PrepareStepOptions], "PrepareStepResult | None | Awaitable[PrepareStepResult | None]"
+    [PrepareStepOptions], "PrepareStepResult | Awaitable[PrepareStepResult | None] | None"
 ]
 
 

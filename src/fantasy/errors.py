@@ -166,8 +166,8 @@ _CONTEXT_PATTERNS = (
         r"maximum context length (?:is|of) (\d+) tokens.*?(?:resulted in|requested) ~?(\d+) tokens",
         re.S,
     ),
-    re.compile(r"Range of input length should be \[\d+, (\d+)\]"),
-    re.compile(r"Input too long: (\d+) input tokens, limit is (\d+)"),
+    re.compile(r"Range of input length should be \[\d+,\s*(\d+)\]"),
+    re.compile(r"Input too long:\s*(\d+)\s*input tokens,\s*limit is\s*(\d+)"),
 )
 
 

@@ -9,6 +9,7 @@ wait for real.
 
 from __future__ import annotations
 
+import datetime
 import email.utils
 import time
 from collections.abc import Awaitable, Callable
@@ -45,10 +46,7 @@ def find_provider_error(err: BaseException | None) -> ProviderError | None:
     while err is not None and seen < 32:
         if isinstance(err, ProviderError):
             return err
-        if isinstance(err, RetryError):
-            err = err.last_error
-        else:
-            err = err.__cause__
+        err = err.last_error if isinstance(err, RetryError) else err.__cause__
         seen += 1
     return None
 
@@ -72,7 +70,8 @@ def header_delay(err: BaseException, backoff: float, now: float) -> float | None
             delay = float(ms) / 1000.0
         except ValueError:
             delay = None
-    if delay is None and (value := headers.get("retry-after")) is not None:
+    # A zero (or absent) retry-after-ms defers to retry-after, as in Fantasy.
+    if not delay and (value := headers.get("retry-after")) is not None:
         try:
             delay = float(value)
         except ValueError:
@@ -81,6 +80,8 @@ def header_delay(err: BaseException, backoff: float, now: float) -> float | None
             except (TypeError, ValueError):
                 when = None
             if when is not None:
+                if when.tzinfo is None:  # "-0000" and asctime dates: HTTP dates are UTC
+                    when = when.replace(tzinfo=datetime.UTC)
                 delay = when.timestamp() - now
     if delay is not None and delay > 0 and (delay < HEADER_DELAY_CEILING or delay < backoff):
         return delay

@@ -8,6 +8,7 @@ the schema the model sees and the validation the input gets cannot drift apart.
 from __future__ import annotations
 
 import base64
+import contextlib
 import inspect
 import json
 from collections.abc import Callable
@@ -63,10 +64,8 @@ class ToolResponse:
         """Attach JSON-serialisable metadata; a value that cannot be serialised is ignored."""
         if value is None:
             return self
-        try:
+        with contextlib.suppress(TypeError, ValueError):
             self.metadata = json.dumps(value, separators=(",", ":"))
-        except (TypeError, ValueError):
-            pass
         return self
 
     @property

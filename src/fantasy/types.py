@@ -357,7 +357,10 @@ class FunctionTool:
 
 @dataclass(slots=True)
 class ProviderDefinedTool:
-    """A tool the provider knows natively (web search, computer use); ``id`` is ``provider.tool``."""
+    """A tool the provider knows natively (web search, computer use).
+
+    ``id`` is ``"<provider>.<tool>"``, e.g. ``"anthropic.web_search"``.
+    """
 
     id: str
     name: str

@@ -30,7 +30,11 @@ class Case:
 
     @property
     def id(self) -> str:
-        return f"{self.group}/{self.pair}/{self.scenario}" if self.pair else f"{self.group}/{self.scenario}"
+        return (
+            f"{self.group}/{self.pair}/{self.scenario}"
+            if self.pair
+            else f"{self.group}/{self.scenario}"
+        )
 
 
 FLAT_PAIR_GROUPS = {"TestImageUploadAgent", "TestImageUploadAgentStreaming"}
@@ -107,7 +111,11 @@ PLANNED_IN_ISSUE: dict[str, int] = {
 
 def provider_family(case: Case) -> str | None:
     if case.group in FLAT_PAIR_GROUPS:
-        for prefix, family in (("openai-", "openai"), ("anthropic-", "anthropic"), ("gemini-", "google")):
+        for prefix, family in (
+            ("openai-", "openai"),
+            ("anthropic-", "anthropic"),
+            ("gemini-", "google"),
+        ):
             if case.pair.startswith(prefix):
                 return family
         return None

@@ -122,7 +122,9 @@ def _common(name: str) -> Scenario | None:
     stream = name.endswith("_streaming")
     base = name.removesuffix("_streaming")
     if base == "simple":
-        return Scenario({"system_prompt": SYSTEM}, "Say hi in Portuguese", stream, check_simple, MAX_TOKENS)
+        return Scenario(
+            {"system_prompt": SYSTEM}, "Say hi in Portuguese", stream, check_simple, MAX_TOKENS
+        )
     if base == "tool":
         return Scenario(
             {"system_prompt": SYSTEM, "tools": [weather]},
@@ -149,7 +151,11 @@ def _common(name: str) -> Scenario | None:
 
 
 def wish_png() -> bytes:
-    root = Path(os.environ.get("FANTASY_CASSETTES", "")) if os.environ.get("FANTASY_CASSETTES") else None
+    root = (
+        Path(os.environ.get("FANTASY_CASSETTES", ""))
+        if os.environ.get("FANTASY_CASSETTES")
+        else None
+    )
     from tests.conformance.discovery import cassette_root
 
     return ((root or cassette_root()) / "wish.png").read_bytes()

@@ -28,7 +28,8 @@ def _param(case: Case) -> object:
     if family is not None and family not in BUILDERS and family in PLANNED_IN_ISSUE:
         marks.append(
             pytest.mark.xfail(
-                reason=f"provider family {family!r} is not built yet (issue #{PLANNED_IN_ISSUE[family]})",
+                reason=f"provider family {family!r} is not built yet "
+                f"(issue #{PLANNED_IN_ISSUE[family]})",
                 strict=True,
                 raises=NotImplementedError,
             )

@@ -33,7 +33,7 @@ class SSEDecoder:
         self._skip_lf = False
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
-        if self._skip_lf:
+        if self._skip_lf and chunk:
             # The previous read ended in CR: a LF opening this one belongs to that CRLF.
             self._skip_lf = False
             if chunk[:1] == b"\n":
@@ -57,11 +57,13 @@ class SSEDecoder:
         for line in lines:
             if line:
                 self._field(line)
-            elif self._data or self._event:
-                events.append(
-                    ServerSentEvent("\n".join(self._data), self._event, self._id, self._retry)
-                )
-                self._data = []
+            else:
+                # Per the SSE spec, a block without data lines dispatches nothing.
+                if self._data:
+                    events.append(
+                        ServerSentEvent("\n".join(self._data), self._event, self._id, self._retry)
+                    )
+                    self._data = []
                 self._event = ""
         return events
 

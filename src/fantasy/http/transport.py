@@ -152,10 +152,15 @@ class HttpTransport:
         headers = dict(self.headers)
         headers["Accept"] = "application/json"
         headers["Content-Type"] = "application/json"
-        if extra:
-            headers.update(extra)
+        # Header names are case-insensitive: a per-call "user-agent" replaces "User-Agent"
+        # rather than going out as a second header.
+        overrides = dict(extra or {})
         if user_agent:
-            headers["User-Agent"] = user_agent
+            overrides["User-Agent"] = user_agent
+        for key, value in overrides.items():
+            for existing in [k for k in headers if k.lower() == key.lower()]:
+                del headers[existing]
+            headers[key] = value
         return headers
 
     # ------------------------------------------------------------------ requests

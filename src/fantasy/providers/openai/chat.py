@@ -82,7 +82,7 @@ def supports_flex_processing(model_id: str) -> bool:
         model_id.startswith("o3")
         or "-o3" in model_id
         or "o4-mini" in model_id
-        or "gpt-5" in model_id
+        or "gpt-5" in model_id.lower()
     )
 
 

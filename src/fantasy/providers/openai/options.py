@@ -33,14 +33,16 @@ class ProviderOptions:
     prompt_cache_key: str | None = None
     safety_identifier: str | None = None
     service_tier: str | None = None
-    """``"auto"``, ``"default"``, ``"flex"`` or ``"priority"``; dropped with a warning where unsupported."""
+    """``"auto"``, ``"default"``, ``"flex"`` or ``"priority"``.
+
+    Dropped with a warning where the model does not support it."""
     reasoning_effort: ReasoningEffort | None = None
     structured_outputs: bool | None = None
 
 
 @dataclass(slots=True, kw_only=True)
 class FileOptions:
-    """Per-file settings: put on a `FilePart` as ``provider_options={"openai": FileOptions(...)}``."""
+    """Per-file settings, on a `FilePart` as ``provider_options={"openai": FileOptions(...)}``."""
 
     image_detail: str = ""
     """``"low"``, ``"high"`` or ``"auto"``."""
@@ -48,7 +50,7 @@ class FileOptions:
 
 @dataclass(slots=True, kw_only=True)
 class ProviderMetadata:
-    """What OpenAI reports beyond text and usage, found at ``response.provider_metadata["openai"]``."""
+    """What OpenAI reports beyond text and usage: ``response.provider_metadata["openai"]``."""
 
     logprobs: list[Any] | None = None
     accepted_prediction_tokens: int = 0

@@ -57,6 +57,8 @@ class ChatLanguageModel(BaseLanguageModel):
             raise self._http_error(resp.status_code, resp.headers, resp.content, raw)
         try:
             data = json.loads(resp.content)
+            if not isinstance(data, dict):
+                raise ValueError(f"expected a JSON object, got {type(data).__name__}")
         except ValueError as exc:
             raise ProviderError(
                 f"response is not valid JSON: {exc}",
@@ -97,6 +99,10 @@ class ChatLanguageModel(BaseLanguageModel):
                             continue
                         try:
                             payload = json.loads(data)
+                            if not isinstance(payload, dict):
+                                raise ValueError(
+                                    f"expected a JSON object, got {type(payload).__name__}"
+                                )
                         except ValueError as exc:
                             yield StreamPart(
                                 StreamPartType.ERROR,
