@@ -24,14 +24,16 @@ DEFAULT_USER_AGENT = f"fantasy-python/{__version__}"
 
 
 def resolve_headers(headers: Mapping[str, str] | None, user_agent: str | None) -> dict[str, str]:
-    """Provider headers with exactly one User-Agent: explicit > given in headers > default."""
-    resolved: dict[str, str] = {}
+    """Provider headers, one per name whatever its case (the later spelling wins), with
+    exactly one User-Agent: explicit > given in headers > default."""
+    by_name: dict[str, tuple[str, str]] = {}
     ua_from_headers = ""
     for key, value in (headers or {}).items():
         if key.lower() == "user-agent":
             ua_from_headers = ua_from_headers or value
         else:
-            resolved[key] = value
+            by_name[key.lower()] = (key, value)
+    resolved = dict(by_name.values())
     resolved["User-Agent"] = user_agent or ua_from_headers or DEFAULT_USER_AGENT
     return resolved
 

@@ -171,6 +171,10 @@ class Provider:
         if project:
             all_headers["OpenAI-Project"] = project
         all_headers.update(headers or {})
+        # The key given here is the credential; a stray authorization header must not
+        # ride along beside it.
+        for name in [n for n in all_headers if n.lower() == "authorization"]:
+            del all_headers[name]
         all_headers["Authorization"] = f"Bearer {key}"
         self.transport = HttpTransport(
             headers=all_headers,
