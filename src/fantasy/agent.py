@@ -514,6 +514,15 @@ class _StreamRun:
         self.prompt = prompt
         self.options = options
         self.result: AgentResult | None = None
+        self.error: BaseException | None = None
+
+    def outcome(self) -> AgentResult:
+        """The finished run's result; its error again if it failed."""
+        if self.error is not None:
+            raise self.error
+        if self.result is None:
+            raise RuntimeError("the agent stream was closed before the run finished")
+        return self.result
 
     async def parts(self) -> AsyncIterator[StreamPart]:
         cb = _Callbacks(self.options)
@@ -552,6 +561,7 @@ class _StreamRun:
             await cb("on_finish", result)
             await cb("on_agent_finish", result)
         except Exception as err:
+            self.error = err
             await cb("on_error", err)
             raise
 
@@ -693,8 +703,7 @@ class AgentStream:
         else:
             for _ in self._iterator:
                 pass
-        assert self._run.result is not None
-        return self._run.result
+        return self._run.outcome()
 
     def collect(self) -> AgentResult:
         return self.result
@@ -719,14 +728,13 @@ class AsyncAgentStream:
         assert self._iterator is not None
         async for _ in self._iterator:
             pass
-        assert self._run.result is not None
-        return self._run.result
+        return self._run.outcome()
 
     @property
     def result(self) -> AgentResult:
-        if self._run.result is None:
+        if self._run.result is None and self._run.error is None:
             raise RuntimeError("the stream has not finished; iterate it or await collect()")
-        return self._run.result
+        return self._run.outcome()
 
     def __await__(self) -> Any:
         return self.collect().__await__()

@@ -745,6 +745,28 @@ def test_prepare_step_messages_override_is_for_that_step_only(run: RunAgent) -> 
     ]
 
 
+def test_prepare_step_overrides_combine(run: RunAgent) -> None:
+    model = FakeModel([text_response("ok")])
+    other = FakeModel([text_response("from the step model")])
+    agent = Agent(
+        model,
+        system_prompt="original",
+        tools=[make_named_tool("a"), make_named_tool("b"), make_named_tool("c")],
+        prepare_step=lambda _: PrepareStepResult(
+            model=other, system="combined", tool_choice="b", active_tools=["b", "c"]
+        ),
+    )
+
+    result = run(agent, "go")
+
+    assert model.calls == []
+    call = other.last_call
+    assert prompt_texts(call)[0] == (Role.SYSTEM, "combined")
+    assert call.tool_choice == "b"
+    assert tool_names(call) == ["b", "c"]
+    assert result.text == "from the step model"
+
+
 def test_prepare_step_none_fields_keep_the_defaults(run: RunAgent) -> None:
     echo, _ = make_echo()
     model = FakeModel([tool_call_response(echo_call()), text_response("ok")])

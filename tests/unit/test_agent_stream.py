@@ -602,6 +602,54 @@ def test_breaking_out_of_a_stream_stops_the_run() -> None:
     assert len(model.calls) == 1
 
 
+def test_result_after_a_failed_stream_raises_the_runs_error_again(face: StreamFace) -> None:
+    failure = ValueError("boom")
+    model = FakeModel([[error_part(failure)]])
+
+    if face == "stream":
+        stream = Agent(model).stream("go")
+        with pytest.raises(ValueError):
+            list(stream)
+        with pytest.raises(ValueError) as info:
+            _ = stream.result
+        assert info.value is failure
+        return
+
+    async def main() -> None:
+        astream = Agent(model).astream("go")
+        with pytest.raises(ValueError):
+            await astream.collect()
+        with pytest.raises(ValueError) as again:
+            _ = astream.result
+        assert again.value is failure
+        with pytest.raises(ValueError):
+            await astream.collect()
+
+    asyncio.run(main())
+
+
+def test_result_after_a_failing_on_finish_is_the_failure_not_a_result() -> None:
+    def on_finish(_: fantasy.AgentResult) -> None:
+        raise KeyError("listener broke")
+
+    stream = Agent(FakeModel([stream_parts_for_text("x")])).stream("go", on_finish=on_finish)
+
+    with pytest.raises(KeyError):
+        list(stream)
+    with pytest.raises(KeyError):
+        _ = stream.result
+
+
+def test_result_after_breaking_out_says_the_run_did_not_finish() -> None:
+    stream = Agent(FakeModel([stream_parts_for_text("x")])).stream("go")
+    iterator = iter(stream)
+    next(iterator)
+    iterator.close()  # what leaving a for loop early does once the iterator is dropped
+
+    with pytest.raises(RuntimeError, match="closed before the run finished"):
+        _ = stream.result
+
+
 async def test_an_async_stream_can_be_awaited_for_its_result() -> None:
     model = FakeModel([stream_parts_for_text("awaited")])
 
