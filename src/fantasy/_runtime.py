@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import inspect
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
@@ -150,7 +151,7 @@ def _run_job(job: Callable[[], Coroutine[Any, Any, T]]) -> T:
 
 async def as_completed(
     jobs: list[Callable[[], Coroutine[Any, Any, T]]], limit: int
-) -> AsyncIterator[T]:
+) -> AsyncGenerator[T, None]:
     """Run jobs with at most ``limit`` in flight; yield results in completion order."""
     if not jobs:
         return
@@ -173,3 +174,19 @@ async def as_completed(
     finally:
         for t in tasks:
             t.cancel()
+
+
+@contextlib.asynccontextmanager
+async def closing(iterator: AsyncIterator[T]) -> AsyncGenerator[AsyncIterator[T], None]:
+    """Close an async iterator when the block ends, if it can be closed.
+
+    Closing an outer async generator does not close the ones it was iterating;
+    without this their cleanup (an open HTTP response) waits for the garbage
+    collector.
+    """
+    try:
+        yield iterator
+    finally:
+        aclose = getattr(iterator, "aclose", None)
+        if aclose is not None:
+            await aclose()

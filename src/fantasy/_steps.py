@@ -5,6 +5,7 @@ both treat tools identically.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -197,10 +198,13 @@ async def execute_tools(
 
     async def run_batch() -> None:
         jobs = [_indexed(i, calls[i], tools) for i in batch]
-        async for index, result in _runtime.as_completed(jobs, MAX_PARALLEL_TOOLS):
-            results[index] = result
-            if on_result is not None:
-                await on_result(result)
+        # aclosing: if a callback raises, the tools still running are cancelled now,
+        # not whenever the generator happens to be collected.
+        async with contextlib.aclosing(_runtime.as_completed(jobs, MAX_PARALLEL_TOOLS)) as done:
+            async for index, result in done:
+                results[index] = result
+                if on_result is not None:
+                    await on_result(result)
         batch.clear()
 
     for index, call in enumerate(calls):

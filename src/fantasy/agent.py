@@ -273,7 +273,8 @@ class _Run:
             if prepared is not None:
                 if prepared.messages is not None:
                     messages = list(prepared.messages)
-                model = prepared.model or model
+                if prepared.model is not None:
+                    model = prepared.model
                 if prepared.system is not None and prepared.system != system:
                     messages = _with_system(messages, prepared.system)
                     system = prepared.system
@@ -538,8 +539,9 @@ class _StreamRun:
                 while True:
                     state = _StepState()
                     try:
-                        async for part in self._step(run, setup, state, cb):
-                            yield part
+                        async with _runtime.closing(self._step(run, setup, state, cb)) as parts:
+                            async for part in parts:
+                                yield part
                         break
                     except Exception as err:
                         await controller.failed(err)
@@ -570,11 +572,14 @@ class _StreamRun:
     ) -> AsyncIterator[StreamPart]:
         model = run.model_for_attempt(setup)
         on_chunk = cb.has("on_chunk")
-        async for part in model.astream(setup.call):
-            if on_chunk:
-                await cb("on_chunk", part)
-            await self._handle(part, run, setup, state, cb)
-            yield part
+        # Closed as soon as the step ends or fails, so a retried or abandoned attempt
+        # releases its HTTP response at once.
+        async with _runtime.closing(model.astream(setup.call)) as model_parts:
+            async for part in model_parts:
+                if on_chunk:
+                    await cb("on_chunk", part)
+                await self._handle(part, run, setup, state, cb)
+                yield part
 
         async def on_result(result: ToolResultContent) -> None:
             await cb("on_tool_result", result)
@@ -708,6 +713,19 @@ class AgentStream:
     def collect(self) -> AgentResult:
         return self.result
 
+    def close(self) -> None:
+        """Stop the run now: the HTTP response is closed and running tools are abandoned."""
+        if self._iterator is not None:
+            close = getattr(self._iterator, "close", None)
+            if close is not None:
+                close()
+
+    def __enter__(self) -> AgentStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 class AsyncAgentStream:
     """An async stream of parts; ``await collect()`` runs it to the end and returns the result."""
@@ -738,3 +756,15 @@ class AsyncAgentStream:
 
     def __await__(self) -> Any:
         return self.collect().__await__()
+
+    async def aclose(self) -> None:
+        """Stop the run now: the HTTP response is closed and running tools are cancelled."""
+        aclose = getattr(self._iterator, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+    async def __aenter__(self) -> AsyncAgentStream:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()

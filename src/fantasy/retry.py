@@ -127,7 +127,8 @@ class RetryController:
                     delay = self.backoff
                 if o.on_retry is not None:
                     await _runtime.call_user(o.on_retry, find_provider_error(err), delay)
-                await o.sleep(delay)
+                # Through call_user so that asyncio.sleep works from the sync face too.
+                await _runtime.call_user(o.sleep, delay)
                 self.backoff *= o.backoff_factor
                 return
         auth = _is_auth_failure(final)

@@ -873,3 +873,47 @@ def test_stream_sends_the_same_call_as_generate() -> None:
     _ = Agent(streamed, **kwargs).stream("go", **options).result
 
     assert streamed.last_call == generated.last_call
+
+
+def test_sync_stream_as_context_manager_closes_the_model_stream_early() -> None:
+    import fantasy
+    from fantasy.testing import FakeModel, stream_parts_for_text
+
+    closed: list[bool] = []
+
+    class ClosingModel(FakeModel):
+        async def astream(self, call):  # type: ignore[no-untyped-def,override]
+            try:
+                async for part in super().astream(call):
+                    yield part
+            finally:
+                closed.append(True)
+
+    model = ClosingModel([stream_parts_for_text("hello world")])
+    with fantasy.Agent(model).stream("hi") as stream:
+        for _part in stream:
+            break
+    assert closed == [True]
+    with pytest.raises(RuntimeError, match="closed before the run finished"):
+        _ = stream.result
+
+
+async def test_async_stream_as_context_manager_closes_the_model_stream_early() -> None:
+    import fantasy
+    from fantasy.testing import FakeModel, stream_parts_for_text
+
+    closed: list[bool] = []
+
+    class ClosingModel(FakeModel):
+        async def astream(self, call):  # type: ignore[no-untyped-def,override]
+            try:
+                async for part in super().astream(call):
+                    yield part
+            finally:
+                closed.append(True)
+
+    model = ClosingModel([stream_parts_for_text("hello world")])
+    async with fantasy.Agent(model).astream("hi") as stream:
+        async for _part in stream:
+            break
+    assert closed == [True]
