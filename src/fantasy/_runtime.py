@@ -7,16 +7,16 @@ never suspend, so the sync face can drive the very same coroutines with
 ``coroutine.send(None)``: no event loop, no thread hop per streamed chunk, and
 one implementation of the agent loop and every provider.
 
+asyncio and threads are imported when first needed: the sync face never
+needs asyncio, and an async caller has imported it already.
+
 The mode is a context variable, set by `run_sync` / `iterate_sync` for the
 duration of each step they drive.
 """
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import contextlib
-import inspect
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from contextvars import ContextVar
@@ -111,6 +111,8 @@ async def sleep(seconds: float) -> None:
     if is_sync():
         time.sleep(seconds)
     else:
+        import asyncio
+
         await asyncio.sleep(seconds)
 
 
@@ -119,6 +121,9 @@ def _run_coroutine_blocking(awaitable: Awaitable[T]) -> T:
 
     async def wrapper() -> T:
         return await awaitable
+
+    import asyncio
+    import concurrent.futures
 
     try:
         asyncio.get_running_loop()
@@ -131,7 +136,9 @@ def _run_coroutine_blocking(awaitable: Awaitable[T]) -> T:
 async def call_user(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Call a user function that may be sync or async; await its result if it is awaitable."""
     result = fn(*args, **kwargs)
-    if inspect.isawaitable(result):
+    # hasattr rather than inspect.isawaitable: this runs for every callback of every
+    # streamed chunk, and importing inspect would weigh on `import fantasy`.
+    if hasattr(result, "__await__"):
         if is_sync():
             return _run_coroutine_blocking(result)
         return await result
@@ -142,6 +149,8 @@ async def run_in_worker(fn: Callable[..., T], *args: Any) -> T:
     """Run blocking user code (a sync tool) without blocking the event loop in async mode."""
     if is_sync():
         return fn(*args)
+    import asyncio
+
     return await asyncio.to_thread(fn, *args)
 
 
@@ -155,6 +164,9 @@ async def as_completed(
     """Run jobs with at most ``limit`` in flight; yield results in completion order."""
     if not jobs:
         return
+    import asyncio
+    import concurrent.futures
+
     if is_sync():
         with concurrent.futures.ThreadPoolExecutor(max_workers=limit) as pool:
             futures = [pool.submit(_run_job, job) for job in jobs]

@@ -10,7 +10,6 @@ wait for real.
 from __future__ import annotations
 
 import datetime
-import email.utils
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -76,6 +75,8 @@ def header_delay(err: BaseException, backoff: float, now: float) -> float | None
             delay = float(value)
         except ValueError:
             try:
+                import email.utils
+
                 when = email.utils.parsedate_to_datetime(value)
             except (TypeError, ValueError):
                 when = None

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import inspect
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -118,6 +117,8 @@ class ExecutableProviderTool:
 
 
 async def _invoke(fn: Callable[..., Any], *args: Any) -> Any:
+    import inspect
+
     if inspect.iscoroutinefunction(fn):
         return await _runtime.call_user(fn, *args)
     return await _runtime.run_in_worker(fn, *args)
@@ -196,6 +197,8 @@ def _model_fields(values: Any) -> dict[str, Any]:
 
 
 def _bind(fn: Callable[..., Any], kwargs: dict[str, Any]) -> Callable[..., Any]:
+    import inspect
+
     if not kwargs:
         return fn
     if inspect.iscoroutinefunction(fn):
@@ -239,6 +242,8 @@ def _make_tool(
     parallel: bool,
     provider_options: ProviderOptions | None,
 ) -> TypedTool:
+    import inspect
+
     from pydantic import TypeAdapter
 
     from fantasy import schema as schema_mod

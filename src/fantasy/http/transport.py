@@ -8,7 +8,6 @@ imported when the first transport is built, not when `fantasy` is imported.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
@@ -18,6 +17,8 @@ from fantasy import __version__, _runtime
 from fantasy.errors import ProviderError
 
 if TYPE_CHECKING:
+    import asyncio
+
     import httpx
 
 DEFAULT_USER_AGENT = f"fantasy-python/{__version__}"
@@ -135,6 +136,8 @@ class HttpTransport:
         return self._client
 
     def _async(self) -> httpx.AsyncClient:
+        import asyncio
+
         loop = asyncio.get_running_loop()
         if self._async_client is not None and (not self._own_async or self._async_loop is loop):
             return self._async_client
