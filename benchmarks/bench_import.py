@@ -179,8 +179,13 @@ def main(argv: list[str] | None = None) -> None:
     with serve() as url:
         env["BENCH_URL"] = url
         for round_ in range(args.warmups + args.runs):
-            for c in todo:
-                seconds, wall, modules, loaded = run_case(c, env)
+            for c in list(todo):
+                try:
+                    seconds, wall, modules, loaded = run_case(c, env)
+                except RuntimeError as exc:
+                    print(f"FAILED, left out: {exc}", file=sys.stderr)
+                    todo.remove(c)
+                    continue
                 if round_ >= args.warmups:
                     c.times.append(seconds)
                     c.walls.append(wall)

@@ -1,0 +1,330 @@
+"""The streaming face of the agent loop: a step's parts are handled as they arrive
+(callbacks in Fantasy's order, text and reasoning assembled at their end parts,
+tool calls validated as they complete), then the step's tools run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from fantasy import _runtime
+from fantasy._run import Run, StepSetup, final_result
+from fantasy._steps import (
+    execute_tools,
+    response_messages,
+    validate_tool_call,
+)
+from fantasy.agent_types import AgentResult, StepResult, StreamOptions
+from fantasy.retry import RetryController
+from fantasy.types import (
+    CallWarning,
+    FinishReason,
+    Message,
+    ProviderMetadata,
+    ReasoningContent,
+    ResponseContent,
+    SourceContent,
+    SourceType,
+    StreamPart,
+    StreamPartType,
+    TextContent,
+    ToolCallContent,
+    ToolResultContent,
+    Usage,
+)
+
+if TYPE_CHECKING:
+    from fantasy.agent import Agent
+
+
+class _Callbacks:
+    """The user's callbacks, each awaited if it returns an awaitable; missing ones cost nothing."""
+
+    def __init__(self, options: StreamOptions):
+        self.fns: dict[str, Callable[..., Any]] = {
+            k: v for k, v in options.items() if k.startswith("on_") and callable(v)
+        }
+
+    def has(self, name: str) -> bool:
+        return name in self.fns
+
+    async def __call__(self, name: str, *args: Any) -> None:
+        fn = self.fns.get(name)
+        if fn is not None:
+            await _runtime.call_user(fn, *args)
+
+
+class _StepState:
+    """What a streamed step has assembled so far."""
+
+    def __init__(self) -> None:
+        self.content = ResponseContent()
+        self.texts: dict[str, list[str]] = {}
+        self.reasonings: dict[str, tuple[list[str], ProviderMetadata | None]] = {}
+        self.calls: list[ToolCallContent] = []
+        self.warnings: list[CallWarning] = []
+        self.usage = Usage()
+        self.finish_reason = FinishReason.UNKNOWN
+        self.metadata: ProviderMetadata = {}
+
+
+class StreamRun:
+    def __init__(self, agent: Agent, prompt: str, options: StreamOptions):
+        self.agent = agent
+        self.prompt = prompt
+        self.options = options
+        self.result: AgentResult | None = None
+        self.error: BaseException | None = None
+
+    def outcome(self) -> AgentResult:
+        """The finished run's result; its error again if it failed."""
+        if self.error is not None:
+            raise self.error
+        if self.result is None:
+            raise RuntimeError("the agent stream was closed before the run finished")
+        return self.result
+
+    async def parts(self) -> AsyncIterator[StreamPart]:
+        cb = _Callbacks(self.options)
+        try:
+            run = Run(self.agent, self.prompt, self.options)
+            await cb("on_agent_start")
+            steps: list[StepResult] = []
+            history: list[Message] = []
+            while True:
+                setup = await run.setup_step(steps, history)
+                await cb("on_step_start", len(steps))
+                controller = RetryController(run.retry)
+                while True:
+                    state = _StepState()
+                    try:
+                        async with _runtime.closing(self._step(run, setup, state, cb)) as parts:
+                            async for part in parts:
+                                yield part
+                        break
+                    except Exception as err:
+                        await controller.failed(err)
+                step = StepResult(
+                    state.content,
+                    state.finish_reason,
+                    state.usage,
+                    state.warnings,
+                    state.metadata,
+                    response_messages(state.content),
+                )
+                await cb("on_step_finish", step)
+                steps.append(step)
+                history.extend(step.messages)
+                if not run.should_continue(steps):
+                    break
+            result = final_result(steps)
+            self.result = result
+            await cb("on_finish", result)
+            await cb("on_agent_finish", result)
+        except Exception as err:
+            self.error = err
+            await cb("on_error", err)
+            raise
+
+    async def _step(
+        self, run: Run, setup: StepSetup, state: _StepState, cb: _Callbacks
+    ) -> AsyncIterator[StreamPart]:
+        model = run.model_for_attempt(setup)
+        on_chunk = cb.has("on_chunk")
+        # Closed as soon as the step ends or fails, so a retried or abandoned attempt
+        # releases its HTTP response at once.
+        async with _runtime.closing(model.astream(setup.call)) as model_parts:
+            async for part in model_parts:
+                if on_chunk:
+                    await cb("on_chunk", part)
+                await self._handle(part, run, setup, state, cb)
+                yield part
+
+        async def on_result(result: ToolResultContent) -> None:
+            await cb("on_tool_result", result)
+
+        results = await execute_tools(state.calls, setup.tools, on_result)
+        state.content.extend(results)
+        for r in results:
+            yield StreamPart(
+                StreamPartType.TOOL_RESULT,
+                id=r.tool_call_id,
+                tool_call_name=r.tool_name,
+                tool_result=r,
+            )
+
+    async def _handle(
+        self, part: StreamPart, run: Run, setup: StepSetup, state: _StepState, cb: _Callbacks
+    ) -> None:
+        t = part.type
+        if t is StreamPartType.TEXT_DELTA:
+            buf = state.texts.get(part.id)
+            if buf is not None:
+                buf.append(part.delta)
+            await cb("on_text_delta", part.id, part.delta)
+        elif t is StreamPartType.TEXT_START:
+            state.texts[part.id] = []
+            await cb("on_text_start", part.id)
+        elif t is StreamPartType.TEXT_END:
+            buf = state.texts.pop(part.id, None)
+            if buf is not None:
+                state.content.append(TextContent("".join(buf), part.provider_metadata))
+            await cb("on_text_end", part.id)
+        elif t is StreamPartType.REASONING_START:
+            state.reasonings[part.id] = ([part.delta], part.provider_metadata)
+            await cb(
+                "on_reasoning_start", part.id, ReasoningContent(part.delta, part.provider_metadata)
+            )
+        elif t is StreamPartType.REASONING_DELTA:
+            open_reasoning = state.reasonings.get(part.id)
+            if open_reasoning is not None:
+                open_reasoning[0].append(part.delta)
+                if part.provider_metadata:
+                    state.reasonings[part.id] = (open_reasoning[0], part.provider_metadata)
+            await cb("on_reasoning_delta", part.id, part.delta)
+        elif t is StreamPartType.REASONING_END:
+            open_reasoning = state.reasonings.pop(part.id, None)
+            if open_reasoning is not None:
+                texts, metadata = open_reasoning
+                reasoning = ReasoningContent("".join(texts), part.provider_metadata or metadata)
+                state.content.append(reasoning)
+                await cb("on_reasoning_end", part.id, reasoning)
+        elif t is StreamPartType.TOOL_INPUT_START:
+            await cb("on_tool_input_start", part.id, part.tool_call_name)
+        elif t is StreamPartType.TOOL_INPUT_DELTA:
+            await cb("on_tool_input_delta", part.id, part.delta)
+        elif t is StreamPartType.TOOL_INPUT_END:
+            await cb("on_tool_input_end", part.id)
+        elif t is StreamPartType.TOOL_CALL:
+            call = ToolCallContent(
+                part.id,
+                part.tool_call_name,
+                part.tool_call_input,
+                part.provider_executed,
+                part.provider_metadata,
+            )
+            if not call.provider_executed:
+                call = await validate_tool_call(
+                    call, setup.tools, run.repair, setup.system, setup.messages
+                )
+                state.calls.append(call)
+            state.content.append(call)
+            await cb("on_tool_call", call)
+        elif t is StreamPartType.TOOL_RESULT:
+            if part.provider_executed:
+                result = part.tool_result or ToolResultContent(
+                    part.id,
+                    part.tool_call_name,
+                    None,
+                    provider_executed=True,
+                    provider_metadata=part.provider_metadata,
+                )
+                state.content.append(result)
+                await cb("on_tool_result", result)
+        elif t is StreamPartType.SOURCE:
+            source = SourceContent(
+                part.source_type or SourceType.URL,
+                part.id,
+                url=part.url,
+                title=part.title,
+                provider_metadata=part.provider_metadata,
+            )
+            state.content.append(source)
+            await cb("on_source", source)
+        elif t is StreamPartType.FINISH:
+            state.usage = part.usage or Usage()
+            state.finish_reason = part.finish_reason or FinishReason.UNKNOWN
+            state.metadata = part.provider_metadata or {}
+            await cb("on_stream_finish", state.usage, state.finish_reason, state.metadata)
+        elif t is StreamPartType.WARNINGS:
+            state.warnings = list(part.warnings or ())
+            await cb("on_warnings", state.warnings)
+        elif t is StreamPartType.ERROR:
+            error = part.error
+            if isinstance(error, Exception):
+                raise error
+            raise RuntimeError(f"stream error: {error}")
+
+
+class AgentStream:
+    """A blocking stream of parts; ``result`` runs it to the end if you have not."""
+
+    def __init__(self, run: StreamRun):
+        self._run = run
+        self._iterator: Iterator[StreamPart] | None = None
+
+    def __iter__(self) -> Iterator[StreamPart]:
+        if self._iterator is not None:
+            raise RuntimeError("an agent stream can be iterated once")
+        self._iterator = _runtime.iterate_sync(self._run.parts())
+        return self._iterator
+
+    @property
+    def result(self) -> AgentResult:
+        if self._iterator is None:
+            for _ in self:
+                pass
+        else:
+            for _ in self._iterator:
+                pass
+        return self._run.outcome()
+
+    def collect(self) -> AgentResult:
+        return self.result
+
+    def close(self) -> None:
+        """Stop the run now: the HTTP response is closed and running tools are abandoned."""
+        if self._iterator is not None:
+            close = getattr(self._iterator, "close", None)
+            if close is not None:
+                close()
+
+    def __enter__(self) -> AgentStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class AsyncAgentStream:
+    """An async stream of parts; ``await collect()`` runs it to the end and returns the result."""
+
+    def __init__(self, run: StreamRun):
+        self._run = run
+        self._iterator: AsyncIterator[StreamPart] | None = None
+
+    def __aiter__(self) -> AsyncIterator[StreamPart]:
+        if self._iterator is not None:
+            raise RuntimeError("an agent stream can be iterated once")
+        self._iterator = self._run.parts()
+        return self._iterator
+
+    async def collect(self) -> AgentResult:
+        if self._iterator is None:
+            self.__aiter__()
+        assert self._iterator is not None
+        async for _ in self._iterator:
+            pass
+        return self._run.outcome()
+
+    @property
+    def result(self) -> AgentResult:
+        if self._run.result is None and self._run.error is None:
+            raise RuntimeError("the stream has not finished; iterate it or await collect()")
+        return self._run.outcome()
+
+    def __await__(self) -> Any:
+        return self.collect().__await__()
+
+    async def aclose(self) -> None:
+        """Stop the run now: the HTTP response is closed and running tools are cancelled."""
+        aclose = getattr(self._iterator, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+    async def __aenter__(self) -> AsyncAgentStream:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
