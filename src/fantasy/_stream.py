@@ -132,13 +132,20 @@ class StreamRun:
     ) -> AsyncIterator[StreamPart]:
         model = run.model_for_attempt(setup)
         on_chunk = cb.has("on_chunk")
+        on_text_delta = cb.has("on_text_delta")
         # Closed as soon as the step ends or fails, so a retried or abandoned attempt
         # releases its HTTP response at once.
         async with _runtime.closing(model.astream(setup.call)) as model_parts:
             async for part in model_parts:
                 if on_chunk:
                     await cb("on_chunk", part)
-                await self._handle(part, run, setup, state, cb)
+                if part.type is StreamPartType.TEXT_DELTA and not on_text_delta:
+                    # The hot path: most parts of a stream are text deltas.
+                    buf = state.texts.get(part.id)
+                    if buf is not None:
+                        buf.append(part.delta)
+                else:
+                    await self._handle(part, run, setup, state, cb)
                 yield part
 
         async def on_result(result: ToolResultContent) -> None:

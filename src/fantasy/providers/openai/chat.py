@@ -569,8 +569,9 @@ class ChatStreamTranslator:
         self.warnings = warnings
         self.text_active = False
         self.tool_calls: dict[int, _ToolCallBuffer] = {}
-        self.usage = Usage()
+        self.usage: Usage | None = None
         self.metadata: Any = None
+        self._has_extra = type(codec).stream_extra is not ChatCodec.stream_extra
         self.finish_reason = ""
         self.logprobs: list[Any] = []
         self.extra: dict[str, Any] = {}
@@ -582,15 +583,15 @@ class ChatStreamTranslator:
         return []
 
     def feed(self, chunk: JSON) -> list[StreamPart]:
-        usage = self.codec.stream_usage(chunk)
-        if usage is None:
-            self.usage, self.metadata = Usage(), None
-        else:
-            self.usage, self.metadata = usage
+        # Each chunk's usage replaces the running one (a chunk without usage resets it), so
+        # the final usage-only chunk wins; nothing is built for the chunks in between.
+        usage = self.codec.stream_usage(chunk) if chunk.get("usage") else None
+        self.usage, self.metadata = usage if usage is not None else (None, None)
         choices = chunk.get("choices")
         if not choices:
             return []
         parts: list[StreamPart] = []
+        annotated = False
         for choice in choices:
             reason = choice.get("finish_reason")
             if reason:
@@ -610,10 +611,14 @@ class ChatStreamTranslator:
                 for tool_delta in tool_deltas:
                     if self._tool_delta(tool_delta, parts):
                         return parts
-            logprobs = (choice.get("logprobs") or {}).get("content")
-            if logprobs:
-                self.logprobs.extend(logprobs)
-            parts.extend(self.codec.stream_extra(chunk, self))
+            logprobs = choice.get("logprobs")
+            if logprobs and logprobs.get("content"):
+                self.logprobs.extend(logprobs["content"])
+            if self._has_extra:
+                parts.extend(self.codec.stream_extra(chunk, self))
+            annotated = annotated or "annotations" in delta
+        if not annotated:
+            return parts
         for choice in choices:
             for annotation in (choice.get("delta") or {}).get("annotations") or ():
                 cite = annotation.get("url_citation") or {}
@@ -709,7 +714,7 @@ class ChatStreamTranslator:
         parts.append(
             StreamPart(
                 StreamPartType.FINISH,
-                usage=self.usage,
+                usage=self.usage or Usage(),
                 finish_reason=finish,
                 provider_metadata={self.codec.provider_name: metadata},
             )

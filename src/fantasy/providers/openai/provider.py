@@ -90,6 +90,9 @@ class ChatLanguageModel(BaseLanguageModel):
             translator = self.codec.new_stream(warnings)
             for part in translator.start():
                 yield part
+            # pydantic_core's parser is about twice as fast as json.loads on stream chunks.
+            from pydantic_core import from_json
+
             decoder = SSEDecoder()
             try:
                 async for chunk in resp.aiter_bytes():
@@ -98,7 +101,7 @@ class ChatLanguageModel(BaseLanguageModel):
                         if data == "[DONE]":
                             continue
                         try:
-                            payload = json.loads(data)
+                            payload = from_json(data)
                             if not isinstance(payload, dict):
                                 raise ValueError(
                                     f"expected a JSON object, got {type(payload).__name__}"
