@@ -8,10 +8,8 @@ are the ones recorded, and the same assertions on the result.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -151,14 +149,10 @@ def _common(name: str) -> Scenario | None:
 
 
 def wish_png() -> bytes:
-    root = (
-        Path(os.environ.get("FANTASY_CASSETTES", ""))
-        if os.environ.get("FANTASY_CASSETTES")
-        else None
-    )
+    """The image Fantasy's image-upload tests send; it lives beside the cassettes."""
     from tests.conformance.discovery import cassette_root
 
-    return ((root or cassette_root()) / "wish.png").read_bytes()
+    return (cassette_root() / "wish.png").read_bytes()
 
 
 def _image_upload(stream: bool) -> Scenario:

@@ -15,9 +15,8 @@ import zlib
 import pytest
 
 from fantasy.testing import ReplayTransport
-from tests.conformance.builders import BUILDERS
 from tests.conformance.discovery import PLANNED_IN_ISSUE, Case, discover, provider_family
-from tests.conformance.scenarios import scenario_for
+from tests.conformance.registry import BUILDERS, scenario_for_case
 
 CASES = discover()
 
@@ -44,7 +43,7 @@ def replay(case: Case, face: str) -> None:
     builder = BUILDERS.get(family)
     if builder is None:
         raise NotImplementedError(f"provider family {family} is not built yet")
-    scenario = scenario_for(case.group, case.scenario)
+    scenario = scenario_for_case(case)
     if scenario is None:
         pytest.fail(f"no scenario mapping for cassette {case.id}")
     transport = ReplayTransport(case.path, seed=zlib.crc32(f"{case.id}/{face}".encode()))

@@ -16,9 +16,8 @@ from typing import Any
 import pytest
 
 from fantasy.testing import Cassette, CassetteMismatchError, ReplayTransport
-from tests.conformance.builders import BUILDERS
 from tests.conformance.discovery import Case, discover, provider_family
-from tests.conformance.scenarios import scenario_for
+from tests.conformance.registry import BUILDERS, scenario_for_case
 
 SAMPLES = (
     "TestOpenAICommon/openai-gpt-4o-mini/multi_tool_streaming",
@@ -86,7 +85,7 @@ def _case(case_id: str) -> Case:
 @pytest.mark.parametrize("case_id", SAMPLES)
 def test_any_changed_request_value_fails_the_replay(case_id: str) -> None:
     case = _case(case_id)
-    scenario = scenario_for(case.group, case.scenario)
+    scenario = scenario_for_case(case)
     family = provider_family(case)
     assert scenario is not None and family is not None
     original = Cassette.load(case.path)
