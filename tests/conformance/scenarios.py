@@ -180,3 +180,38 @@ def scenario_for(group: str, name: str) -> Scenario | None:
     if name in COMMON_GROUP_SCENARIOS:
         return _common(name)
     return None
+
+
+def thinking_scenario(
+    name: str, think_check: Callable[[fantasy.AgentResult], None]
+) -> Scenario | None:
+    """Go's testThinking: the weather tool without a token limit, then the family's checks."""
+    if name not in ("thinking", "thinking-streaming"):
+        return None
+
+    def check(result: fantasy.AgentResult) -> None:
+        got = result.response.content.text
+        assert "Florence" in got and "40" in got, f"unexpected response: {got!r}"
+        think_check(result)
+
+    return Scenario(
+        {"system_prompt": SYSTEM, "tools": [weather]},
+        "What's the weather in Florence, Italy?",
+        name == "thinking-streaming",
+        check,
+    )
+
+
+def reasoning_parts(result: fantasy.AgentResult) -> list[fantasy.ReasoningPart]:
+    """The reasoning parts of every message the run produced (Go walks step.Messages)."""
+    return [
+        part
+        for step in result.steps
+        for message in step.messages
+        for part in message.content
+        if isinstance(part, fantasy.ReasoningPart)
+    ]
+
+
+def check_has_reasoning(result: fantasy.AgentResult) -> None:
+    assert reasoning_parts(result), "expected reasoning content, got none"

@@ -107,6 +107,14 @@ def _other(message: str) -> CallWarning:
     return CallWarning(CallWarningType.OTHER, message=message)
 
 
+DROPPED_EMPTY_USER = (
+    "dropping empty user message (contains neither user-facing content nor tool results)"
+)
+DROPPED_EMPTY_ASSISTANT = (
+    "dropping empty assistant message (contains neither user-facing content nor tool calls)"
+)
+
+
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
@@ -116,6 +124,9 @@ class ChatCodec:
 
     provider_name = NAME
     options_key = NAME
+    """Where this provider's `ProviderOptions` are found in ``call.provider_options``."""
+    file_options_key = NAME
+    """Where a file part's `FileOptions` (image detail) are found."""
 
     def __init__(self, model_id: str):
         self.model_id = model_id
@@ -254,29 +265,22 @@ class ChatCodec:
     # ------------------------------------------------------------------ messages
 
     def to_messages(self, prompt: list[Message]) -> tuple[list[JSON], list[CallWarning]]:
+        """The prompt as Chat Completions messages; each role has a hook returning 0..n."""
         out: list[JSON] = []
         warnings: list[CallWarning] = []
         for message in prompt:
             if message.role is Role.SYSTEM:
-                self._system(message, out, warnings)
+                out.extend(self.system_messages(message, warnings))
             elif message.role is Role.USER:
-                self._user(message, out, warnings)
+                out.extend(self.user_messages(message, warnings))
             elif message.role is Role.ASSISTANT:
-                assistant = self.assistant_message(message, warnings)
-                if assistant is None:
-                    warnings.append(
-                        _other(
-                            "dropping empty assistant message (contains neither user-facing "
-                            "content nor tool calls)"
-                        )
-                    )
-                else:
-                    out.append(assistant)
+                out.extend(self.assistant_messages(message, warnings))
             elif message.role is Role.TOOL:
-                self._tool(message, out, warnings)
+                out.extend(self.tool_messages(message, warnings))
         return out, warnings
 
-    def _system(self, message: Message, out: list[JSON], warnings: list[CallWarning]) -> None:
+    def system_messages(self, message: Message, warnings: list[CallWarning]) -> list[JSON]:
+        """Non-blank text parts joined with newlines into one system message."""
         texts: list[str] = []
         for part in message.content:
             if not isinstance(part, TextPart):
@@ -286,37 +290,35 @@ class ChatCodec:
                 texts.append(part.text)
         if not texts:
             warnings.append(_other("system prompt has no text parts"))
-            return
-        out.append({"role": "system", "content": "\n".join(texts)})
+            return []
+        return [{"role": "system", "content": "\n".join(texts)}]
 
-    def _user(self, message: Message, out: list[JSON], warnings: list[CallWarning]) -> None:
+    def user_messages(self, message: Message, warnings: list[CallWarning]) -> list[JSON]:
+        """A lone text part is sent as a string; anything else as an array of parts."""
         content = message.content
         if len(content) == 1 and isinstance(content[0], TextPart):
-            out.append({"role": "user", "content": content[0].text})
-            return
+            return [{"role": "user", "content": content[0].text}]
         parts: list[JSON] = []
         for part in content:
             if isinstance(part, TextPart):
-                parts.append({"type": "text", "text": part.text})
+                parts.append(self.user_text(part, message))
             elif isinstance(part, FilePart):
                 wire = self.user_file(part, len(parts), warnings)
                 if wire is not None:
                     parts.append(wire)
         if not parts:
-            warnings.append(
-                _other(
-                    "dropping empty user message (contains neither user-facing content nor "
-                    "tool results)"
-                )
-            )
-            return
-        out.append({"role": "user", "content": parts})
+            warnings.append(_other(DROPPED_EMPTY_USER))
+            return []
+        return [{"role": "user", "content": parts}]
+
+    def user_text(self, part: TextPart, message: Message) -> JSON:
+        return {"type": "text", "text": part.text}
 
     def user_file(self, part: FilePart, index: int, warnings: list[CallWarning]) -> JSON | None:
         mt = part.media_type
         if mt.startswith("image/"):
             image: JSON = {"url": f"data:{mt};base64,{_b64(part.data)}"}
-            opts = (part.provider_options or {}).get(self.options_key)
+            opts = (part.provider_options or {}).get(self.file_options_key)
             if isinstance(opts, FileOptions) and opts.image_detail:
                 image["detail"] = opts.image_detail
             return {"type": "image_url", "image_url": image}
@@ -345,6 +347,13 @@ class ChatCodec:
         warnings.append(_other(f"file part media type {mt} not supported"))
         return None
 
+    def assistant_messages(self, message: Message, warnings: list[CallWarning]) -> list[JSON]:
+        assistant = self.assistant_message(message, warnings)
+        if assistant is None:
+            warnings.append(_other(DROPPED_EMPTY_ASSISTANT))
+            return []
+        return [assistant]
+
     def assistant_message(self, message: Message, warnings: list[CallWarning]) -> JSON | None:
         """OpenAI keeps the last text part; reasoning and files are not sent back."""
         content = message.content
@@ -370,14 +379,16 @@ class ChatCodec:
             "function": {"name": part.tool_name, "arguments": part.input},
         }
 
-    def _tool(self, message: Message, out: list[JSON], warnings: list[CallWarning]) -> None:
+    def tool_messages(self, message: Message, warnings: list[CallWarning]) -> list[JSON]:
+        """One tool message per result; media results add a user message after theirs."""
+        out: list[JSON] = []
         for part in message.content:
             if not isinstance(part, ToolResultPart):
                 warnings.append(_other("tool message can only have tool result content"))
                 continue
             output = part.output
             if isinstance(output, ToolResultOutputMedia):
-                out.extend(self._media_result(part.tool_call_id, output, warnings))
+                out.extend(self.media_result(part.tool_call_id, output, warnings))
                 continue
             if isinstance(output, ToolResultOutputText):
                 text = output.text
@@ -386,8 +397,9 @@ class ChatCodec:
             else:
                 text = ""
             out.append({"role": "tool", "tool_call_id": part.tool_call_id, "content": text})
+        return out
 
-    def _media_result(
+    def media_result(
         self, call_id: str, media: ToolResultOutputMedia, warnings: list[CallWarning]
     ) -> list[JSON]:
         """Tool messages carry text only, so media goes in a synthetic user message after it."""

@@ -1,0 +1,269 @@
+"""Any OpenAI-compatible Chat Completions server: xAI, Groq, Hugging Face's router,
+Z.ai, llama.cpp, vLLM, Ollama, Avian, ...
+
+    from fantasy.providers import openaicompat
+    provider = openaicompat.Provider("https://api.x.ai/v1", api_key=...)
+    model = provider.language_model("grok-4-fast")
+
+What differs from OpenAI's own provider, and lives here:
+- options: only ``reasoning_effort``, ``user`` and ``extra_body`` (merged into the
+  request body, where it overrides standard fields);
+- reasoning in both directions: ``reasoning_content`` / ``reasoning`` fields of the
+  response become reasoning content, and reasoning in the history is sent back as
+  ``reasoning_content`` on the assistant message;
+- `ContentExtraFields` on a text part (or its message) adds server-specific keys
+  to that text block, which forces the array form of the message content.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from fantasy.errors import InvalidArgumentError
+from fantasy.providers._base import HTTPProvider
+from fantasy.providers.openai.chat import (
+    DROPPED_EMPTY_USER,
+    JSON,
+    ChatCodec,
+    ChatStreamTranslator,
+    _other,
+)
+from fantasy.providers.openai.options import REASONING_EFFORTS, ReasoningEffort
+from fantasy.providers.openai.provider import ChatLanguageModel
+from fantasy.types import (
+    CallWarning,
+    Content,
+    FilePart,
+    Message,
+    ReasoningContent,
+    ReasoningPart,
+    StreamPart,
+    StreamPartType,
+    TextPart,
+    ToolCallPart,
+)
+from fantasy.types import (
+    ProviderOptions as ProviderOptionsMap,
+)
+
+if TYPE_CHECKING:
+    import httpx
+
+NAME = "openai-compat"
+
+
+@dataclass(slots=True, kw_only=True)
+class ProviderOptions:
+    """Put under the provider's name: ``provider_options={"openai-compat": ...}``."""
+
+    user: str | None = None
+    reasoning_effort: ReasoningEffort | None = None
+    extra_body: dict[str, Any] | None = None
+    """Merged into the top level of the request body last, so it can override any field."""
+
+
+@dataclass(slots=True, kw_only=True)
+class ContentExtraFields:
+    """Extra keys for a text block, e.g. a server's own cache hints.
+
+    Put on a `TextPart` or on its `Message` (the part's wins) under the
+    provider's name.
+    """
+
+    fields: dict[str, Any]
+
+
+def _extra_fields(options: ProviderOptionsMap | None, key: str) -> dict[str, Any]:
+    value = (options or {}).get(key)
+    return value.fields if isinstance(value, ContentExtraFields) else {}
+
+
+def _reasoning_text(data: JSON) -> str:
+    return str(data.get("reasoning_content") or data.get("reasoning") or "")
+
+
+def _has_reasoning(data: JSON) -> bool:
+    return "reasoning_content" in data or "reasoning" in data
+
+
+class CompatCodec(ChatCodec):
+    file_options_key = "openai"
+    """Image detail is read from OpenAI's file options, as Fantasy does."""
+
+    def __init__(self, model_id: str, provider_name: str = NAME):
+        super().__init__(model_id)
+        self.provider_name = provider_name
+        self.options_key = provider_name
+
+    # ------------------------------------------------------------------ options
+
+    def provider_options(self, call: Any) -> Any:
+        value = call.provider_options.get(self.options_key)
+        if value is None:
+            return ProviderOptions()
+        if not isinstance(value, ProviderOptions):
+            raise InvalidArgumentError(
+                "openai-compat provider options should be "
+                "fantasy.providers.openaicompat.ProviderOptions"
+            )
+        return value
+
+    def apply_options(self, body: JSON, opts: Any, warnings: list[CallWarning]) -> None:
+        assert isinstance(opts, ProviderOptions)
+        if opts.reasoning_effort is not None:
+            if opts.reasoning_effort not in REASONING_EFFORTS:
+                raise InvalidArgumentError(
+                    f"reasoning effort {opts.reasoning_effort!r} not supported; "
+                    f"use one of {sorted(REASONING_EFFORTS)}"
+                )
+            body["reasoning_effort"] = opts.reasoning_effort
+        if opts.user is not None:
+            body["user"] = opts.user
+        if opts.extra_body:
+            body.update(opts.extra_body)
+
+    # ------------------------------------------------------------------ messages
+
+    def _text_block(self, part: TextPart, message: Message) -> tuple[JSON, bool]:
+        fields = _extra_fields(part.provider_options, self.options_key) or _extra_fields(
+            message.provider_options, self.options_key
+        )
+        return {"type": "text", "text": part.text, **fields}, bool(fields)
+
+    def system_messages(self, message: Message, warnings: list[CallWarning]) -> list[JSON]:
+        blocks: list[JSON] = []
+        array_form = False
+        for part in message.content:
+            if not isinstance(part, TextPart):
+                warnings.append(_other("system prompt can only have text content"))
+                continue
+            if not part.text.strip():
+                continue
+            block, extra = self._text_block(part, message)
+            array_form = array_form or extra
+            blocks.append(block)
+        if not blocks:
+            warnings.append(_other("system prompt has no text parts"))
+            return []
+        if array_form:
+            return [{"role": "system", "content": blocks}]
+        return [{"role": "system", "content": "\n".join(b["text"] for b in blocks)}]
+
+    def user_messages(self, message: Message, warnings: list[CallWarning]) -> list[JSON]:
+        content = message.content
+        if len(content) == 1 and isinstance(content[0], TextPart):
+            _, extra = self._text_block(content[0], message)
+            if not extra:
+                return [{"role": "user", "content": content[0].text}]
+        parts: list[JSON] = []
+        for part in content:
+            if isinstance(part, TextPart):
+                parts.append(self._text_block(part, message)[0])
+            elif isinstance(part, FilePart):
+                wire = self.user_file(part, len(parts), warnings)
+                if wire is not None:
+                    parts.append(wire)
+        if not parts:
+            warnings.append(_other(DROPPED_EMPTY_USER))
+            return []
+        return [{"role": "user", "content": parts}]
+
+    def assistant_message(self, message: Message, warnings: list[CallWarning]) -> JSON | None:
+        """Last text part wins; the last reasoning part goes back as ``reasoning_content``."""
+        content = message.content
+        if len(content) == 1 and isinstance(content[0], TextPart):
+            block, extra = self._text_block(content[0], message)
+            return {"role": "assistant", "content": [block] if extra else content[0].text}
+        wire: JSON = {"role": "assistant"}
+        tool_calls: list[JSON] = []
+        reasoning: str | None = None
+        for part in content:
+            if isinstance(part, TextPart):
+                block, extra = self._text_block(part, message)
+                wire["content"] = [block] if extra else part.text
+            elif isinstance(part, ReasoningPart):
+                reasoning = part.text
+            elif isinstance(part, ToolCallPart):
+                tool_calls.append(self.tool_call(part))
+        if tool_calls:
+            wire["tool_calls"] = tool_calls
+        if reasoning is not None:
+            wire["reasoning_content"] = reasoning
+        if "content" not in wire and not tool_calls:
+            return None
+        return wire
+
+    # ------------------------------------------------------------------ responses
+
+    def extra_content(self, choice: JSON) -> list[Content]:
+        """A ``reasoning_content`` or ``reasoning`` key, even null, becomes reasoning."""
+        message = choice.get("message") or {}
+        if _has_reasoning(message):
+            return [ReasoningContent(_reasoning_text(message))]
+        return []
+
+    def stream_extra(self, chunk: JSON, state: ChatStreamTranslator) -> list[StreamPart]:
+        """Reasoning deltas open a reasoning block; the first content or tool call ends it."""
+        for index, choice in enumerate(chunk.get("choices") or ()):
+            delta = choice.get("delta") or {}
+            part_id = str(index)
+            text = _reasoning_text(delta)
+            if text or _has_reasoning(delta):
+                parts = []
+                if not state.extra.get("reasoning"):
+                    state.extra["reasoning"] = True
+                    parts.append(StreamPart(StreamPartType.REASONING_START, id=part_id))
+                parts.append(StreamPart(StreamPartType.REASONING_DELTA, id=part_id, delta=text))
+                return parts
+            if state.extra.get("reasoning") and (delta.get("content") or delta.get("tool_calls")):
+                state.extra["reasoning"] = False
+                return [StreamPart(StreamPartType.REASONING_END, id=part_id)]
+        return []
+
+
+class Provider(HTTPProvider):
+    """An OpenAI-compatible server at ``base_url``.
+
+    ``api_key`` is sent as a bearer token when given (local servers such as
+    llama.cpp need none). ``name`` is the provider name reported by models and
+    the key under which `ProviderOptions` are looked up.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None = None,
+        *,
+        name: str = NAME,
+        headers: Mapping[str, str] | None = None,
+        user_agent: str | None = None,
+        http_client: httpx.Client | None = None,
+        async_http_client: httpx.AsyncClient | None = None,
+        transport: Any = None,
+        timeout: float | httpx.Timeout | None = None,
+    ):
+        if not base_url:
+            raise InvalidArgumentError(
+                "openaicompat.Provider needs base_url=, e.g. https://api.groq.com/openai/v1"
+            )
+        super().__init__(
+            name=name,
+            base_url=base_url,
+            credentials={"Authorization": f"Bearer {api_key}"} if api_key else {},
+            headers=headers,
+            user_agent=user_agent,
+            http_client=http_client,
+            async_http_client=async_http_client,
+            transport=transport,
+            timeout=timeout,
+        )
+
+    def language_model(self, model_id: str) -> ChatLanguageModel:
+        return ChatLanguageModel(
+            CompatCodec(model_id, self.name),
+            self.transport,
+            self.url("chat/completions"),
+            self.name,
+        )
