@@ -127,6 +127,9 @@ class ChatCodec:
     """Where this provider's `ProviderOptions` are found in ``call.provider_options``."""
     file_options_key = NAME
     """Where a file part's `FileOptions` (image detail) are found."""
+    metadata_key = NAME
+    """Where response metadata is put; Fantasy keeps ``"openai"`` for every provider on
+    this path, whatever its name."""
 
     def __init__(self, model_id: str):
         self.model_id = model_id
@@ -487,7 +490,7 @@ class ChatCodec:
         finish = map_finish_reason(choice.get("finish_reason"))
         if tool_calls:
             finish = FinishReason.TOOL_CALLS
-        return Response(content, finish, usage, [], {self.provider_name: metadata})
+        return Response(content, finish, usage, [], {self.metadata_key: metadata})
 
     def extra_content(self, choice: JSON) -> list[Content]:
         """Content beyond text and tool calls (reasoning, for compatible servers)."""
@@ -728,7 +731,7 @@ class ChatStreamTranslator:
                 StreamPartType.FINISH,
                 usage=self.usage or Usage(),
                 finish_reason=finish,
-                provider_metadata={self.codec.provider_name: metadata},
+                provider_metadata={self.codec.metadata_key: metadata},
             )
         )
         return parts

@@ -1,0 +1,90 @@
+"""Azure OpenAI, on its OpenAI-compatible v1 path.
+
+    from fantasy.providers import azure
+    provider = azure.Provider("https://my-resource.openai.azure.com", api_key=...)
+    model = provider.language_model("gpt-5-mini")   # your deployment name
+
+Requests go to ``https://<resource>.openai.azure.com/openai/v1/...`` with the key
+in an ``api-key`` header; no ``api-version`` is sent (the v1 path needs none).
+Everything else is OpenAI's: the same codec, and options under the ``"openai"``
+key (`fantasy.providers.openai.ProviderOptions`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from fantasy.errors import MissingAPIKeyError
+from fantasy.providers._base import HTTPProvider
+from fantasy.providers.openai.chat import ChatCodec
+from fantasy.providers.openai.provider import ChatLanguageModel
+
+if TYPE_CHECKING:
+    import httpx
+
+NAME = "azure"
+API_KEY_ENV = "AZURE_OPENAI_API_KEY"
+ENDPOINT_ENV = "AZURE_OPENAI_ENDPOINT"
+
+_AZURE_HOST = re.compile(
+    r"^(?:https?://)?([a-zA-Z0-9-]+)\.(?:openai|cognitiveservices|services\.ai)\.azure\.com(?:/.*)?$"
+)
+
+
+def v1_base_url(endpoint: str) -> str:
+    """Any Azure resource URL (openai, cognitiveservices or services.ai host, any path)
+    becomes the resource's v1 base; other URLs are kept, with https:// added if needed."""
+    match = _AZURE_HOST.match(endpoint)
+    if match:
+        return f"https://{match.group(1)}.openai.azure.com/openai/v1"
+    if not endpoint.startswith(("http://", "https://")):
+        return "https://" + endpoint
+    return endpoint
+
+
+class Provider(HTTPProvider):
+    """Azure OpenAI. ``base_url`` defaults to ``AZURE_OPENAI_ENDPOINT`` and ``api_key``
+    to ``AZURE_OPENAI_API_KEY``; a missing one raises an error naming the variable."""
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        user_agent: str | None = None,
+        http_client: httpx.Client | None = None,
+        async_http_client: httpx.AsyncClient | None = None,
+        transport: Any = None,
+        timeout: float | httpx.Timeout | None = None,
+    ):
+        endpoint = base_url or os.environ.get(ENDPOINT_ENV)
+        if not endpoint:
+            raise MissingAPIKeyError(
+                f"no Azure endpoint: pass base_url= or set the {ENDPOINT_ENV} environment variable"
+            )
+        key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
+        if not key:
+            raise MissingAPIKeyError(
+                f"no Azure OpenAI API key: pass api_key= or set the {API_KEY_ENV} "
+                "environment variable"
+            )
+        super().__init__(
+            name=NAME,
+            base_url=v1_base_url(endpoint),
+            credentials={"api-key": key},
+            headers=headers,
+            user_agent=user_agent,
+            http_client=http_client,
+            async_http_client=async_http_client,
+            transport=transport,
+            timeout=timeout,
+        )
+
+    def language_model(self, model_id: str) -> ChatLanguageModel:
+        return ChatLanguageModel(
+            ChatCodec(model_id), self.transport, self.url("chat/completions"), self.name
+        )
