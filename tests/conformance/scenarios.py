@@ -215,3 +215,48 @@ def reasoning_parts(result: fantasy.AgentResult) -> list[fantasy.ReasoningPart]:
 
 def check_has_reasoning(result: fantasy.AgentResult) -> None:
     assert reasoning_parts(result), "expected reasoning content, got none"
+
+
+def add_anthropic_caching(options: fantasy.PrepareStepOptions) -> fantasy.PrepareStepResult:
+    """Go's addAnthropicCaching prepare-step: cache the last system message before the
+    conversation and the last two messages; every other message's options are cleared.
+
+    Messages are copied, never changed in place, so the run's history keeps its own.
+    """
+    import dataclasses
+
+    from fantasy.providers import anthropic
+
+    cache = {
+        "anthropic": anthropic.CacheControlOptions(
+            cache_control=anthropic.CacheControl(type="ephemeral")
+        )
+    }
+    messages = [dataclasses.replace(m, provider_options=None) for m in options.messages]
+    last_system = 0
+    system_marked = False
+    for i, message in enumerate(messages):
+        if message.role is fantasy.Role.SYSTEM:
+            last_system = i
+        elif not system_marked:
+            messages[last_system] = dataclasses.replace(
+                messages[last_system], provider_options=cache
+            )
+            system_marked = True
+        if i > len(messages) - 3:
+            messages[i] = dataclasses.replace(message, provider_options=cache)
+    return fantasy.PrepareStepResult(messages=messages)
+
+
+def check_anthropic_signatures(result: fantasy.AgentResult) -> None:
+    """Go's testAnthropicThinking: every reasoning part with text carries a signature."""
+    parts = reasoning_parts(result)
+    signed = 0
+    for part in parts:
+        metadata = (part.provider_options or {}).get("anthropic")
+        if part.text and metadata is not None and hasattr(metadata, "signature"):
+            assert metadata.signature, "expected a reasoning signature"
+            signed += 1
+    assert parts, "expected reasoning content, got none"
+    assert signed > 0, "expected signed reasoning"
+    assert signed == len(parts), f"{len(parts)} reasoning parts but {signed} signed"

@@ -490,7 +490,8 @@ class ChatCodec:
         finish = map_finish_reason(choice.get("finish_reason"))
         if tool_calls:
             finish = FinishReason.TOOL_CALLS
-        return Response(content, finish, usage, [], {self.metadata_key: metadata})
+        provider_metadata = {} if metadata is None else {self.metadata_key: metadata}
+        return Response(content, finish, usage, [], provider_metadata)
 
     def extra_content(self, choice: JSON) -> list[Content]:
         """Content beyond text and tool calls (reasoning, for compatible servers)."""
@@ -526,6 +527,13 @@ class ChatCodec:
     def stream_extra(self, chunk: JSON, state: ChatStreamTranslator) -> list[StreamPart]:
         """Per-chunk parts beyond text and tool calls (reasoning, for compatible servers)."""
         return []
+
+    def stream_metadata(self, state: ChatStreamTranslator) -> Any:
+        """The metadata of the finish part: the last usage chunk's, with the logprobs."""
+        metadata = state.metadata if state.metadata is not None else ProviderMetadata()
+        if isinstance(metadata, ProviderMetadata) and state.logprobs:
+            metadata.logprobs = state.logprobs
+        return metadata
 
     def stream_extra_end(self, state: ChatStreamTranslator) -> list[StreamPart]:
         """Parts to close at end of stream before text and tool calls are finalised."""
@@ -723,15 +731,13 @@ class ChatStreamTranslator:
                 )
             )
             return parts
-        metadata = self.metadata if self.metadata is not None else ProviderMetadata()
-        if isinstance(metadata, ProviderMetadata) and self.logprobs:
-            metadata.logprobs = self.logprobs
+        metadata = self.codec.stream_metadata(self)
         parts.append(
             StreamPart(
                 StreamPartType.FINISH,
                 usage=self.usage or Usage(),
                 finish_reason=finish,
-                provider_metadata={self.codec.metadata_key: metadata},
+                provider_metadata={} if metadata is None else {self.codec.metadata_key: metadata},
             )
         )
         return parts

@@ -1,0 +1,524 @@
+"""What OpenRouter and Vercel's AI Gateway share: both route to many upstream models
+behind one Chat Completions endpoint, so both carry upstream-specific data through
+OpenAI's wire format.
+
+- Anthropic prompt caching travels as ``cache_control`` on messages, parts and tool
+  calls (from ``provider_options["anthropic"]`` on a message or part).
+- Reasoning travels as ``reasoning_details``: each upstream's reasoning (Anthropic
+  signatures, OpenAI encrypted summaries, Gemini thought signatures) is parsed into
+  reasoning content carrying that upstream's own metadata type, and replayed from it
+  on the next request, so a conversation can even move between upstreams.
+- Usage counts cached tokens in the total (input + output + cached).
+
+The two gateways differ in small ways; each difference is a flag or a hook here, set
+in `fantasy.providers.openrouter` and `fantasy.providers.vercel`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from fantasy.providers.openai.chat import (
+    DROPPED_EMPTY_USER,
+    JSON,
+    ChatCodec,
+    ChatStreamTranslator,
+    _other,
+)
+from fantasy.types import (
+    CallWarning,
+    Content,
+    FilePart,
+    Message,
+    ProviderMetadata,
+    ProviderOptions,
+    ReasoningContent,
+    ReasoningPart,
+    StreamPart,
+    StreamPartType,
+    TextPart,
+    ToolCallPart,
+    ToolResultOutputError,
+    ToolResultOutputText,
+    ToolResultPart,
+    Usage,
+)
+
+# --------------------------------------------------------------------------- upstream metadata
+
+
+def cache_control_type(options: ProviderOptions | None) -> str | None:
+    """The Anthropic cache-control type set on a message or part, if any."""
+    value = (options or {}).get("anthropic")
+    control = getattr(value, "cache_control", None)
+    if control is None and isinstance(value, dict):
+        control = value.get("cache_control")
+    kind = control.get("type") if isinstance(control, dict) else getattr(control, "type", None)
+    return kind if isinstance(kind, str) and kind else None
+
+
+def _anthropic_signature(options: ProviderOptions | None) -> str | None:
+    signature = getattr((options or {}).get("anthropic"), "signature", None)
+    return signature if isinstance(signature, str) else None
+
+
+def _anthropic_metadata(signature: str) -> Any:
+    from fantasy.providers.anthropic import ReasoningMetadata
+
+    return ReasoningMetadata(signature=signature)
+
+
+def _google_metadata(signature: str = "", tool_id: str = "") -> Any:
+    from fantasy.providers.google import ReasoningMetadata
+
+    return ReasoningMetadata(signature=signature, tool_id=tool_id)
+
+
+def _openai_metadata(summary: list[str], encrypted: str | None = None, item_id: str = "") -> Any:
+    from fantasy.providers.openai.responses_options import ResponsesReasoningMetadata
+
+    return ResponsesReasoningMetadata(item_id=item_id, encrypted_content=encrypted, summary=summary)
+
+
+def _detail(kind: str, fmt: str, index: int = 0, **fields: str) -> JSON:
+    """A reasoning detail as the gateways take it: empty strings left out, index always set."""
+    detail: JSON = {"type": kind, "format": fmt, "index": index}
+    detail.update({k: v for k, v in fields.items() if v})
+    return detail
+
+
+def _is_responses_format(fmt: str) -> bool:
+    return fmt.startswith(("openai-responses", "xai-responses"))
+
+
+# --------------------------------------------------------------------------- codec
+
+
+@dataclass(slots=True)
+class _Assistant:
+    """An assistant message being built from parts."""
+
+    content: str | None = None
+    tool_calls: list[JSON] = field(default_factory=list)
+    extra: JSON = field(default_factory=dict)
+
+    def add_text(self, text: str) -> None:
+        self.content = text if self.content is None else f"{self.content}\n{text}"
+
+
+class GatewayCodec(ChatCodec):
+    """Chat Completions for a gateway to many upstream models."""
+
+    drop_empty_user = False
+    """Vercel drops a user message with nothing visible in it; OpenRouter sends it."""
+    replays_xai_reasoning = False
+    """OpenRouter has an ``xai/`` case (its own xAI ids are ``x-ai/``, so it rarely fires)."""
+    reasoning_fallback = False
+    """Vercel also reads the plain ``reasoning`` field; OpenRouter only ``reasoning_details``."""
+
+    # ------------------------------------------------------------------ messages
+
+    def system_messages(self, message: Message, warnings: list[CallWarning]) -> list[JSON]:
+        wire = super().system_messages(message, warnings)
+        kind = cache_control_type(message.provider_options)
+        if wire and kind:
+            wire[0]["cache_control"] = {"type": kind}
+        return wire
+
+    def user_messages(self, message: Message, warnings: list[CallWarning]) -> list[JSON]:
+        content = message.content
+        if len(content) == 1 and isinstance(content[0], TextPart):
+            wire: JSON = {"role": "user", "content": content[0].text}
+            kind = cache_control_type(message.provider_options)
+            if kind:
+                wire["cache_control"] = {"type": kind}
+            return [wire]
+        parts: list[JSON] = []
+        last = len(content) - 1
+        for i, part in enumerate(content):
+            kind = cache_control_type(part.provider_options)
+            if kind is None and i == last:
+                kind = cache_control_type(message.provider_options)
+            wire_part: JSON | None = None
+            if isinstance(part, TextPart):
+                wire_part = {"type": "text", "text": part.text}
+            elif isinstance(part, FilePart):
+                if part.media_type.startswith("text/"):
+                    warnings.append(_other(f"file part media type {part.media_type} not supported"))
+                else:
+                    wire_part = self.user_file(part, len(parts), warnings)
+            if wire_part is None:
+                continue
+            if kind:
+                wire_part["cache_control"] = {"type": kind}
+            parts.append(wire_part)
+        if not parts and self.drop_empty_user:
+            warnings.append(_other(DROPPED_EMPTY_USER))
+            return []
+        return [{"role": "user", "content": parts}]
+
+    def assistant_messages(self, message: Message, warnings: list[CallWarning]) -> list[JSON]:
+        """Texts joined with newlines, reasoning as ``reasoning_details``; never dropped.
+
+        Cache control reaches the message for a lone text, and the tool calls;
+        on joined text it is lost, as in Fantasy (the SDK drops it there).
+        """
+        content = message.content
+        if len(content) == 1 and isinstance(content[0], TextPart):
+            wire: JSON = {"role": "assistant", "content": content[0].text}
+            kind = cache_control_type(message.provider_options)
+            if kind:
+                wire["cache_control"] = {"type": kind}
+            return [wire]
+        built = _Assistant()
+        last = len(content) - 1
+        for i, part in enumerate(content):
+            if isinstance(part, TextPart):
+                built.add_text(part.text)
+            elif isinstance(part, ReasoningPart):
+                self._replay_reasoning(part, built)
+            elif isinstance(part, ToolCallPart):
+                call = self.tool_call(part)
+                kind = cache_control_type(part.provider_options)
+                if kind is None and i == last:
+                    kind = cache_control_type(message.provider_options)
+                if kind:
+                    call["cache_control"] = {"type": kind}
+                built.tool_calls.append(call)
+        wire = {"role": "assistant"}
+        if built.content is not None:
+            wire["content"] = built.content
+        if built.tool_calls:
+            wire["tool_calls"] = built.tool_calls
+        wire.update(built.extra)
+        return [wire]
+
+    def _replay_reasoning(self, part: ReasoningPart, built: _Assistant) -> None:
+        """Each reasoning part replaces the extra fields of the one before: the last wins."""
+        model = self.model_id
+        options = part.provider_options
+        text = part.text
+        if model.startswith("anthropic/") and text:
+            signature = _anthropic_signature(options)
+            if signature is None:
+                built.add_text(f"<thoughts>{text}</thoughts>")
+                return
+            details = [
+                _detail("reasoning.text", "anthropic-claude-v1", text=text, signature=signature)
+            ]
+            built.extra = {"reasoning_details": details, "reasoning": text}
+            return
+        responses_prefix = "openai/" if model.startswith("openai/") else None
+        if responses_prefix is None and self.replays_xai_reasoning and model.startswith("xai/"):
+            responses_prefix = "xai/"
+        if responses_prefix is not None:
+            metadata = (options or {}).get("openai")
+            summary = getattr(metadata, "summary", None)
+            if metadata is None or summary is None:
+                built.add_text(f"<thoughts>{text}</thoughts>")
+                return
+            fmt = "openai-responses-v1" if responses_prefix == "openai/" else "xai-responses-v1"
+            details = [
+                _detail("reasoning.summary", fmt, index, summary=s)
+                for index, s in enumerate(summary)
+                if s
+            ]
+            encrypted = getattr(metadata, "encrypted_content", None)
+            if encrypted is not None:
+                details.append(
+                    _detail(
+                        "reasoning.encrypted",
+                        fmt,
+                        data=encrypted,
+                        id=getattr(metadata, "item_id", "") or "",
+                    )
+                )
+            built.extra = {"reasoning_details": details or None}
+            return
+        if model.startswith("google/"):
+            metadata = (options or {}).get("google")
+            if metadata is None or not hasattr(metadata, "signature"):
+                built.add_text(f"<thoughts>{text}</thoughts>")
+                return
+            details = []
+            if text:
+                details.append(_detail("reasoning.text", "google-gemini-v1", text=text))
+            details.append(
+                _detail(
+                    "reasoning.encrypted",
+                    "google-gemini-v1",
+                    data=getattr(metadata, "signature", "") or "",
+                    id=getattr(metadata, "tool_id", "") or "",
+                )
+            )
+            built.extra = {"reasoning_details": details}
+            return
+        built.extra = {"reasoning_details": [_detail("reasoning.text", "unknown", text=text)]}
+
+    def tool_messages(self, message: Message, warnings: list[CallWarning]) -> list[JSON]:
+        """Text and error results only: the gateways take no media in tool results."""
+        out: list[JSON] = []
+        for part in message.content:
+            if not isinstance(part, ToolResultPart):
+                warnings.append(_other("tool message can only have tool result content"))
+                continue
+            output = part.output
+            if isinstance(output, ToolResultOutputText):
+                text = output.text
+            elif isinstance(output, ToolResultOutputError):
+                text = output.error
+            else:
+                continue
+            out.append({"role": "tool", "tool_call_id": part.tool_call_id, "content": text})
+        return out
+
+    # ------------------------------------------------------------------ responses
+
+    def extra_content(self, choice: JSON) -> list[Content]:
+        """``reasoning_details`` grouped per upstream format into reasoning content."""
+        message = choice.get("message") or {}
+        details = message.get("reasoning_details") or []
+        responses: dict[int, Any] = {}
+        google: dict[int, tuple[str, Any]] = {}
+        anthropic: list[ReasoningContent] = []
+        other: list[str] = []
+        for detail in details:
+            fmt = str(detail.get("format") or "")
+            kind = detail.get("type")
+            index = int(detail.get("index") or 0)
+            if _is_responses_format(fmt):
+                block = responses.setdefault(index, _openai_metadata([]))
+                if kind == "reasoning.summary":
+                    block.summary.append(str(detail.get("summary") or ""))
+                elif kind == "reasoning.encrypted":
+                    block.encrypted_content = str(detail.get("data") or "")
+                if detail.get("id"):
+                    block.item_id = str(detail["id"])
+            elif fmt.startswith("google-gemini"):
+                text, metadata = google.get(index) or ("", _google_metadata())
+                if kind == "reasoning.text":
+                    text = str(detail.get("text") or "")
+                elif kind == "reasoning.encrypted":
+                    metadata.signature = str(detail.get("data") or "")
+                    metadata.tool_id = str(detail.get("id") or "")
+                google[index] = (text, metadata)
+            elif fmt.startswith("anthropic-claude"):
+                anthropic.append(
+                    ReasoningContent(
+                        str(detail.get("text") or ""),
+                        {"anthropic": _anthropic_metadata(str(detail.get("signature") or ""))},
+                    )
+                )
+            else:
+                other.append(str(detail.get("text") or ""))
+        if self.reasoning_fallback and not details and message.get("reasoning"):
+            other.append(str(message["reasoning"]))
+        content: list[Content] = []
+        for block in responses.values():
+            content.append(ReasoningContent("\n".join(block.summary or [""]), {"openai": block}))
+        content.extend(anthropic)
+        for text, metadata in google.values():
+            content.append(ReasoningContent(text, {"google": metadata}))
+        content.extend(
+            ReasoningContent(text) for text in other if text or not self.reasoning_fallback
+        )
+        return content
+
+    def usage(self, data: JSON) -> tuple[Usage, Any]:
+        if not data.get("choices"):
+            return Usage(), None
+        raw = data.get("usage") or {}
+        return gateway_usage(raw), self.metadata_from(data, raw)
+
+    def stream_usage(self, chunk: JSON) -> tuple[Usage, Any] | None:
+        raw = chunk.get("usage")
+        if not raw or not raw.get("total_tokens"):
+            return None
+        return gateway_usage(raw), self.metadata_from(chunk, raw)
+
+    def metadata_from(self, body: JSON, usage: JSON) -> Any:
+        """This gateway's own metadata (upstream provider, cost) from a body and its usage."""
+        return None
+
+    def stream_metadata(self, state: ChatStreamTranslator) -> Any:
+        return state.metadata
+
+    def new_stream(self, warnings: list[CallWarning]) -> ChatStreamTranslator:
+        translator = super().new_stream(warnings)
+        translator.extra["reasoning"] = None
+        return translator
+
+    def stream_extra(self, chunk: JSON, state: ChatStreamTranslator) -> list[StreamPart]:
+        choices = chunk.get("choices") or ()
+        if not choices:
+            return []
+        reasoning: _StreamReasoning | None = state.extra.get("reasoning")
+        delta = choices[0].get("delta") or {}
+        if reasoning is None:
+            return self._start_reasoning(delta, state)
+        return self._continue_reasoning(delta, reasoning, state)
+
+    def _start_reasoning(self, delta: JSON, state: ChatStreamTranslator) -> list[StreamPart]:
+        details = delta.get("reasoning_details") or []
+        plain = str(delta.get("reasoning") or "") if self.reasoning_fallback else ""
+        if not details and not plain:
+            return []
+        current = _StreamReasoning()
+        metadata: ProviderMetadata | None = None
+        first_delta = plain
+        if details:
+            detail = details[0]
+            fmt = str(detail.get("format") or "")
+            summary = str(detail.get("summary") or "")
+            text = str(detail.get("text") or "")
+            current.format = fmt
+            if _is_responses_format(fmt):
+                current.openai = _openai_metadata([summary])
+                metadata = {"openai": current.openai}
+                if detail.get("data"):
+                    end_metadata = _openai_metadata(
+                        [summary], str(detail["data"]), str(detail.get("id") or "")
+                    )
+                    return [
+                        StreamPart(
+                            StreamPartType.REASONING_START,
+                            id="0",
+                            delta=summary,
+                            provider_metadata=metadata,
+                        ),
+                        StreamPart(
+                            StreamPartType.REASONING_END,
+                            id="0",
+                            provider_metadata={"openai": end_metadata},
+                        ),
+                    ]
+            if fmt.startswith("google-gemini"):
+                if detail.get("type") == "reasoning.encrypted":
+                    signature = _google_metadata(
+                        str(detail.get("data") or ""), str(detail.get("id") or "")
+                    )
+                    return [
+                        StreamPart(StreamPartType.REASONING_START, id="0"),
+                        StreamPart(
+                            StreamPartType.REASONING_END,
+                            id="0",
+                            provider_metadata={"google": signature},
+                        ),
+                    ]
+                current.google = _google_metadata()
+                metadata = {"google": current.google}
+            first_delta = self.first_reasoning_delta(fmt, summary, text, plain)
+        state.extra["reasoning"] = current
+        parts = [StreamPart(StreamPartType.REASONING_START, id="0", provider_metadata=metadata)]
+        if first_delta:
+            parts.append(StreamPart(StreamPartType.REASONING_DELTA, id="0", delta=first_delta))
+        return parts
+
+    def first_reasoning_delta(self, fmt: str, summary: str, text: str, plain: str) -> str:
+        """OpenRouter streams the summary for all but Gemini and Claude, so an
+        ``unknown``-format first chunk's text is lost, as in Fantasy."""
+        if fmt.startswith(("google-gemini", "anthropic-claude")):
+            return text
+        return summary
+
+    def keeps_waiting_for_signature(self, reasoning: _StreamReasoning) -> bool:
+        """OpenRouter keeps Claude's reasoning open past its text: the signature comes later."""
+        return False
+
+    def _continue_reasoning(
+        self, delta: JSON, reasoning: _StreamReasoning, state: ChatStreamTranslator
+    ) -> list[StreamPart]:
+        details = delta.get("reasoning_details") or []
+        plain = str(delta.get("reasoning") or "") if self.reasoning_fallback else ""
+        if not details:
+            if plain:
+                return [StreamPart(StreamPartType.REASONING_DELTA, id="0", delta=plain)]
+            if self.keeps_waiting_for_signature(reasoning):
+                return []
+            if delta.get("content") or delta.get("tool_calls"):
+                state.extra["reasoning"] = None
+                return [StreamPart(StreamPartType.REASONING_END, id="0")]
+            return []
+        detail = details[0]
+        fmt = str(detail.get("format") or "")
+        text = str(detail.get("text") or "")
+        if _is_responses_format(fmt) and reasoning.openai is not None:
+            block = reasoning.openai
+            if detail.get("data"):
+                block.encrypted_content = str(detail["data"])
+                block.item_id = str(detail.get("id") or "")
+                state.extra["reasoning"] = None
+                return [
+                    StreamPart(
+                        StreamPartType.REASONING_END, id="0", provider_metadata={"openai": block}
+                    )
+                ]
+            summary = str(detail.get("summary") or "")
+            index = int(detail.get("index") or 0)
+            if index < len(block.summary):
+                block.summary[index] += summary
+                piece = summary
+            else:
+                block.summary.append(summary)
+                piece = "\n" + summary
+            return [
+                StreamPart(
+                    StreamPartType.REASONING_DELTA,
+                    id="0",
+                    delta=piece,
+                    provider_metadata={"openai": block},
+                )
+            ]
+        if fmt.startswith("anthropic-claude"):
+            signature = detail.get("signature")
+            if signature:
+                state.extra["reasoning"] = None
+                return [
+                    StreamPart(
+                        StreamPartType.REASONING_DELTA,
+                        id="0",
+                        delta=text,
+                        provider_metadata={"anthropic": _anthropic_metadata(str(signature))},
+                    ),
+                    StreamPart(StreamPartType.REASONING_END, id="0"),
+                ]
+            return [StreamPart(StreamPartType.REASONING_DELTA, id="0", delta=text)]
+        if fmt.startswith("google-gemini") and reasoning.google is not None:
+            if detail.get("type") == "reasoning.text":
+                return [StreamPart(StreamPartType.REASONING_DELTA, id="0", delta=text)]
+            if detail.get("type") == "reasoning.encrypted":
+                reasoning.google.signature = str(detail.get("data") or "")
+                reasoning.google.tool_id = str(detail.get("id") or "")
+                state.extra["reasoning"] = None
+                return [
+                    StreamPart(
+                        StreamPartType.REASONING_END,
+                        id="0",
+                        provider_metadata={"google": reasoning.google},
+                    )
+                ]
+        return [StreamPart(StreamPartType.REASONING_DELTA, id="0", delta=text)]
+
+
+@dataclass(slots=True)
+class _StreamReasoning:
+    """The reasoning block a gateway stream has open."""
+
+    format: str = ""
+    openai: Any = None
+    google: Any = None
+
+
+def gateway_usage(raw: JSON) -> Usage:
+    """Input excludes cached tokens; unlike OpenAI's, the total adds them back."""
+    cached = (raw.get("prompt_tokens_details") or {}).get("cached_tokens") or 0
+    completion = raw.get("completion_tokens") or 0
+    input_tokens = max((raw.get("prompt_tokens") or 0) - cached, 0)
+    return Usage(
+        input_tokens=input_tokens,
+        output_tokens=completion,
+        total_tokens=input_tokens + completion + cached,
+        reasoning_tokens=(raw.get("completion_tokens_details") or {}).get("reasoning_tokens") or 0,
+        cache_read_tokens=cached,
+    )

@@ -1,0 +1,175 @@
+"""OpenRouter: hundreds of models from many providers behind one endpoint.
+
+    from fantasy.providers import openrouter
+    model = openrouter.Provider().language_model("anthropic/claude-haiku-4.5")
+
+Options go under ``provider_options={"openrouter": openrouter.ProviderOptions(...)}``:
+reasoning, provider routing, usage accounting (on by default, so responses report
+cost), and a few sampling extras. Reasoning from any upstream comes back as
+reasoning content with that upstream's metadata (Anthropic signatures, OpenAI
+encrypted reasoning, Gemini thought signatures) and is replayed on the next turn.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from fantasy.errors import InvalidArgumentError, MissingAPIKeyError
+from fantasy.providers._base import HTTPProvider
+from fantasy.providers._gateway import GatewayCodec
+from fantasy.providers.openai.chat import JSON
+from fantasy.providers.openai.provider import ChatLanguageModel
+from fantasy.types import CallWarning
+
+if TYPE_CHECKING:
+    import httpx
+
+NAME = "openrouter"
+API_KEY_ENV = "OPENROUTER_API_KEY"
+BASE_URL = "https://openrouter.ai/api/v1"
+
+ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh"]
+
+
+def _set_fields(value: Any) -> JSON:
+    """A dataclass as JSON with only the fields that were set."""
+    return {k: v for k, v in asdict(value).items() if v is not None}
+
+
+@dataclass(slots=True, kw_only=True)
+class ReasoningOptions:
+    enabled: bool | None = None
+    exclude: bool | None = None
+    """Reason, but leave the reasoning out of the response."""
+    max_tokens: int | None = None
+    effort: ReasoningEffort | None = None
+
+
+@dataclass(slots=True, kw_only=True)
+class ProviderRouting:
+    """Which upstream providers may serve the request, and how to pick."""
+
+    order: list[str] | None = None
+    allow_fallbacks: bool | None = None
+    require_parameters: bool | None = None
+    data_collection: str | None = None
+    only: list[str] | None = None
+    ignore: list[str] | None = None
+    quantizations: list[str] | None = None
+    sort: str | None = None
+
+
+@dataclass(slots=True, kw_only=True)
+class ProviderOptions:
+    reasoning: ReasoningOptions | None = None
+    provider: ProviderRouting | None = None
+    include_usage: bool | None = None
+    """Usage accounting (tokens and cost); sent as true unless set to False."""
+    logit_bias: dict[str, int] | None = None
+    logprobs: bool | None = None
+    user: str | None = None
+    parallel_tool_calls: bool | None = None
+    extra_body: dict[str, Any] | None = None
+    """Merged into the request body last, so it can override any field."""
+
+
+@dataclass(slots=True, kw_only=True)
+class ProviderMetadata:
+    """``response.provider_metadata["openrouter"]``: who served the request, at what cost."""
+
+    provider: str = ""
+    usage: dict[str, Any] = field(default_factory=dict)
+    """OpenRouter's usage object as sent, with ``cost`` and ``cost_details``."""
+
+    @property
+    def cost(self) -> float | None:
+        cost = self.usage.get("cost")
+        return float(cost) if isinstance(cost, (int, float)) else None
+
+
+class OpenRouterCodec(GatewayCodec):
+    provider_name = NAME
+    options_key = NAME
+    file_options_key = NAME
+    metadata_key = NAME
+    replays_xai_reasoning = True
+
+    def provider_options(self, call: Any) -> Any:
+        value = call.provider_options.get(NAME)
+        if value is None:
+            return ProviderOptions()
+        if not isinstance(value, ProviderOptions):
+            raise InvalidArgumentError(
+                "openrouter provider options should be fantasy.providers.openrouter.ProviderOptions"
+            )
+        return value
+
+    def apply_options(self, body: JSON, opts: Any, warnings: list[CallWarning]) -> None:
+        assert isinstance(opts, ProviderOptions)
+        if opts.provider is not None:
+            body["provider"] = _set_fields(opts.provider)
+        if opts.reasoning is not None:
+            body["reasoning"] = _set_fields(opts.reasoning)
+        body["usage"] = {"include": True if opts.include_usage is None else opts.include_usage}
+        for key, value in (
+            ("logit_bias", opts.logit_bias),
+            ("logprobs", opts.logprobs),
+            ("user", opts.user),
+            ("parallel_tool_calls", opts.parallel_tool_calls),
+        ):
+            if value is not None:
+                body[key] = value
+        if opts.extra_body:
+            body.update(opts.extra_body)
+
+    def keeps_waiting_for_signature(self, reasoning: Any) -> bool:
+        return bool(reasoning.format.startswith("anthropic-claude"))
+
+    def metadata_from(self, body: JSON, usage: JSON) -> Any:
+        upstream = body.get("provider")
+        return ProviderMetadata(
+            provider=upstream if isinstance(upstream, str) else json.dumps(upstream or ""),
+            usage=dict(usage),
+        )
+
+
+class Provider(HTTPProvider):
+    """OpenRouter; the key comes from ``api_key`` or ``OPENROUTER_API_KEY``."""
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        user_agent: str | None = None,
+        http_client: httpx.Client | None = None,
+        async_http_client: httpx.AsyncClient | None = None,
+        transport: Any = None,
+        timeout: float | httpx.Timeout | None = None,
+    ):
+        key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
+        if not key:
+            raise MissingAPIKeyError(
+                f"no OpenRouter API key: pass api_key= or set the {API_KEY_ENV} "
+                "environment variable"
+            )
+        super().__init__(
+            name=NAME,
+            base_url=BASE_URL,
+            credentials={"Authorization": f"Bearer {key}"},
+            headers=headers,
+            user_agent=user_agent,
+            http_client=http_client,
+            async_http_client=async_http_client,
+            transport=transport,
+            timeout=timeout,
+        )
+
+    def language_model(self, model_id: str) -> ChatLanguageModel:
+        return ChatLanguageModel(
+            OpenRouterCodec(model_id), self.transport, self.url("chat/completions"), self.name
+        )

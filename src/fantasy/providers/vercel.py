@@ -1,0 +1,182 @@
+"""Vercel's AI Gateway: many providers' models behind one OpenAI-compatible endpoint.
+
+    from fantasy.providers import vercel
+    model = vercel.Provider().language_model("anthropic/claude-sonnet-4")
+
+Options go under ``provider_options={"vercel": vercel.ProviderOptions(...)}``:
+reasoning, gateway routing (provider order, model fallbacks, zero data retention),
+bring-your-own-key credentials, and a few sampling extras. Reasoning from any
+upstream round-trips as in `fantasy.providers.openrouter`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from fantasy.errors import InvalidArgumentError, MissingAPIKeyError
+from fantasy.providers._base import HTTPProvider
+from fantasy.providers._gateway import GatewayCodec
+from fantasy.providers.openai.chat import JSON
+from fantasy.providers.openai.provider import ChatLanguageModel
+from fantasy.types import CallWarning
+
+if TYPE_CHECKING:
+    import httpx
+
+NAME = "vercel"
+API_KEY_ENV = "AI_GATEWAY_API_KEY"
+DEFAULT_BASE_URL = "https://ai-gateway.vercel.sh/v1"
+
+ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh"]
+
+
+@dataclass(slots=True, kw_only=True)
+class ReasoningOptions:
+    enabled: bool | None = None
+    max_tokens: int | None = None
+    effort: ReasoningEffort | None = None
+    exclude: bool | None = None
+
+
+@dataclass(slots=True, kw_only=True)
+class GatewayOptions:
+    """Routing: the upstream providers to try in order, and fallback models."""
+
+    order: list[str] | None = None
+    models: list[str] | None = None
+    zero_data_retention: bool | None = None
+
+    def to_json(self) -> JSON:
+        wire: JSON = {}
+        if self.order is not None:
+            wire["order"] = self.order
+        if self.models is not None:
+            wire["models"] = self.models
+        if self.zero_data_retention is not None:
+            wire["zeroDataRetention"] = self.zero_data_retention
+        return wire
+
+
+@dataclass(slots=True, kw_only=True)
+class ProviderOptions:
+    reasoning: ReasoningOptions | None = None
+    gateway: GatewayOptions | None = None
+    byok: dict[str, Any] | None = None
+    """Your own upstream credentials, in the gateway's shape:
+    ``{"anthropic": [{"apiKey": "..."}]}``."""
+    user: str | None = None
+    logit_bias: dict[str, int] | None = None
+    logprobs: bool | None = None
+    top_logprobs: int | None = None
+    parallel_tool_calls: bool | None = None
+    extra_body: dict[str, Any] | None = None
+    """Merged into the request body last, so it can override any field."""
+
+
+@dataclass(slots=True, kw_only=True)
+class ProviderMetadata:
+    """``response.provider_metadata["vercel"]``: the upstream that served the request."""
+
+    provider: str = ""
+
+
+class VercelCodec(GatewayCodec):
+    provider_name = NAME
+    options_key = NAME
+    file_options_key = "openai"
+    metadata_key = NAME
+    drop_empty_user = True
+    reasoning_fallback = True
+
+    def provider_options(self, call: Any) -> Any:
+        value = call.provider_options.get(NAME)
+        if value is None:
+            return ProviderOptions()
+        if not isinstance(value, ProviderOptions):
+            raise InvalidArgumentError(
+                "vercel provider options should be fantasy.providers.vercel.ProviderOptions"
+            )
+        return value
+
+    def apply_options(self, body: JSON, opts: Any, warnings: list[CallWarning]) -> None:
+        assert isinstance(opts, ProviderOptions)
+        if opts.reasoning is not None:
+            body["reasoning"] = {k: v for k, v in asdict(opts.reasoning).items() if v is not None}
+        gateway: JSON | None = None
+        if opts.gateway is not None:
+            gateway = opts.gateway.to_json()
+        if opts.byok is not None:
+            gateway = gateway if gateway is not None else {}
+            gateway["byok"] = opts.byok
+        if gateway is not None:
+            body["providerOptions"] = {"gateway": gateway}
+        for key, value in (
+            ("logit_bias", opts.logit_bias),
+            ("logprobs", opts.logprobs),
+            ("top_logprobs", opts.top_logprobs),
+            ("user", opts.user),
+            ("parallel_tool_calls", opts.parallel_tool_calls),
+        ):
+            if value is not None:
+                body[key] = value
+        if opts.gateway is not None and opts.gateway.models:
+            body["models"] = opts.gateway.models
+        if opts.extra_body:
+            body.update(opts.extra_body)
+
+    def first_reasoning_delta(self, fmt: str, summary: str, text: str, plain: str) -> str:
+        """Unlike OpenRouter, the first chunk's text is kept."""
+        if fmt.startswith(("google-gemini", "anthropic-claude")):
+            return text
+        return summary or text
+
+    def metadata_from(self, body: JSON, usage: JSON) -> Any:
+        upstream = body.get("provider")
+        if upstream is None:
+            return ProviderMetadata()
+        return ProviderMetadata(
+            provider=upstream if isinstance(upstream, str) else json.dumps(upstream)
+        )
+
+
+class Provider(HTTPProvider):
+    """The AI Gateway; the key comes from ``api_key`` or ``AI_GATEWAY_API_KEY``."""
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        user_agent: str | None = None,
+        http_client: httpx.Client | None = None,
+        async_http_client: httpx.AsyncClient | None = None,
+        transport: Any = None,
+        timeout: float | httpx.Timeout | None = None,
+    ):
+        key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
+        if not key:
+            raise MissingAPIKeyError(
+                f"no AI Gateway API key: pass api_key= or set the {API_KEY_ENV} "
+                "environment variable"
+            )
+        super().__init__(
+            name=NAME,
+            base_url=base_url or DEFAULT_BASE_URL,
+            credentials={"Authorization": f"Bearer {key}"},
+            headers=headers,
+            user_agent=user_agent,
+            http_client=http_client,
+            async_http_client=async_http_client,
+            transport=transport,
+            timeout=timeout,
+        )
+
+    def language_model(self, model_id: str) -> ChatLanguageModel:
+        return ChatLanguageModel(
+            VercelCodec(model_id), self.transport, self.url("chat/completions"), self.name
+        )
