@@ -3,13 +3,25 @@ headers, and one shared `HttpTransport`. Providers add only what is theirs."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from fantasy.errors import MissingAPIKeyError
 from fantasy.http.transport import HttpTransport
 
 if TYPE_CHECKING:
     import httpx
+
+
+def api_key_from(api_key: str | None, env_var: str, label: str) -> str:
+    """The key given, else the environment's; a missing key names the variable to set."""
+    key = api_key if api_key is not None else os.environ.get(env_var)
+    if not key:
+        raise MissingAPIKeyError(
+            f"no {label} API key: pass api_key= or set the {env_var} environment variable"
+        )
+    return key
 
 
 class HTTPProvider:

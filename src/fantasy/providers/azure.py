@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from fantasy.errors import MissingAPIKeyError
-from fantasy.providers._base import HTTPProvider
+from fantasy.providers._base import HTTPProvider, api_key_from
 from fantasy.providers.openai.chat import ChatCodec
 from fantasy.providers.openai.provider import ChatLanguageModel
 
@@ -66,12 +66,7 @@ class Provider(HTTPProvider):
             raise MissingAPIKeyError(
                 f"no Azure endpoint: pass base_url= or set the {ENDPOINT_ENV} environment variable"
             )
-        key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
-        if not key:
-            raise MissingAPIKeyError(
-                f"no Azure OpenAI API key: pass api_key= or set the {API_KEY_ENV} "
-                "environment variable"
-            )
+        key = api_key_from(api_key, API_KEY_ENV, "Azure OpenAI")
         super().__init__(
             name=NAME,
             base_url=v1_base_url(endpoint),

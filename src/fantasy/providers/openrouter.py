@@ -13,13 +13,12 @@ encrypted reasoning, Gemini thought signatures) and is replayed on the next turn
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from fantasy.errors import InvalidArgumentError, MissingAPIKeyError
-from fantasy.providers._base import HTTPProvider
+from fantasy.errors import InvalidArgumentError
+from fantasy.providers._base import HTTPProvider, api_key_from
 from fantasy.providers._gateway import GatewayCodec
 from fantasy.providers.openai.chat import JSON
 from fantasy.providers.openai.provider import ChatLanguageModel
@@ -151,12 +150,7 @@ class Provider(HTTPProvider):
         transport: Any = None,
         timeout: float | httpx.Timeout | None = None,
     ):
-        key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
-        if not key:
-            raise MissingAPIKeyError(
-                f"no OpenRouter API key: pass api_key= or set the {API_KEY_ENV} "
-                "environment variable"
-            )
+        key = api_key_from(api_key, API_KEY_ENV, "OpenRouter")
         super().__init__(
             name=NAME,
             base_url=BASE_URL,

@@ -12,13 +12,12 @@ upstream round-trips as in `fantasy.providers.openrouter`.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from fantasy.errors import InvalidArgumentError, MissingAPIKeyError
-from fantasy.providers._base import HTTPProvider
+from fantasy.errors import InvalidArgumentError
+from fantasy.providers._base import HTTPProvider, api_key_from
 from fantasy.providers._gateway import GatewayCodec
 from fantasy.providers.openai.chat import JSON
 from fantasy.providers.openai.provider import ChatLanguageModel
@@ -158,12 +157,7 @@ class Provider(HTTPProvider):
         transport: Any = None,
         timeout: float | httpx.Timeout | None = None,
     ):
-        key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
-        if not key:
-            raise MissingAPIKeyError(
-                f"no AI Gateway API key: pass api_key= or set the {API_KEY_ENV} "
-                "environment variable"
-            )
+        key = api_key_from(api_key, API_KEY_ENV, "AI Gateway")
         super().__init__(
             name=NAME,
             base_url=base_url or DEFAULT_BASE_URL,
