@@ -6,21 +6,24 @@
 
 Requests go to ``https://<resource>.openai.azure.com/openai/v1/...`` with the key
 in an ``api-key`` header; no ``api-version`` is sent (the v1 path needs none).
-Everything else is OpenAI's: the same codec, and options under the ``"openai"``
-key (`fantasy.providers.openai.ProviderOptions`).
+Everything else is OpenAI's: the same codecs (Chat Completions, or the Responses
+API with ``use_responses_api=True``), and options under the ``"openai"`` key.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from fantasy.errors import MissingAPIKeyError
 from fantasy.providers._base import HTTPProvider, api_key_from
 from fantasy.providers.openai.chat import ChatCodec
 from fantasy.providers.openai.provider import ChatLanguageModel
+from fantasy.providers.openai.responses import ResponsesCodec
+from fantasy.providers.openai.responses_model import ResponsesLanguageModel
+from fantasy.providers.openai.responses_options import is_responses_model
 
 if TYPE_CHECKING:
     import httpx
@@ -60,7 +63,11 @@ class Provider(HTTPProvider):
         async_http_client: httpx.AsyncClient | None = None,
         transport: Any = None,
         timeout: float | httpx.Timeout | None = None,
+        use_responses_api: bool = False,
+        responses_api_predicate: Callable[[str], bool] | None = None,
     ):
+        self.use_responses_api = use_responses_api
+        self.responses_api_predicate = responses_api_predicate or is_responses_model
         endpoint = base_url or os.environ.get(ENDPOINT_ENV)
         if not endpoint:
             raise MissingAPIKeyError(
@@ -71,7 +78,8 @@ class Provider(HTTPProvider):
             name=NAME,
             base_url=v1_base_url(endpoint),
             credentials={"api-key": key},
-            headers=headers,
+            # As the SDK's azure.WithAPIKey: no Authorization header goes to Azure.
+            headers={k: v for k, v in (headers or {}).items() if k.lower() != "authorization"},
             user_agent=user_agent,
             http_client=http_client,
             async_http_client=async_http_client,
@@ -79,7 +87,16 @@ class Provider(HTTPProvider):
             timeout=timeout,
         )
 
-    def language_model(self, model_id: str) -> ChatLanguageModel:
+    def language_model(self, model_id: str) -> ChatLanguageModel | ResponsesLanguageModel:
+        """Chat Completions, or the Responses API when ``use_responses_api`` is set and the
+        predicate (OpenAI's list of Responses models by default) accepts the deployment."""
+        if self.use_responses_api and self.responses_api_predicate(model_id):
+            return ResponsesLanguageModel(
+                ResponsesCodec(model_id, self.name),
+                self.transport,
+                self.url("responses"),
+                self.name,
+            )
         return ChatLanguageModel(
             ChatCodec(model_id), self.transport, self.url("chat/completions"), self.name
         )

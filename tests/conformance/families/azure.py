@@ -1,4 +1,4 @@
-"""Azure OpenAI on the Chat Completions path (Go: providertests/azure_test.go)."""
+"""Azure OpenAI, on Chat Completions and on the Responses API (Go: azure_test.go, azure_responses_test.go)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Any
 
 import fantasy
 from tests.conformance.discovery import Case
+from tests.conformance.families.openai_responses import summary_thinking_options
 from tests.conformance.registry import builder, scenarios
 from tests.conformance.scenarios import Scenario, Setup, thinking_scenario
 
@@ -33,3 +34,14 @@ def azure_thinking(case: Case) -> Scenario | None:
     if case.group != "TestAzureThinking":
         return None
     return thinking_scenario(case.scenario, check_reasoning_tokens)
+
+
+@builder("azure-responses")
+def build_azure_responses(case: Case, transport: Any) -> tuple[fantasy.LanguageModel, Setup]:
+    from fantasy.providers import azure
+
+    provider = azure.Provider(BASE_URL, "test-key", transport=transport, use_responses_api=True)
+    setup = Setup()
+    if case.group == "TestAzureResponsesWithSummaryThinking":
+        setup.provider_options = summary_thinking_options()
+    return provider.language_model(MODELS[case.pair]), setup

@@ -1,7 +1,8 @@
-"""OpenAI: the Chat Completions API over plain HTTP.
+"""OpenAI: the Chat Completions and Responses APIs over plain HTTP.
 
 from fantasy.providers import openai
 model = openai.Provider().language_model("gpt-4o-mini")
+model = openai.Provider(use_responses_api=True).language_model("gpt-5")  # Responses API
 """
 
 from fantasy.providers.openai.chat import ChatCodec, ChatStreamTranslator, is_reasoning_model
@@ -13,17 +14,60 @@ from fantasy.providers.openai.options import (
     ReasoningEffort,
 )
 from fantasy.providers.openai.provider import API_KEY_ENV, ChatLanguageModel, Provider
+from fantasy.providers.openai.responses import ResponsesCodec, ResponsesStreamTranslator
+from fantasy.providers.openai.responses_model import ResponsesLanguageModel
+from fantasy.providers.openai.responses_options import (
+    INCLUDE_FILE_SEARCH_CALL_RESULTS,
+    INCLUDE_MESSAGE_OUTPUT_TEXT_LOGPROBS,
+    INCLUDE_REASONING_ENCRYPTED_CONTENT,
+    IncludeType,
+    ResponsesProviderMetadata,
+    ResponsesProviderOptions,
+    ResponsesReasoningMetadata,
+    ServiceTier,
+    TextVerbosity,
+    is_responses_model,
+)
+from fantasy.providers.openai.web_search import (
+    WEB_SEARCH_TOOL_ID,
+    SearchContextSize,
+    WebSearchAction,
+    WebSearchCallMetadata,
+    WebSearchSource,
+    WebSearchUserLocation,
+    web_search_tool,
+)
 
 __all__ = [
     "API_KEY_ENV",
+    "INCLUDE_FILE_SEARCH_CALL_RESULTS",
+    "INCLUDE_MESSAGE_OUTPUT_TEXT_LOGPROBS",
+    "INCLUDE_REASONING_ENCRYPTED_CONTENT",
     "NAME",
+    "WEB_SEARCH_TOOL_ID",
     "ChatCodec",
     "ChatLanguageModel",
     "ChatStreamTranslator",
     "FileOptions",
+    "IncludeType",
     "Provider",
     "ProviderMetadata",
     "ProviderOptions",
     "ReasoningEffort",
+    "ResponsesCodec",
+    "ResponsesLanguageModel",
+    "ResponsesProviderMetadata",
+    "ResponsesProviderOptions",
+    "ResponsesReasoningMetadata",
+    "ResponsesStreamTranslator",
+    "SearchContextSize",
+    "ServiceTier",
+    "TextVerbosity",
+    "WebSearchAction",
+    "WebSearchCallMetadata",
+    "WebSearchSource",
+    "WebSearchUserLocation",
     "is_reasoning_model",
+    "is_responses_model",
+    "web_search_tool",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from fantasy.errors import MissingAPIKeyError, ProviderError
@@ -14,6 +14,9 @@ from fantasy.model import BaseLanguageModel, Call, Response
 from fantasy.providers.openai.chat import ChatCodec
 from fantasy.providers.openai.errors import error_from_response, error_from_stream_payload
 from fantasy.providers.openai.options import NAME
+from fantasy.providers.openai.responses import ResponsesCodec
+from fantasy.providers.openai.responses_model import ResponsesLanguageModel
+from fantasy.providers.openai.responses_options import is_responses_model
 from fantasy.types import StreamPart, StreamPartType
 
 if TYPE_CHECKING:
@@ -142,6 +145,11 @@ class Provider:
     variable; ``base_url`` from the argument, ``OPENAI_BASE_URL``, or OpenAI's.
     Pass ``transport=`` (an httpx transport) or your own ``http_client`` /
     ``async_http_client`` to control networking, e.g. to replay cassettes.
+
+    With ``use_responses_api=True``, `language_model` returns a
+    `ResponsesLanguageModel` for every id ``responses_api_predicate`` accepts
+    (default: `is_responses_model`, Fantasy's rule) and a `ChatLanguageModel`
+    for the others; the predicate alone changes nothing, as in Fantasy.
     """
 
     def __init__(
@@ -158,6 +166,8 @@ class Provider:
         transport: Any = None,
         timeout: float | httpx.Timeout | None = None,
         name: str = NAME,
+        use_responses_api: bool = False,
+        responses_api_predicate: Callable[[str], bool] | None = None,
     ):
         key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
         if not key:
@@ -165,6 +175,10 @@ class Provider:
                 f"no OpenAI API key: pass api_key= or set the {API_KEY_ENV} environment variable"
             )
         self._name = name
+        # Models go to the Responses API only when asked for, and only those the predicate
+        # (Fantasy's IsResponsesModel by default) accepts; the rest stay on Chat Completions.
+        self.use_responses_api = use_responses_api
+        self.responses_api_predicate = responses_api_predicate or is_responses_model
         self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip(
             "/"
         )
@@ -192,7 +206,14 @@ class Provider:
     def name(self) -> str:
         return self._name
 
-    def language_model(self, model_id: str) -> ChatLanguageModel:
+    def language_model(self, model_id: str) -> ChatLanguageModel | ResponsesLanguageModel:
+        if self.use_responses_api and self.responses_api_predicate(model_id):
+            return ResponsesLanguageModel(
+                ResponsesCodec(model_id, self._name),
+                self.transport,
+                f"{self.base_url}/responses",
+                self._name,
+            )
         return ChatLanguageModel(
             ChatCodec(model_id), self.transport, f"{self.base_url}/chat/completions", self._name
         )

@@ -1,0 +1,885 @@
+"""Responses API translation: `Call` to request body, response body to `Response`,
+stream events to `StreamPart`s. Pure code, no I/O.
+
+The Responses API speaks in items rather than messages: the prompt becomes a
+list of input items (messages, function calls, their outputs) and the answer
+is a list of output items (messages, function calls, reasoning, web searches),
+each streamed as ``response.output_item.added`` ... ``response.output_item.done``.
+Item ids become the stream part ids, so parts of concurrent items never mix.
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from fantasy.errors import (
+    TRANSIENT_STREAM_ERROR_TYPES,
+    FantasyError,
+    InvalidArgumentError,
+    ProviderError,
+    incomplete_stream_error,
+)
+from fantasy.model import Call, Response
+from fantasy.providers.openai.options import NAME
+from fantasy.providers.openai.responses_options import (
+    INCLUDE_MESSAGE_OUTPUT_TEXT_LOGPROBS,
+    TOP_LOGPROBS_MAX,
+    ResponsesProviderMetadata,
+    ResponsesProviderOptions,
+    ResponsesReasoningMetadata,
+)
+from fantasy.providers.openai.web_search import (
+    WEB_SEARCH_TOOL_ID,
+    WEB_SEARCH_TOOL_IDS,
+    web_search_call_metadata,
+    web_search_tool_param,
+)
+from fantasy.types import (
+    CallWarning,
+    CallWarningType,
+    Content,
+    FilePart,
+    FinishReason,
+    FunctionTool,
+    Message,
+    ProviderDefinedTool,
+    ProviderMetadata,
+    ReasoningContent,
+    ResponseContent,
+    Role,
+    SourceContent,
+    SourceType,
+    StreamPart,
+    StreamPartType,
+    TextContent,
+    TextPart,
+    Tool,
+    ToolCallContent,
+    ToolCallPart,
+    ToolResultContent,
+    ToolResultOutputError,
+    ToolResultOutputMedia,
+    ToolResultOutputText,
+    ToolResultPart,
+    Usage,
+)
+
+JSON = dict[str, Any]
+
+PREVIOUS_RESPONSE_ID_HISTORY_ERROR = (
+    "cannot combine previous_response_id with replayed conversation history; use either "
+    "previous_response_id (server-side chaining) or explicit message replay, not both"
+)
+PREVIOUS_RESPONSE_ID_STORE_ERROR = (
+    "previous_response_id requires store to be true; the current response will not be "
+    "stored and cannot be used for further chaining"
+)
+
+
+# --------------------------------------------------------------------------- model rules
+
+
+@dataclass(frozen=True, slots=True)
+class ModelConfig:
+    """What the Responses API accepts from one model, by Fantasy's id rules."""
+
+    reasoning: bool
+    system_role: str
+    """``"system"``, ``"developer"``, or ``"remove"`` (o1-mini/o1-preview take no system prompt)."""
+    flex: bool
+    priority: bool
+
+
+def model_config(model_id: str) -> ModelConfig:
+    lower = model_id.lower()
+    chat = "gpt-5-chat" in lower
+    flex = (
+        model_id.startswith("o3")
+        or "-o3" in model_id
+        or "o4-mini" in model_id
+        or ("gpt-5" in model_id and "gpt-5-chat" not in model_id)
+    )
+    priority = (
+        "gpt-4" in lower
+        or "gpt-5-mini" in lower
+        or ("gpt-5" in lower and "gpt-5-nano" not in lower and not chat)
+        or model_id.startswith("o3")
+        or "-o3" in model_id
+        or "o4-mini" in model_id
+    )
+    reasoning = not chat and (
+        model_id.startswith(("o1", "o3", "o4", "oss"))
+        or any(tag in model_id for tag in ("-o1", "-o3", "-o4", "-oss", "codex-", "computer-use"))
+        or "gpt-5" in lower
+    )
+    if not reasoning:
+        role = "system"
+    elif "o1-mini" in model_id or "o1-preview" in model_id:
+        role = "remove"
+    else:
+        role = "developer"
+    return ModelConfig(reasoning, role, flex, priority)
+
+
+def map_finish_reason(reason: str | None, has_function_call: bool) -> FinishReason:
+    """A function call wins; otherwise the reason a response is incomplete, if it is."""
+    if has_function_call:
+        return FinishReason.TOOL_CALLS
+    if not reason:
+        return FinishReason.STOP
+    if reason in ("max_tokens", "max_output_tokens"):
+        return FinishReason.LENGTH
+    if reason == "content_filter":
+        return FinishReason.CONTENT_FILTER
+    return FinishReason.OTHER
+
+
+def usage_from_responses(raw: JSON | None) -> Usage:
+    """OpenAI counts cached tokens inside input_tokens; Fantasy reports them apart, and
+    totals input + output itself rather than trusting ``total_tokens``."""
+    raw = raw or {}
+    input_tokens = raw.get("input_tokens") or 0
+    output_tokens = raw.get("output_tokens") or 0
+    cached = (raw.get("input_tokens_details") or {}).get("cached_tokens") or 0
+    return Usage(
+        input_tokens=max(input_tokens - cached, 0),
+        output_tokens=output_tokens,
+        total_tokens=input_tokens + output_tokens,
+        reasoning_tokens=(raw.get("output_tokens_details") or {}).get("reasoning_tokens") or 0,
+        cache_read_tokens=cached,
+    )
+
+
+def _unsupported(setting: str, details: str) -> CallWarning:
+    return CallWarning(CallWarningType.UNSUPPORTED_SETTING, setting=setting, details=details)
+
+
+def _other(message: str) -> CallWarning:
+    return CallWarning(CallWarningType.OTHER, message=message)
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _failure(title: str, error: Any, provider: str) -> ProviderError:
+    """A failure the API reported in a well-formed answer: its message and code, retryable
+    only when the code says the fault was the provider's and passing."""
+    error = error if isinstance(error, dict) else {}
+    message = error.get("message") if isinstance(error.get("message"), str) else ""
+    code = error.get("code") if isinstance(error.get("code"), str) else ""
+    text = message or "the provider reported a failure without a message"
+    return ProviderError(
+        f"{text} (code: {code})" if code else text,
+        title=title,
+        provider=provider,
+        transient=code in TRANSIENT_STREAM_ERROR_TYPES,
+    )
+
+
+class ResponsesCodec:
+    """Translates for one model on the Responses API path.
+
+    Options and metadata live under ``"openai"`` (`options_key`, `metadata_key`)
+    whatever the provider is named, so Azure reuses this class unchanged with
+    only `provider_name` (used in errors) set to its own name.
+    """
+
+    options_key = NAME
+    metadata_key = NAME
+
+    def __init__(self, model_id: str, provider_name: str = NAME):
+        self.model_id = model_id
+        self.provider_name = provider_name
+        self.config = model_config(model_id)
+
+    # ================================================================== request
+
+    def provider_options(
+        self, call: Call, warnings: list[CallWarning]
+    ) -> ResponsesProviderOptions | None:
+        """The Responses options of the call; chat options under the same key are ignored
+        (as Fantasy does), with a warning so the mistake is visible."""
+        value = call.provider_options.get(self.options_key)
+        if value is None or isinstance(value, ResponsesProviderOptions):
+            return value
+        warnings.append(
+            _other(
+                f"{type(value).__name__} is ignored on the Responses API; "
+                "pass fantasy.providers.openai.ResponsesProviderOptions"
+            )
+        )
+        return None
+
+    def build_body(self, call: Call, *, stream: bool) -> tuple[JSON, list[CallWarning]]:
+        warnings: list[CallWarning] = []
+        for setting, value in (
+            ("topK", call.top_k),
+            ("presencePenalty", call.presence_penalty),
+            ("frequencyPenalty", call.frequency_penalty),
+        ):
+            if value is not None:
+                warnings.append(CallWarning(CallWarningType.UNSUPPORTED_SETTING, setting=setting))
+        opts = self.provider_options(call, warnings)
+        store = bool(opts is not None and opts.store)
+        body: JSON = {"model": self.model_id, "store": store}
+        if opts is not None and opts.previous_response_id:
+            if any(m.role not in (Role.SYSTEM, Role.USER) for m in call.prompt):
+                raise InvalidArgumentError(PREVIOUS_RESPONSE_ID_HISTORY_ERROR)
+            if not store:
+                raise InvalidArgumentError(PREVIOUS_RESPONSE_ID_STORE_ERROR)
+            body["previous_response_id"] = opts.previous_response_id
+        body["input"] = self.to_input(call.prompt, warnings, store=store)
+        if call.max_output_tokens is not None:
+            body["max_output_tokens"] = call.max_output_tokens
+        self._sampling(body, call, warnings)
+        if opts is not None:
+            self.apply_options(body, opts, warnings)
+        if call.tools:
+            tools, tool_warnings = self.tools(call.tools, opts)
+            warnings.extend(tool_warnings)
+            if tools:
+                body["tools"] = tools
+                if call.tool_choice is not None:
+                    body["tool_choice"] = self.tool_choice(call.tool_choice)
+        if stream:
+            body["stream"] = True
+        return body, warnings
+
+    def _sampling(self, body: JSON, call: Call, warnings: list[CallWarning]) -> None:
+        for key, setting, value in (
+            ("temperature", "temperature", call.temperature),
+            ("top_p", "topP", call.top_p),
+        ):
+            if value is None:
+                continue
+            if self.config.reasoning:
+                warnings.append(
+                    _unsupported(setting, f"{setting} is not supported for reasoning models")
+                )
+            else:
+                body[key] = value
+
+    def apply_options(
+        self, body: JSON, opts: ResponsesProviderOptions, warnings: list[CallWarning]
+    ) -> None:
+        for key, value in (
+            ("max_tool_calls", opts.max_tool_calls),
+            ("parallel_tool_calls", opts.parallel_tool_calls),
+            ("user", opts.user),
+            ("instructions", opts.instructions),
+            ("prompt_cache_key", opts.prompt_cache_key),
+            ("safety_identifier", opts.safety_identifier),
+        ):
+            if value is not None:
+                body[key] = value
+        if opts.metadata is not None:
+            body["metadata"] = {k: v for k, v in opts.metadata.items() if isinstance(v, str)}
+        include: list[str] = []
+        top_logprobs = _top_logprobs(opts.logprobs)
+        if top_logprobs > 0:
+            body["top_logprobs"] = top_logprobs
+            include.append(INCLUDE_MESSAGE_OUTPUT_TEXT_LOGPROBS)
+        include.extend(opts.include or ())
+        if include:
+            body["include"] = include
+        if opts.text_verbosity is not None:
+            # Fantasy declares the option but never sends it on this path; say so.
+            warnings.append(
+                _unsupported("textVerbosity", "textVerbosity is not sent on the Responses API path")
+            )
+        self._reasoning(body, opts, warnings)
+        self._service_tier(body, opts, warnings)
+
+    def _reasoning(
+        self, body: JSON, opts: ResponsesProviderOptions, warnings: list[CallWarning]
+    ) -> None:
+        wanted: tuple[tuple[str, str, str | None], ...] = (
+            ("effort", "reasoningEffort", opts.reasoning_effort),
+            ("summary", "reasoningSummary", opts.reasoning_summary),
+        )
+        if self.config.reasoning:
+            reasoning = {key: value for key, _, value in wanted if value is not None}
+            if reasoning:
+                body["reasoning"] = reasoning
+            return
+        for _, setting, value in wanted:
+            if value is not None:
+                warnings.append(
+                    _unsupported(setting, f"{setting} is not supported for non-reasoning models")
+                )
+
+    def _service_tier(
+        self, body: JSON, opts: ResponsesProviderOptions, warnings: list[CallWarning]
+    ) -> None:
+        tier = opts.service_tier
+        if tier is None:
+            return
+        if tier == "flex" and not self.config.flex:
+            warnings.append(
+                _unsupported(
+                    "serviceTier",
+                    "flex processing is only available for o3, o4-mini, and gpt-5 models",
+                )
+            )
+        elif tier == "priority" and not self.config.priority:
+            warnings.append(
+                _unsupported(
+                    "serviceTier",
+                    "priority processing is only available for supported models (gpt-4, gpt-5, "
+                    "gpt-5-mini, o3, o4-mini) and requires Enterprise access. gpt-5-nano is not "
+                    "supported",
+                )
+            )
+        else:
+            body["service_tier"] = tier
+
+    # ------------------------------------------------------------------ input items
+
+    def to_input(
+        self, prompt: Sequence[Message], warnings: list[CallWarning], *, store: bool = False
+    ) -> list[JSON]:
+        """The prompt as input items. ``store`` decides whether provider-executed calls
+        can be referenced by id (stored) or must be left out (ephemeral)."""
+        items: list[JSON] = []
+        for message in prompt:
+            if message.role is Role.SYSTEM:
+                items.extend(self.system_items(message, warnings))
+            elif message.role is Role.USER:
+                items.extend(self.user_items(message, warnings))
+            elif message.role is Role.ASSISTANT:
+                items.extend(self.assistant_items(message, warnings, store=store))
+            elif message.role is Role.TOOL:
+                items.extend(self.tool_items(message, warnings))
+        return items
+
+    def system_items(self, message: Message, warnings: list[CallWarning]) -> list[JSON]:
+        """Non-blank text parts joined with no separator (unlike chat's newline)."""
+        texts: list[str] = []
+        for part in message.content:
+            if not isinstance(part, TextPart):
+                warnings.append(_other("system prompt can only have text content"))
+            elif part.text.strip():
+                texts.append(part.text)
+        if not texts:
+            warnings.append(_other("system prompt has no text parts"))
+            return []
+        if self.config.system_role == "remove":
+            warnings.append(_other("system messages are removed for this model"))
+            return []
+        return [{"role": self.config.system_role, "content": "".join(texts)}]
+
+    def user_items(self, message: Message, warnings: list[CallWarning]) -> list[JSON]:
+        """Always the array form, even for a single text part."""
+        parts: list[JSON] = []
+        for index, part in enumerate(message.content):
+            if isinstance(part, TextPart):
+                parts.append({"type": "input_text", "text": part.text})
+            elif isinstance(part, FilePart):
+                wire = self.user_file(part, index, warnings)
+                if wire is not None:
+                    parts.append(wire)
+        if not parts:
+            warnings.append(
+                _other(
+                    "dropping empty user message (contains neither user-facing content nor "
+                    "tool results)"
+                )
+            )
+            return []
+        return [{"role": "user", "content": parts}]
+
+    def user_file(self, part: FilePart, index: int, warnings: list[CallWarning]) -> JSON | None:
+        """Images and PDFs go inline as data URLs; a PDF without a name is named by its
+        position in the message."""
+        mt = part.media_type
+        if mt.startswith("image/"):
+            return {"type": "input_image", "image_url": f"data:{mt};base64,{_b64(part.data)}"}
+        if mt == "application/pdf":
+            return {
+                "type": "input_file",
+                "filename": part.filename or f"part-{index}.pdf",
+                "file_data": f"data:application/pdf;base64,{_b64(part.data)}",
+            }
+        warnings.append(_other(f"file part media type {mt} not supported"))
+        return None
+
+    def assistant_items(
+        self, message: Message, warnings: list[CallWarning], *, store: bool
+    ) -> list[JSON]:
+        """Text and function calls go back; reasoning never does (stored items are
+        referenced server-side, ephemeral ids would not be found), and a provider-executed
+        call goes back only as a reference to the stored item."""
+        items: list[JSON] = []
+        for part in message.content:
+            if isinstance(part, TextPart):
+                items.append({"role": "assistant", "content": part.text})
+            elif isinstance(part, ToolCallPart):
+                if not part.provider_executed:
+                    items.append(
+                        {
+                            "type": "function_call",
+                            "call_id": part.tool_call_id,
+                            "name": part.tool_name,
+                            "arguments": part.input,
+                        }
+                    )
+                elif store:
+                    items.append({"id": part.tool_call_id})
+        if not items:
+            warnings.append(
+                _other(
+                    "dropping empty assistant message (contains neither user-facing content nor "
+                    "tool calls)"
+                )
+            )
+        return items
+
+    def tool_items(self, message: Message, warnings: list[CallWarning]) -> list[JSON]:
+        """One function_call_output per client result; provider-executed results are
+        already represented by their call. Media results add a user item after theirs."""
+        items: list[JSON] = []
+        for part in message.content:
+            if not isinstance(part, ToolResultPart):
+                warnings.append(_other("tool message can only have tool result content"))
+                continue
+            if part.provider_executed:
+                continue
+            output = part.output
+            follow_up: JSON | None = None
+            if isinstance(output, ToolResultOutputText):
+                text = output.text
+            elif isinstance(output, ToolResultOutputError):
+                text = output.error
+            elif isinstance(output, ToolResultOutputMedia):
+                text, follow_up = self._media_result(output, warnings)
+            else:
+                warnings.append(_other(f"tool result output type {output!r} not supported"))
+                continue
+            items.append(
+                {"type": "function_call_output", "call_id": part.tool_call_id, "output": text}
+            )
+            if follow_up is not None:
+                items.append(follow_up)
+        return items
+
+    @staticmethod
+    def _media_result(
+        media: ToolResultOutputMedia, warnings: list[CallWarning]
+    ) -> tuple[str, JSON | None]:
+        """function_call_output takes a string only: a placeholder keeps the call paired,
+        and an image follows as a user item so vision models still see it."""
+        mt = media.media_type
+        text = media.text or f"The tool returned {mt} content; see the following user message."
+        if not mt.startswith("image/"):
+            warnings.append(
+                _other(f"tool result media type {mt} not supported, sending text placeholder only")
+            )
+            return text, None
+        image = {"type": "input_image", "image_url": f"data:{mt};base64,{media.data}"}
+        return text, {"role": "user", "content": [image]}
+
+    # ------------------------------------------------------------------ tools
+
+    def tools(
+        self, tools: Sequence[Tool], opts: ResponsesProviderOptions | None
+    ) -> tuple[list[JSON], list[CallWarning]]:
+        strict = bool(opts is not None and opts.strict_json_schema)
+        wire: list[JSON] = []
+        warnings: list[CallWarning] = []
+        for tool in tools:
+            if isinstance(tool, FunctionTool):
+                function: JSON = {
+                    "type": "function",
+                    "name": tool.name,
+                    "description": tool.description,
+                    "strict": strict,
+                }
+                if tool.input_schema is not None:
+                    function["parameters"] = tool.input_schema
+                wire.append(function)
+            elif isinstance(tool, ProviderDefinedTool) and tool.id in WEB_SEARCH_TOOL_IDS:
+                wire.append(web_search_tool_param(tool))
+            else:
+                warnings.append(
+                    CallWarning(
+                        CallWarningType.UNSUPPORTED_TOOL, tool=tool, message="tool is not supported"
+                    )
+                )
+        return wire, warnings
+
+    @staticmethod
+    def tool_choice(choice: str) -> Any:
+        if choice in ("auto", "none", "required"):
+            return choice
+        return {"type": "function", "name": choice}
+
+    # ================================================================== response
+
+    def response_metadata(self, response_id: str) -> ProviderMetadata:
+        if not response_id:
+            return {}
+        return {self.metadata_key: ResponsesProviderMetadata(response_id=response_id)}
+
+    def parse_response(self, data: JSON) -> Response:
+        error = data.get("error")
+        if isinstance(error, dict) and error.get("message"):
+            # Fantasy always shows the code here, even an empty one.
+            raise ProviderError(
+                f"{error['message']} (code: {error.get('code') or ''})",
+                title="provider error",
+                provider=self.provider_name,
+                transient=error.get("code") in TRANSIENT_STREAM_ERROR_TYPES,
+            )
+        content = ResponseContent()
+        has_function_call = False
+        for item in data.get("output") or ():
+            kind = item.get("type")
+            if kind == "message":
+                content.extend(self._message_content(item))
+            elif kind == "function_call":
+                has_function_call = True
+                content.append(
+                    ToolCallContent(
+                        item.get("call_id") or "", item.get("name") or "", _arguments(item)
+                    )
+                )
+            elif kind == "web_search_call":
+                content.extend(self._web_search_content(item))
+            elif kind == "reasoning":
+                reasoning = self._reasoning_content(item)
+                if reasoning is not None:
+                    content.append(reasoning)
+        reason = (data.get("incomplete_details") or {}).get("reason")
+        return Response(
+            content,
+            map_finish_reason(reason, has_function_call),
+            usage_from_responses(data.get("usage")),
+            [],
+            self.response_metadata(data.get("id") or ""),
+        )
+
+    def _message_content(self, item: JSON) -> list[Content]:
+        out: list[Content] = []
+        for part in item.get("content") or ():
+            if part.get("type") != "output_text":
+                continue
+            out.append(TextContent(part.get("text") or ""))
+            for annotation in part.get("annotations") or ():
+                source = _source(annotation)
+                if source is not None:
+                    out.append(source)
+        return out
+
+    def _web_search_content(self, item: JSON) -> list[Content]:
+        """A search OpenAI ran: a call and its result, paired by the item id. The citations
+        arrive separately, as annotations on the answer's text."""
+        item_id = item.get("id") or ""
+        return [
+            ToolCallContent(item_id, WEB_SEARCH_TOOL_ID, "", provider_executed=True),
+            ToolResultContent(
+                item_id,
+                WEB_SEARCH_TOOL_ID,
+                None,
+                provider_executed=True,
+                provider_metadata={self.metadata_key: web_search_call_metadata(item)},
+            ),
+        ]
+
+    def _reasoning_content(self, item: JSON) -> ReasoningContent | None:
+        encrypted = item.get("encrypted_content") or None
+        summaries = [s.get("text") or "" for s in item.get("summary") or ()]
+        if not summaries and encrypted is None:
+            return None
+        metadata = ResponsesReasoningMetadata(
+            item_id=item.get("id") or "",
+            encrypted_content=encrypted,
+            summary=summaries or [""],
+        )
+        return ReasoningContent("\n".join(metadata.summary), {self.metadata_key: metadata})
+
+    def new_stream(self, warnings: list[CallWarning]) -> ResponsesStreamTranslator:
+        return ResponsesStreamTranslator(self, warnings)
+
+
+def _top_logprobs(value: bool | int | float | None) -> int:
+    if value is None or value is False:
+        return 0
+    if value is True:
+        return TOP_LOGPROBS_MAX
+    return int(value)
+
+
+def _arguments(item: JSON) -> str:
+    arguments = item.get("arguments")
+    return arguments if isinstance(arguments, str) else ""
+
+
+def _source(annotation: Any) -> SourceContent | None:
+    if not isinstance(annotation, dict):
+        return None
+    kind = annotation.get("type")
+    if kind == "url_citation":
+        return SourceContent(
+            SourceType.URL,
+            str(uuid.uuid4()),
+            url=_str(annotation.get("url")),
+            title=_str(annotation.get("title")),
+        )
+    if kind == "file_citation":
+        filename = _str(annotation.get("filename"))
+        return SourceContent(
+            SourceType.DOCUMENT,
+            str(uuid.uuid4()),
+            title=filename or "Document",
+            media_type="text/plain",
+            filename=filename or _str(annotation.get("file_id")),
+        )
+    return None
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+# --------------------------------------------------------------------------- streaming
+
+
+class _Reasoning:
+    """A reasoning item being streamed: its metadata and each summary's pieces, joined
+    once at the end so a long summary costs linear time."""
+
+    __slots__ = ("metadata", "pieces")
+
+    def __init__(self, metadata: ResponsesReasoningMetadata):
+        self.metadata = metadata
+        self.pieces: list[list[str]] = []
+
+
+class ResponsesStreamTranslator:
+    """Turns decoded stream events into stream parts, keeping the state one stream needs.
+
+    Only a terminal event (``response.completed`` or ``response.incomplete``)
+    finishes the stream; without one, `finish` reports a retryable
+    incomplete-stream error.
+    """
+
+    def __init__(self, codec: ResponsesCodec, warnings: list[CallWarning]):
+        self.codec = codec
+        self.warnings = warnings
+        self.response_id = ""
+        self.terminal = False
+        self.finish_reason = FinishReason.UNKNOWN
+        self.usage = Usage()
+        self.has_function_call = False
+        self.function_calls: dict[int, tuple[str, str]] = {}
+        """Open function calls by output index: (call id, name)."""
+        self.reasoning: dict[str, _Reasoning] = {}
+
+    def start(self) -> list[StreamPart]:
+        if self.warnings:
+            return [StreamPart(StreamPartType.WARNINGS, warnings=self.warnings)]
+        return []
+
+    def feed(self, event: JSON) -> list[StreamPart]:
+        kind = event.get("type")
+        if kind == "response.output_text.delta":
+            # The hot path: most events of a stream are text deltas.
+            return [
+                StreamPart(
+                    StreamPartType.TEXT_DELTA,
+                    id=event.get("item_id") or "",
+                    delta=event.get("delta") or "",
+                )
+            ]
+        handler = _HANDLERS.get(kind or "")
+        return handler(self, event) if handler is not None else []
+
+    # ------------------------------------------------------------------ events
+
+    def _created(self, event: JSON) -> list[StreamPart]:
+        self.response_id = (event.get("response") or {}).get("id") or self.response_id
+        return []
+
+    def _item_added(self, event: JSON) -> list[StreamPart]:
+        item = event.get("item") or {}
+        kind = item.get("type")
+        item_id = item.get("id") or ""
+        if kind == "message":
+            return [StreamPart(StreamPartType.TEXT_START, id=item_id)]
+        if kind == "function_call":
+            call_id, name = item.get("call_id") or "", item.get("name") or ""
+            self.function_calls[event.get("output_index") or 0] = (call_id, name)
+            return [StreamPart(StreamPartType.TOOL_INPUT_START, id=call_id, tool_call_name=name)]
+        if kind == "web_search_call":
+            return [
+                StreamPart(
+                    StreamPartType.TOOL_INPUT_START,
+                    id=item_id,
+                    tool_call_name=WEB_SEARCH_TOOL_ID,
+                    provider_executed=True,
+                )
+            ]
+        if kind == "reasoning":
+            # The encrypted content of the *added* event is kept, as Fantasy does.
+            metadata = ResponsesReasoningMetadata(
+                item_id=item_id, encrypted_content=item.get("encrypted_content") or None
+            )
+            self.reasoning[item_id] = _Reasoning(metadata)
+            return [
+                StreamPart(
+                    StreamPartType.REASONING_START,
+                    id=item_id,
+                    provider_metadata={self.codec.metadata_key: metadata},
+                )
+            ]
+        return []
+
+    def _item_done(self, event: JSON) -> list[StreamPart]:
+        item = event.get("item") or {}
+        kind = item.get("type")
+        item_id = item.get("id") or ""
+        if kind == "message":
+            return [StreamPart(StreamPartType.TEXT_END, id=item_id)]
+        if kind == "function_call":
+            if self.function_calls.pop(event.get("output_index") or 0, None) is None:
+                return []
+            self.has_function_call = True
+            call_id = item.get("call_id") or ""
+            return [
+                StreamPart(StreamPartType.TOOL_INPUT_END, id=call_id),
+                StreamPart(
+                    StreamPartType.TOOL_CALL,
+                    id=call_id,
+                    tool_call_name=item.get("name") or "",
+                    tool_call_input=_arguments(item),
+                ),
+            ]
+        if kind == "web_search_call":
+            metadata = {self.codec.metadata_key: web_search_call_metadata(item)}
+            return [
+                StreamPart(StreamPartType.TOOL_INPUT_END, id=item_id),
+                StreamPart(
+                    StreamPartType.TOOL_CALL,
+                    id=item_id,
+                    tool_call_name=WEB_SEARCH_TOOL_ID,
+                    provider_executed=True,
+                ),
+                StreamPart(
+                    StreamPartType.TOOL_RESULT,
+                    id=item_id,
+                    tool_call_name=WEB_SEARCH_TOOL_ID,
+                    provider_executed=True,
+                    provider_metadata=metadata,
+                ),
+            ]
+        if kind == "reasoning":
+            state = self.reasoning.pop(item_id, None)
+            if state is None:
+                return []
+            state.metadata.summary = ["".join(p) for p in state.pieces]
+            return [
+                StreamPart(
+                    StreamPartType.REASONING_END,
+                    id=item_id,
+                    provider_metadata={self.codec.metadata_key: state.metadata},
+                )
+            ]
+        return []
+
+    def _arguments_delta(self, event: JSON) -> list[StreamPart]:
+        call = self.function_calls.get(event.get("output_index") or 0)
+        if call is None:
+            return []
+        return [
+            StreamPart(StreamPartType.TOOL_INPUT_DELTA, id=call[0], delta=event.get("delta") or "")
+        ]
+
+    def _annotation(self, event: JSON) -> list[StreamPart]:
+        source = _source(event.get("annotation"))
+        if source is None:
+            return []
+        return [
+            StreamPart(
+                StreamPartType.SOURCE,
+                id=source.id,
+                source_type=source.source_type,
+                url=source.url,
+                title=source.title,
+            )
+        ]
+
+    def _summary_part(self, event: JSON) -> list[StreamPart]:
+        """A new summary paragraph; Fantasy starts each with a newline, the first too."""
+        item_id = event.get("item_id") or ""
+        state = self.reasoning.get(item_id)
+        if state is None:
+            return []
+        state.pieces.append([])
+        return [StreamPart(StreamPartType.REASONING_DELTA, id=item_id, delta="\n")]
+
+    def _summary_delta(self, event: JSON) -> list[StreamPart]:
+        item_id = event.get("item_id") or ""
+        state = self.reasoning.get(item_id)
+        if state is None:
+            return []
+        delta = event.get("delta") or ""
+        index = event.get("summary_index") or 0
+        if 0 <= index < len(state.pieces):
+            state.pieces[index].append(delta)
+        return [StreamPart(StreamPartType.REASONING_DELTA, id=item_id, delta=delta)]
+
+    def _terminal(self, event: JSON) -> list[StreamPart]:
+        """``response.completed`` or ``response.incomplete``: the answer is whole."""
+        response = event.get("response") or {}
+        self.terminal = True
+        self.response_id = response.get("id") or self.response_id
+        reason = (response.get("incomplete_details") or {}).get("reason")
+        self.finish_reason = map_finish_reason(reason, self.has_function_call)
+        self.usage = usage_from_responses(response.get("usage"))
+        return []
+
+    def _failed(self, event: JSON) -> list[StreamPart]:
+        error = (event.get("response") or {}).get("error")
+        return [self._error(_failure("response failed", error, self.codec.provider_name))]
+
+    def _error_event(self, event: JSON) -> list[StreamPart]:
+        return [self._error(_failure("response error", event, self.codec.provider_name))]
+
+    @staticmethod
+    def _error(error: FantasyError) -> StreamPart:
+        return StreamPart(StreamPartType.ERROR, error=error)
+
+    def finish(self) -> list[StreamPart]:
+        """End of stream: finish with usage and reason, or report that it was cut short."""
+        if not self.terminal:
+            return [self._error(incomplete_stream_error(self.codec.provider_name))]
+        return [
+            StreamPart(
+                StreamPartType.FINISH,
+                usage=self.usage,
+                finish_reason=self.finish_reason,
+                provider_metadata=self.codec.response_metadata(self.response_id),
+            )
+        ]
+
+
+_HANDLERS = {
+    "response.created": ResponsesStreamTranslator._created,
+    "response.output_item.added": ResponsesStreamTranslator._item_added,
+    "response.output_item.done": ResponsesStreamTranslator._item_done,
+    "response.function_call_arguments.delta": ResponsesStreamTranslator._arguments_delta,
+    "response.output_text.annotation.added": ResponsesStreamTranslator._annotation,
+    "response.reasoning_summary_part.added": ResponsesStreamTranslator._summary_part,
+    "response.reasoning_summary_text.delta": ResponsesStreamTranslator._summary_delta,
+    "response.completed": ResponsesStreamTranslator._terminal,
+    "response.incomplete": ResponsesStreamTranslator._terminal,
+    "response.failed": ResponsesStreamTranslator._failed,
+    "error": ResponsesStreamTranslator._error_event,
+}
+"""The events that matter; the rest (in_progress, *.done of text and arguments,
+content_part.*, web_search_call.*) carry nothing new and are skipped."""
