@@ -1,4 +1,4 @@
-"""Azure OpenAI, on Chat Completions and on the Responses API (Go: azure_test.go, azure_responses_test.go)."""
+"""Azure OpenAI on Chat Completions and the Responses API (Go: azure*_test.go)."""
 
 from __future__ import annotations
 
