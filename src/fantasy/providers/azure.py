@@ -19,9 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from fantasy.errors import MissingAPIKeyError
 from fantasy.providers._base import HTTPProvider, api_key_from
-from fantasy.providers.openai.chat import ChatCodec
-from fantasy.providers.openai.provider import ChatLanguageModel
-from fantasy.providers.openai.responses import ResponsesCodec
+from fantasy.providers.openai.provider import ChatLanguageModel, routed_language_model
 from fantasy.providers.openai.responses_model import ResponsesLanguageModel
 from fantasy.providers.openai.responses_options import is_responses_model
 
@@ -90,13 +88,6 @@ class Provider(HTTPProvider):
     def language_model(self, model_id: str) -> ChatLanguageModel | ResponsesLanguageModel:
         """Chat Completions, or the Responses API when ``use_responses_api`` is set and the
         predicate (OpenAI's list of Responses models by default) accepts the deployment."""
-        if self.use_responses_api and self.responses_api_predicate(model_id):
-            return ResponsesLanguageModel(
-                ResponsesCodec(model_id, self.name),
-                self.transport,
-                self.url("responses"),
-                self.name,
-            )
-        return ChatLanguageModel(
-            ChatCodec(model_id), self.transport, self.url("chat/completions"), self.name
+        return routed_language_model(
+            self, model_id, self.use_responses_api, self.responses_api_predicate
         )

@@ -7,10 +7,11 @@ import os
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from fantasy.errors import MissingAPIKeyError, ProviderError
+from fantasy.errors import ProviderError
 from fantasy.http.sse import SSEDecoder
 from fantasy.http.transport import HttpTransport
 from fantasy.model import BaseLanguageModel, Call, Response
+from fantasy.providers._base import HTTPProvider, api_key_from
 from fantasy.providers.openai.chat import ChatCodec
 from fantasy.providers.openai.errors import error_from_response, error_from_stream_payload
 from fantasy.providers.openai.options import NAME
@@ -138,7 +139,7 @@ class ChatLanguageModel(BaseLanguageModel):
                 yield part
 
 
-class Provider:
+class Provider(HTTPProvider):
     """OpenAI, reached over HTTP without the vendor SDK.
 
     The API key comes from ``api_key`` or the ``OPENAI_API_KEY`` environment
@@ -169,60 +170,49 @@ class Provider:
         use_responses_api: bool = False,
         responses_api_predicate: Callable[[str], bool] | None = None,
     ):
-        key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
-        if not key:
-            raise MissingAPIKeyError(
-                f"no OpenAI API key: pass api_key= or set the {API_KEY_ENV} environment variable"
-            )
-        self._name = name
-        # Models go to the Responses API only when asked for, and only those the predicate
-        # (Fantasy's IsResponsesModel by default) accepts; the rest stay on Chat Completions.
-        self.use_responses_api = use_responses_api
-        self.responses_api_predicate = responses_api_predicate or is_responses_model
-        self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip(
-            "/"
-        )
-        all_headers: dict[str, str] = {}
+        key = api_key_from(api_key, API_KEY_ENV, "OpenAI")
+        project_headers: dict[str, str] = {}
         if organization:
-            all_headers["OpenAI-Organization"] = organization
+            project_headers["OpenAI-Organization"] = organization
         if project:
-            all_headers["OpenAI-Project"] = project
-        all_headers.update(headers or {})
-        # The key given here is the credential; a stray authorization header must not
-        # ride along beside it.
-        for name in [n for n in all_headers if n.lower() == "authorization"]:
-            del all_headers[name]
-        all_headers["Authorization"] = f"Bearer {key}"
-        self.transport = HttpTransport(
-            headers=all_headers,
+            project_headers["OpenAI-Project"] = project
+        super().__init__(
+            name=name,
+            base_url=base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL,
+            credentials={"Authorization": f"Bearer {key}"},
+            headers={**project_headers, **(headers or {})},
             user_agent=user_agent,
             http_client=http_client,
             async_http_client=async_http_client,
             transport=transport,
             timeout=timeout,
         )
-
-    @property
-    def name(self) -> str:
-        return self._name
+        # Models go to the Responses API only when asked for, and only those the predicate
+        # (Fantasy's IsResponsesModel by default) accepts; the rest stay on Chat Completions.
+        self.use_responses_api = use_responses_api
+        self.responses_api_predicate = responses_api_predicate or is_responses_model
 
     def language_model(self, model_id: str) -> ChatLanguageModel | ResponsesLanguageModel:
-        if self.use_responses_api and self.responses_api_predicate(model_id):
-            return ResponsesLanguageModel(
-                ResponsesCodec(model_id, self._name),
-                self.transport,
-                f"{self.base_url}/responses",
-                self._name,
-            )
-        return ChatLanguageModel(
-            ChatCodec(model_id), self.transport, f"{self.base_url}/chat/completions", self._name
+        return routed_language_model(
+            self, model_id, self.use_responses_api, self.responses_api_predicate
         )
 
-    def close(self) -> None:
-        self.transport.close()
 
-    async def aclose(self) -> None:
-        await self.transport.aclose()
-
-    def __repr__(self) -> str:
-        return f"openai.Provider(name={self._name!r}, base_url={self.base_url!r})"
+def routed_language_model(
+    provider: HTTPProvider,
+    model_id: str,
+    use_responses_api: bool,
+    predicate: Callable[[str], bool],
+) -> ChatLanguageModel | ResponsesLanguageModel:
+    """Chat Completions, or the Responses API when it is asked for and the predicate
+    accepts the model; shared by OpenAI and Azure."""
+    if use_responses_api and predicate(model_id):
+        return ResponsesLanguageModel(
+            ResponsesCodec(model_id, provider.name),
+            provider.transport,
+            provider.url("responses"),
+            provider.name,
+        )
+    return ChatLanguageModel(
+        ChatCodec(model_id), provider.transport, provider.url("chat/completions"), provider.name
+    )
