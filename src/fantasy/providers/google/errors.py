@@ -1,0 +1,113 @@
+"""Google's error bodies (``{"error": {"code", "message", "status", "details"}}``) to
+`ProviderError`.
+
+The streaming endpoint may wrap the object in a one-element list; a body that
+is not JSON keeps its raw text as the message, as Google's SDK does.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from fantasy.errors import ProviderError, title_for_status
+
+_CONTEXT_PATTERN = re.compile(r"input token count.*?(\d+).*?exceeds.*?maximum.*?(\d+)", re.S)
+
+_TRANSIENT_STATUSES = frozenset(
+    {"UNAVAILABLE", "INTERNAL", "RESOURCE_EXHAUSTED", "DEADLINE_EXCEEDED"}
+)
+"""gRPC-style statuses that mean the fault is Google's and passing."""
+
+
+def error_object(payload: Any) -> dict[str, Any] | None:
+    """The ``error`` object of a decoded body, whether bare or wrapped in a list."""
+    if isinstance(payload, list) and payload:
+        payload = payload[0]
+    if not isinstance(payload, dict):
+        return None
+    error = payload.get("error")
+    return error if isinstance(error, dict) else None
+
+
+def _is_auth_error(status: int, error: dict[str, Any]) -> bool:
+    if status in (401, 403):
+        return True
+    for detail in error.get("details") or ():
+        if isinstance(detail, dict) and detail.get("reason") == "API_KEY_INVALID":
+            return True
+    return False
+
+
+def provider_error(
+    error: dict[str, Any] | None,
+    *,
+    status: int,
+    raw: bytes,
+    provider: str,
+    url: str = "",
+    title: str = "",
+    headers: Mapping[str, str] | None = None,
+    request_body: bytes = b"",
+) -> ProviderError:
+    """One error, from the HTTP status and whatever Google said about it."""
+    error = error or {}
+    code = error.get("code")
+    if isinstance(code, int) and code > 0:
+        status = code
+    message = error.get("message")
+    if not isinstance(message, str) or not message:
+        message = raw.decode("utf-8", errors="replace").strip() or f"HTTP {status}"
+    match = _CONTEXT_PATTERN.search(message)
+    used, maximum = (int(match.group(1)), int(match.group(2))) if match else (0, 0)
+    return ProviderError(
+        message,
+        title=title_for_status(status) or title or "provider request failed",
+        provider=provider,
+        url=url,
+        status_code=status,
+        request_body=request_body,
+        response_body=raw,
+        response_headers=headers,
+        context_used_tokens=used,
+        context_max_tokens=maximum,
+        context_too_large=match is not None,
+        auth_error=_is_auth_error(status, error),
+        transient=error.get("status") in _TRANSIENT_STATUSES,
+    )
+
+
+def error_from_response(
+    *,
+    provider: str,
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    url: str,
+    request_body: bytes = b"",
+) -> ProviderError:
+    """An HTTP error status, with Google's own message when the body has one."""
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        payload = None
+    return provider_error(
+        error_object(payload),
+        status=status,
+        raw=body,
+        provider=provider,
+        url=url,
+        headers=headers,
+        request_body=request_body,
+    )
+
+
+def error_from_stream_payload(
+    error: dict[str, Any], raw: str, provider: str, url: str
+) -> ProviderError:
+    """An error event inside a stream that had started well."""
+    return provider_error(
+        error, status=0, raw=raw.encode(), provider=provider, url=url, title="stream error"
+    )

@@ -1,0 +1,97 @@
+"""Options and metadata specific to Google, passed as ``provider_options={"google": ...}``.
+
+Field names are Fantasy's (snake_case, as in its JSON); the request codec turns
+them into Gemini's camelCase wire names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from fantasy.errors import InvalidArgumentError
+
+NAME = "google"
+
+THINKING_LEVEL_LOW = "LOW"
+THINKING_LEVEL_MEDIUM = "MEDIUM"
+THINKING_LEVEL_HIGH = "HIGH"
+THINKING_LEVEL_MINIMAL = "MINIMAL"
+
+MIN_THINKING_BUDGET = 128
+"""Fantasy raises any smaller budget (0 and -1 included) to this, with a warning."""
+
+
+@dataclass(slots=True, kw_only=True)
+class ThinkingConfig:
+    """How much the model thinks and whether its thoughts come back.
+
+    ``thinking_budget`` (tokens, Gemini 2.x) and ``thinking_level`` (Gemini 3+:
+    ``"LOW"``, ``"MEDIUM"``, ``"HIGH"``, ``"MINIMAL"``) are mutually exclusive.
+    """
+
+    thinking_budget: int | None = None
+    include_thoughts: bool | None = None
+    thinking_level: str | None = None
+
+
+@dataclass(slots=True, kw_only=True)
+class SafetySetting:
+    """One of Gemini's safety filters, e.g. ``SafetySetting(category=
+    "HARM_CATEGORY_HARASSMENT", threshold="BLOCK_ONLY_HIGH")``; sent as given."""
+
+    category: str
+    threshold: str
+
+
+@dataclass(slots=True, kw_only=True)
+class ProviderOptions:
+    """Gemini settings beyond the common call options. ``None``/empty means "not sent"."""
+
+    thinking_config: ThinkingConfig | None = None
+    cached_content: str = ""
+    """A cached-content resource: ``"abc"`` is sent as ``cachedContents/abc`` (on Vertex,
+    qualified with the project and location); a full name is sent as given."""
+    safety_settings: list[SafetySetting] = field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ProviderOptions:
+        """Options from Fantasy's JSON shape (``{"thinking_config": {...}, ...}``), e.g.
+        from a configuration file. Unknown keys are ignored, as Go's decoder does."""
+        thinking = data.get("thinking_config")
+        if thinking is not None and not isinstance(thinking, Mapping):
+            raise InvalidArgumentError("google thinking_config should be an object")
+        safety = data.get("safety_settings") or []
+        if not isinstance(safety, list) or not all(isinstance(s, Mapping) for s in safety):
+            raise InvalidArgumentError("google safety_settings should be a list of objects")
+        return cls(
+            thinking_config=None
+            if thinking is None
+            else ThinkingConfig(
+                thinking_budget=thinking.get("thinking_budget"),
+                include_thoughts=thinking.get("include_thoughts"),
+                thinking_level=thinking.get("thinking_level"),
+            ),
+            cached_content=str(data.get("cached_content") or ""),
+            safety_settings=[
+                SafetySetting(
+                    category=str(s.get("category", "")), threshold=str(s.get("threshold", ""))
+                )
+                for s in safety
+            ],
+        )
+
+
+@dataclass(slots=True, kw_only=True)
+class ReasoningMetadata:
+    """A thought signature Gemini attached to its answer.
+
+    It arrives on reasoning content as ``provider_metadata["google"]`` and must go
+    back unchanged on the next request: the agent turns it into the reasoning
+    part's options, and the codec puts it on the text or function-call part that
+    follows. ``signature`` is kept as the base64 text Gemini sent.
+    """
+
+    signature: str
+    tool_id: str = ""

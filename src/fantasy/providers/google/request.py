@@ -1,0 +1,415 @@
+"""`Call` to a ``generateContent`` request body. Pure code, no I/O.
+
+Fantasy builds this body through Google's Go SDK (a chat session plus a
+``GenerateContentConfig``); what the SDK adds on the way is reproduced here so
+the JSON is the one Fantasy sends: ``generationConfig`` always present, the
+system instruction with role ``"user"``, the last turn re-sent with role
+``"user"`` whatever its role, float32 sampling values.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import struct
+from collections.abc import Mapping
+from typing import Any
+
+from fantasy.errors import InvalidArgumentError
+from fantasy.model import Call
+from fantasy.providers.google.options import (
+    MIN_THINKING_BUDGET,
+    NAME,
+    ProviderOptions,
+    ReasoningMetadata,
+    ThinkingConfig,
+)
+from fantasy.types import (
+    CallWarning,
+    CallWarningType,
+    FilePart,
+    FunctionTool,
+    Message,
+    ReasoningPart,
+    Role,
+    TextPart,
+    Tool,
+    ToolCallPart,
+    ToolResultOutputError,
+    ToolResultOutputText,
+    ToolResultPart,
+)
+
+JSON = dict[str, Any]
+
+_SCHEMA_TYPES = {
+    "string": "STRING",
+    "number": "NUMBER",
+    "integer": "INTEGER",
+    "boolean": "BOOLEAN",
+    "array": "ARRAY",
+    "object": "OBJECT",
+}
+
+_TOOL_CHOICE_MODES = {"auto": "AUTO", "required": "ANY", "none": "NONE"}
+
+
+def _other(message: str) -> CallWarning:
+    return CallWarning(CallWarningType.OTHER, message=message)
+
+
+def float32(value: float) -> float | int:
+    """The number Go prints for ``float32(value)``: the shortest decimal that survives
+    the trip through 32 bits (0.1 stays 0.1; 0.30000000000000004 becomes 0.3), and
+    whole numbers without a fraction (40, not 40.0)."""
+    try:
+        target = struct.unpack("f", struct.pack("f", value))[0]
+    except OverflowError:
+        target = math.inf
+    if not math.isfinite(target):
+        return value  # beyond float32 (Go cannot even encode it); Google refuses it anyway
+    shortest = float(target)
+    for digits in range(1, 10):
+        candidate = float(f"{target:.{digits}g}")
+        if struct.unpack("f", struct.pack("f", candidate))[0] == target:
+            shortest = candidate
+            break
+    if shortest.is_integer() and abs(shortest) < 1e21:
+        return int(shortest)
+    return shortest
+
+
+def provider_options(call: Call) -> ProviderOptions:
+    value = call.provider_options.get(NAME)
+    if value is None:
+        return ProviderOptions()
+    if not isinstance(value, ProviderOptions):
+        raise InvalidArgumentError(
+            "google provider options should be fantasy.providers.google.ProviderOptions"
+        )
+    return value
+
+
+def _signature(options: Mapping[str, Any] | None) -> str | None:
+    """The thought signature carried by a reasoning part's options, if any."""
+    value = (options or {}).get(NAME)
+    if isinstance(value, ReasoningMetadata):
+        return value.signature
+    # A mapping is what a JSON round trip of the metadata gives back.
+    if isinstance(value, Mapping) and isinstance(value.get("signature"), str):
+        return str(value["signature"])
+    return None
+
+
+class RequestBuilder:
+    """Builds request bodies for one model on one backend."""
+
+    def __init__(
+        self,
+        model_id: str,
+        *,
+        provider_name: str = NAME,
+        vertex: bool = False,
+        project: str = "",
+        location: str = "",
+    ):
+        self.model_id = model_id
+        self.provider_name = provider_name
+        self.vertex = vertex
+        self.project = project
+        self.location = location
+
+    def build_body(self, call: Call) -> tuple[JSON, list[CallWarning]]:
+        options = provider_options(call)
+        system, contents = self.to_contents(call.prompt)
+        warnings: list[CallWarning] = []
+        config: JSON = {}
+        if options.thinking_config is not None:
+            config["thinkingConfig"] = self.thinking_config(options.thinking_config, warnings)
+        gemma = self.model_id.lower().startswith("gemma-")
+        if gemma and system is not None and contents and contents[0]["role"] == "user":
+            # Gemma has no system instruction: the text leads the first user turn instead.
+            text = "\n".join(p["text"] for p in system["parts"])
+            contents[0]["parts"].insert(0, {"text": text + "\n\n"})
+            system = None
+        if call.max_output_tokens:
+            config["maxOutputTokens"] = call.max_output_tokens
+        sampling = (
+            ("temperature", call.temperature),
+            ("topK", call.top_k),
+            ("topP", call.top_p),
+            ("frequencyPenalty", call.frequency_penalty),
+            ("presencePenalty", call.presence_penalty),
+        )
+        for key, value in sampling:
+            if value is not None:
+                config[key] = float32(value)
+        body: JSON = {"generationConfig": config}
+        if system is not None:
+            body["systemInstruction"] = system
+        safety = [
+            {
+                k: v
+                for k, v in (("category", s.category), ("threshold", s.threshold))
+                if v  # the SDK omits empty strings
+            }
+            for s in options.safety_settings
+        ]
+        if safety:
+            body["safetySettings"] = safety
+        if options.cached_content:
+            body["cachedContent"] = self.cached_content_name(options.cached_content)
+        if call.tools:
+            declarations, tool_config, tool_warnings = self.tools(call.tools, call.tool_choice)
+            body["tools"] = [{"functionDeclarations": declarations} if declarations else {}]
+            if tool_config is not None:
+                body["toolConfig"] = tool_config
+            warnings.extend(tool_warnings)
+        if not contents:
+            raise InvalidArgumentError("no messages to send")
+        # Fantasy sends the last turn as a chat message, which the SDK always sends as the
+        # user's. The SDK also drops invalid model turns from the history; this conversion
+        # never makes one (empty texts and empty turns are skipped), so none is dropped.
+        contents[-1]["role"] = "user"
+        body["contents"] = contents
+        return body, warnings
+
+    def thinking_config(self, thinking: ThinkingConfig, warnings: list[CallWarning]) -> JSON:
+        """Gemini's ``thinkingConfig``; unset fields are left out, so an empty config is ``{}``."""
+        budget = thinking.thinking_budget
+        if thinking.include_thoughts and self.provider_name.startswith("google.vertex."):
+            warnings.append(
+                _other(
+                    "The 'includeThoughts' option is only supported with the Google Vertex "
+                    "provider and might not be supported or could behave unexpectedly with "
+                    f"the current Google provider ({self.provider_name})"
+                )
+            )
+        if budget is not None and budget < MIN_THINKING_BUDGET:
+            warnings.append(
+                _other(
+                    "The 'thinking_budget' option can not be under 128 and will be set "
+                    "to 128 by default"
+                )
+            )
+            budget = MIN_THINKING_BUDGET
+        if thinking.thinking_level is not None and budget is not None:
+            raise InvalidArgumentError("thinking_level and thinking_budget are mutually exclusive")
+        wire: JSON = {}
+        if thinking.include_thoughts:
+            wire["includeThoughts"] = True
+        if budget is not None:
+            wire["thinkingBudget"] = budget
+        if thinking.thinking_level:
+            wire["thinkingLevel"] = thinking.thinking_level
+        return wire
+
+    def cached_content_name(self, name: str) -> str:
+        prefixed = "/" not in name
+        if not self.vertex:
+            return f"cachedContents/{name}" if prefixed else name
+        scoped = bool(self.project and self.location)
+        if name.startswith("projects/"):
+            return name
+        if name.startswith("locations/") and self.project:
+            return f"projects/{self.project}/{name}"
+        if name.startswith("cachedContents/") and scoped:
+            return f"projects/{self.project}/locations/{self.location}/{name}"
+        if prefixed and scoped:
+            return f"projects/{self.project}/locations/{self.location}/cachedContents/{name}"
+        return f"cachedContents/{name}" if prefixed else name
+
+    # ------------------------------------------------------------------ prompt
+
+    def to_contents(self, prompt: list[Message]) -> tuple[JSON | None, list[JSON]]:
+        """The system instruction (or None) and one content per message that has parts."""
+        system: JSON | None = None
+        seen_system = False
+        contents: list[JSON] = []
+        for message in prompt:
+            if message.role is Role.SYSTEM:
+                # Only the first system message counts, wherever it stands.
+                if seen_system:
+                    continue
+                seen_system = True
+                texts = [p.text for p in message.content if isinstance(p, TextPart) and p.text]
+                if texts:
+                    system = {"parts": [{"text": "\n".join(texts)}], "role": "user"}
+                continue
+            if message.role is Role.USER:
+                parts = self._user_parts(message)
+                role = "user"
+            elif message.role is Role.ASSISTANT:
+                parts = self._model_parts(message)
+                role = "model"
+            elif message.role is Role.TOOL:
+                parts = self._tool_parts(message, prompt)
+                role = "user"
+            else:
+                raise InvalidArgumentError(f"unsupported message role: {message.role}")
+            if parts:
+                contents.append({"parts": parts, "role": role})
+        return system, contents
+
+    @staticmethod
+    def _user_parts(message: Message) -> list[JSON]:
+        parts: list[JSON] = []
+        for part in message.content:
+            if isinstance(part, TextPart):
+                if part.text:
+                    parts.append({"text": part.text})
+            elif isinstance(part, FilePart):
+                data = base64.b64encode(part.data).decode("ascii")
+                parts.append({"inlineData": {"data": data, "mimeType": part.media_type}})
+        return parts
+
+    def _model_parts(self, message: Message) -> list[JSON]:
+        """Thoughts are never sent back: only their signature, on the part that follows."""
+        parts: list[JSON] = []
+        signature: str | None = None
+        for part in message.content:
+            if isinstance(part, ReasoningPart):
+                found = _signature(part.provider_options)
+                if found is not None:
+                    signature = found
+                continue
+            if isinstance(part, TextPart):
+                if not part.text:
+                    continue
+                wire: JSON = {"text": part.text}
+            elif isinstance(part, ToolCallPart):
+                args = _tool_args(part.input)
+                if args is False:
+                    continue
+                call: JSON = {}
+                if args:
+                    call["args"] = args
+                # Vertex answers 400 when function calls carry ids.
+                if part.tool_call_id and not self.vertex:
+                    call["id"] = part.tool_call_id
+                if part.tool_name:
+                    call["name"] = part.tool_name
+                wire = {"functionCall": call}
+            else:
+                continue
+            if signature is not None:
+                if signature:
+                    wire["thoughtSignature"] = signature
+                signature = None
+            parts.append(wire)
+        return parts
+
+    def _tool_parts(self, message: Message, prompt: list[Message]) -> list[JSON]:
+        parts: list[JSON] = []
+        for part in message.content:
+            if not isinstance(part, ToolResultPart):
+                continue
+            output = part.output
+            if isinstance(output, ToolResultOutputText):
+                result = output.text
+            elif isinstance(output, ToolResultOutputError):
+                result = output.error
+            else:
+                continue  # media results have no place in a function response here
+            response: JSON = {"response": {"result": result}}
+            name = _tool_name(prompt, part.tool_call_id)
+            if name:
+                response["name"] = name
+            if part.tool_call_id and not self.vertex:
+                response["id"] = part.tool_call_id
+            parts.append({"functionResponse": response})
+        return parts
+
+    # ------------------------------------------------------------------ tools
+
+    def tools(
+        self, tools: list[Tool], choice: str | None
+    ) -> tuple[list[JSON], JSON | None, list[CallWarning]]:
+        declarations: list[JSON] = []
+        warnings: list[CallWarning] = []
+        for tool in tools:
+            if isinstance(tool, FunctionTool):
+                declarations.append(function_declaration(tool))
+            else:
+                warnings.append(
+                    CallWarning(
+                        CallWarningType.UNSUPPORTED_TOOL, tool=tool, message="tool is not supported"
+                    )
+                )
+        config: JSON | None = None
+        if choice is not None:
+            mode = _TOOL_CHOICE_MODES.get(choice)
+            if mode is not None:
+                config = {"functionCallingConfig": {"mode": mode}}
+            else:
+                config = {
+                    "functionCallingConfig": {"mode": "ANY", "allowedFunctionNames": [choice]}
+                }
+        return declarations, config, warnings
+
+
+def _tool_args(text: str) -> dict[str, Any] | bool | None:
+    """The call's arguments as an object; None for ``null``; False when the call must be
+    dropped, as Fantasy drops calls whose input is not a JSON object."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return False
+    if value is None or isinstance(value, dict):
+        return value
+    return False
+
+
+def _tool_name(prompt: list[Message], call_id: str) -> str:
+    """The name of the call a result answers; the last matching call wins, as in Fantasy."""
+    name = ""
+    for message in prompt:
+        if message.role is not Role.ASSISTANT:
+            continue
+        for part in message.content:
+            if isinstance(part, ToolCallPart) and part.tool_call_id == call_id:
+                name = part.tool_name
+                break
+    return name
+
+
+def function_declaration(tool: FunctionTool) -> JSON:
+    schema = tool.input_schema or {}
+    parameters: JSON = {"type": "OBJECT"}
+    properties = schema.get("properties")
+    if isinstance(properties, dict) and properties:
+        parameters["properties"] = {k: gemini_schema(v) for k, v in properties.items()}
+    required = schema.get("required")
+    if isinstance(required, list) and required and all(isinstance(r, str) for r in required):
+        parameters["required"] = list(required)
+    declaration: JSON = {"name": tool.name, "parameters": parameters}
+    if tool.description:
+        declaration["description"] = tool.description
+    return declaration
+
+
+def gemini_schema(value: Any) -> JSON:
+    """One property in Gemini's schema dialect, as Fantasy converts it: upper-case types,
+    descriptions, array items and object properties kept; everything else (nested
+    ``required``, ``enum``, ``format``, ``anyOf``, bounds) dropped; a missing or
+    non-string type becomes ``STRING``."""
+    out: JSON = {"type": "STRING"}
+    if not isinstance(value, dict):
+        return out
+    description = value.get("description")
+    if isinstance(description, str) and description:
+        out["description"] = description
+    kind = value.get("type")
+    if not isinstance(kind, str):
+        return out
+    out["type"] = _SCHEMA_TYPES.get(kind, "STRING")
+    if kind == "array":
+        items = value.get("items")
+        if isinstance(items, dict):
+            out["items"] = gemini_schema(items)
+    elif kind == "object":
+        properties = value.get("properties")
+        if isinstance(properties, dict) and properties:
+            out["properties"] = {k: gemini_schema(v) for k, v in properties.items()}
+    return out

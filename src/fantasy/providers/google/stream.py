@@ -1,0 +1,318 @@
+"""``streamGenerateContent?alt=sse`` bytes to `StreamPart`s. Pure code, no I/O.
+
+Framing follows Google's SDK rather than the SSE spec: events are split on
+blank lines, a ``data:`` event holds one JSON response, any other line that is
+a JSON ``{"error": ...}`` object is an error (and any other line at all is
+garbage, except SSE comments, which proxies send as keep-alives), and a last
+event that arrives without its blank line is still read (a cut one is an
+incomplete stream).
+
+Block ids for text and reasoning come from one counter (``"0"``, ``"1"``, ...),
+as in Fantasy. A thought signature closes the reasoning it belongs to; one that
+arrives with no reasoning open gets an empty reasoning block of its own, so the
+agent keeps it for the next request.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from fantasy.errors import ProviderError, incomplete_stream_error
+from fantasy.providers.google.errors import error_from_stream_payload, error_object
+from fantasy.providers.google.options import NAME, ReasoningMetadata
+from fantasy.providers.google.response import (
+    candidate_content,
+    function_call_input,
+    map_finish_reason,
+    map_usage,
+    parts_of,
+    thought_signature,
+)
+from fantasy.types import CallWarning, FinishReason, StreamPart, StreamPartType, Usage
+
+JSON = dict[str, Any]
+
+
+class EventDecoder:
+    """Bytes in as the network delivers them, whole events (bytes) out.
+
+    Only the unfinished line is kept, as pieces joined once its end arrives, so an
+    event delivered in many small reads costs linear time.
+    """
+
+    __slots__ = ("_lines", "_pending")
+
+    def __init__(self) -> None:
+        self._pending: list[bytes] = []
+        self._lines: list[bytes] = []
+
+    def feed(self, chunk: bytes) -> list[bytes]:
+        if b"\n" not in chunk:
+            if chunk:
+                self._pending.append(chunk)
+            return []
+        lines = chunk.split(b"\n")
+        if self._pending:
+            self._pending.append(lines[0])
+            lines[0] = b"".join(self._pending)
+            self._pending.clear()
+        tail = lines.pop()
+        if tail:
+            self._pending.append(tail)
+        events: list[bytes] = []
+        for line in lines:
+            self._line(line, events)
+        return events
+
+    def _line(self, line: bytes, events: list[bytes]) -> None:
+        if line.endswith(b"\r"):
+            line = line[:-1]
+        if line:
+            self._lines.append(line)
+        elif self._lines:
+            events.append(b"\n".join(self._lines))
+            self._lines = []
+
+    def close(self) -> list[bytes]:
+        """End of input: what is left is one last event, read as Google's SDK reads it."""
+        events: list[bytes] = []
+        if self._pending:
+            self._line(b"".join(self._pending), events)
+            self._pending.clear()
+        self._line(b"", events)
+        return events
+
+
+class StreamTranslator:
+    """The state of one streamed response: open blocks, tool calls, usage, finish."""
+
+    def __init__(
+        self,
+        new_tool_call_id: Callable[[], str],
+        warnings: list[CallWarning],
+        *,
+        provider: str = NAME,
+        url: str = "",
+    ):
+        from pydantic_core import from_json
+
+        self._from_json = from_json
+        self.new_tool_call_id = new_tool_call_id
+        self.warnings = warnings
+        self.provider = provider
+        self.url = url
+        self.decoder = EventDecoder()
+        self.blocks = 0
+        self.text_id = ""
+        self.reasoning_id = ""
+        self.text_active = False
+        self.reasoning_active = False
+        self.tool_calls = 0
+        self.usage: Usage | None = None
+        self.finish_reason: FinishReason | None = None
+        self.failed = False
+
+    def start(self) -> list[StreamPart]:
+        if self.warnings:
+            return [StreamPart(StreamPartType.WARNINGS, warnings=self.warnings)]
+        return []
+
+    # ------------------------------------------------------------------ framing
+
+    def feed_bytes(self, chunk: bytes) -> list[StreamPart]:
+        """Parts for the events this chunk completes; after an error part, nothing more."""
+        parts: list[StreamPart] = []
+        for event in self.decoder.feed(chunk):
+            self._event(event, parts, last=False)
+            if self.failed:
+                break
+        return parts
+
+    def _event(self, event: bytes, parts: list[StreamPart], *, last: bool) -> None:
+        if event.startswith(b":"):
+            return  # an SSE comment (a proxy's keep-alive); Google sends none
+        prefix, _, data = event.partition(b":")
+        if prefix == b"data":
+            try:
+                payload = self._from_json(data)
+            except ValueError as exc:
+                if last:
+                    # A final event cut short is a truncated stream, which a retry can mend.
+                    self._fail(parts, incomplete_stream_error(self.provider, self.url))
+                else:
+                    self._fail(parts, self._invalid(f"stream event is not valid JSON: {exc}", data))
+                return
+            if not isinstance(payload, dict):
+                self._fail(
+                    parts,
+                    self._invalid(f"expected a JSON object, got {type(payload).__name__}", data),
+                )
+                return
+            new = self.feed(payload)
+            parts.extend(new)
+            self.failed = bool(new) and new[-1].type is StreamPartType.ERROR
+            return
+        try:
+            payload = self._from_json(event)
+        except ValueError:
+            payload = None
+        error = error_object(payload)
+        if error is not None:
+            text = event.decode("utf-8", errors="replace")
+            self._fail(parts, error_from_stream_payload(error, text, self.provider, self.url))
+        else:
+            self._fail(parts, self._invalid("invalid stream chunk", event))
+
+    def _invalid(self, message: str, raw: bytes) -> ProviderError:
+        return ProviderError(
+            message,
+            title="invalid provider response",
+            provider=self.provider,
+            url=self.url,
+            response_body=raw,
+        )
+
+    def _fail(self, parts: list[StreamPart], error: BaseException) -> None:
+        self.failed = True
+        parts.append(StreamPart(StreamPartType.ERROR, error=error))
+
+    # ------------------------------------------------------------------ responses
+
+    def _next_id(self) -> str:
+        block = str(self.blocks)
+        self.blocks += 1
+        return block
+
+    def _end_text(self, parts: list[StreamPart]) -> None:
+        if self.text_active:
+            self.text_active = False
+            parts.append(StreamPart(StreamPartType.TEXT_END, id=self.text_id))
+
+    def _signed(self, parts: list[StreamPart], metadata: ReasoningMetadata, signed: bool) -> None:
+        """Close the open reasoning with this signature, or give a lone signature a block."""
+        if self.reasoning_active:
+            self.reasoning_active = False
+        elif signed:
+            parts.append(StreamPart(StreamPartType.REASONING_START, id=self.reasoning_id))
+        else:
+            return
+        parts.append(
+            StreamPart(
+                StreamPartType.REASONING_END,
+                id=self.reasoning_id,
+                provider_metadata={NAME: metadata},
+            )
+        )
+
+    def feed(self, payload: JSON) -> list[StreamPart]:
+        """The parts of one decoded response chunk."""
+        error = error_object(payload)
+        if error is not None:
+            raw = json.dumps(payload, ensure_ascii=False)
+            return [
+                StreamPart(
+                    StreamPartType.ERROR,
+                    error=error_from_stream_payload(error, raw, self.provider, self.url),
+                )
+            ]
+        parts: list[StreamPart] = []
+        found = candidate_content(payload)
+        if found is not None:
+            for part in parts_of(found[1]):
+                self._part(part, parts)
+        usage = payload.get("usageMetadata")
+        if isinstance(usage, dict) and usage.get("totalTokenCount"):
+            current = map_usage(usage)
+            if self.usage is None:
+                self.usage = current
+            else:
+                # Gemini's counts are running totals, yet Fantasy adds them chunk by chunk;
+                # kept for parity with its reported usage.
+                self.usage.output_tokens += current.output_tokens
+                self.usage.reasoning_tokens += current.reasoning_tokens
+                self.usage.cache_read_tokens += current.cache_read_tokens
+        candidates = payload.get("candidates")
+        if isinstance(candidates, list) and candidates and isinstance(candidates[0], dict):
+            reason = candidates[0].get("finishReason")
+            if isinstance(reason, str) and reason:
+                self.finish_reason = map_finish_reason(reason)
+        return parts
+
+    def _part(self, part: JSON, parts: list[StreamPart]) -> None:
+        text = part.get("text")
+        call = part.get("functionCall")
+        signature = thought_signature(part)
+        if isinstance(text, str) and text:
+            if part.get("thought"):
+                self._end_text(parts)
+                if not self.reasoning_active:
+                    self.reasoning_active = True
+                    self.reasoning_id = self._next_id()
+                    parts.append(StreamPart(StreamPartType.REASONING_START, id=self.reasoning_id))
+                parts.append(
+                    StreamPart(StreamPartType.REASONING_DELTA, id=self.reasoning_id, delta=text)
+                )
+                return
+            if not self.text_active:
+                self.text_active = True
+                self.text_id = self._next_id()
+                parts.append(StreamPart(StreamPartType.TEXT_START, id=self.text_id))
+            self._signed(parts, ReasoningMetadata(signature=signature or ""), signature is not None)
+            parts.append(StreamPart(StreamPartType.TEXT_DELTA, id=self.text_id, delta=text))
+        elif isinstance(call, dict):
+            self._end_text(parts)
+            # Fantasy draws an id for every call, even one that has its own.
+            generated = self.new_tool_call_id()
+            call_id = call.get("id") or generated
+            self._signed(
+                parts,
+                ReasoningMetadata(signature=signature or "", tool_id=call_id),
+                signature is not None,
+            )
+            name = call.get("name") or ""
+            arguments = function_call_input(call)
+            parts.append(
+                StreamPart(StreamPartType.TOOL_INPUT_START, id=call_id, tool_call_name=name)
+            )
+            parts.append(StreamPart(StreamPartType.TOOL_INPUT_DELTA, id=call_id, delta=arguments))
+            parts.append(StreamPart(StreamPartType.TOOL_INPUT_END, id=call_id))
+            parts.append(
+                StreamPart(
+                    StreamPartType.TOOL_CALL,
+                    id=call_id,
+                    tool_call_name=name,
+                    tool_call_input=arguments,
+                )
+            )
+            self.tool_calls += 1
+
+    # ------------------------------------------------------------------ end
+
+    def finish(self) -> list[StreamPart]:
+        """End of input: the last event, open blocks closed, then finish (or an error)."""
+        parts: list[StreamPart] = []
+        for event in self.decoder.close():
+            self._event(event, parts, last=True)
+            if self.failed:
+                return parts
+        self._end_text(parts)
+        if self.reasoning_active:
+            self.reasoning_active = False
+            parts.append(StreamPart(StreamPartType.REASONING_END, id=self.reasoning_id))
+        if self.tool_calls:
+            finish = FinishReason.TOOL_CALLS
+        elif self.finish_reason is None:
+            parts.append(
+                StreamPart(
+                    StreamPartType.ERROR, error=incomplete_stream_error(self.provider, self.url)
+                )
+            )
+            return parts
+        else:
+            finish = self.finish_reason
+        parts.append(
+            StreamPart(StreamPartType.FINISH, usage=self.usage or Usage(), finish_reason=finish)
+        )
+        return parts
