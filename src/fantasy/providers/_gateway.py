@@ -153,9 +153,11 @@ class GatewayCodec(ChatCodec):
             if kind:
                 wire_part["cache_control"] = {"type": kind}
             parts.append(wire_part)
-        if not parts and self.drop_empty_user:
-            warnings.append(_other(DROPPED_EMPTY_USER))
-            return []
+        if not parts:
+            if self.drop_empty_user:
+                warnings.append(_other(DROPPED_EMPTY_USER))
+                return []
+            return [{"role": "user"}]  # Fantasy's SDK omits an empty content union
         return [{"role": "user", "content": parts}]
 
     def assistant_messages(self, message: Message, warnings: list[CallWarning]) -> list[JSON]:

@@ -69,7 +69,7 @@ class ContentExtraFields:
     """Extra keys for a text block, e.g. a server's own cache hints.
 
     Put on a `TextPart` or on its `Message` (the part's wins) under the
-    provider's name.
+    ``"openai-compat"`` key, whatever the provider is named (as in Fantasy).
     """
 
     fields: dict[str, Any]
@@ -121,14 +121,12 @@ class CompatCodec(ChatCodec):
             body["reasoning_effort"] = opts.reasoning_effort
         if opts.user is not None:
             body["user"] = opts.user
-        if opts.extra_body:
-            body.update(opts.extra_body)
 
     # ------------------------------------------------------------------ messages
 
     def _text_block(self, part: TextPart, message: Message) -> tuple[JSON, bool]:
-        fields = _extra_fields(part.provider_options, self.options_key) or _extra_fields(
-            message.provider_options, self.options_key
+        fields = _extra_fields(part.provider_options, NAME) or _extra_fields(
+            message.provider_options, NAME
         )
         return {"type": "text", "text": part.text, **fields}, bool(fields)
 

@@ -35,8 +35,9 @@ ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh"]
 
 
 def _set_fields(value: Any) -> JSON:
-    """A dataclass as JSON with only the fields that were set."""
-    return {k: v for k, v in asdict(value).items() if v is not None}
+    """A dataclass as JSON with only the fields that were set (empty lists left out, as
+    Go's ``omitempty``)."""
+    return {k: v for k, v in asdict(value).items() if v is not None and v != []}
 
 
 @dataclass(slots=True, kw_only=True)
@@ -122,8 +123,6 @@ class OpenRouterCodec(GatewayCodec):
         ):
             if value is not None:
                 body[key] = value
-        if opts.extra_body:
-            body.update(opts.extra_body)
 
     def keeps_waiting_for_signature(self, reasoning: Any) -> bool:
         return bool(reasoning.format.startswith("anthropic-claude"))
@@ -131,7 +130,9 @@ class OpenRouterCodec(GatewayCodec):
     def metadata_from(self, body: JSON, usage: JSON) -> Any:
         upstream = body.get("provider")
         return ProviderMetadata(
-            provider=upstream if isinstance(upstream, str) else json.dumps(upstream or ""),
+            provider=upstream
+            if isinstance(upstream, str)
+            else ("" if upstream is None else json.dumps(upstream)),
             usage=dict(usage),
         )
 

@@ -51,9 +51,9 @@ class GatewayOptions:
 
     def to_json(self) -> JSON:
         wire: JSON = {}
-        if self.order is not None:
+        if self.order:  # empty lists are left out, as Go's omitempty
             wire["order"] = self.order
-        if self.models is not None:
+        if self.models:
             wire["models"] = self.models
         if self.zero_data_retention is not None:
             wire["zeroDataRetention"] = self.zero_data_retention
@@ -105,14 +105,14 @@ class VercelCodec(GatewayCodec):
         assert isinstance(opts, ProviderOptions)
         if opts.reasoning is not None:
             body["reasoning"] = {k: v for k, v in asdict(opts.reasoning).items() if v is not None}
-        gateway: JSON | None = None
         if opts.gateway is not None:
-            gateway = opts.gateway.to_json()
+            body["providerOptions"] = {"gateway": opts.gateway.to_json()}
         if opts.byok is not None:
-            gateway = gateway if gateway is not None else {}
-            gateway["byok"] = opts.byok
-        if gateway is not None:
-            body["providerOptions"] = {"gateway": gateway}
+            # As Fantasy: inside a new gateway object, but beside an existing one.
+            if "providerOptions" in body:
+                body["providerOptions"]["byok"] = opts.byok
+            else:
+                body["providerOptions"] = {"gateway": {"byok": opts.byok}}
         for key, value in (
             ("logit_bias", opts.logit_bias),
             ("logprobs", opts.logprobs),
@@ -124,8 +124,6 @@ class VercelCodec(GatewayCodec):
                 body[key] = value
         if opts.gateway is not None and opts.gateway.models:
             body["models"] = opts.gateway.models
-        if opts.extra_body:
-            body.update(opts.extra_body)
 
     def first_reasoning_delta(self, fmt: str, summary: str, text: str, plain: str) -> str:
         """Unlike OpenRouter, the first chunk's text is kept."""

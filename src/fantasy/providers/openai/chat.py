@@ -155,6 +155,13 @@ class ChatCodec:
         if stream:
             body["stream"] = True
             body["stream_options"] = {"include_usage": True}
+        # A provider's ``extra_body`` goes over the finished body, as the SDK's extra fields
+        # do in Fantasy, so it can override any field but ``stream``.
+        extra = getattr(options, "extra_body", None)
+        if extra:
+            body.update(extra)
+            if stream:
+                body["stream"] = True
         return body, warnings
 
     def _sampling(self, body: JSON, call: Call, warnings: list[CallWarning]) -> None:
