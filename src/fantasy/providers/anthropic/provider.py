@@ -1,0 +1,264 @@
+"""The Anthropic provider: configuration, and the I/O around the Messages API codec.
+
+One language model class serves Anthropic's API, Vertex AI and Bedrock; a
+`Platform` says where requests go and how the body changes, an `Authenticator`
+adds credentials once the request is final (Bedrock signs the exact bytes).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import AsyncIterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from fantasy.errors import InvalidArgumentError, ProviderError
+from fantasy.http.transport import HttpTransport
+from fantasy.model import BaseLanguageModel, Call, Response
+from fantasy.providers._base import HTTPProvider, api_key_from
+from fantasy.providers.anthropic.auth import Authenticator, TokenSource, VertexAuth
+from fantasy.providers.anthropic.codec import MessagesCodec
+from fantasy.providers.anthropic.errors import error_from_response
+from fantasy.providers.anthropic.options import NAME
+from fantasy.providers.anthropic.platforms import (
+    DEFAULT_BASE_URL,
+    Platform,
+    VertexPlatform,
+    WireRequest,
+)
+from fantasy.types import CallWarning, StreamPart, StreamPartType
+
+if TYPE_CHECKING:
+    import httpx
+
+API_KEY_ENV = "ANTHROPIC_API_KEY"
+AUTH_TOKEN_ENV = "ANTHROPIC_AUTH_TOKEN"
+BASE_URL_ENV = "ANTHROPIC_BASE_URL"
+
+
+def _without(headers: Mapping[str, str] | None, *names: str) -> dict[str, str]:
+    """The user's headers minus any spelling of ``names``: a configured credential must
+    not ride along beside (or be overridden by) a stray header."""
+    lowered = {n.lower() for n in names}
+    return {k: v for k, v in (headers or {}).items() if k.lower() not in lowered}
+
+
+class MessagesLanguageModel(BaseLanguageModel):
+    """A Claude model on the Messages API, wherever it is served."""
+
+    def __init__(
+        self,
+        codec: MessagesCodec,
+        transport: HttpTransport,
+        platform: Platform,
+        auth: Authenticator,
+        provider_name: str,
+    ):
+        self.codec = codec
+        self.transport = transport
+        self.platform = platform
+        self.auth = auth
+        self.provider_name = provider_name
+        self.model_id = codec.model_id
+
+    def _build(
+        self, call: Call, *, stream: bool
+    ) -> tuple[WireRequest, bytes, list[CallWarning], dict[str, str]]:
+        body, warnings, betas = self.codec.build_body(call, stream=stream)
+        wire = self.platform.prepare(body, stream=stream, betas=betas)
+        extra = dict(call.headers)
+        for name, value in wire.headers.items():
+            given = next((v for k, v in extra.items() if k.lower() == name), None)
+            extra[name] = f"{given},{value}" if given else value
+        headers = self.transport.request_headers(extra, call.user_agent)
+        return wire, HttpTransport.encode_json(wire.body), warnings, headers
+
+    def _http_error(
+        self, status: int, headers: Mapping[str, str], body: bytes, url: str, sent: bytes
+    ) -> ProviderError:
+        return error_from_response(
+            provider=self.provider_name,
+            status=status,
+            headers=headers,
+            body=body,
+            url=url,
+            request_body=sent,
+        )
+
+    async def _authorize(self, url: str, raw: bytes, headers: dict[str, str]) -> None:
+        try:
+            await self.auth.apply(url, raw, headers)
+        except ProviderError as exc:
+            exc.provider = exc.provider or self.provider_name
+            exc.url = exc.url or url
+            raise
+
+    async def agenerate(self, call: Call) -> Response:
+        wire, raw, warnings, headers = self._build(call, stream=False)
+        await self._authorize(wire.url, raw, headers)
+        resp = await self.transport.post(wire.url, raw, headers, timeout=call.timeout)
+        if resp.status_code >= 400:
+            raise self._http_error(resp.status_code, resp.headers, resp.content, wire.url, raw)
+        try:
+            data = json.loads(resp.content)
+            if not isinstance(data, dict):
+                raise ValueError(f"expected a JSON object, got {type(data).__name__}")
+        except ValueError as exc:
+            raise ProviderError(
+                f"response is not valid JSON: {exc}",
+                title="invalid provider response",
+                provider=self.provider_name,
+                url=wire.url,
+                status_code=resp.status_code,
+                response_body=resp.content,
+            ) from exc
+        response = self.codec.parse_response(data)
+        response.warnings = warnings
+        return response
+
+    async def astream(self, call: Call) -> AsyncIterator[StreamPart]:
+        """Stream parts; failures after the request was built arrive as one ``error`` part."""
+        wire, raw, warnings, headers = self._build(call, stream=True)
+        try:
+            await self._authorize(wire.url, raw, headers)
+            resp = await self.transport.post_stream(wire.url, raw, headers, timeout=call.timeout)
+        except ProviderError as exc:
+            yield StreamPart(StreamPartType.ERROR, error=exc)
+            return
+        async with resp:
+            if resp.status_code >= 400:
+                error = self._http_error(
+                    resp.status_code, resp.headers, resp.content, wire.url, raw
+                )
+                yield StreamPart(StreamPartType.ERROR, error=error)
+                return
+            translator = self.codec.new_stream(warnings)
+            for part in translator.start():
+                yield part
+            source = self.platform.events(self.provider_name)
+            try:
+                async for chunk in resp.aiter_bytes():
+                    for event in source.feed(chunk):
+                        for part in translator.feed(event):
+                            yield part
+            except ProviderError as exc:
+                if not exc.url:
+                    exc.url = wire.url
+                yield StreamPart(StreamPartType.ERROR, error=exc)
+                return
+            for part in translator.finish():
+                yield part
+
+
+class ClaudeProvider(HTTPProvider):
+    """What every Claude provider shares: a platform and an authenticator on top of the
+    common HTTP provider (transport, static credentials, headers)."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        platform: Platform,
+        auth: Authenticator,
+        credentials: Mapping[str, str],
+        headers: Mapping[str, str] | None,
+        user_agent: str | None,
+        http_client: httpx.Client | None,
+        async_http_client: httpx.AsyncClient | None,
+        transport: Any,
+        timeout: float | httpx.Timeout | None,
+    ):
+        super().__init__(
+            name=name,
+            base_url=platform.base_url,
+            credentials=credentials,
+            # The platform's headers go first so that the user's may replace them.
+            headers={**platform.static_headers(), **(headers or {})},
+            user_agent=user_agent,
+            http_client=http_client,
+            async_http_client=async_http_client,
+            transport=transport,
+            timeout=timeout,
+        )
+        self.platform = platform
+        self.auth = auth
+
+    def language_model(self, model_id: str) -> MessagesLanguageModel:
+        codec = MessagesCodec(
+            model_id, provider_name=self.name, parallel_flag=self.platform.parallel_flag
+        )
+        return MessagesLanguageModel(codec, self.transport, self.platform, self.auth, self.name)
+
+
+class Provider(ClaudeProvider):
+    """Anthropic's Messages API over HTTP, without the vendor SDK; or Claude on Vertex AI.
+
+    The API key comes from ``api_key`` or ``ANTHROPIC_API_KEY`` (sent as ``x-api-key``);
+    failing that a bearer ``auth_token`` or ``ANTHROPIC_AUTH_TOKEN``. ``base_url``
+    defaults to ``ANTHROPIC_BASE_URL`` or Anthropic's.
+
+    For Vertex AI give ``vertex_project`` and ``vertex_location``: requests then go to
+    Google with an OAuth bearer token, from ``vertex_token`` (a string, or a sync or
+    async function returning one), ``vertex_credentials`` (google-auth credentials),
+    or Application Default Credentials (``pip install 'fantasy[vertex]'``).
+    ``skip_auth=True`` sends no credentials (tests, or a proxy that adds them).
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        auth_token: str | None = None,
+        base_url: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        user_agent: str | None = None,
+        http_client: httpx.Client | None = None,
+        async_http_client: httpx.AsyncClient | None = None,
+        transport: Any = None,
+        timeout: float | httpx.Timeout | None = None,
+        name: str = NAME,
+        vertex_project: str | None = None,
+        vertex_location: str | None = None,
+        vertex_token: str | TokenSource | None = None,
+        vertex_credentials: Any = None,
+        skip_auth: bool = False,
+    ):
+        all_headers = dict(headers or {})
+        credentials: dict[str, str] = {}
+        auth = Authenticator()
+        platform: Platform
+        if vertex_project or vertex_location:
+            if not (vertex_project and vertex_location):
+                raise InvalidArgumentError(
+                    "Claude on Vertex AI needs both vertex_project and vertex_location"
+                )
+            platform = VertexPlatform(vertex_project, vertex_location, base_url)
+            if not skip_auth:
+                # The OAuth token is the credential; a stray header must not replace it.
+                all_headers = _without(all_headers, "authorization")
+                auth = VertexAuth(vertex_token, vertex_credentials)
+        else:
+            platform = Platform(base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL)
+            if not skip_auth:
+                credentials = _direct_credentials(api_key, auth_token)
+                all_headers = _without(all_headers, "x-api-key", "authorization")
+        super().__init__(
+            name=name,
+            platform=platform,
+            auth=auth,
+            credentials=credentials,
+            headers=all_headers,
+            user_agent=user_agent,
+            http_client=http_client,
+            async_http_client=async_http_client,
+            transport=transport,
+            timeout=timeout,
+        )
+
+
+def _direct_credentials(api_key: str | None, auth_token: str | None) -> dict[str, str]:
+    """``x-api-key`` from the key or its variable; else a bearer ``auth_token``."""
+    token = auth_token if auth_token is not None else os.environ.get(AUTH_TOKEN_ENV)
+    if api_key is None and not os.environ.get(API_KEY_ENV) and token:
+        return {"Authorization": f"Bearer {token}"}
+    return {"x-api-key": api_key_from(api_key, API_KEY_ENV, "Anthropic")}

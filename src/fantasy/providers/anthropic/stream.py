@@ -1,0 +1,274 @@
+"""Messages API stream events to `StreamPart`s. Pure code: events in, parts out.
+
+Text and thinking blocks are identified by their block index (``"0"``, ``"1"``...),
+tool calls by their tool-use id. A thinking block's signature arrives in deltas and
+is attached to its ``reasoning_end`` part, which is what history sends back. The
+stream is complete only when ``message_stop`` arrived after a stop reason; anything
+less is a retryable incomplete-stream error, never a silent finish.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fantasy.errors import incomplete_stream_error
+from fantasy.providers.anthropic.options import NAME, ReasoningMetadata
+from fantasy.providers.anthropic.response import (
+    map_finish_reason,
+    reasoning_metadata,
+    web_search_results,
+)
+from fantasy.types import CallWarning, SourceType, StreamPart, StreamPartType, Usage
+
+JSON = dict[str, Any]
+
+
+class _Block:
+    """One open content block: its kind and what its deltas have added so far."""
+
+    __slots__ = ("data", "id", "kind", "name", "pieces", "raw", "signature")
+
+    def __init__(self, kind: str, raw: JSON):
+        self.kind = kind
+        self.raw = raw
+        self.id = _str(raw.get("id"))
+        self.name = _str(raw.get("name"))
+        self.data = _str(raw.get("data"))
+        self.pieces: list[str] = []
+        """Tool input fragments, joined once at the block's end."""
+        self.signature: list[str] = []
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+class StreamTranslator:
+    """The state of one streamed response."""
+
+    def __init__(self, provider: str, warnings: list[CallWarning]):
+        self.provider = provider
+        self.warnings = warnings
+        self.blocks: dict[int, _Block] = {}
+        self.message_id = ""
+        self.input_tokens = 0
+        self.output_tokens = 0
+        self.cache_creation_tokens = 0
+        self.cache_read_tokens = 0
+        self.stop_reason = ""
+        self.saw_message_stop = False
+
+    def start(self) -> list[StreamPart]:
+        if self.warnings:
+            return [StreamPart(StreamPartType.WARNINGS, warnings=self.warnings)]
+        return []
+
+    def feed(self, event: JSON) -> list[StreamPart]:
+        kind = event.get("type")
+        if kind == "content_block_delta":
+            return self._delta(event)
+        if kind == "content_block_start":
+            return self._start(event)
+        if kind == "content_block_stop":
+            return self._stop(event)
+        if kind == "message_start":
+            self._message_start(event)
+        elif kind == "message_delta":
+            self._message_delta(event)
+        elif kind == "message_stop":
+            self.saw_message_stop = True
+        return []
+
+    # ------------------------------------------------------------------ message events
+
+    def _message_start(self, event: JSON) -> None:
+        message = event.get("message") or {}
+        self.message_id = _str(message.get("id"))
+        usage = message.get("usage") or {}
+        self.input_tokens = _int(usage.get("input_tokens")) or 0
+        self.output_tokens = _int(usage.get("output_tokens")) or 0
+        self.cache_creation_tokens = _int(usage.get("cache_creation_input_tokens")) or 0
+        self.cache_read_tokens = _int(usage.get("cache_read_input_tokens")) or 0
+
+    def _message_delta(self, event: JSON) -> None:
+        reason = (event.get("delta") or {}).get("stop_reason")
+        self.stop_reason = reason if isinstance(reason, str) else ""
+        usage = event.get("usage") or {}
+        # Output tokens are always replaced; the other counts only when given.
+        self.output_tokens = _int(usage.get("output_tokens")) or 0
+        for key, attr in (
+            ("input_tokens", "input_tokens"),
+            ("cache_creation_input_tokens", "cache_creation_tokens"),
+            ("cache_read_input_tokens", "cache_read_tokens"),
+        ):
+            value = _int(usage.get(key))
+            if value is not None:
+                setattr(self, attr, value)
+
+    # ------------------------------------------------------------------ content blocks
+
+    def _start(self, event: JSON) -> list[StreamPart]:
+        index = _int(event.get("index"))
+        raw = event.get("content_block")
+        if index is None or not isinstance(raw, dict):
+            return []
+        block = _Block(str(raw.get("type") or ""), raw)
+        self.blocks[index] = block
+        block_id = str(index)
+        if block.kind == "text":
+            return [StreamPart(StreamPartType.TEXT_START, id=block_id)]
+        if block.kind == "thinking":
+            return [StreamPart(StreamPartType.REASONING_START, id=block_id)]
+        if block.kind == "redacted_thinking":
+            return [
+                StreamPart(
+                    StreamPartType.REASONING_START,
+                    id=block_id,
+                    provider_metadata=reasoning_metadata(redacted_data=block.data),
+                )
+            ]
+        if block.kind in ("tool_use", "server_tool_use"):
+            return [
+                StreamPart(
+                    StreamPartType.TOOL_INPUT_START,
+                    id=block.id,
+                    tool_call_name=block.name,
+                    provider_executed=block.kind == "server_tool_use",
+                )
+            ]
+        return []
+
+    def _delta(self, event: JSON) -> list[StreamPart]:
+        index = _int(event.get("index"))
+        delta = event.get("delta") or {}
+        kind = delta.get("type")
+        block_id = str(index)
+        if kind == "text_delta":
+            return [StreamPart(StreamPartType.TEXT_DELTA, id=block_id, delta=delta.get("text", ""))]
+        if kind == "thinking_delta":
+            return [
+                StreamPart(
+                    StreamPartType.REASONING_DELTA, id=block_id, delta=delta.get("thinking", "")
+                )
+            ]
+        block = self.blocks.get(index) if index is not None else None
+        if kind == "signature_delta":
+            signature = delta.get("signature", "")
+            if block is not None:
+                block.signature.append(signature)
+            return [
+                StreamPart(
+                    StreamPartType.REASONING_DELTA,
+                    id=block_id,
+                    provider_metadata={NAME: ReasoningMetadata(signature=signature)},
+                )
+            ]
+        if kind == "input_json_delta" and block is not None:
+            fragment = delta.get("partial_json", "")
+            if not fragment:
+                return []
+            block.pieces.append(fragment)
+            return [
+                StreamPart(
+                    StreamPartType.TOOL_INPUT_DELTA,
+                    id=block.id,
+                    delta=fragment,
+                    tool_call_input=fragment,
+                    provider_executed=block.kind == "server_tool_use",
+                )
+            ]
+        return []  # citations and unknown deltas carry nothing we report
+
+    def _stop(self, event: JSON) -> list[StreamPart]:
+        index = _int(event.get("index"))
+        block = self.blocks.pop(index, None) if index is not None else None
+        if block is None:
+            return []
+        block_id = str(index)
+        if block.kind == "text":
+            return [StreamPart(StreamPartType.TEXT_END, id=block_id)]
+        if block.kind == "thinking":
+            return [
+                StreamPart(
+                    StreamPartType.REASONING_END,
+                    id=block_id,
+                    provider_metadata=reasoning_metadata(signature="".join(block.signature)),
+                )
+            ]
+        if block.kind == "redacted_thinking":
+            return [
+                StreamPart(
+                    StreamPartType.REASONING_END,
+                    id=block_id,
+                    provider_metadata=reasoning_metadata(redacted_data=block.data),
+                )
+            ]
+        if block.kind in ("tool_use", "server_tool_use"):
+            executed = block.kind == "server_tool_use"
+            # The start event's input ({}) stands until the first fragment replaces it.
+            arguments = "".join(block.pieces) or "{}"
+            return [
+                StreamPart(StreamPartType.TOOL_INPUT_END, id=block.id, provider_executed=executed),
+                StreamPart(
+                    StreamPartType.TOOL_CALL,
+                    id=block.id,
+                    tool_call_name=block.name,
+                    tool_call_input=arguments,
+                    provider_executed=executed,
+                ),
+            ]
+        if block.kind == "web_search_tool_result":
+            return self._web_search(block.raw)
+        return []
+
+    @staticmethod
+    def _web_search(raw: JSON) -> list[StreamPart]:
+        sources, result = web_search_results(raw)
+        parts = [
+            StreamPart(
+                StreamPartType.SOURCE,
+                id=source.id,
+                source_type=SourceType.URL,
+                url=source.url,
+                title=source.title,
+            )
+            for source in sources
+        ]
+        parts.append(
+            StreamPart(
+                StreamPartType.TOOL_RESULT,
+                id=result.tool_call_id,
+                tool_call_name=result.tool_name,
+                provider_executed=True,
+                provider_metadata=result.provider_metadata,
+                tool_result=result,
+            )
+        )
+        return parts
+
+    # ------------------------------------------------------------------ end
+
+    def finish(self) -> list[StreamPart]:
+        """The finish part, or an incomplete-stream error if the message never ended."""
+        if not self.saw_message_stop or not self.stop_reason:
+            return [StreamPart(StreamPartType.ERROR, error=incomplete_stream_error(self.provider))]
+        usage = Usage(
+            input_tokens=self.input_tokens,
+            output_tokens=self.output_tokens,
+            total_tokens=self.input_tokens + self.output_tokens,
+            cache_creation_tokens=self.cache_creation_tokens,
+            cache_read_tokens=self.cache_read_tokens,
+        )
+        return [
+            StreamPart(
+                StreamPartType.FINISH,
+                id=self.message_id,
+                usage=usage,
+                finish_reason=map_finish_reason(self.stop_reason),
+                provider_metadata={},
+            )
+        ]

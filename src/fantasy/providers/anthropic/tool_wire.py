@@ -1,0 +1,113 @@
+"""Tools and tool choice for the Messages API. Pure code.
+
+A function tool's schema is cut down to what the API takes: ``properties`` as
+given, ``required`` (``[]`` when missing) and ``type: object``; every other
+top-level key is dropped. Computer use needs the beta API, so the beta flags it
+requires come back alongside the tools.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from fantasy.providers.anthropic.options import has_cache_control
+from fantasy.providers.anthropic.prompt import EPHEMERAL
+from fantasy.providers.anthropic.provider_tools import (
+    COMPUTER_USE_BETA_FLAGS,
+    COMPUTER_USE_TOOL_ID,
+    WEB_SEARCH_TOOL_IDS,
+    computer_use_tool_json,
+    web_search_tool_json,
+)
+from fantasy.tools import ExecutableProviderTool
+from fantasy.types import CallWarning, CallWarningType, FunctionTool, ProviderDefinedTool, Tool
+
+JSON = dict[str, Any]
+
+
+def function_tool_json(tool: FunctionTool) -> JSON:
+    schema = tool.input_schema or {}
+    input_schema: JSON = {}
+    properties = schema.get("properties")
+    if properties is not None:
+        input_schema["properties"] = properties
+    required = schema.get("required")
+    if isinstance(required, list) and all(isinstance(r, str) for r in required):
+        input_schema["required"] = list(required)
+    else:
+        input_schema["required"] = []
+    input_schema["type"] = "object"
+    wire: JSON = {"input_schema": input_schema, "name": tool.name, "description": tool.description}
+    if has_cache_control(tool.provider_options):
+        wire["cache_control"] = dict(EPHEMERAL)
+    return wire
+
+
+def _unsupported(tool: Tool) -> CallWarning:
+    return CallWarning(CallWarningType.UNSUPPORTED_TOOL, tool=tool, message="tool is not supported")
+
+
+def to_tools(
+    tools: Sequence[Tool | ExecutableProviderTool],
+    choice: str | None,
+    *,
+    disable_parallel_tool_use: bool,
+    send_parallel_flag: bool,
+) -> tuple[list[JSON], JSON | None, list[CallWarning], list[str]]:
+    """``(tools, tool_choice, warnings, beta flags)``.
+
+    ``send_parallel_flag`` is False on Bedrock, which rejects
+    ``disable_parallel_tool_use``; elsewhere the flag is sent even when false.
+    """
+    wire: list[JSON] = []
+    warnings: list[CallWarning] = []
+    betas: list[str] = []
+    for given in tools:
+        # Direct model calls may pass the executable wrapper itself.
+        tool = given.definition if isinstance(given, ExecutableProviderTool) else given
+        if isinstance(tool, FunctionTool):
+            wire.append(function_tool_json(tool))
+        elif isinstance(tool, ProviderDefinedTool) and tool.id in WEB_SEARCH_TOOL_IDS:
+            wire.append(web_search_tool_json(tool))
+        elif isinstance(tool, ProviderDefinedTool) and tool.id == COMPUTER_USE_TOOL_ID:
+            try:
+                wire.append(computer_use_tool_json(tool))
+            except ValueError as exc:
+                warnings.append(
+                    CallWarning(
+                        CallWarningType.OTHER,
+                        tool=tool,
+                        message=f"failed to build computer use tool: {exc}",
+                    )
+                )
+                continue
+            flag = COMPUTER_USE_BETA_FLAGS[tool.args["tool_version"]]
+            if flag not in betas:
+                betas.append(flag)
+        else:
+            warnings.append(_unsupported(tool))
+    return (
+        wire,
+        _tool_choice(choice, disable_parallel_tool_use, send_parallel_flag),
+        warnings,
+        betas,
+    )
+
+
+def _tool_choice(choice: str | None, disable_parallel: bool, send_flag: bool) -> JSON | None:
+    def with_flag(value: JSON) -> JSON:
+        if send_flag:
+            value["disable_parallel_tool_use"] = disable_parallel
+        return value
+
+    if choice is None:
+        # No choice was made: only the parallel setting, when it asks for something.
+        return with_flag({"type": "auto"}) if disable_parallel else None
+    if choice == "auto":
+        return with_flag({"type": "auto"})
+    if choice == "required":
+        return with_flag({"type": "any"})
+    if choice == "none":
+        return {"type": "none"}
+    return with_flag({"name": choice, "type": "tool"})
