@@ -24,11 +24,14 @@ from fantasy.errors import (
     NoObjectGeneratedError,
     ProviderError,
     RetryError,
+    SerializationError,
     ToolCriticalError,
     ToolExecutionError,
 )
 from fantasy.model import BaseLanguageModel, Call, LanguageModel, Provider, Response
+from fantasy.registry import register_provider_type
 from fantasy.retry import RetryOptions
+from fantasy.serialization import from_dict, from_json, to_dict, to_json
 from fantasy.stop import (
     StopCondition,
     finish_reason_is,
@@ -116,6 +119,7 @@ __all__ = [
     "RetryError",
     "RetryOptions",
     "Role",
+    "SerializationError",
     "SourceContent",
     "SourceType",
     "StepResult",
@@ -140,11 +144,16 @@ __all__ = [
     "TypedTool",
     "Usage",
     "finish_reason_is",
+    "from_dict",
+    "from_json",
     "has_content",
     "has_tool_call",
     "max_tokens_used",
+    "register_provider_type",
     "step_count_is",
     "system_message",
+    "to_dict",
+    "to_json",
     "tool",
     "user_message",
 ]

@@ -161,6 +161,19 @@ class NoObjectGeneratedError(FantasyError):
         self.finish_reason = finish_reason
 
 
+class SerializationError(FantasyError, ValueError):
+    """Saved JSON that cannot be loaded (or a value that cannot be saved).
+
+    ``path`` points at the bad element, e.g. ``messages[3].content[1].data``, so a
+    hand-edited or foreign file can be fixed without guessing.
+    """
+
+    def __init__(self, path: str, reason: str):
+        super().__init__(f"{path}: {reason}" if path else reason)
+        self.path = path
+        self.reason = reason
+
+
 _CONTEXT_PATTERNS = (
     re.compile(
         r"maximum context length (?:is|of) (\d+) tokens.*?(?:resulted in|requested) ~?(\d+) tokens",

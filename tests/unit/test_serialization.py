@@ -1,0 +1,997 @@
+"""JSON persistence in Fantasy's format: golden shapes, round trips, the provider data
+registry, and the errors bad input gives.
+
+The golden JSON is what Go's ``json.Marshal`` writes for the same values (Fantasy's
+content_json.go, model_json.go, provider_registry.go); where Fantasy's json_test.go or
+providertests/provider_registry_test.go has a literal, it is quoted as is. Key order
+follows Go's struct order, so several goldens are compared as text.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+import fantasy
+from fantasy import registry
+from fantasy.errors import FantasyError, ProviderError, SerializationError
+from fantasy.model import Call, Response
+from fantasy.providers import anthropic, google, openai, openaicompat, openrouter, vercel
+from fantasy.testing import FakeModel, text_response, tool_call_response
+from fantasy.types import (
+    CallWarning,
+    CallWarningType,
+    Content,
+    FileContent,
+    FilePart,
+    FinishReason,
+    FunctionTool,
+    Message,
+    MessagePart,
+    ProviderMetadata,
+    ProviderOptions,
+    ReasoningContent,
+    ReasoningPart,
+    ResponseContent,
+    Role,
+    SourceContent,
+    SourceType,
+    StreamPart,
+    StreamPartType,
+    TextContent,
+    TextPart,
+    Tool,
+    ToolCallContent,
+    ToolCallPart,
+    ToolResultContent,
+    ToolResultOutput,
+    ToolResultOutputError,
+    ToolResultOutputMedia,
+    ToolResultOutputText,
+    ToolResultPart,
+    Usage,
+    system_message,
+    user_message,
+)
+
+PNG_HEADER = bytes([0x89, 0x50, 0x4E, 0x47])
+PIXEL = (
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5E"
+    "rkJggg=="
+)
+ZERO_USAGE = {
+    "input_tokens": 0,
+    "output_tokens": 0,
+    "total_tokens": 0,
+    "reasoning_tokens": 0,
+    "cache_creation_tokens": 0,
+    "cache_read_tokens": 0,
+}
+
+
+def round_trip(value: Any, kind: Any) -> Any:
+    """Save as text, load into a fresh graph, and check that saving again changes nothing."""
+    text = fantasy.to_json(value)
+    loaded = fantasy.from_json(text, kind)
+    assert fantasy.to_json(loaded) == text
+    return loaded
+
+
+# --------------------------------------------------------------------------- messages
+
+
+MESSAGE_GOLDENS: list[tuple[str, Message, str]] = [
+    (
+        "simple text message",
+        Message(Role.USER, [TextPart("Hello, world!")]),
+        '{"role":"user","content":[{"type":"text","data":{"text":"Hello, world!"}}],'
+        '"provider_options":null}',
+    ),
+    (
+        "message with reasoning part",
+        Message(Role.ASSISTANT, [ReasoningPart("Let me think about this..."), TextPart("Here")]),
+        '{"role":"assistant","content":[{"type":"reasoning","data":{"text":"Let me think about '
+        'this..."}},{"type":"text","data":{"text":"Here"}}],"provider_options":null}',
+    ),
+    (
+        "message with file part",
+        Message(Role.USER, [FilePart(PNG_HEADER, "image/png", filename="test.png")]),
+        '{"role":"user","content":[{"type":"file","data":{"filename":"test.png",'
+        '"data":"iVBORw==","media_type":"image/png"}}],"provider_options":null}',
+    ),
+    (
+        "message with tool call",
+        Message(
+            Role.ASSISTANT,
+            [ToolCallPart("call_123", "get_weather", '{"location": "San Francisco"}')],
+        ),
+        '{"role":"assistant","content":[{"type":"tool-call","data":{"tool_call_id":"call_123",'
+        '"tool_name":"get_weather","input":"{\\"location\\": \\"San Francisco\\"}",'
+        '"provider_executed":false}}],"provider_options":null}',
+    ),
+    (
+        "message with tool result - text output",
+        Message(
+            Role.TOOL,
+            [
+                ToolResultPart(
+                    "call_123",
+                    ToolResultOutputText("The weather is sunny, 72°F"),
+                    client_metadata='{"units":"imperial"}',
+                )
+            ],
+        ),
+        '{"role":"tool","content":[{"type":"tool-result","data":{"tool_call_id":"call_123",'
+        '"output":{"type":"text","data":{"text":"The weather is sunny, 72°F"}},'
+        '"provider_executed":false,"client_metadata":"{\\"units\\":\\"imperial\\"}"}}],'
+        '"provider_options":null}',
+    ),
+    (
+        "message with tool result - error output",
+        Message(Role.TOOL, [ToolResultPart("call_456", ToolResultOutputError("API rate limit"))]),
+        '{"role":"tool","content":[{"type":"tool-result","data":{"tool_call_id":"call_456",'
+        '"output":{"type":"error","data":{"error":"API rate limit"}},'
+        '"provider_executed":false}}],"provider_options":null}',
+    ),
+    (
+        "message with tool result - media output",
+        Message(Role.TOOL, [ToolResultPart("call_789", ToolResultOutputMedia(PIXEL, "image/png"))]),
+        '{"role":"tool","content":[{"type":"tool-result","data":{"tool_call_id":"call_789",'
+        f'"output":{{"type":"media","data":{{"data":"{PIXEL}","media_type":"image/png"}}}},'
+        '"provider_executed":false}}],"provider_options":null}',
+    ),
+    (
+        "empty content",
+        Message(Role.USER, []),
+        '{"role":"user","content":[],"provider_options":null}',
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("message", "golden"), [pytest.param(m, g, id=name) for name, m, g in MESSAGE_GOLDENS]
+)
+def test_message_golden(message: Message, golden: str) -> None:
+    assert fantasy.to_json(message) == golden
+    assert fantasy.from_json(golden, Message) == message
+
+
+def test_complex_message_round_trips_every_part() -> None:
+    """json_test.go's "complex message with mixed content", plus the Python-side types."""
+    message = Message(
+        Role.ASSISTANT,
+        [
+            TextPart("I'll analyze this image and call some tools."),
+            ReasoningPart("First, I need to identify the objects..."),
+            ToolCallPart("call_001", "analyze_image", '{"image_id": "img_123"}'),
+            ToolCallPart("call_002", "get_context", '{"query": "similar images"}', True),
+        ],
+    )
+    loaded = round_trip(message, Message)
+    assert loaded == message
+    assert loaded.content[3].provider_executed is True
+
+
+def test_helpers_and_prompt_round_trip() -> None:
+    prompt = [
+        system_message("First instruction", "Second instruction"),
+        user_message(
+            "Check this image",
+            FilePart(b"\xff\xd8\xff", "image/jpeg", filename="image1.jpg"),
+            FilePart(PNG_HEADER, "image/png", filename="image2.png"),
+        ),
+        Message(Role.ASSISTANT, [TextPart("Hi there!")]),
+    ]
+    loaded = round_trip(prompt, list[Message])
+    assert loaded == prompt
+    assert [m.role for m in loaded] == [Role.SYSTEM, Role.USER, Role.ASSISTANT]
+
+
+@pytest.mark.parametrize(
+    "part",
+    [
+        TextPart(""),
+        TextPart("Hello 世界! 🌍 Привет"),
+        FilePart(b"", "text/plain", filename="empty.txt"),
+        ToolResultPart("call_123", ToolResultOutputError("")),
+        ToolResultPart("call_1", None),
+    ],
+    ids=["empty text", "unicode", "empty file data", "empty error", "no output"],
+)
+def test_edge_cases_round_trip(part: MessagePart) -> None:
+    assert round_trip(Message(Role.USER, [part]), Message).content == [part]
+
+
+def test_empty_file_data_is_an_empty_base64_string() -> None:
+    data = fantasy.to_dict(FilePart(b"", "text/plain", filename="empty.txt"))
+    assert data == {
+        "type": "file",
+        "data": {"filename": "empty.txt", "data": "", "media_type": "text/plain"},
+    }
+
+
+def test_go_nils_load_as_empty_values() -> None:
+    """What Go writes for nil slices, nil bytes and nil maps loads as our empty values."""
+    part = fantasy.from_dict(
+        {"type": "file", "data": {"filename": "x", "data": None, "media_type": "a/b"}}, FilePart
+    )
+    assert part == FilePart(b"", "a/b", filename="x")
+    message = fantasy.from_dict({"role": "user", "content": None, "provider_options": {}}, Message)
+    assert message == Message(Role.USER, [])
+
+
+def test_unknown_keys_are_ignored_as_by_go() -> None:
+    data = {"role": "user", "content": [{"type": "text", "data": {"text": "hi", "x": 1}}], "y": 2}
+    assert fantasy.from_dict(data, Message) == Message(Role.USER, [TextPart("hi")])
+
+
+# --------------------------------------------------------------------------- response content
+
+
+def test_content_goldens() -> None:
+    meta = {"anthropic": anthropic.ReasoningMetadata(signature="sig")}
+    assert fantasy.to_dict(TextContent("hi")) == {"type": "text", "data": {"text": "hi"}}
+    assert fantasy.to_dict(ReasoningContent("hmm", meta)) == {
+        "type": "reasoning",
+        "data": {
+            "text": "hmm",
+            "provider_metadata": {
+                "anthropic": {
+                    "type": "anthropic.reasoning_metadata",
+                    "data": {"signature": "sig", "redacted_data": ""},
+                }
+            },
+        },
+    }
+    assert fantasy.to_dict(FileContent(PNG_HEADER, "image/png")) == {
+        "type": "file",
+        "data": {"media_type": "image/png", "data": "iVBORw=="},
+    }
+    assert fantasy.to_dict(SourceContent(SourceType.URL, "src-1", url="https://x.y")) == {
+        "type": "source",
+        "data": {"source_type": "url", "id": "src-1", "url": "https://x.y"},
+    }
+    invalid = ToolCallContent("c1", "add", "{", invalid=True, validation_error="invalid JSON")
+    assert fantasy.to_dict(invalid) == {
+        "type": "tool-call",
+        "data": {
+            "tool_call_id": "c1",
+            "tool_name": "add",
+            "input": "{",
+            "provider_executed": False,
+            "invalid": True,
+            "validation_error": "invalid JSON",
+        },
+    }
+
+
+def test_tool_result_content_does_not_persist_stop_turn() -> None:
+    result = ToolResultContent(
+        "c1", "weather", ToolResultOutputText("40 C"), client_metadata="{}", stop_turn=True
+    )
+    assert fantasy.to_dict(result) == {
+        "type": "tool-result",
+        "data": {
+            "tool_call_id": "c1",
+            "tool_name": "weather",
+            "result": {"type": "text", "data": {"text": "40 C"}},
+            "client_metadata": "{}",
+            "provider_executed": False,
+        },
+    }
+    loaded = round_trip(result, ToolResultContent)
+    assert loaded.stop_turn is False
+    assert loaded.result == ToolResultOutputText("40 C")
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        TextContent("a", {"google": google.ReasoningMetadata(signature="s", tool_id="t")}),
+        ReasoningContent("r", {"openai": openai.ResponsesReasoningMetadata(item_id="i")}),
+        FileContent(b"\x00\x01", "application/octet-stream"),
+        SourceContent(SourceType.DOCUMENT, "d", title="T", media_type="a/b", filename="f.pdf"),
+        ToolCallContent("c", "web_search", "{}", provider_executed=True),
+        ToolResultContent("c", "web_search", None, provider_executed=True),
+        ToolResultContent("c", "shot", ToolResultOutputMedia(PIXEL, "image/png", "a pixel")),
+    ],
+    ids=lambda item: f"{type(item).__name__}",
+)
+def test_content_round_trips(item: Content) -> None:
+    assert round_trip(item, Content) == item
+    assert round_trip(item, type(item)) == item
+
+
+def test_response_content_keeps_its_accessors() -> None:
+    content = ResponseContent([ReasoningContent("why"), TextContent("first"), TextContent("2")])
+    loaded = round_trip(content, ResponseContent)
+    assert isinstance(loaded, ResponseContent)
+    assert (loaded.text, loaded.reasoning_text) == ("first", "why")
+
+
+# --------------------------------------------------------------------------- tools, calls
+
+WEATHER = FunctionTool(
+    "weather",
+    "Get weather information for a location",
+    {"type": "object", "properties": {"location": {"type": "string"}}, "required": ["location"]},
+)
+
+
+def test_tool_goldens() -> None:
+    cached = FunctionTool("t", "d", {}, anthropic.cache_control())
+    assert fantasy.to_dict(cached) == {
+        "type": "function",
+        "data": {
+            "name": "t",
+            "description": "d",
+            "input_schema": {},
+            "provider_options": {
+                "anthropic": {
+                    "type": "anthropic.cache_control_options",
+                    "data": {"cache_control": {"type": "ephemeral"}},
+                }
+            },
+        },
+    }
+    search = openai.web_search_tool(
+        search_context_size="low",
+        user_location=openai.WebSearchUserLocation(city="Tokyo", country="JP"),
+    )
+    assert fantasy.to_dict(search) == {
+        "type": "provider-defined",
+        "data": {
+            "id": "web_search",
+            "name": "web_search",
+            "args": {
+                "search_context_size": "low",
+                "user_location": {"city": "Tokyo", "country": "JP"},
+            },
+        },
+    }
+    loaded = round_trip(search, Tool)
+    assert loaded.args["user_location"] == {"city": "Tokyo", "country": "JP"}
+    assert openai.web_search.web_search_tool_param(loaded) == (
+        openai.web_search.web_search_tool_param(search)
+    )
+
+
+def test_call_golden_leaves_out_headers_and_user_agent() -> None:
+    call = Call(
+        [user_message("hi")],
+        max_output_tokens=4000,
+        temperature=0.5,
+        tools=[WEATHER],
+        tool_choice="auto",
+        provider_options={"openai": openai.ProviderOptions(user="u")},
+        user_agent="secret-agent/1.0",
+        headers={"X-Trace": "1"},
+    )
+    data = fantasy.to_dict(call)
+    assert list(data) == [
+        "prompt",
+        "max_output_tokens",
+        "temperature",
+        "top_p",
+        "top_k",
+        "presence_penalty",
+        "frequency_penalty",
+        "tools",
+        "tool_choice",
+        "provider_options",
+    ]
+    assert (data["top_p"], data["max_output_tokens"], data["tool_choice"]) == (None, 4000, "auto")
+    assert data["tools"][0]["type"] == "function"
+    assert "secret-agent" not in fantasy.to_json(call)
+    loaded = round_trip(call, Call)
+    assert (loaded.headers, loaded.user_agent) == ({}, "")
+    assert loaded.prompt == call.prompt and loaded.tools == call.tools
+    assert loaded.provider_options == call.provider_options
+
+
+def test_response_golden() -> None:
+    response = Response(
+        content=ResponseContent([TextContent("hi")]),
+        finish_reason=FinishReason.STOP,
+        usage=Usage(1, 2, 3),
+        warnings=[CallWarning(CallWarningType.UNSUPPORTED_TOOL, tool=WEATHER, message="no")],
+        provider_metadata={"openai": openai.ResponsesProviderMetadata(response_id="resp_1")},
+    )
+    assert fantasy.to_dict(response) == {
+        "content": [{"type": "text", "data": {"text": "hi"}}],
+        "finish_reason": "stop",
+        "usage": {**ZERO_USAGE, "input_tokens": 1, "output_tokens": 2, "total_tokens": 3},
+        "warnings": [
+            {
+                "type": "unsupported-tool",
+                "setting": "",
+                "tool": fantasy.to_dict(WEATHER),
+                "details": "",
+                "message": "no",
+            }
+        ],
+        "provider_metadata": {
+            "openai": {"type": "openai.responses.metadata", "data": {"response_id": "resp_1"}}
+        },
+    }
+    assert round_trip(response, Response) == response
+
+
+# --------------------------------------------------------------------------- stream parts
+
+GO_ERROR_PART = (
+    '{"type":"error","id":"","tool_call_name":"","tool_call_input":"","delta":"",'
+    f'"provider_executed":false,"usage":{json.dumps(ZERO_USAGE, separators=(",", ":"))},'
+    '"finish_reason":"","warnings":null,"source_type":"","url":"","title":"",'
+    '"provider_metadata":null,"error":"unauthorized: Incorrect API key provided"}'
+)
+
+
+def test_stream_part_error_is_saved_as_its_text() -> None:
+    """json_test.go: a ProviderError becomes "title: message", and a plain error on load."""
+    error = ProviderError(
+        "Incorrect API key provided",
+        title="unauthorized",
+        url="https://api.openai.com/v1/chat/completions",
+        status_code=401,
+        request_body=b'{"model":"gpt-4","messages":[]}',
+    )
+    assert fantasy.to_json(StreamPart(StreamPartType.ERROR, error=error)) == GO_ERROR_PART
+    loaded = fantasy.from_json(GO_ERROR_PART, StreamPart)
+    assert loaded.type is StreamPartType.ERROR
+    assert isinstance(loaded.error, FantasyError)
+    assert str(loaded.error) == "unauthorized: Incorrect API key provided"
+
+
+def test_stream_part_from_go_json_literal() -> None:
+    """The literal of json_test.go's "unmarshal stream part with error from JSON"."""
+    literal = """{
+        "type": "error", "error": "unauthorized: Incorrect API key provided", "id": "",
+        "tool_call_name": "", "tool_call_input": "", "delta": "", "provider_executed": false,
+        "usage": {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0,
+                  "reasoning_tokens": 0, "cache_creation_tokens": 0, "cache_read_tokens": 0},
+        "finish_reason": "", "warnings": null, "source_type": "", "url": "", "title": "",
+        "provider_metadata": null
+    }"""
+    part = fantasy.from_json(literal, StreamPart)
+    assert str(part.error) == "unauthorized: Incorrect API key provided"
+    assert (part.usage, part.finish_reason, part.source_type) == (None, None, None)
+
+
+@pytest.mark.parametrize(
+    "part",
+    [
+        StreamPart(StreamPartType.TEXT_DELTA, id="0", delta="Hel"),
+        StreamPart(
+            StreamPartType.REASONING_END,
+            id="r",
+            provider_metadata={"anthropic": anthropic.ReasoningMetadata(signature="s")},
+        ),
+        StreamPart(StreamPartType.TOOL_CALL, id="c", tool_call_name="add", tool_call_input="{}"),
+        StreamPart(StreamPartType.SOURCE, id="s", source_type=SourceType.URL, url="u", title="t"),
+        StreamPart(
+            StreamPartType.FINISH, usage=Usage(5, 6, 11), finish_reason=FinishReason.TOOL_CALLS
+        ),
+        StreamPart(StreamPartType.FINISH, usage=Usage(), finish_reason=FinishReason.STOP),
+        StreamPart(
+            StreamPartType.WARNINGS,
+            warnings=[CallWarning(CallWarningType.UNSUPPORTED_SETTING, setting="top_k")],
+        ),
+        StreamPart(
+            StreamPartType.TOOL_RESULT,
+            id="c",
+            tool_result=ToolResultContent("c", "add", ToolResultOutputText("5")),
+        ),
+    ],
+    ids=lambda p: p.type.value,
+)
+def test_stream_parts_round_trip(part: StreamPart) -> None:
+    assert round_trip(part, StreamPart) == part
+
+
+# --------------------------------------------------------------------------- tool result outputs
+
+
+@pytest.mark.parametrize(
+    ("output", "golden"),
+    [
+        (ToolResultOutputText("ok"), {"type": "text", "data": {"text": "ok"}}),
+        (ToolResultOutputError("boom"), {"type": "error", "data": {"error": "boom"}}),
+        (
+            ToolResultOutputMedia("AAAA", "image/png", "caption"),
+            {
+                "type": "media",
+                "data": {"data": "AAAA", "media_type": "image/png", "text": "caption"},
+            },
+        ),
+    ],
+    ids=["text", "error", "media"],
+)
+def test_tool_result_output_goldens(output: ToolResultOutput, golden: dict[str, Any]) -> None:
+    assert fantasy.to_dict(output) == golden
+    assert fantasy.from_dict(golden, ToolResultOutput) == output
+
+
+# --------------------------------------------------------------------------- provider data registry
+
+
+def _inner(options: Any, key: str) -> dict[str, Any]:
+    data: dict[str, Any] = fantasy.to_dict({key: options})[key]
+    return data
+
+
+def test_openai_options_golden() -> None:
+    """provider_registry_test.go: typed wrapper with the type id, inner data by JSON names."""
+    message = Message(
+        Role.USER,
+        [TextPart("hi")],
+        {"openai": openai.ProviderOptions(user="tester", logprobs=True)},
+    )
+    raw = json.loads(fantasy.to_json(message))["provider_options"]["openai"]
+    assert raw["type"] == "openai.options"
+    assert raw["data"] == {
+        "logit_bias": None,
+        "log_probs": True,
+        "top_log_probs": None,
+        "parallel_tool_calls": None,
+        "user": "tester",
+        "reasoning_effort": None,
+        "max_completion_tokens": None,
+        "text_verbosity": None,
+        "prediction": None,
+        "store": None,
+        "metadata": None,
+        "prompt_cache_key": None,
+        "safety_identifier": None,
+        "service_tier": None,
+        "structured_outputs": None,
+    }
+    loaded = round_trip(message, Message)
+    assert loaded.provider_options == message.provider_options
+
+
+def test_openai_responses_options_and_reasoning_metadata() -> None:
+    options = openai.ResponsesProviderOptions(
+        prompt_cache_key="cache-key-1", parallel_tool_calls=True
+    )
+    inner = _inner(options, "openai")
+    assert inner["type"] == "openai.responses.options"
+    assert (inner["data"]["prompt_cache_key"], inner["data"]["parallel_tool_calls"]) == (
+        "cache-key-1",
+        True,
+    )
+    response = Response(
+        content=ResponseContent(
+            [
+                TextContent(
+                    "",
+                    {
+                        "openai": openai.ResponsesReasoningMetadata(
+                            item_id="item-123", summary=["part1", "part2"]
+                        )
+                    },
+                )
+            ]
+        )
+    )
+    raw = fantasy.to_dict(response)["content"][0]["data"]["provider_metadata"]["openai"]
+    assert raw == {
+        "type": "openai.responses.reasoning_metadata",
+        "data": {"item_id": "item-123", "encrypted_content": None, "summary": ["part1", "part2"]},
+    }
+    loaded = round_trip(response, Response)
+    assert loaded.content[0].provider_metadata == response.content[0].provider_metadata
+
+
+def test_go_null_summary_loads_as_empty_list() -> None:
+    """Go writes a nil []string as null; our field is a list."""
+    data = {"openai": {"type": "openai.responses.reasoning_metadata", "data": {"summary": None}}}
+    loaded = fantasy.from_dict(data, ProviderMetadata)
+    assert loaded["openai"] == openai.ResponsesReasoningMetadata(item_id="", summary=[])
+
+
+def test_google_options_from_go_json() -> None:
+    """provider_registry_test.go's Google options, as Go writes them (``threshold`` is a Go
+    field this port does not have: ignored, like any unknown key)."""
+    go = {
+        "google": {
+            "type": "google.options",
+            "data": {
+                "thinking_config": {"thinking_level": "HIGH"},
+                "cached_content": "cached-123",
+                "safety_settings": None,
+                "threshold": "BLOCK_ONLY_HIGH",
+            },
+        }
+    }
+    loaded = fantasy.from_dict(go, ProviderOptions)["google"]
+    assert loaded == google.ProviderOptions(
+        cached_content="cached-123", thinking_config=google.ThinkingConfig(thinking_level="HIGH")
+    )
+    assert _inner(loaded, "google")["data"]["thinking_config"] == {"thinking_level": "HIGH"}
+
+
+def test_gateway_options_use_go_names_and_omit_empty() -> None:
+    router = openrouter.ProviderOptions(include_usage=False, user="test-user", logprobs=True)
+    assert _inner(router, "openrouter") == {
+        "type": "openrouter.options",
+        "data": {"include_usage": False, "log_probs": True, "user": "test-user"},
+    }
+    gateway = vercel.ProviderOptions(
+        gateway=vercel.GatewayOptions(order=["bedrock"], zero_data_retention=True),
+        byok={"anthropic": [{"apiKey": "k"}]},
+    )
+    assert _inner(gateway, "vercel")["data"] == {
+        "providerOptions": {"order": ["bedrock"], "zeroDataRetention": True},
+        "byok": {"anthropic": [{"apiKey": "k"}]},
+    }
+    assert round_trip({"vercel": gateway}, ProviderOptions) == {"vercel": gateway}
+
+
+def test_multi_provider_options() -> None:
+    options: dict[str, Any] = {
+        "openai": openai.ProviderOptions(user="user1"),
+        "anthropic": anthropic.ProviderOptions(send_reasoning=True),
+    }
+    loaded = round_trip(Message(Role.USER, [TextPart("test")], options), Message)
+    assert loaded.provider_options == options
+
+
+ALL_TYPES: list[tuple[str, str, Any]] = [
+    ("openai.options", "openai", openai.ProviderOptions()),
+    ("openai.file_options", "openai", openai.FileOptions(image_detail="low")),
+    ("openai.metadata", "openai", openai.ProviderMetadata(accepted_prediction_tokens=3)),
+    ("openai.responses.options", "openai", openai.ResponsesProviderOptions(logprobs=5)),
+    ("openai.responses.metadata", "openai", openai.ResponsesProviderMetadata(response_id="r")),
+    (
+        "openai.responses.reasoning_metadata",
+        "openai",
+        openai.ResponsesReasoningMetadata(item_id="i", encrypted_content="e", summary=["s"]),
+    ),
+    (
+        "openai.responses.web_search_call_metadata",
+        "openai",
+        openai.WebSearchCallMetadata(
+            item_id="ws",
+            action=openai.WebSearchAction(
+                type="search", query="q", sources=[openai.WebSearchSource(type="url", url="u")]
+            ),
+        ),
+    ),
+    (
+        "openai-compat.options",
+        "openai-compat",
+        openaicompat.ProviderOptions(user="u", reasoning_effort="high", extra_body={"a": 1}),
+    ),
+    (
+        "openai-compat.content_extra_fields",
+        "openai-compat",
+        openaicompat.ContentExtraFields(fields={"cache": True}),
+    ),
+    (
+        "openrouter.options",
+        "openrouter",
+        openrouter.ProviderOptions(
+            reasoning=openrouter.ReasoningOptions(effort="high"),
+            provider=openrouter.ProviderRouting(order=["a"], allow_fallbacks=False),
+        ),
+    ),
+    ("openrouter.metadata", "openrouter", openrouter.ProviderMetadata(usage={"cost": 0.5})),
+    ("vercel.options", "vercel", vercel.ProviderOptions(reasoning=vercel.ReasoningOptions())),
+    ("vercel.metadata", "vercel", vercel.ProviderMetadata(provider="bedrock")),
+    (
+        "anthropic.options",
+        "anthropic",
+        anthropic.ProviderOptions(
+            thinking=anthropic.ThinkingOptions(budget_tokens=2000), effort="high"
+        ),
+    ),
+    ("anthropic.reasoning_metadata", "anthropic", anthropic.ReasoningMetadata(redacted_data="x")),
+    ("anthropic.cache_control_options", "anthropic", anthropic.CacheControlOptions()),
+    (
+        "anthropic.web_search_result_metadata",
+        "anthropic",
+        anthropic.WebSearchResultMetadata(
+            results=[anthropic.WebSearchResultItem(url="u", title="t", encrypted_content="e")]
+        ),
+    ),
+    (
+        "google.options",
+        "google",
+        google.ProviderOptions(
+            safety_settings=[google.SafetySetting(category="HARM", threshold="BLOCK_NONE")]
+        ),
+    ),
+    ("google.reasoning_metadata", "google", google.ReasoningMetadata(signature="c2ln")),
+]
+
+
+@pytest.mark.parametrize(("type_id", "key", "value"), ALL_TYPES, ids=[t[0] for t in ALL_TYPES])
+def test_every_registered_type_round_trips(type_id: str, key: str, value: Any) -> None:
+    assert _inner(value, key)["type"] == type_id
+    assert registry.provider_type_class(type_id) is type(value)
+    assert round_trip({key: value}, ProviderOptions) == {key: value}
+
+
+def test_every_builtin_type_id_is_covered() -> None:
+    assert sorted(t[0] for t in ALL_TYPES) == sorted(registry.BUILTIN_TYPES)
+    assert registry.registered_type_ids() == sorted(registry.BUILTIN_TYPES)
+
+
+def test_omit_empty_follows_go_tags() -> None:
+    assert _inner(anthropic.WebSearchResultMetadata(), "anthropic")["data"] == {}
+    item = anthropic.WebSearchResultItem(url="u", title="t", encrypted_content="e")
+    assert fantasy.to_dict({"a": anthropic.WebSearchResultMetadata(results=[item])})["a"][
+        "data"
+    ] == {"results": [{"url": "u", "title": "t", "encrypted_content": "e"}]}
+    assert _inner(openai.WebSearchCallMetadata(item_id="i"), "openai")["data"] == {"item_id": "i"}
+    assert _inner(openai.ProviderMetadata(), "openai")["data"] == {
+        "logprobs": None,
+        "accepted_prediction_tokens": 0,
+        "rejected_prediction_tokens": 0,
+    }
+
+
+# --------------------------------------------------------------------------- user types
+
+
+@dataclass(kw_only=True)
+class AcmeOptions:
+    temperature_scale: float = 1.0
+    tags: list[str] = field(default_factory=list)
+    nickname: str | None = None
+
+
+@pytest.fixture
+def clean_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(registry, "_user_types", {})
+    monkeypatch.setattr(registry, "_user_ids", {})
+    monkeypatch.setattr(registry, "_user_specs", {})
+
+
+@pytest.mark.usefixtures("clean_registry")
+def test_user_registered_type() -> None:
+    fantasy.register_provider_type(
+        "acme.options", AcmeOptions, json_names={"nickname": "nickName"}, omit_empty=["tags"]
+    )
+    value = {"acme": AcmeOptions(temperature_scale=2, nickname="wile")}
+    assert fantasy.to_dict(value) == {
+        "acme": {"type": "acme.options", "data": {"temperature_scale": 2, "nickName": "wile"}}
+    }
+    assert fantasy.from_dict(fantasy.to_dict(value), ProviderOptions) == value
+
+
+@pytest.mark.usefixtures("clean_registry")
+def test_user_registered_pydantic_model() -> None:
+    from pydantic import BaseModel
+
+    class Budget(BaseModel):
+        limit: int
+
+    fantasy.register_provider_type("acme.budget", Budget)
+    loaded = round_trip({"acme": Budget(limit=3)}, ProviderMetadata)
+    assert loaded == {"acme": Budget(limit=3)}
+    with pytest.raises(SerializationError, match=r"^provider_options\.acme\.data: "):
+        fantasy.from_dict({"acme": {"type": "acme.budget", "data": {}}}, ProviderOptions)
+
+
+@pytest.mark.usefixtures("clean_registry")
+def test_last_registration_wins() -> None:
+    fantasy.register_provider_type("openai.file_options", AcmeOptions)
+    data = {"openai": {"type": "openai.file_options", "data": {"tags": ["x"]}}}
+    assert fantasy.from_dict(data, ProviderOptions) == {"openai": AcmeOptions(tags=["x"])}
+
+
+def test_unregistered_class_cannot_be_saved() -> None:
+    message = Message(Role.USER, [TextPart("hi", {"acme": AcmeOptions()})])
+    with pytest.raises(SerializationError) as info:
+        fantasy.to_json([message])
+    assert info.value.path == "messages[0].content[0].data.provider_options.acme"
+    assert "register_provider_type" in str(info.value)
+
+
+def test_a_missing_provider_module_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(registry.BUILTIN_TYPES, "gone.options", "fantasy.providers.gone:Options")
+    with pytest.raises(SerializationError, match=r"fantasy\.providers\.gone\.Options.*cannot be"):
+        fantasy.from_dict({"gone": {"type": "gone.options", "data": {}}}, ProviderOptions)
+
+
+def test_loading_imports_a_provider_module_only_for_its_types() -> None:
+    code = (
+        "import sys, fantasy\n"
+        "text = fantasy.to_json(fantasy.user_message('hi'))\n"
+        "fantasy.from_json(text, fantasy.Message)\n"
+        "print('fantasy.providers.openai' in sys.modules)\n"
+        'opts = {"openai": {"type": "openai.file_options", "data": {"image_detail": "low"}}}\n'
+        "fantasy.from_dict(opts, fantasy.types.ProviderOptions)\n"
+        "print('fantasy.providers.openai' in sys.modules,\n"
+        "      'fantasy.providers.google' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True", "False"]
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def _error(text: str, kind: Any) -> SerializationError:
+    with pytest.raises(SerializationError) as info:
+        fantasy.from_json(text, kind)
+    return info.value
+
+
+def _message_json(part: dict[str, Any], index: int = 0) -> str:
+    filler = {"role": "user", "content": [], "provider_options": None}
+    messages = [filler] * index + [
+        {"role": "user", "content": [{"type": "text", "data": {}}, part]}
+    ]
+    return json.dumps(messages)
+
+
+def test_unknown_provider_data_type_names_the_path() -> None:
+    bad = {
+        "type": "text",
+        "data": {"text": "hi", "provider_options": {"openai": {"type": "foo.bar", "data": {}}}},
+    }
+    error = _error(_message_json(bad, index=3), list[Message])
+    assert str(error) == (
+        'messages[3].content[1].data.provider_options.openai: unknown provider data type "foo.bar"'
+    )
+
+
+def test_unknown_provider_type_in_message_options() -> None:
+    """provider_registry_test.go's ErrorHandling literals."""
+    error = _error(
+        """{"role": "user", "content": [{"type": "text", "data": {"text": "hi"}}],
+            "provider_options": {"unknown": {"type": "unknown.provider.type", "data": {}}}}""",
+        Message,
+    )
+    assert "unknown provider data type" in str(error)
+    assert error.path == "message.provider_options.unknown"
+    error = _error(
+        """{"role": "user", "content": [{"type": "text", "data": {"text": "hi"}}],
+            "provider_options": {"openai": "not-an-object"}}""",
+        Message,
+    )
+    assert str(error) == (
+        "message.provider_options.openai: expected a provider data object, got string"
+    )
+
+
+def test_unknown_part_and_output_types() -> None:
+    """json_test.go's TestInvalidJSONHandling literals."""
+    error = _error(
+        """{"role": "user", "content": [{"type": "unknown-type", "data": {}}],
+            "provider_options": null}""",
+        Message,
+    )
+    assert str(error) == 'message.content[0]: unknown message part type "unknown-type"'
+    error = _error(
+        """{"role": "tool", "content": [{"type": "tool-result", "data": {
+              "tool_call_id": "call_123",
+              "output": {"type": "unknown-output-type", "data": {}},
+              "provider_options": null}}],
+            "provider_options": null}""",
+        Message,
+    )
+    assert str(error) == (
+        'message.content[0].data.output: unknown tool result output type "unknown-output-type"'
+    )
+    error = _error('{"role": "user", "content": [', Message)
+    assert str(error).startswith("message: not valid JSON: ")
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "message"),
+    [
+        (
+            '[{"role": "robot", "content": []}]',
+            list[Message],
+            'messages[0].role: unknown message role "robot"',
+        ),
+        ("[42]", list[Message], "messages[0]: expected a message object, got number"),
+        ('{"messages": []}', list[Message], "messages: expected an array, got object"),
+        (
+            '{"role": "user", "content": [{"type": "text", "data": {"text": 5}}]}',
+            Message,
+            "message.content[0].data.text: expected a string, got number",
+        ),
+        (
+            '{"role": "user", "content": [{"type": "text"}]}',
+            Message,
+            'message.content[0]: message part "text" has no "data"',
+        ),
+        (
+            '{"role": "user", "content": [{"data": {}}]}',
+            Message,
+            "message.content[0].type: expected a string, got null",
+        ),
+        (
+            '{"type": "file", "data": {"data": "not base64!", "media_type": "a/b"}}',
+            FilePart,
+            "part.data.data: not valid base64",
+        ),
+        (
+            '{"type": "source", "data": {"source_type": "web", "id": "1"}}',
+            Content,
+            'content.data.source_type: unknown source type "web"',
+        ),
+        ('{"type": "video", "data": {}}', Content, 'content: unknown content type "video"'),
+        ('{"type": "mcp", "data": {}}', Tool, 'tool: unknown tool type "mcp"'),
+        ('{"type": "reasoning", "data": {}}', TextPart, 'part: expected TextPart, got "reasoning"'),
+        (
+            '{"openai": {"type": "openai.options", "data": {"user": 5}}}',
+            ProviderOptions,
+            "provider_options.openai.data.user: expected a string, got number",
+        ),
+        (
+            '{"openai": {"type": "openai.options", "data": {"logit_bias": {"50256": "x"}}}}',
+            ProviderOptions,
+            "provider_options.openai.data.logit_bias.50256: expected an integer, got string",
+        ),
+        (
+            '{"anthropic": {"type": "anthropic.options", "data": {"thinking": []}}}',
+            ProviderOptions,
+            "provider_options.anthropic.data.thinking: expected an object, got array",
+        ),
+        (
+            '{"type": "finish", "finish_reason": "done"}',
+            StreamPart,
+            'stream_part.finish_reason: unknown finish reason "done"',
+        ),
+        (
+            '{"prompt": [], "temperature": "hot"}',
+            Call,
+            "call.temperature: expected a number, got string",
+        ),
+    ],
+)
+def test_malformed_json_names_the_bad_element(text: str, kind: Any, message: str) -> None:
+    assert str(_error(text, kind)) == message
+
+
+def test_custom_root_name() -> None:
+    with pytest.raises(SerializationError, match=r"^history\[0\]\.role: "):
+        fantasy.from_dict([{"role": "x"}], list[Message], path="history")
+
+
+def test_unknown_kind_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match="cannot load"):
+        fantasy.from_dict({}, int)
+
+
+# --------------------------------------------------------------------------- continuing
+
+
+def test_a_loaded_history_continues_the_conversation() -> None:
+    """What the agent sends after a save and load is what it sends without one."""
+
+    @fantasy.tool(name="weather", description="Weather")
+    def weather(location: str) -> str:
+        return "40 C"
+
+    def script() -> FakeModel:
+        signed = ReasoningContent(
+            "think", {"anthropic": anthropic.ReasoningMetadata(signature="s")}
+        )
+        first = tool_call_response(("c1", "weather", '{"location": "Florence"}'))
+        first.content.insert(0, signed)
+        return FakeModel([first, text_response("40 C in Florence")])
+
+    original = script()
+    fantasy.Agent(original, system_prompt="sys", tools=[weather]).generate("Weather?")
+    saved = fantasy.to_json(original.calls[1].prompt)
+
+    resumed = FakeModel([text_response("40 C in Florence")])
+    loaded = fantasy.from_json(saved, list[Message])
+    result = fantasy.Agent(resumed, tools=[weather]).generate(messages=loaded)
+    assert result.text == "40 C in Florence"
+    assert resumed.calls[0].prompt == original.calls[1].prompt
+    reasoning = resumed.calls[0].prompt[2].content[0]
+    assert isinstance(reasoning, ReasoningPart)
+    assert reasoning.provider_options == {"anthropic": anthropic.ReasoningMetadata(signature="s")}
