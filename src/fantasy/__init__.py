@@ -7,6 +7,8 @@ vendor SDK, no pydantic and no httpx: those come when first used.
 
 __version__ = "0.1.0"
 
+from typing import TYPE_CHECKING, Any
+
 from fantasy.agent import (
     Agent,
     AgentResult,
@@ -83,12 +85,63 @@ from fantasy.types import (
     user_message,
 )
 
+if TYPE_CHECKING:
+    from fantasy.objects import (
+        ObjectCall,
+        ObjectMode,
+        ObjectResponse,
+        ObjectStreamPart,
+        ObjectStreamPartType,
+    )
+    from fantasy.structured import (
+        AsyncObjectStream,
+        ObjectResult,
+        ObjectStream,
+        agenerate_object,
+        astream_object,
+        generate_object,
+        stream_object,
+    )
+
+# Structured output is loaded on first use: most programs never ask for an object.
+_LAZY = {
+    **dict.fromkeys(
+        ("ObjectCall", "ObjectMode", "ObjectResponse", "ObjectStreamPart", "ObjectStreamPartType"),
+        "fantasy.objects",
+    ),
+    **dict.fromkeys(
+        (
+            "AsyncObjectStream",
+            "ObjectResult",
+            "ObjectStream",
+            "agenerate_object",
+            "astream_object",
+            "generate_object",
+            "stream_object",
+        ),
+        "fantasy.structured",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fantasy' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
 __all__ = [
     "Agent",
     "AgentResult",
     "AgentStream",
     "AgentTool",
     "AsyncAgentStream",
+    "AsyncObjectStream",
     "BaseLanguageModel",
     "Call",
     "CallWarning",
@@ -107,6 +160,13 @@ __all__ = [
     "MessagePart",
     "MissingAPIKeyError",
     "NoObjectGeneratedError",
+    "ObjectCall",
+    "ObjectMode",
+    "ObjectResponse",
+    "ObjectResult",
+    "ObjectStream",
+    "ObjectStreamPart",
+    "ObjectStreamPartType",
     "PrepareStepOptions",
     "PrepareStepResult",
     "Provider",
@@ -143,14 +203,18 @@ __all__ = [
     "ToolResultPart",
     "TypedTool",
     "Usage",
+    "agenerate_object",
+    "astream_object",
     "finish_reason_is",
     "from_dict",
     "from_json",
+    "generate_object",
     "has_content",
     "has_tool_call",
     "max_tokens_used",
     "register_provider_type",
     "step_count_is",
+    "stream_object",
     "system_message",
     "to_dict",
     "to_json",

@@ -79,6 +79,7 @@ class Run:
         self.headers = merge_maps(agent.headers, options.get("headers"))
         self.provider_options = merge_maps(agent.provider_options, options.get("provider_options"))
         self.model_provider = options.get("model_provider")
+        self.timeout = options.get("timeout")
         self.retry = RetryOptions(
             max_retries=pick(options.get("max_retries"), agent.max_retries, 3),
             initial_delay=agent.retry_initial_delay,
@@ -139,6 +140,7 @@ class Run:
                 if prepared.tools is not None:
                     agent_tools = list(prepared.tools)
         step_tools = tools_by_name(agent_tools, agent.executable_provider_tools, active)
+        step_tools.default_timeout = agent.tool_timeout
         wire_tools: list[Tool] = []
         if not disable:
             wire_tools = _wire_tools(agent_tools, agent.provider_tools, active)
@@ -155,6 +157,7 @@ class Run:
             provider_options=self.provider_options,
             user_agent=agent.user_agent,
             headers=self.headers,
+            timeout=self.timeout,
         )
         return StepSetup(model, messages, system, call, step_tools)
 

@@ -154,6 +154,42 @@ async def run_in_worker(fn: Callable[..., T], *args: Any) -> T:
     return await asyncio.to_thread(fn, *args)
 
 
+async def with_timeout(job: Callable[[], Coroutine[Any, Any, T]], seconds: float | None) -> T:
+    """Run ``job``, raising `TimeoutError` if it takes more than ``seconds`` (None: no limit).
+
+    The sync face cannot interrupt the blocking call, so it runs the job on a daemon
+    thread and stops waiting for it: the thread is abandoned, and cannot keep the
+    interpreter from exiting. In async mode the job is cancelled.
+    """
+    if seconds is None:
+        return await job()
+    if not is_sync():
+        import asyncio
+
+        return await asyncio.wait_for(job(), seconds)
+    import contextvars
+    import threading
+
+    outcome: list[tuple[bool, Any]] = []
+
+    def target() -> None:
+        try:
+            outcome.append((True, run_sync(job())))
+        except BaseException as exc:
+            outcome.append((False, exc))
+
+    context = contextvars.copy_context()
+    worker = threading.Thread(target=context.run, args=(target,), daemon=True, name="fantasy-job")
+    worker.start()
+    worker.join(seconds)
+    if not outcome:
+        raise TimeoutError(f"timed out after {seconds:g}s")
+    ok, value = outcome[0]
+    if ok:
+        return value  # type: ignore[no-any-return]
+    raise value
+
+
 def _run_job(job: Callable[[], Coroutine[Any, Any, T]]) -> T:
     return run_sync(job())
 

@@ -63,6 +63,8 @@ class StepTools:
 
     agent_tools: dict[str, AgentTool]
     provider_tools: dict[str, ExecutableProviderTool]
+    default_timeout: float | None = None
+    """The agent's ``tool_timeout``, for tools without a ``timeout`` of their own."""
 
     def names(self) -> list[str]:
         return [*self.agent_tools, *self.provider_tools]
@@ -158,12 +160,23 @@ async def execute_tool(call: ToolCallContent, tools: StepTools) -> ToolResultCon
         tool = tools.provider_tools.get(call.tool_name)
     if tool is None:
         return _error_result(call, f"tool not found: {call.tool_name}")
+    timeout = getattr(tool, "timeout", None)
+    if timeout is None:
+        timeout = tools.default_timeout
+    run = tool.run
     try:
-        response = await tool.run(ToolCall(call.tool_call_id, call.tool_name, call.input))
+        response = await _runtime.with_timeout(
+            lambda: run(ToolCall(call.tool_call_id, call.tool_name, call.input)), timeout
+        )
     except ToolCriticalError as exc:
         raise ToolExecutionError(
             f'tool "{call.tool_name}" stopped the run: {exc}', title="tool error", cause=exc
         ) from exc
+    except TimeoutError as exc:
+        if timeout is None:
+            return _error_result(call, f'tool "{call.tool_name}" failed: TimeoutError: {exc}')
+        logger.info("tool %r timed out after %gs", call.tool_name, timeout)
+        return _error_result(call, f'tool "{call.tool_name}" timed out after {timeout:g}s')
     except Exception as exc:
         logger.info("tool %r raised", call.tool_name, exc_info=True)
         return _error_result(call, f'tool "{call.tool_name}" failed: {type(exc).__name__}: {exc}')

@@ -91,6 +91,7 @@ class Agent:
         retry_initial_delay: float = 5.0,
         retry_backoff_factor: float = 2.0,
         sleep: Callable[[float], Awaitable[None]] | None = None,
+        tool_timeout: float | None = None,
     ):
         self.model = model
         self.system_prompt = system_prompt
@@ -124,6 +125,8 @@ class Agent:
         self.retry_initial_delay = retry_initial_delay
         self.retry_backoff_factor = retry_backoff_factor
         self.sleep = sleep
+        # Seconds any tool run may take, for tools that set no ``timeout`` of their own.
+        self.tool_timeout = tool_timeout
 
     # ------------------------------------------------------------------ generate
 

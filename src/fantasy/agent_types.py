@@ -116,6 +116,8 @@ class CallOptions(TypedDict, total=False):
     prepare_step: PrepareStep | None
     repair_tool_call: RepairToolCall | None
     max_retries: int | None
+    timeout: float | None
+    """Seconds each model request of the run may take (see `fantasy.Call.timeout`)."""
     on_retry: OnRetry | None
     on_auth_refresh: OnAuthRefresh | None
     model_provider: Callable[[], LanguageModel] | None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from fantasy import _runtime
 from fantasy.types import (
@@ -24,6 +24,23 @@ from fantasy.types import (
     ToolChoice,
     Usage,
 )
+
+if TYPE_CHECKING:
+    from fantasy.objects import ObjectCall, ObjectMode, ObjectResponse, ObjectStreamPart
+
+
+@dataclass(slots=True)
+class ResponseFormat:
+    """Ask for JSON matching ``schema`` through the provider's native structured output.
+
+    Set by object generation on providers that have such a mode (OpenAI's
+    ``response_format``, the Responses API's ``text.format``, Gemini's
+    ``responseJsonSchema``); providers without one ignore it.
+    """
+
+    schema: dict[str, Any]
+    name: str = ""
+    description: str = ""
 
 
 @dataclass(slots=True)
@@ -44,6 +61,11 @@ class Call:
     """Overrides the provider's User-Agent for this call only."""
     headers: dict[str, str] = field(default_factory=dict)
     """Extra HTTP headers for this call only."""
+    response_format: ResponseFormat | None = None
+    """Structured output in the provider's native JSON mode; see `ResponseFormat`."""
+    timeout: float | None = None
+    """Seconds this call may wait (each network wait, and a stream as a whole); None keeps
+    the provider's ``timeout``. A timed-out call fails with a retryable `ProviderError`."""
 
 
 @dataclass(slots=True)
@@ -75,6 +97,14 @@ class LanguageModel(Protocol):
 
     def stream(self, call: Call) -> Iterator[StreamPart]: ...
 
+    async def agenerate_object(self, call: ObjectCall) -> ObjectResponse: ...
+
+    def astream_object(self, call: ObjectCall) -> AsyncIterator[ObjectStreamPart]: ...
+
+    def generate_object(self, call: ObjectCall) -> ObjectResponse: ...
+
+    def stream_object(self, call: ObjectCall) -> Iterator[ObjectStreamPart]: ...
+
 
 @runtime_checkable
 class Provider(Protocol):
@@ -89,6 +119,12 @@ class BaseLanguageModel:
 
     provider_name: str = ""
     model_id: str = ""
+    object_mode: ObjectMode | str = "auto"
+    """How `generate_object` / `stream_object` obtain JSON: ``"auto"`` (the provider's
+    native JSON mode when it has one, else a forced tool call), ``"json"`` (as auto),
+    ``"tool"`` or ``"text"``; see `fantasy.objects.ObjectMode`."""
+    native_object_output = False
+    """True when this model's request builder honours `Call.response_format`."""
 
     @property
     def provider(self) -> str:
@@ -109,6 +145,24 @@ class BaseLanguageModel:
 
     def stream(self, call: Call) -> Iterator[StreamPart]:
         return _runtime.iterate_sync(self.astream(call))
+
+    async def agenerate_object(self, call: ObjectCall) -> ObjectResponse:
+        """A structured object, in the mode `object_mode` and the model's abilities pick."""
+        from fantasy import objects
+
+        return await objects.generate(self, call)
+
+    def astream_object(self, call: ObjectCall) -> AsyncIterator[ObjectStreamPart]:
+        """Partial objects as they stream, then a ``finish`` (or ``error``) part."""
+        from fantasy import objects
+
+        return objects.stream(self, call)
+
+    def generate_object(self, call: ObjectCall) -> ObjectResponse:
+        return _runtime.run_sync(self.agenerate_object(call))
+
+    def stream_object(self, call: ObjectCall) -> Iterator[ObjectStreamPart]:
+        return _runtime.iterate_sync(self.astream_object(call))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(provider={self.provider!r}, model={self.model!r})"

@@ -88,6 +88,9 @@ class AgentTool:
 
     info: ToolInfo
     provider_options: ProviderOptions | None = None
+    timeout: float | None = None
+    """Seconds a run may take; past that the model gets a "timed out" error result and
+    the agent goes on (a sync tool's thread cannot be killed: it is abandoned)."""
 
     @property
     def name(self) -> str:
@@ -151,8 +154,10 @@ class TypedTool(AgentTool):
         call_param: str | None,
         parallel: bool,
         provider_options: ProviderOptions | None,
+        timeout: float | None = None,
     ):
         self.fn = fn
+        self.timeout = timeout
         self.input_model = input_model
         self.schema = schema
         self._single = single_argument
@@ -241,6 +246,7 @@ def _make_tool(
     description: str | None,
     parallel: bool,
     provider_options: ProviderOptions | None,
+    timeout: float | None = None,
 ) -> TypedTool:
     import inspect
 
@@ -272,6 +278,7 @@ def _make_tool(
             call_param=call_param,
             parallel=parallel,
             provider_options=provider_options,
+            timeout=timeout,
         )
     skip = (call_param,) if call_param else ()
     model, tool_schema = schema_mod.schema_for_signature(fn, skip=skip)
@@ -285,6 +292,7 @@ def _make_tool(
         call_param=call_param,
         parallel=parallel,
         provider_options=provider_options,
+        timeout=timeout,
     )
 
 
@@ -308,6 +316,7 @@ def tool(
     description: str | None = None,
     parallel: bool = False,
     provider_options: ProviderOptions | None = None,
+    timeout: float | None = None,
 ) -> Callable[[Callable[..., Any]], TypedTool]: ...
 
 
@@ -319,6 +328,7 @@ def tool(
     description: str | None = None,
     parallel: bool = False,
     provider_options: ProviderOptions | None = None,
+    timeout: float | None = None,
 ) -> TypedTool | Callable[[Callable[..., Any]], TypedTool]:
     """Turn a typed function (sync or async) into a tool.
 
@@ -329,11 +339,12 @@ def tool(
     JSON-serialisable. An exception raised by the tool becomes an error result
     the model sees; raise `fantasy.ToolCriticalError` to stop the run instead.
     The name defaults to the function's, the description to its docstring's
-    first paragraph.
+    first paragraph. ``timeout`` (seconds) bounds each run: a tool that takes
+    longer gives the model an error result and the agent goes on.
     """
 
     def decorate(f: Callable[..., Any]) -> TypedTool:
-        return _make_tool(f, name, description, parallel, provider_options)
+        return _make_tool(f, name, description, parallel, provider_options, timeout)
 
     if fn is not None:
         return decorate(fn)

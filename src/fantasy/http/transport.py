@@ -9,7 +9,8 @@ imported when the first transport is built, not when `fantasy` is imported.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Mapping
+import time
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -50,16 +51,26 @@ class HttpResponse:
 class StreamingHttpResponse:
     """An open response whose body arrives as byte chunks; always close it (``async with``)."""
 
-    def __init__(self, response: httpx.Response, url: str):
+    def __init__(
+        self,
+        response: httpx.Response,
+        url: str,
+        deadline: float | None = None,
+        secrets: tuple[bytes, ...] = (),
+    ):
         self._response = response
+        self._secrets = secrets
         self.status_code = response.status_code
         self.headers = dict(response.headers)
         self.url = url
+        # (monotonic end, seconds): a per-call timeout also bounds a stream that keeps
+        # trickling, which the per-read timeout alone would let run forever.
+        self._deadline = deadline
 
     @property
     def content(self) -> bytes:
         """The body of an error response, which `HttpTransport.post_stream` has read in full."""
-        return self._response.content
+        return _redact(self._response.content, self._secrets)
 
     async def aiter_bytes(self) -> AsyncIterator[bytes]:
         import httpx
@@ -67,12 +78,23 @@ class StreamingHttpResponse:
         try:
             if _runtime.is_sync():
                 for chunk in self._response.iter_bytes():
+                    self._check_deadline()
                     yield chunk
             else:
                 async for chunk in self._response.aiter_bytes():
+                    self._check_deadline()
                     yield chunk
         except httpx.TransportError as exc:
             raise _network_error(exc, self.url, "stream transport error") from exc
+
+    def _check_deadline(self) -> None:
+        if self._deadline is not None and time.monotonic() > self._deadline:
+            raise ProviderError(
+                "the stream did not finish within the call's timeout",
+                title="stream transport error",
+                url=self.url,
+                transient=True,
+            )
 
     async def aclose(self) -> None:
         if _runtime.is_sync():
@@ -89,7 +111,49 @@ class StreamingHttpResponse:
 
 def _network_error(exc: Exception, url: str, title: str) -> ProviderError:
     message = str(exc) or type(exc).__name__
+    if _is_timeout(exc):
+        # httpx's timeout messages are often empty or bare ("timed out"): say which wait.
+        message = f"request timed out ({type(exc).__name__}: {message})"
     return ProviderError(message, title=title, url=url, transient=True, cause=exc)
+
+
+REDACTED = b"[REDACTED]"
+MIN_SECRET_LENGTH = 8
+"""Shorter values are not worth hiding, and replacing them would mangle ordinary text."""
+
+
+def secret_tokens(values: Iterable[str]) -> tuple[bytes, ...]:
+    """Credential header values as the strings to hide: whole, and without a scheme
+    (``Bearer <key>`` hides ``<key>`` too), longest first."""
+    tokens: set[str] = set()
+    for value in values:
+        tokens.add(value)
+        tokens.add(value.split(" ")[-1])
+    kept = [t.encode() for t in tokens if len(t) >= MIN_SECRET_LENGTH]
+    return tuple(sorted(kept, key=len, reverse=True))
+
+
+def _redact(content: bytes, secrets: tuple[bytes, ...]) -> bytes:
+    for secret in secrets:
+        if secret in content:
+            content = content.replace(secret, REDACTED)
+    return content
+
+
+def _is_timeout(exc: Exception) -> bool:
+    import httpx
+
+    return isinstance(exc, httpx.TimeoutException)
+
+
+def _per_call(timeout: float | None) -> dict[str, Any]:
+    """httpx keyword arguments for a per-call timeout: each wait (connect, write, every
+    read) bounded by it; none when the call leaves the transport's timeout alone."""
+    if timeout is None:
+        return {}
+    import httpx
+
+    return {"timeout": httpx.Timeout(timeout)}
 
 
 class HttpTransport:
@@ -109,8 +173,12 @@ class HttpTransport:
         async_http_client: httpx.AsyncClient | None = None,
         transport: Any = None,
         timeout: float | httpx.Timeout | None = None,
+        secrets: Iterable[str] = (),
     ):
+        """``secrets``: credential values; an error body that echoes one (some APIs quote
+        the key they refused) has it replaced by ``[REDACTED]`` before anyone sees it."""
         self.headers = resolve_headers(headers, user_agent)
+        self._secrets = secret_tokens(secrets)
         self._client = http_client
         self._async_client = async_http_client
         self._own_async = async_http_client is None
@@ -179,45 +247,56 @@ class HttpTransport:
         url: str,
         body: bytes,
         headers: Mapping[str, str],
+        *,
+        timeout: float | None = None,
     ) -> HttpResponse:
+        """``timeout`` (seconds) replaces the transport's timeout for this request only."""
         import httpx
 
+        extra = _per_call(timeout)
         try:
             if _runtime.is_sync():
-                r = self._sync_client().post(url, content=body, headers=headers)
+                r = self._sync_client().post(url, content=body, headers=headers, **extra)
             else:
-                r = await self._async().post(url, content=body, headers=headers)
+                r = await self._async().post(url, content=body, headers=headers, **extra)
         except httpx.TransportError as exc:
             raise _network_error(exc, url, "network error") from exc
-        return HttpResponse(r.status_code, dict(r.headers), r.content, url)
+        content = r.content if r.status_code < 400 else _redact(r.content, self._secrets)
+        return HttpResponse(r.status_code, dict(r.headers), content, url)
 
     async def post_stream(
         self,
         url: str,
         body: bytes,
         headers: Mapping[str, str],
+        *,
+        timeout: float | None = None,
     ) -> StreamingHttpResponse:
-        """Open a streamed POST; an error status is read in full so it can be reported."""
+        """Open a streamed POST; an error status is read in full so it can be reported.
+
+        ``timeout`` (seconds) bounds every wait of this request and, checked as chunks
+        arrive, the whole stream; None leaves the transport's timeout in charge.
+        """
         import httpx
 
+        extra = _per_call(timeout)
+        deadline = None if timeout is None else time.monotonic() + timeout
         try:
             if _runtime.is_sync():
                 client = self._sync_client()
-                r = client.send(
-                    client.build_request("POST", url, content=body, headers=headers), stream=True
-                )
+                request = client.build_request("POST", url, content=body, headers=headers, **extra)
+                r = client.send(request, stream=True)
                 if r.status_code >= 400:
                     r.read()
             else:
                 aclient = self._async()
-                r = await aclient.send(
-                    aclient.build_request("POST", url, content=body, headers=headers), stream=True
-                )
+                request = aclient.build_request("POST", url, content=body, headers=headers, **extra)
+                r = await aclient.send(request, stream=True)
                 if r.status_code >= 400:
                     await r.aread()
         except httpx.TransportError as exc:
             raise _network_error(exc, url, "network error") from exc
-        return StreamingHttpResponse(r, url)
+        return StreamingHttpResponse(r, url, deadline, self._secrets)
 
     def close(self) -> None:
         if self._client is not None:

@@ -56,6 +56,7 @@ class HTTPProvider:
             async_http_client=async_http_client,
             transport=transport,
             timeout=timeout,
+            secrets=credentials.values(),
         )
 
     @property

@@ -110,6 +110,9 @@ class _Assistant:
 class GatewayCodec(ChatCodec):
     """Chat Completions for a gateway to many upstream models."""
 
+    native_object_output = False
+    """Objects come from a forced tool call, Fantasy's default for gateways."""
+
     drop_empty_user = False
     """Vercel drops a user message with nothing visible in it; OpenRouter sends it."""
     replays_xai_reasoning = False

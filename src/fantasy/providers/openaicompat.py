@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from fantasy.errors import InvalidArgumentError
+from fantasy.objects import ObjectMode
 from fantasy.providers._base import HTTPProvider
 from fantasy.providers.openai.chat import (
     DROPPED_EMPTY_USER,
@@ -91,6 +92,8 @@ def _has_reasoning(data: JSON) -> bool:
 class CompatCodec(ChatCodec):
     file_options_key = "openai"
     """Image detail is read from OpenAI's file options, as Fantasy does."""
+    native_object_output = False
+    """Objects come from a forced tool call (Fantasy's default for compatible servers)."""
 
     def __init__(self, model_id: str, provider_name: str = NAME):
         super().__init__(model_id)
@@ -241,6 +244,7 @@ class Provider(HTTPProvider):
         async_http_client: httpx.AsyncClient | None = None,
         transport: Any = None,
         timeout: float | httpx.Timeout | None = None,
+        object_mode: ObjectMode | str = ObjectMode.TOOL,
     ):
         if not base_url:
             raise InvalidArgumentError(
@@ -257,11 +261,15 @@ class Provider(HTTPProvider):
             transport=transport,
             timeout=timeout,
         )
+        # Objects come from a forced tool call ("auto"/"json" mean that too), or "text".
+        self.object_mode = ObjectMode(object_mode)
 
     def language_model(self, model_id: str) -> ChatLanguageModel:
-        return ChatLanguageModel(
+        model = ChatLanguageModel(
             CompatCodec(model_id, self.name),
             self.transport,
             self.url("chat/completions"),
             self.name,
         )
+        model.object_mode = self.object_mode
+        return model

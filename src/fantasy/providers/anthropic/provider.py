@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 from fantasy.errors import InvalidArgumentError, ProviderError
 from fantasy.http.transport import HttpTransport
 from fantasy.model import BaseLanguageModel, Call, Response
+from fantasy.objects import ObjectMode
 from fantasy.providers._base import HTTPProvider, api_key_from
+from fantasy.providers._malformed import SHAPE_ERRORS, malformed_event, malformed_response
 from fantasy.providers.anthropic.auth import Authenticator, TokenSource, VertexAuth
 from fantasy.providers.anthropic.codec import MessagesCodec
 from fantasy.providers.anthropic.errors import error_from_response
@@ -112,7 +114,12 @@ class MessagesLanguageModel(BaseLanguageModel):
                 status_code=resp.status_code,
                 response_body=resp.content,
             ) from exc
-        response = self.codec.parse_response(data)
+        try:
+            response = self.codec.parse_response(data)
+        except SHAPE_ERRORS as exc:
+            raise malformed_response(
+                exc, self.provider_name, wire.url, resp.status_code, resp.content
+            ) from exc
         response.warnings = warnings
         return response
 
@@ -146,13 +153,27 @@ class MessagesLanguageModel(BaseLanguageModel):
                     exc.url = wire.url
                 yield StreamPart(StreamPartType.ERROR, error=exc)
                 return
-            for part in translator.finish():
+            except SHAPE_ERRORS as exc:
+                yield StreamPart(
+                    StreamPartType.ERROR,
+                    error=malformed_event(exc, self.provider_name, wire.url),
+                )
+                return
+            try:
+                finished = translator.finish()
+            except SHAPE_ERRORS as exc:
+                error = malformed_event(exc, self.provider_name, wire.url)
+                finished = [StreamPart(StreamPartType.ERROR, error=error)]
+            for part in finished:
                 yield part
 
 
 class ClaudeProvider(HTTPProvider):
     """What every Claude provider shares: a platform and an authenticator on top of the
     common HTTP provider (transport, static credentials, headers)."""
+
+    object_mode: ObjectMode = ObjectMode.AUTO
+    """Claude has no JSON mode: "auto" and "json" use a forced tool call; or "text"."""
 
     def __init__(
         self,
@@ -187,7 +208,9 @@ class ClaudeProvider(HTTPProvider):
         codec = MessagesCodec(
             model_id, provider_name=self.name, parallel_flag=self.platform.parallel_flag
         )
-        return MessagesLanguageModel(codec, self.transport, self.platform, self.auth, self.name)
+        model = MessagesLanguageModel(codec, self.transport, self.platform, self.auth, self.name)
+        model.object_mode = self.object_mode
+        return model
 
 
 class Provider(ClaudeProvider):
@@ -222,7 +245,9 @@ class Provider(ClaudeProvider):
         vertex_token: str | TokenSource | None = None,
         vertex_credentials: Any = None,
         skip_auth: bool = False,
+        object_mode: ObjectMode | str = ObjectMode.AUTO,
     ):
+        self.object_mode = ObjectMode(object_mode)
         all_headers = dict(headers or {})
         credentials: dict[str, str] = {}
         auth = Authenticator()

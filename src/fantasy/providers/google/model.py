@@ -22,6 +22,8 @@ ToolCallIDFunc = Callable[[], str]
 class GeminiLanguageModel(BaseLanguageModel):
     """A Gemini model on ``generateContent`` / ``streamGenerateContent?alt=sse``."""
 
+    native_object_output = True
+
     def __init__(
         self,
         builder: RequestBuilder,
@@ -64,7 +66,7 @@ class GeminiLanguageModel(BaseLanguageModel):
     async def agenerate(self, call: Call) -> Response:
         url = self.generate_url
         raw, warnings, headers = await self._request(call, url)
-        resp = await self.transport.post(url, raw, headers)
+        resp = await self.transport.post(url, raw, headers, timeout=call.timeout)
         if resp.status_code >= 400:
             raise self._http_error(resp.status_code, resp.headers, resp.content, raw, url)
         try:
@@ -89,7 +91,7 @@ class GeminiLanguageModel(BaseLanguageModel):
         url = self.stream_url
         raw, warnings, headers = await self._request(call, url)
         try:
-            resp = await self.transport.post_stream(url, raw, headers)
+            resp = await self.transport.post_stream(url, raw, headers, timeout=call.timeout)
         except ProviderError as exc:
             yield StreamPart(StreamPartType.ERROR, error=exc)
             return

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from fantasy.errors import InvalidArgumentError, MissingAPIKeyError
 from fantasy.model import BaseLanguageModel
+from fantasy.objects import ObjectMode
 from fantasy.providers._base import HTTPProvider
 from fantasy.providers.google.auth import TokenProvider, VertexAuth
 from fantasy.providers.google.model import GeminiLanguageModel, ToolCallIDFunc
@@ -118,7 +119,10 @@ class Provider(HTTPProvider):
         timeout: float | httpx.Timeout | None = None,
         name: str = NAME,
         tool_call_id: ToolCallIDFunc | None = None,
+        object_mode: ObjectMode | str = ObjectMode.AUTO,
     ):
+        # How objects are generated: responseJsonSchema unless "tool" or "text".
+        self.object_mode = ObjectMode(object_mode)
         if vertex is None:
             vertex = api_key is None and (
                 project is not None
@@ -219,7 +223,9 @@ class Provider(HTTPProvider):
             # The id becomes part of the URL path; Google's SDK refuses these too.
             raise InvalidArgumentError(f"invalid model id {model_id!r}")
         if "claude" in model_id or "anthropic" in model_id:
-            return self._claude_model(model_id)
+            claude = self._claude_model(model_id)
+            claude.object_mode = self.object_mode
+            return claude
         builder = RequestBuilder(
             model_id,
             provider_name=self._name,
@@ -227,13 +233,15 @@ class Provider(HTTPProvider):
             project=self.project,
             location=self.location,
         )
-        return GeminiLanguageModel(
+        model = GeminiLanguageModel(
             builder,
             self.transport,
             self.model_url(model_id),
             auth=self.auth,
             tool_call_id=self.tool_call_id,
         )
+        model.object_mode = self.object_mode
+        return model
 
     def close(self) -> None:
         self.transport.close()

@@ -145,6 +145,9 @@ class RequestBuilder:
         for key, value in sampling:
             if value is not None:
                 config[key] = float32(value)
+        if call.response_format is not None:
+            config["responseMimeType"] = "application/json"
+            config["responseJsonSchema"] = call.response_format.schema
         body: JSON = {"generationConfig": config}
         if system is not None:
             body["systemInstruction"] = system

@@ -130,6 +130,9 @@ class ChatCodec:
     metadata_key = NAME
     """Where response metadata is put; Fantasy keeps ``"openai"`` for every provider on
     this path, whatever its name."""
+    native_object_output = True
+    """Structured output uses ``response_format`` (OpenAI, Azure); OpenAI-compatible
+    servers turn it off and get objects through a forced tool call, as in Fantasy."""
 
     def __init__(self, model_id: str):
         self.model_id = model_id
@@ -152,6 +155,10 @@ class ChatCodec:
             if choice is not None:
                 body["tool_choice"] = choice
             warnings.extend(tool_warnings)
+        if call.response_format is not None and self.native_object_output:
+            from fantasy.providers.openai.structured import chat_response_format
+
+            body["response_format"] = chat_response_format(call.response_format)
         if stream:
             body["stream"] = True
             body["stream_options"] = {"include_usage": True}

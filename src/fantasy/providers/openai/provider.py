@@ -11,7 +11,9 @@ from fantasy.errors import ProviderError
 from fantasy.http.sse import SSEDecoder
 from fantasy.http.transport import HttpTransport
 from fantasy.model import BaseLanguageModel, Call, Response
+from fantasy.objects import ObjectMode
 from fantasy.providers._base import HTTPProvider, api_key_from
+from fantasy.providers._malformed import SHAPE_ERRORS, malformed_event, malformed_response
 from fantasy.providers.openai.chat import ChatCodec
 from fantasy.providers.openai.errors import error_from_response, error_from_stream_payload
 from fantasy.providers.openai.options import NAME
@@ -36,6 +38,7 @@ class ChatLanguageModel(BaseLanguageModel):
         self.url = url
         self.provider_name = provider_name
         self.model_id = codec.model_id
+        self.native_object_output = codec.native_object_output
 
     def _request(self, call: Call, *, stream: bool) -> tuple[bytes, Any, dict[str, str]]:
         body, warnings = self.codec.build_body(call, stream=stream)
@@ -56,7 +59,7 @@ class ChatLanguageModel(BaseLanguageModel):
 
     async def agenerate(self, call: Call) -> Response:
         raw, warnings, headers = self._request(call, stream=False)
-        resp = await self.transport.post(self.url, raw, headers)
+        resp = await self.transport.post(self.url, raw, headers, timeout=call.timeout)
         if resp.status_code >= 400:
             raise self._http_error(resp.status_code, resp.headers, resp.content, raw)
         try:
@@ -72,7 +75,12 @@ class ChatLanguageModel(BaseLanguageModel):
                 status_code=resp.status_code,
                 response_body=resp.content,
             ) from exc
-        response = self.codec.parse_response(data)
+        try:
+            response = self.codec.parse_response(data)
+        except SHAPE_ERRORS as exc:
+            raise malformed_response(
+                exc, self.provider_name, self.url, resp.status_code, resp.content
+            ) from exc
         response.warnings = warnings
         return response
 
@@ -80,7 +88,7 @@ class ChatLanguageModel(BaseLanguageModel):
         """Stream parts; failures after the request was built arrive as one ``error`` part."""
         raw, warnings, headers = self._request(call, stream=True)
         try:
-            resp = await self.transport.post_stream(self.url, raw, headers)
+            resp = await self.transport.post_stream(self.url, raw, headers, timeout=call.timeout)
         except ProviderError as exc:
             yield StreamPart(StreamPartType.ERROR, error=exc)
             return
@@ -135,7 +143,17 @@ class ChatLanguageModel(BaseLanguageModel):
             except ProviderError as exc:
                 yield StreamPart(StreamPartType.ERROR, error=exc)
                 return
-            for part in translator.finish():
+            except SHAPE_ERRORS as exc:
+                yield StreamPart(
+                    StreamPartType.ERROR, error=malformed_event(exc, self.provider_name, self.url)
+                )
+                return
+            try:
+                finished = translator.finish()
+            except SHAPE_ERRORS as exc:
+                error = malformed_event(exc, self.provider_name, self.url)
+                finished = [StreamPart(StreamPartType.ERROR, error=error)]
+            for part in finished:
                 yield part
 
 
@@ -169,6 +187,7 @@ class Provider(HTTPProvider):
         name: str = NAME,
         use_responses_api: bool = False,
         responses_api_predicate: Callable[[str], bool] | None = None,
+        object_mode: ObjectMode | str = ObjectMode.AUTO,
     ):
         key = api_key_from(api_key, API_KEY_ENV, "OpenAI")
         project_headers: dict[str, str] = {}
@@ -191,11 +210,15 @@ class Provider(HTTPProvider):
         # (Fantasy's IsResponsesModel by default) accepts; the rest stay on Chat Completions.
         self.use_responses_api = use_responses_api
         self.responses_api_predicate = responses_api_predicate or is_responses_model
+        # How objects are generated: native JSON schema output unless "tool" or "text".
+        self.object_mode = ObjectMode(object_mode)
 
     def language_model(self, model_id: str) -> ChatLanguageModel | ResponsesLanguageModel:
-        return routed_language_model(
+        model = routed_language_model(
             self, model_id, self.use_responses_api, self.responses_api_predicate
         )
+        model.object_mode = self.object_mode
+        return model
 
 
 def routed_language_model(

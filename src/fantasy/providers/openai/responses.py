@@ -246,6 +246,10 @@ class ResponsesCodec:
                 body["tools"] = tools
                 if call.tool_choice is not None:
                     body["tool_choice"] = self.tool_choice(call.tool_choice)
+        if call.response_format is not None:
+            from fantasy.providers.openai.structured import responses_text_format
+
+            body["text"] = responses_text_format(call.response_format)
         if stream:
             body["stream"] = True
         return body, warnings

@@ -17,6 +17,7 @@ from fantasy.errors import ProviderError
 from fantasy.http.sse import SSEDecoder
 from fantasy.http.transport import HttpTransport
 from fantasy.model import BaseLanguageModel, Call, Response
+from fantasy.providers._malformed import SHAPE_ERRORS, malformed_event, malformed_response
 from fantasy.providers.openai.errors import error_from_response, error_from_stream_payload
 from fantasy.providers.openai.responses import ResponsesCodec
 from fantasy.types import CallWarning, StreamPart, StreamPartType
@@ -24,6 +25,8 @@ from fantasy.types import CallWarning, StreamPart, StreamPartType
 
 class ResponsesLanguageModel(BaseLanguageModel):
     """A model on OpenAI's Responses API (``POST {base_url}/responses``)."""
+
+    native_object_output = True
 
     def __init__(
         self, codec: ResponsesCodec, transport: HttpTransport, url: str, provider_name: str
@@ -65,7 +68,7 @@ class ResponsesLanguageModel(BaseLanguageModel):
 
     async def agenerate(self, call: Call) -> Response:
         raw, warnings, headers = self._request(call, stream=False)
-        resp = await self.transport.post(self.url, raw, headers)
+        resp = await self.transport.post(self.url, raw, headers, timeout=call.timeout)
         if resp.status_code >= 400:
             raise self._http_error(resp.status_code, resp.headers, resp.content, raw)
         try:
@@ -85,6 +88,10 @@ class ResponsesLanguageModel(BaseLanguageModel):
         except ProviderError as exc:
             exc.url, exc.status_code, exc.response_body = self.url, resp.status_code, resp.content
             raise
+        except SHAPE_ERRORS as exc:
+            raise malformed_response(
+                exc, self.provider_name, self.url, resp.status_code, resp.content
+            ) from exc
         response.warnings = warnings
         return response
 
@@ -92,7 +99,7 @@ class ResponsesLanguageModel(BaseLanguageModel):
         """Stream parts; failures after the request was built arrive as one ``error`` part."""
         raw, warnings, headers = self._request(call, stream=True)
         try:
-            resp = await self.transport.post_stream(self.url, raw, headers)
+            resp = await self.transport.post_stream(self.url, raw, headers, timeout=call.timeout)
         except ProviderError as exc:
             yield StreamPart(StreamPartType.ERROR, error=exc)
             return
@@ -137,7 +144,17 @@ class ResponsesLanguageModel(BaseLanguageModel):
             except ProviderError as exc:
                 yield StreamPart(StreamPartType.ERROR, error=exc)
                 return
-            for part in translator.finish():
+            except SHAPE_ERRORS as exc:
+                yield StreamPart(
+                    StreamPartType.ERROR, error=malformed_event(exc, self.provider_name, self.url)
+                )
+                return
+            try:
+                finished = translator.finish()
+            except SHAPE_ERRORS as exc:
+                error = malformed_event(exc, self.provider_name, self.url)
+                finished = [StreamPart(StreamPartType.ERROR, error=error)]
+            for part in finished:
                 yield part
 
 

@@ -1,0 +1,183 @@
+"""Partial objects from streamed JSON text: which snapshots to emit, in O(1) per delta.
+
+An object stream emits the object-so-far after a delta when it changed and,
+as in Fantasy, when it validates against the *full* schema (so with required
+properties the first object appears once every required key has a value).
+Validating each snapshot from scratch would walk the whole object per delta:
+quadratic over a stream. The parser's open containers only ever grow, by
+entries that are complete, so this module checks each entry once, when it
+is added, and per delta re-checks only what can change: the open containers
+along the current path (their required keys and sizes) and the value in
+progress at the end of that path.
+
+Schemas whose open containers carry keywords that need the whole value
+(``anyOf``, ``oneOf``, ``allOf``, ``$ref``, ``enum``, ``const``, ``not``) fall
+back to validating the whole snapshot, with completed sub-objects remembered.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from fantasy._partial_json import MISSING, PartialJSONError, PartialJSONParser
+from fantasy._validate import Validator
+
+__all__ = ["PartialObjects"]
+
+_WHOLE_VALUE_KEYWORDS = ("anyOf", "oneOf", "allOf", "$ref", "enum", "const", "not")
+
+
+def _allows(schema: dict[str, Any], type_name: str) -> bool:
+    declared = schema.get("type")
+    if declared is None:
+        return True
+    return type_name in declared if isinstance(declared, list) else declared == type_name
+
+
+class _Checked:
+    """What is known about one open container: how many entries passed, or a failure."""
+
+    __slots__ = ("container", "count", "ok")
+
+    def __init__(self, container: Any):
+        self.container = container
+        self.count = 0
+        self.ok = True
+
+
+class PartialObjects:
+    """Feed deltas of JSON text; get each new acceptable object (or `MISSING`)."""
+
+    def __init__(self, schema: dict[str, Any]):
+        self._schema = schema
+        self._parser = PartialJSONParser()
+        self._validator = Validator(schema)
+        self._checked: dict[int, _Checked] = {}
+        self._seen_version = -1
+        self._chunks: list[str] = []
+        self.error: PartialJSONError | None = None
+        """Set once the text stopped being JSON; later deltas are only recorded."""
+        self.last: Any = MISSING
+        """The last accepted object, or `MISSING`."""
+
+    @property
+    def text(self) -> str:
+        return "".join(self._chunks)
+
+    def feed(self, delta: str) -> Any:
+        """Consume a delta; the new object to emit, or `MISSING`."""
+        self._chunks.append(delta)
+        if self.error is not None:
+            return MISSING
+        try:
+            self._parser.feed(delta)
+        except PartialJSONError as exc:
+            self.error = exc
+            return MISSING
+        parser = self._parser
+        if parser.version == self._seen_version:
+            return MISSING
+        self._seen_version = parser.version
+        if parser.done:
+            value = parser.snapshot()
+            ok = not self._validator.errors(value, parser.closed)
+        else:
+            ok = self._acceptable()
+            value = parser.snapshot() if ok else MISSING
+        if not ok or value is MISSING:
+            return MISSING
+        self.last = value
+        return value
+
+    def offer(self, value: Any) -> Any:
+        """A complete object from elsewhere (a finished tool call): emit if it is new."""
+        if self.last is not MISSING and self.last == value:
+            return MISSING
+        self.last = value
+        return value
+
+    def _acceptable(self) -> bool:
+        """Whether the snapshot would validate, looking only at what changed."""
+        path = self._parser.open_containers()
+        scalar = self._parser.partial_scalar()
+        if not path:
+            return scalar is not MISSING and not self._validator.errors(scalar)
+        verdict = self._check_path(path, 0, self._schema, scalar)
+        if verdict is None:  # keywords that need the whole value
+            value = self._parser.snapshot()
+            return not self._validator.errors(value, self._parser.closed)
+        return verdict
+
+    def _check_path(
+        self,
+        path: list[tuple[dict[str, Any] | list[Any], str | None]],
+        depth: int,
+        schema: Any,
+        scalar: Any,
+    ) -> bool | None:
+        if not isinstance(schema, dict):
+            return schema is not False
+        if any(k in schema for k in _WHOLE_VALUE_KEYWORDS):
+            return None
+        container, key = path[depth]
+        innermost = depth == len(path) - 1
+        child_visible = not innermost or scalar is not MISSING
+        if not self._entries_ok(container, schema):
+            return False
+        if isinstance(container, dict):
+            if not _allows(schema, "object"):
+                return False
+            for name in schema.get("required", ()):
+                if name not in container and not (child_visible and name == key):
+                    return False
+            if not child_visible or key is None:
+                return True
+            sub = (schema.get("properties") or {}).get(key)
+            if sub is None:
+                sub = schema.get("additionalProperties", True)
+        else:
+            if not _allows(schema, "array"):
+                return False
+            size = len(container) + (1 if child_visible else 0)
+            if size < schema.get("minItems", 0) or size > schema.get("maxItems", size):
+                return False
+            if not child_visible:
+                return True
+            sub = schema.get("items", True)
+        if not innermost:
+            return self._check_path(path, depth + 1, sub, scalar)
+        if not isinstance(sub, dict):
+            return sub is not False
+        return not self._validator.errors_against(scalar, sub)
+
+    def _entries_ok(self, container: dict[str, Any] | list[Any], schema: dict[str, Any]) -> bool:
+        """Check the entries added since last time; each entry is complete and checked once."""
+        state = self._checked.get(id(container))
+        if state is None or state.container is not container:
+            state = self._checked[id(container)] = _Checked(container)
+        if not state.ok:
+            return False
+        closed = self._parser.closed
+        if isinstance(container, dict):
+            properties = schema.get("properties") or {}
+            extra = schema.get("additionalProperties", True)
+            new = itertools.islice(container.items(), state.count, None)
+            for name, value in new:
+                sub = properties.get(name, extra)
+                if sub is False or (
+                    isinstance(sub, dict) and self._validator.errors_against(value, sub, closed)
+                ):
+                    state.ok = False
+                    return False
+                state.count += 1
+        else:
+            items = schema.get("items", True)
+            for value in container[state.count :]:
+                if items is False or (
+                    isinstance(items, dict) and self._validator.errors_against(value, items, closed)
+                ):
+                    state.ok = False
+                    return False
+                state.count += 1
+        return True

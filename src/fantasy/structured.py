@@ -1,0 +1,400 @@
+"""Typed structured output: ask for a pydantic model (or dataclass, TypedDict...), get one.
+
+The model's object methods (`fantasy.objects`) speak JSON schema and decoded
+JSON. Python users think in types, so this layer derives the schema from the
+output type with `fantasy.schema.schema_for` and validates every object back
+into that type with pydantic. A plain ``dict`` JSON schema is accepted too;
+objects then stay decoded JSON.
+
+Streams are consumed once. Their views (`ObjectStream.partial_objects`,
+`text_stream`, iterating the raw parts, `object` / `result`) all read the
+same underlying stream and record what they see, so ``object()`` after a
+loop over partial objects returns at once, and ``object()`` alone drains
+the stream. The raw parts deliver errors as ``error`` parts; the typed views
+raise them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+
+from fantasy.errors import NoObjectGeneratedError
+from fantasy.objects import ObjectCall, ObjectStreamPart, ObjectStreamPartType, RepairFunc
+from fantasy.types import (
+    CallWarning,
+    FinishReason,
+    Message,
+    ProviderMetadata,
+    ProviderOptions,
+    Usage,
+    system_message,
+    user_message,
+)
+
+if TYPE_CHECKING:
+    from fantasy.model import LanguageModel
+
+__all__ = [
+    "AsyncObjectStream",
+    "ObjectResult",
+    "ObjectStream",
+    "agenerate_object",
+    "astream_object",
+    "generate_object",
+    "stream_object",
+]
+
+T = TypeVar("T")
+
+
+@dataclass(slots=True)
+class ObjectResult(Generic[T]):
+    """A generated object, typed, with what the provider said about the call."""
+
+    object: T
+    raw_text: str = ""
+    usage: Usage = field(default_factory=Usage)
+    finish_reason: FinishReason = FinishReason.UNKNOWN
+    warnings: list[CallWarning] = field(default_factory=list)
+    provider_metadata: ProviderMetadata = field(default_factory=dict)
+
+
+class _Output:
+    """The requested type: its schema, and how decoded JSON becomes an instance."""
+
+    def __init__(self, output_type: Any):
+        self.type = output_type
+        self.is_schema = isinstance(output_type, dict)
+        if self.is_schema:
+            self.schema: dict[str, Any] = output_type
+            self.name = ""
+        else:
+            from fantasy.schema import schema_for
+
+            self.schema = schema_for(output_type)
+            self.name = (
+                getattr(output_type, "__name__", "") if isinstance(output_type, type) else ""
+            )
+        self._adapter: Any = None
+
+    def convert(self, value: Any) -> Any:
+        if self.is_schema:
+            return value
+        if self._adapter is None:
+            from pydantic import TypeAdapter
+
+            self._adapter = TypeAdapter(self.type)
+        return self._adapter.validate_python(value)
+
+    def try_convert(self, value: Any) -> tuple[bool, Any]:
+        try:
+            return True, self.convert(value)
+        except ValueError:  # pydantic's ValidationError is a ValueError
+            return False, None
+
+
+def _prompt(prompt: str | list[Message], system: str | None) -> list[Message]:
+    messages = [user_message(prompt)] if isinstance(prompt, str) else list(prompt)
+    if system:
+        messages.insert(0, system_message(system))
+    return messages
+
+
+def _call(
+    output: _Output,
+    prompt: str | list[Message],
+    *,
+    system: str | None,
+    schema_name: str | None,
+    schema_description: str,
+    max_output_tokens: int | None,
+    temperature: float | None,
+    top_p: float | None,
+    top_k: int | None,
+    presence_penalty: float | None,
+    frequency_penalty: float | None,
+    provider_options: ProviderOptions | None,
+    headers: dict[str, str] | None,
+    user_agent: str,
+    repair_text: RepairFunc | None,
+) -> ObjectCall:
+    return ObjectCall(
+        prompt=_prompt(prompt, system),
+        schema=output.schema,
+        schema_name=output.name if schema_name is None else schema_name,
+        schema_description=schema_description,
+        max_output_tokens=max_output_tokens,
+        temperature=temperature,
+        top_p=top_p,
+        top_k=top_k,
+        presence_penalty=presence_penalty,
+        frequency_penalty=frequency_penalty,
+        provider_options=dict(provider_options or {}),
+        headers=dict(headers or {}),
+        user_agent=user_agent,
+        repair_text=repair_text,
+    )
+
+
+def _result(output: _Output, response: Any) -> ObjectResult[Any]:
+    try:
+        value = output.convert(response.object)
+    except ValueError as exc:
+        raise NoObjectGeneratedError(
+            f"no object generated: the object does not fit {output.type!r}: {exc}",
+            raw_text=response.raw_text,
+            validation_error=exc,
+            usage=response.usage,
+            finish_reason=response.finish_reason,
+        ) from exc
+    return ObjectResult(
+        object=value,
+        raw_text=response.raw_text,
+        usage=response.usage,
+        finish_reason=response.finish_reason,
+        warnings=list(response.warnings),
+        provider_metadata=dict(response.provider_metadata),
+    )
+
+
+@overload
+def generate_object(
+    model: LanguageModel, prompt: str | list[Message], output_type: type[T], **options: Any
+) -> ObjectResult[T]: ...
+@overload
+def generate_object(
+    model: LanguageModel, prompt: str | list[Message], output_type: dict[str, Any], **options: Any
+) -> ObjectResult[Any]: ...
+def generate_object(
+    model: LanguageModel, prompt: str | list[Message], output_type: Any, **options: Any
+) -> ObjectResult[Any]:
+    """Generate one object of ``output_type`` (a type, or a JSON schema as a dict).
+
+    ``prompt`` is the user's text or a list of messages; ``system`` adds a system
+    message. Other options: ``schema_name`` (default: the type's name),
+    ``schema_description``, ``max_output_tokens``, ``temperature``, ``top_p``,
+    ``top_k``, ``presence_penalty``, ``frequency_penalty``, ``provider_options``,
+    ``headers``, ``user_agent``, ``repair_text``. Raises `NoObjectGeneratedError`
+    when the answer is not a valid object, `ProviderError` when the call fails.
+    """
+    output = _Output(output_type)
+    return _result(output, model.generate_object(_call(output, prompt, **_options(options))))
+
+
+@overload
+async def agenerate_object(
+    model: LanguageModel, prompt: str | list[Message], output_type: type[T], **options: Any
+) -> ObjectResult[T]: ...
+@overload
+async def agenerate_object(
+    model: LanguageModel, prompt: str | list[Message], output_type: dict[str, Any], **options: Any
+) -> ObjectResult[Any]: ...
+async def agenerate_object(
+    model: LanguageModel, prompt: str | list[Message], output_type: Any, **options: Any
+) -> ObjectResult[Any]:
+    """The async face of `generate_object`."""
+    output = _Output(output_type)
+    call = _call(output, prompt, **_options(options))
+    return _result(output, await model.agenerate_object(call))
+
+
+_OPTION_DEFAULTS: dict[str, Any] = {
+    "system": None,
+    "schema_name": None,
+    "schema_description": "",
+    "max_output_tokens": None,
+    "temperature": None,
+    "top_p": None,
+    "top_k": None,
+    "presence_penalty": None,
+    "frequency_penalty": None,
+    "provider_options": None,
+    "headers": None,
+    "user_agent": "",
+    "repair_text": None,
+}
+
+
+def _options(options: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(options) - set(_OPTION_DEFAULTS)
+    if unknown:
+        raise TypeError(f"unexpected option(s): {', '.join(sorted(unknown))}")
+    return {**_OPTION_DEFAULTS, **options}
+
+
+class _Collector(Generic[T]):
+    """What a stream has shown so far; shared by every view of one stream."""
+
+    def __init__(self, output: _Output):
+        self.output = output
+        self.last: Any = None
+        self.has_object = False
+        self.last_raw: Any = None
+        self.text: list[str] = []
+        self.usage = Usage()
+        self.finish_reason = FinishReason.UNKNOWN
+        self.warnings: list[CallWarning] = []
+        self.provider_metadata: ProviderMetadata = {}
+        self.error: BaseException | None = None
+        self.done = False
+
+    def absorb(self, part: ObjectStreamPart) -> tuple[bool, Any]:
+        """Record a part; (True, typed object) when it brings a new typed partial object."""
+        kind = part.type
+        if kind is ObjectStreamPartType.OBJECT:
+            ok, value = self.output.try_convert(part.object)
+            if ok and not (self.has_object and value == self.last):
+                self.last, self.has_object, self.last_raw = value, True, part.object
+                return True, value
+        elif kind is ObjectStreamPartType.TEXT_DELTA:
+            self.text.append(part.delta)
+        elif kind is ObjectStreamPartType.ERROR:
+            self.error = self.error or part.error
+        elif kind is ObjectStreamPartType.FINISH:
+            self.usage = part.usage or Usage()
+            self.finish_reason = part.finish_reason or FinishReason.UNKNOWN
+        if part.warnings:
+            self.warnings = list(part.warnings)
+        if part.provider_metadata:
+            self.provider_metadata = part.provider_metadata
+        return False, None
+
+    def raise_error(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def result(self) -> ObjectResult[T]:
+        self.raise_error()
+        if not self.has_object:
+            raise NoObjectGeneratedError(
+                "no object generated: no valid object generated in stream",
+                raw_text="".join(self.text),
+                usage=self.usage,
+                finish_reason=self.finish_reason,
+            )
+        raw = "".join(self.text) or json.dumps(self.last_raw)
+        return ObjectResult(
+            object=self.last,
+            raw_text=raw,
+            usage=self.usage,
+            finish_reason=self.finish_reason,
+            warnings=self.warnings,
+            provider_metadata=self.provider_metadata,
+        )
+
+
+class ObjectStream(Generic[T]):
+    """A streamed object (sync). Iterate it for the raw `ObjectStreamPart` s."""
+
+    def __init__(self, parts: Iterator[ObjectStreamPart], output: _Output):
+        self._parts = parts
+        self._state: _Collector[T] = _Collector(output)
+
+    def __iter__(self) -> Iterator[ObjectStreamPart]:
+        for part in self._parts:
+            self._state.absorb(part)
+            yield part
+        self._state.done = True
+
+    def partial_objects(self) -> Iterator[T]:
+        """Each new valid partial object, typed; raises the stream's error."""
+        for part in self._parts:
+            fresh, value = self._state.absorb(part)
+            self._state.raise_error()
+            if fresh:
+                yield value
+        self._state.done = True
+
+    def text_stream(self) -> Iterator[str]:
+        """The object's JSON text as it arrives; raises the stream's error."""
+        for part in self._parts:
+            self._state.absorb(part)
+            self._state.raise_error()
+            if part.type is ObjectStreamPartType.TEXT_DELTA and part.delta:
+                yield part.delta
+        self._state.done = True
+
+    @property
+    def result(self) -> ObjectResult[T]:
+        """Drain the stream; the final object with usage and finish reason."""
+        for part in self._parts:
+            self._state.absorb(part)
+        self._state.done = True
+        return self._state.result()
+
+    def object(self) -> T:
+        """Drain the stream; the final object."""
+        return self.result.object
+
+
+class AsyncObjectStream(Generic[T]):
+    """A streamed object (async). ``async for`` gives the raw `ObjectStreamPart` s."""
+
+    def __init__(self, parts: AsyncIterator[ObjectStreamPart], output: _Output):
+        self._parts = parts
+        self._state: _Collector[T] = _Collector(output)
+
+    async def __aiter__(self) -> AsyncIterator[ObjectStreamPart]:
+        async for part in self._parts:
+            self._state.absorb(part)
+            yield part
+
+    async def partial_objects(self) -> AsyncIterator[T]:
+        async for part in self._parts:
+            fresh, value = self._state.absorb(part)
+            self._state.raise_error()
+            if fresh:
+                yield value
+
+    async def text_stream(self) -> AsyncIterator[str]:
+        async for part in self._parts:
+            self._state.absorb(part)
+            self._state.raise_error()
+            if part.type is ObjectStreamPartType.TEXT_DELTA and part.delta:
+                yield part.delta
+
+    async def collect(self) -> ObjectResult[T]:
+        """Drain the stream; the final object with usage and finish reason."""
+        async for part in self._parts:
+            self._state.absorb(part)
+        return self._state.result()
+
+    async def object(self) -> T:
+        return (await self.collect()).object
+
+
+@overload
+def stream_object(
+    model: LanguageModel, prompt: str | list[Message], output_type: type[T], **options: Any
+) -> ObjectStream[T]: ...
+@overload
+def stream_object(
+    model: LanguageModel, prompt: str | list[Message], output_type: dict[str, Any], **options: Any
+) -> ObjectStream[Any]: ...
+def stream_object(
+    model: LanguageModel, prompt: str | list[Message], output_type: Any, **options: Any
+) -> ObjectStream[Any]:
+    """Stream one object of ``output_type``; options as `generate_object`."""
+    output = _Output(output_type)
+    call = _call(output, prompt, **_options(options))
+    return ObjectStream(iter(model.stream_object(call)), output)
+
+
+@overload
+def astream_object(
+    model: LanguageModel, prompt: str | list[Message], output_type: type[T], **options: Any
+) -> AsyncObjectStream[T]: ...
+@overload
+def astream_object(
+    model: LanguageModel, prompt: str | list[Message], output_type: dict[str, Any], **options: Any
+) -> AsyncObjectStream[Any]: ...
+def astream_object(
+    model: LanguageModel, prompt: str | list[Message], output_type: Any, **options: Any
+) -> AsyncObjectStream[Any]:
+    """The async face of `stream_object`."""
+    output = _Output(output_type)
+    call = _call(output, prompt, **_options(options))
+    return AsyncObjectStream(model.astream_object(call), output)

@@ -1,0 +1,69 @@
+"""Incremental acceptance of partial objects agrees with validating each snapshot whole."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fantasy._partial_json import MISSING, PartialJSONParser
+from fantasy._partial_objects import PartialObjects
+from fantasy._validate import Validator
+
+SCHEMAS: list[dict[str, Any]] = [
+    {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string", "maxLength": 6},
+            "age": {"type": "integer", "minimum": 0},
+            "tags": {"type": "array", "items": {"type": "string"}, "maxItems": 3},
+            "author": {
+                "type": "object",
+                "properties": {"n": {"type": "string"}},
+                "required": ["n"],
+                "additionalProperties": False,
+            },
+        },
+        "required": ["name", "age"],
+    },
+    {"type": "array", "items": {"type": "object", "required": ["a"]}, "minItems": 2},
+    {"type": "object", "properties": {"v": {"anyOf": [{"type": "string"}, {"type": "integer"}]}}},
+]
+
+VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 50) | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(["name", "age", "tags", "author", "n", "a", "v"]), children, max_size=4
+        )
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=VALUES, schema=st.sampled_from(SCHEMAS), size=st.integers(1, 7))
+def test_emits_exactly_the_valid_changed_snapshots(
+    value: Any, schema: dict[str, Any], size: int
+) -> None:
+    text = json.dumps(value)
+    tracker = PartialObjects(schema)
+    reference = PartialJSONParser()
+    validator = Validator(schema)
+    last_version = -1
+    for i in range(0, len(text), size):
+        piece = text[i : i + size]
+        emitted = tracker.feed(piece)
+        reference.feed(piece)
+        if reference.version == last_version:
+            assert emitted is MISSING
+            continue
+        last_version = reference.version
+        snap = reference.snapshot()
+        expected = snap is not MISSING and not validator.errors(snap)
+        assert (emitted is not MISSING) == expected, (text[: i + size], snap)
+        if expected:
+            assert emitted == snap
