@@ -31,9 +31,7 @@ from fantasy.errors import (
     ToolExecutionError,
 )
 from fantasy.model import BaseLanguageModel, Call, LanguageModel, Provider, Response
-from fantasy.registry import register_provider_type
 from fantasy.retry import RetryOptions
-from fantasy.serialization import from_dict, from_json, to_dict, to_json
 from fantasy.stop import (
     StopCondition,
     finish_reason_is,
@@ -93,6 +91,8 @@ if TYPE_CHECKING:
         ObjectStreamPart,
         ObjectStreamPartType,
     )
+    from fantasy.registry import register_provider_type
+    from fantasy.serialization import from_dict, from_json, to_dict, to_json
     from fantasy.structured import (
         AsyncObjectStream,
         ObjectResult,
@@ -103,8 +103,11 @@ if TYPE_CHECKING:
         stream_object,
     )
 
-# Structured output is loaded on first use: most programs never ask for an object.
+# Structured output and persistence are loaded on first use: most programs never ask
+# for an object, and JSON persistence is only needed when saving or loading.
 _LAZY = {
+    **dict.fromkeys(("from_dict", "from_json", "to_dict", "to_json"), "fantasy.serialization"),
+    "register_provider_type": "fantasy.registry",
     **dict.fromkeys(
         ("ObjectCall", "ObjectMode", "ObjectResponse", "ObjectStreamPart", "ObjectStreamPartType"),
         "fantasy.objects",

@@ -43,6 +43,7 @@ from fantasy.types import (
     FinishReason,
     FunctionTool,
     Message,
+    ObjectMode,
     Prompt,
     ProviderMetadata,
     ProviderOptions,
@@ -84,15 +85,6 @@ DEFAULT_TOOL_NAME = "generate_object"
 DEFAULT_TOOL_DESCRIPTION = "Generate a structured object matching the schema"
 DEFAULT_SCHEMA_NAME = "response"
 """The schema name native modes send when the call has none (Fantasy's default)."""
-
-
-class ObjectMode(StrEnum):
-    AUTO = "auto"
-    """The provider's native JSON mode when it has one, else `TOOL`."""
-    JSON = "json"
-    """Native JSON mode; treated as `AUTO` (providers without one use a tool)."""
-    TOOL = "tool"
-    TEXT = "text"
 
 
 RepairFunc: TypeAlias = Callable[[str, BaseException], "str | Awaitable[str]"]

@@ -78,6 +78,17 @@ class StreamPartType(StrEnum):
     ERROR = "error"
 
 
+class ObjectMode(StrEnum):
+    """How a model is asked for a structured object (see `fantasy.objects`)."""
+
+    AUTO = "auto"
+    """The provider's native JSON mode when it has one, else `TOOL`."""
+    JSON = "json"
+    """Native JSON mode; treated as `AUTO` (providers without one use a tool)."""
+    TOOL = "tool"
+    TEXT = "text"
+
+
 ToolChoice: TypeAlias = str
 """``"auto"``, ``"none"``, ``"required"``, or the name of one tool the model must call."""
 

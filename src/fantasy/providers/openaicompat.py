@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from fantasy.errors import InvalidArgumentError
-from fantasy.objects import ObjectMode
 from fantasy.providers._base import HTTPProvider
 from fantasy.providers.openai.chat import (
     DROPPED_EMPTY_USER,
@@ -38,6 +37,7 @@ from fantasy.types import (
     Content,
     FilePart,
     Message,
+    ObjectMode,
     ReasoningContent,
     ReasoningPart,
     StreamPart,

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from fantasy.errors import InvalidArgumentError, ProviderError
 from fantasy.http.transport import HttpTransport
 from fantasy.model import BaseLanguageModel, Call, Response
-from fantasy.objects import ObjectMode
 from fantasy.providers._base import HTTPProvider, api_key_from
 from fantasy.providers._malformed import SHAPE_ERRORS, malformed_event, malformed_response
 from fantasy.providers.anthropic.auth import Authenticator, TokenSource, VertexAuth
@@ -28,7 +27,7 @@ from fantasy.providers.anthropic.platforms import (
     VertexPlatform,
     WireRequest,
 )
-from fantasy.types import CallWarning, StreamPart, StreamPartType
+from fantasy.types import CallWarning, ObjectMode, StreamPart, StreamPartType
 
 if TYPE_CHECKING:
     import httpx

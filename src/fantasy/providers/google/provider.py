@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 from fantasy.errors import InvalidArgumentError, MissingAPIKeyError
 from fantasy.model import BaseLanguageModel
-from fantasy.objects import ObjectMode
 from fantasy.providers._base import HTTPProvider
 from fantasy.providers.google.auth import TokenProvider, VertexAuth
 from fantasy.providers.google.model import GeminiLanguageModel, ToolCallIDFunc
 from fantasy.providers.google.options import NAME
 from fantasy.providers.google.request import RequestBuilder
+from fantasy.types import ObjectMode
 
 if TYPE_CHECKING:
     import httpx

@@ -11,7 +11,6 @@ from fantasy.errors import ProviderError
 from fantasy.http.sse import SSEDecoder
 from fantasy.http.transport import HttpTransport
 from fantasy.model import BaseLanguageModel, Call, Response
-from fantasy.objects import ObjectMode
 from fantasy.providers._base import HTTPProvider, api_key_from
 from fantasy.providers._malformed import SHAPE_ERRORS, malformed_event, malformed_response
 from fantasy.providers.openai.chat import ChatCodec
@@ -20,7 +19,7 @@ from fantasy.providers.openai.options import NAME
 from fantasy.providers.openai.responses import ResponsesCodec
 from fantasy.providers.openai.responses_model import ResponsesLanguageModel
 from fantasy.providers.openai.responses_options import is_responses_model
-from fantasy.types import StreamPart, StreamPartType
+from fantasy.types import ObjectMode, StreamPart, StreamPartType
 
 if TYPE_CHECKING:
     import httpx
