@@ -47,6 +47,23 @@ class HttpResponse:
     content: bytes
     url: str
 
+    def json_object(self, provider: str) -> dict[str, Any]:
+        """The body as a JSON object; anything else is an invalid provider response."""
+        try:
+            data = json.loads(self.content)
+            if not isinstance(data, dict):
+                raise ValueError(f"expected a JSON object, got {type(data).__name__}")
+        except ValueError as exc:
+            raise ProviderError(
+                f"response is not valid JSON: {exc}",
+                title="invalid provider response",
+                provider=provider,
+                url=self.url,
+                status_code=self.status_code,
+                response_body=self.content,
+            ) from exc
+        return data
+
 
 class StreamingHttpResponse:
     """An open response whose body arrives as byte chunks; always close it (``async with``)."""

@@ -7,7 +7,6 @@ adds credentials once the request is final (Bedrock signs the exact bytes).
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any
@@ -100,19 +99,7 @@ class MessagesLanguageModel(BaseLanguageModel):
         resp = await self.transport.post(wire.url, raw, headers, timeout=call.timeout)
         if resp.status_code >= 400:
             raise self._http_error(resp.status_code, resp.headers, resp.content, wire.url, raw)
-        try:
-            data = json.loads(resp.content)
-            if not isinstance(data, dict):
-                raise ValueError(f"expected a JSON object, got {type(data).__name__}")
-        except ValueError as exc:
-            raise ProviderError(
-                f"response is not valid JSON: {exc}",
-                title="invalid provider response",
-                provider=self.provider_name,
-                url=wire.url,
-                status_code=resp.status_code,
-                response_body=resp.content,
-            ) from exc
+        data = resp.json_object(self.provider_name)
         try:
             response = self.codec.parse_response(data)
         except SHAPE_ERRORS as exc:

@@ -3,7 +3,6 @@ stream translator, all through `HttpTransport` so both faces share it."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Callable, Mapping
 
 from fantasy.errors import ProviderError
@@ -69,19 +68,7 @@ class GeminiLanguageModel(BaseLanguageModel):
         resp = await self.transport.post(url, raw, headers, timeout=call.timeout)
         if resp.status_code >= 400:
             raise self._http_error(resp.status_code, resp.headers, resp.content, raw, url)
-        try:
-            data = json.loads(resp.content)
-            if not isinstance(data, dict):
-                raise ValueError(f"expected a JSON object, got {type(data).__name__}")
-        except ValueError as exc:
-            raise ProviderError(
-                f"response is not valid JSON: {exc}",
-                title="invalid provider response",
-                provider=self.provider_name,
-                url=url,
-                status_code=resp.status_code,
-                response_body=resp.content,
-            ) from exc
+        data = resp.json_object(self.provider_name)
         response = parse_response(data, self.tool_call_id)
         response.warnings = warnings
         return response
