@@ -278,9 +278,9 @@ def test_one_megabyte_line_in_ten_thousand_pieces() -> None:
         assert decoder.feed(piece) == []
     # Unfinished input is kept as the pieces themselves, not re-joined on every feed
     # (which would make a long line cost quadratic time).
-    assert isinstance(decoder._pending, list)
-    assert len(decoder._pending) == 10_000
+    assert isinstance(decoder._lines._pending, list)
+    assert len(decoder._lines._pending) == 10_000
     events = decoder.feed(b"\n\n")
     assert len(events) == 1
     assert events[0].data == payload.decode()
-    assert decoder._pending == []
+    assert decoder._lines._pending == []

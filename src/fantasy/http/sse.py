@@ -19,20 +19,22 @@ class ServerSentEvent:
     retry: int | None = None
 
 
-class SSEDecoder:
-    """Feed bytes with `feed`; call `close` at end of stream (an unterminated event is dropped)."""
+class LineSplitter:
+    """Complete lines out of byte chunks as the network delivers them.
 
-    __slots__ = ("_data", "_event", "_id", "_pending", "_retry", "_skip_lf")
+    LF, CRLF and CR all end a line (a CRLF split across two reads counts once).
+    Only the unfinished line is kept, as a list of pieces joined once its end
+    arrives, so a long line delivered in many small reads costs linear time.
+    """
+
+    __slots__ = ("_pending", "_skip_lf")
 
     def __init__(self) -> None:
         self._pending: list[bytes] = []
-        self._data: list[str] = []
-        self._event = ""
-        self._id: str | None = None
-        self._retry: int | None = None
         self._skip_lf = False
 
-    def feed(self, chunk: bytes) -> list[ServerSentEvent]:
+    def feed(self, chunk: bytes) -> list[bytes]:
+        """The lines this chunk completes, without their line endings."""
         if self._skip_lf and chunk:
             # The previous read ended in CR: a LF opening this one belongs to that CRLF.
             self._skip_lf = False
@@ -53,6 +55,31 @@ class SSEDecoder:
         tail = lines.pop()
         if tail:
             self._pending.append(tail)
+        return lines
+
+    def rest(self) -> bytes:
+        """End of input: the unfinished last line (empty if none), which is then dropped."""
+        rest = b"".join(self._pending)
+        self._pending.clear()
+        return rest
+
+
+class SSEDecoder:
+    """Feed bytes with `feed`; call `close` at end of stream (an unterminated event is dropped)."""
+
+    __slots__ = ("_data", "_event", "_id", "_lines", "_retry")
+
+    def __init__(self) -> None:
+        self._lines = LineSplitter()
+        self._data: list[str] = []
+        self._event = ""
+        self._id: str | None = None
+        self._retry: int | None = None
+
+    def feed(self, chunk: bytes) -> list[ServerSentEvent]:
+        lines = self._lines.feed(chunk)
+        if not lines:
+            return []
         events: list[ServerSentEvent] = []
         for line in lines:
             if line:
@@ -69,7 +96,7 @@ class SSEDecoder:
 
     def close(self) -> list[ServerSentEvent]:
         """End of input: per the SSE spec an event without its blank line is discarded."""
-        self._pending.clear()
+        self._lines.rest()
         self._data = []
         self._event = ""
         return []
