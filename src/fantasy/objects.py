@@ -109,6 +109,8 @@ class ObjectCall:
     headers: dict[str, str] = field(default_factory=dict)
     provider_options: ProviderOptions = field(default_factory=dict)
     repair_text: RepairFunc | None = None
+    timeout: float | None = None
+    """Seconds for the HTTP request; replaces the provider's timeout, as on `Call`."""
 
 
 @dataclass(slots=True)
@@ -266,6 +268,7 @@ def _base_call(call: ObjectCall, prompt: Prompt | None = None, **extra: Any) -> 
         provider_options=call.provider_options,
         user_agent=call.user_agent,
         headers=dict(call.headers),
+        timeout=call.timeout,
         **extra,
     )
 

@@ -120,6 +120,7 @@ def _call(
     headers: dict[str, str] | None,
     user_agent: str,
     repair_text: RepairFunc | None,
+    timeout: float | None,
 ) -> ObjectCall:
     return ObjectCall(
         prompt=_prompt(prompt, system),
@@ -136,6 +137,7 @@ def _call(
         headers=dict(headers or {}),
         user_agent=user_agent,
         repair_text=repair_text,
+        timeout=timeout,
     )
 
 
@@ -177,7 +179,8 @@ def generate_object(
     message. Other options: ``schema_name`` (default: the type's name),
     ``schema_description``, ``max_output_tokens``, ``temperature``, ``top_p``,
     ``top_k``, ``presence_penalty``, ``frequency_penalty``, ``provider_options``,
-    ``headers``, ``user_agent``, ``repair_text``. Raises `NoObjectGeneratedError`
+    ``headers``, ``user_agent``, ``repair_text``, ``timeout`` (seconds, for the HTTP
+    request, as on `fantasy.Call`). Raises `NoObjectGeneratedError`
     when the answer is not a valid object, `ProviderError` when the call fails.
     """
     output = _Output(output_type)
@@ -215,6 +218,7 @@ _OPTION_DEFAULTS: dict[str, Any] = {
     "headers": None,
     "user_agent": "",
     "repair_text": None,
+    "timeout": None,
 }
 
 

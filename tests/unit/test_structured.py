@@ -166,3 +166,22 @@ def test_import_fantasy_does_not_load_structured_output() -> None:
     code = "import sys, fantasy; print('fantasy.objects' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_timeout_option_reaches_the_model_call() -> None:
+    from fantasy.testing import FakeModel, tool_call_response
+
+    class City(BaseModel):
+        name: str
+
+    model = FakeModel([tool_call_response(("c1", "City", '{"name": "Paris"}'))])
+    result = fantasy.generate_object(model, "A city", City, timeout=7.5)
+    assert result.object == City(name="Paris")
+    assert model.calls[0].timeout == 7.5
+
+
+def test_unknown_option_is_refused() -> None:
+    from fantasy.testing import FakeModel
+
+    with pytest.raises(TypeError, match="unexpected option"):
+        fantasy.generate_object(FakeModel([]), "A city", {"type": "object"}, timout=3)
