@@ -7,18 +7,18 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from fantasy.errors import ProviderError
-from fantasy.http.sse import SSEDecoder
 from fantasy.http.transport import HttpTransport
 from fantasy.model import BaseLanguageModel, Call, Response
 from fantasy.providers._base import HTTPProvider, api_key_from
-from fantasy.providers._malformed import SHAPE_ERRORS, malformed_event, malformed_response
+from fantasy.providers._malformed import SHAPE_ERRORS, malformed_response
 from fantasy.providers.openai.chat import ChatCodec
-from fantasy.providers.openai.errors import error_from_response, error_from_stream_payload
+from fantasy.providers.openai.errors import error_from_response
 from fantasy.providers.openai.options import NAME
 from fantasy.providers.openai.responses import ResponsesCodec
 from fantasy.providers.openai.responses_model import ResponsesLanguageModel
 from fantasy.providers.openai.responses_options import is_responses_model
-from fantasy.types import ObjectMode, StreamPart, StreamPartType
+from fantasy.providers.openai.sse_stream import openai_event_stream
+from fantasy.types import ObjectMode, StreamPart
 
 if TYPE_CHECKING:
     import httpx
@@ -70,77 +70,19 @@ class ChatLanguageModel(BaseLanguageModel):
         response.warnings = warnings
         return response
 
-    async def astream(self, call: Call) -> AsyncIterator[StreamPart]:
+    def astream(self, call: Call) -> AsyncIterator[StreamPart]:
         """Stream parts; failures after the request was built arrive as one ``error`` part."""
         raw, warnings, headers = self._request(call, stream=True)
-        try:
-            resp = await self.transport.post_stream(self.url, raw, headers, timeout=call.timeout)
-        except ProviderError as exc:
-            yield StreamPart(StreamPartType.ERROR, error=exc)
-            return
-        async with resp:
-            if resp.status_code >= 400:
-                yield StreamPart(
-                    StreamPartType.ERROR,
-                    error=self._http_error(resp.status_code, resp.headers, resp.content, raw),
-                )
-                return
-            translator = self.codec.new_stream(warnings)
-            for part in translator.start():
-                yield part
-            # pydantic_core's parser is about twice as fast as json.loads on stream chunks.
-            from pydantic_core import from_json
-
-            decoder = SSEDecoder()
-            try:
-                async for chunk in resp.aiter_bytes():
-                    for event in decoder.feed(chunk):
-                        data = event.data
-                        if data == "[DONE]":
-                            continue
-                        try:
-                            payload = from_json(data)
-                            if not isinstance(payload, dict):
-                                raise ValueError(
-                                    f"expected a JSON object, got {type(payload).__name__}"
-                                )
-                        except ValueError as exc:
-                            yield StreamPart(
-                                StreamPartType.ERROR,
-                                error=ProviderError(
-                                    f"stream event is not valid JSON: {exc}",
-                                    title="invalid provider response",
-                                    provider=self.provider_name,
-                                    url=self.url,
-                                    response_body=data.encode(),
-                                ),
-                            )
-                            return
-                        if "error" in payload:
-                            yield StreamPart(
-                                StreamPartType.ERROR,
-                                error=error_from_stream_payload(payload, data, self.provider_name),
-                            )
-                            return
-                        for part in translator.feed(payload):
-                            yield part
-                            if part.type is StreamPartType.ERROR:
-                                return
-            except ProviderError as exc:
-                yield StreamPart(StreamPartType.ERROR, error=exc)
-                return
-            except SHAPE_ERRORS as exc:
-                yield StreamPart(
-                    StreamPartType.ERROR, error=malformed_event(exc, self.provider_name, self.url)
-                )
-                return
-            try:
-                finished = translator.finish()
-            except SHAPE_ERRORS as exc:
-                error = malformed_event(exc, self.provider_name, self.url)
-                finished = [StreamPart(StreamPartType.ERROR, error=error)]
-            for part in finished:
-                yield part
+        return openai_event_stream(
+            transport=self.transport,
+            url=self.url,
+            body=raw,
+            headers=headers,
+            timeout=call.timeout,
+            provider=self.provider_name,
+            translator=self.codec.new_stream(warnings),
+            http_error=lambda status, hdrs, content: self._http_error(status, hdrs, content, raw),
+        )
 
 
 class Provider(HTTPProvider):

@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Mapping
-from typing import Any
 
 from fantasy.errors import ProviderError
-from fantasy.http.sse import SSEDecoder
 from fantasy.http.transport import HttpTransport
 from fantasy.model import BaseLanguageModel, Call, Response
-from fantasy.providers._malformed import SHAPE_ERRORS, malformed_event, malformed_response
-from fantasy.providers.openai.errors import error_from_response, error_from_stream_payload
+from fantasy.providers._malformed import SHAPE_ERRORS, malformed_response
+from fantasy.providers.openai.errors import error_from_response
 from fantasy.providers.openai.responses import ResponsesCodec
-from fantasy.types import CallWarning, StreamPart, StreamPartType
+from fantasy.providers.openai.sse_stream import openai_event_stream
+from fantasy.types import CallWarning, StreamPart
 
 
 class ResponsesLanguageModel(BaseLanguageModel):
@@ -95,75 +94,16 @@ class ResponsesLanguageModel(BaseLanguageModel):
         response.warnings = warnings
         return response
 
-    async def astream(self, call: Call) -> AsyncIterator[StreamPart]:
+    def astream(self, call: Call) -> AsyncIterator[StreamPart]:
         """Stream parts; failures after the request was built arrive as one ``error`` part."""
         raw, warnings, headers = self._request(call, stream=True)
-        try:
-            resp = await self.transport.post_stream(self.url, raw, headers, timeout=call.timeout)
-        except ProviderError as exc:
-            yield StreamPart(StreamPartType.ERROR, error=exc)
-            return
-        async with resp:
-            if resp.status_code >= 400:
-                yield StreamPart(
-                    StreamPartType.ERROR,
-                    error=self._http_error(resp.status_code, resp.headers, resp.content, raw),
-                )
-                return
-            translator = self.codec.new_stream(warnings)
-            for part in translator.start():
-                yield part
-            decoder = SSEDecoder()
-            try:
-                async for chunk in resp.aiter_bytes():
-                    for event in decoder.feed(chunk):
-                        data = event.data
-                        if data == "[DONE]":
-                            continue  # not sent by OpenAI here, but by some gateways
-                        payload = _json_object(data)
-                        if payload is None:
-                            yield StreamPart(
-                                StreamPartType.ERROR,
-                                error=self._invalid(
-                                    f"stream event is not a JSON object: {data[:200]!r}",
-                                    data.encode(),
-                                ),
-                            )
-                            return
-                        if "error" in payload:
-                            # OpenAI's error envelope, which some gateways send mid-stream.
-                            yield StreamPart(
-                                StreamPartType.ERROR,
-                                error=error_from_stream_payload(payload, data, self.provider_name),
-                            )
-                            return
-                        for part in translator.feed(payload):
-                            yield part
-                            if part.type is StreamPartType.ERROR:
-                                return
-            except ProviderError as exc:
-                yield StreamPart(StreamPartType.ERROR, error=exc)
-                return
-            except SHAPE_ERRORS as exc:
-                yield StreamPart(
-                    StreamPartType.ERROR, error=malformed_event(exc, self.provider_name, self.url)
-                )
-                return
-            try:
-                finished = translator.finish()
-            except SHAPE_ERRORS as exc:
-                error = malformed_event(exc, self.provider_name, self.url)
-                finished = [StreamPart(StreamPartType.ERROR, error=error)]
-            for part in finished:
-                yield part
-
-
-def _json_object(data: str) -> dict[str, Any] | None:
-    # pydantic_core's parser is about twice as fast as json.loads on stream events.
-    from pydantic_core import from_json
-
-    try:
-        payload = from_json(data)
-    except ValueError:
-        return None
-    return payload if isinstance(payload, dict) else None
+        return openai_event_stream(
+            transport=self.transport,
+            url=self.url,
+            body=raw,
+            headers=headers,
+            timeout=call.timeout,
+            provider=self.provider_name,
+            translator=self.codec.new_stream(warnings),
+            http_error=lambda status, hdrs, content: self._http_error(status, hdrs, content, raw),
+        )
