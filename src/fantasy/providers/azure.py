@@ -20,11 +20,12 @@ from typing import TYPE_CHECKING, Any
 from fantasy.errors import MissingAPIKeyError
 from fantasy.providers._base import HTTPProvider, api_key_from
 from fantasy.providers.openai.provider import ChatLanguageModel, routed_language_model
-from fantasy.providers.openai.responses_model import ResponsesLanguageModel
 from fantasy.providers.openai.responses_options import is_responses_model
 
 if TYPE_CHECKING:
     import httpx
+
+    from fantasy.providers.openai.responses_model import ResponsesLanguageModel
 
 NAME = "azure"
 API_KEY_ENV = "AZURE_OPENAI_API_KEY"

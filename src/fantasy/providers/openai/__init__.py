@@ -5,6 +5,8 @@ model = openai.Provider().language_model("gpt-4o-mini")
 model = openai.Provider(use_responses_api=True).language_model("gpt-5")  # Responses API
 """
 
+from typing import TYPE_CHECKING, Any
+
 from fantasy.providers.openai.chat import ChatCodec, ChatStreamTranslator, is_reasoning_model
 from fantasy.providers.openai.options import (
     NAME,
@@ -14,8 +16,6 @@ from fantasy.providers.openai.options import (
     ReasoningEffort,
 )
 from fantasy.providers.openai.provider import API_KEY_ENV, ChatLanguageModel, Provider
-from fantasy.providers.openai.responses import ResponsesCodec, ResponsesStreamTranslator
-from fantasy.providers.openai.responses_model import ResponsesLanguageModel
 from fantasy.providers.openai.responses_options import (
     INCLUDE_FILE_SEARCH_CALL_RESULTS,
     INCLUDE_MESSAGE_OUTPUT_TEXT_LOGPROBS,
@@ -28,15 +28,51 @@ from fantasy.providers.openai.responses_options import (
     TextVerbosity,
     is_responses_model,
 )
-from fantasy.providers.openai.web_search import (
-    WEB_SEARCH_TOOL_ID,
-    SearchContextSize,
-    WebSearchAction,
-    WebSearchCallMetadata,
-    WebSearchSource,
-    WebSearchUserLocation,
-    web_search_tool,
-)
+
+if TYPE_CHECKING:
+    from fantasy.providers.openai.responses import ResponsesCodec, ResponsesStreamTranslator
+    from fantasy.providers.openai.responses_model import ResponsesLanguageModel
+    from fantasy.providers.openai.web_search import (
+        WEB_SEARCH_TOOL_ID,
+        SearchContextSize,
+        WebSearchAction,
+        WebSearchCallMetadata,
+        WebSearchSource,
+        WebSearchUserLocation,
+        web_search_tool,
+    )
+
+# The Responses API and web search load on first use, keeping the Chat Completions
+# import light.
+_LAZY = {
+    "ResponsesCodec": "fantasy.providers.openai.responses",
+    "ResponsesStreamTranslator": "fantasy.providers.openai.responses",
+    "ResponsesLanguageModel": "fantasy.providers.openai.responses_model",
+    **dict.fromkeys(
+        (
+            "WEB_SEARCH_TOOL_ID",
+            "SearchContextSize",
+            "WebSearchAction",
+            "WebSearchCallMetadata",
+            "WebSearchSource",
+            "WebSearchUserLocation",
+            "web_search_tool",
+        ),
+        "fantasy.providers.openai.web_search",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "API_KEY_ENV",

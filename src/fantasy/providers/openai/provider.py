@@ -14,14 +14,14 @@ from fantasy.providers._malformed import SHAPE_ERRORS, malformed_response
 from fantasy.providers.openai.chat import ChatCodec
 from fantasy.providers.openai.errors import error_from_response
 from fantasy.providers.openai.options import NAME
-from fantasy.providers.openai.responses import ResponsesCodec
-from fantasy.providers.openai.responses_model import ResponsesLanguageModel
 from fantasy.providers.openai.responses_options import is_responses_model
 from fantasy.providers.openai.sse_stream import openai_event_stream
 from fantasy.types import ObjectMode, StreamPart
 
 if TYPE_CHECKING:
     import httpx
+
+    from fantasy.providers.openai.responses_model import ResponsesLanguageModel
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 API_KEY_ENV = "OPENAI_API_KEY"
@@ -158,6 +158,10 @@ def routed_language_model(
     """Chat Completions, or the Responses API when it is asked for and the predicate
     accepts the model; shared by OpenAI and Azure."""
     if use_responses_api and predicate(model_id):
+        # Imported here: programs that never use the Responses API never load it.
+        from fantasy.providers.openai.responses import ResponsesCodec
+        from fantasy.providers.openai.responses_model import ResponsesLanguageModel
+
         return ResponsesLanguageModel(
             ResponsesCodec(model_id, provider.name),
             provider.transport,
