@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from fantasy.errors import InvalidArgumentError
 from fantasy.providers.openai.chat import (
     DROPPED_EMPTY_USER,
     JSON,
@@ -119,6 +120,20 @@ class GatewayCodec(ChatCodec):
     """OpenRouter has an ``xai/`` case (its own xAI ids are ``x-ai/``, so it rarely fires)."""
     reasoning_fallback = False
     """Vercel also reads the plain ``reasoning`` field; OpenRouter only ``reasoning_details``."""
+    options_type: type = object
+    """The gateway's `ProviderOptions` class, found under ``options_key``."""
+
+    def provider_options(self, call: Any) -> Any:
+        """The gateway's options, or its defaults: some fields (usage) are always sent."""
+        value = call.provider_options.get(self.options_key)
+        if value is None:
+            return self.options_type()
+        if not isinstance(value, self.options_type):
+            cls = self.options_type
+            raise InvalidArgumentError(
+                f"{self.options_key} provider options should be {cls.__module__}.{cls.__name__}"
+            )
+        return value
 
     # ------------------------------------------------------------------ messages
 

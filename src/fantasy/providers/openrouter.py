@@ -17,7 +17,6 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from fantasy.errors import InvalidArgumentError
 from fantasy.providers._base import HTTPProvider, api_key_from
 from fantasy.providers._gateway import GatewayCodec
 from fantasy.providers.openai.chat import JSON
@@ -96,17 +95,8 @@ class OpenRouterCodec(GatewayCodec):
     options_key = NAME
     file_options_key = NAME
     metadata_key = NAME
+    options_type = ProviderOptions
     replays_xai_reasoning = True
-
-    def provider_options(self, call: Any) -> Any:
-        value = call.provider_options.get(NAME)
-        if value is None:
-            return ProviderOptions()
-        if not isinstance(value, ProviderOptions):
-            raise InvalidArgumentError(
-                "openrouter provider options should be fantasy.providers.openrouter.ProviderOptions"
-            )
-        return value
 
     def apply_options(self, body: JSON, opts: Any, warnings: list[CallWarning]) -> None:
         assert isinstance(opts, ProviderOptions)

@@ -16,7 +16,6 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from fantasy.errors import InvalidArgumentError
 from fantasy.providers._base import HTTPProvider, api_key_from
 from fantasy.providers._gateway import GatewayCodec
 from fantasy.providers.openai.chat import JSON
@@ -88,18 +87,9 @@ class VercelCodec(GatewayCodec):
     options_key = NAME
     file_options_key = "openai"
     metadata_key = NAME
+    options_type = ProviderOptions
     drop_empty_user = True
     reasoning_fallback = True
-
-    def provider_options(self, call: Any) -> Any:
-        value = call.provider_options.get(NAME)
-        if value is None:
-            return ProviderOptions()
-        if not isinstance(value, ProviderOptions):
-            raise InvalidArgumentError(
-                "vercel provider options should be fantasy.providers.vercel.ProviderOptions"
-            )
-        return value
 
     def apply_options(self, body: JSON, opts: Any, warnings: list[CallWarning]) -> None:
         assert isinstance(opts, ProviderOptions)
