@@ -5,11 +5,13 @@ overrides, the tools a step sends and may run, the continuation rule, the final 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from fantasy import _runtime
+from fantasy._options import check_names, check_values
 from fantasy._steps import (
     StepTools,
     merge_maps,
@@ -17,13 +19,15 @@ from fantasy._steps import (
 )
 from fantasy.agent_types import (
     AgentResult,
+    CallOptions,
     PrepareStepOptions,
     StepResult,
     StreamOptions,
 )
-from fantasy.errors import InvalidArgumentError
+from fantasy.errors import InvalidArgumentError, MaxStepsExceededError
 from fantasy.model import Call, LanguageModel, Response
-from fantasy.retry import RetryOptions
+from fantasy.retry import RetryOptions, mark_user_error
+from fantasy.stop import StopCondition
 from fantasy.tools import AgentTool
 from fantasy.types import (
     FilePart,
@@ -59,12 +63,28 @@ class StepSetup:
     tools: StepTools
 
 
-class Run:
-    """One run's settings: the agent's defaults merged with the call's (call wins)."""
+CALL_OPTION_NAMES = CallOptions.__required_keys__ | CallOptions.__optional_keys__
+STREAM_OPTION_NAMES = StreamOptions.__required_keys__ | StreamOptions.__optional_keys__
+TOOL_CHOICES = ("auto", "none", "required")
 
-    def __init__(self, agent: Agent, prompt: str, options: StreamOptions):
+
+class Run:
+    """One run's settings: the agent's defaults merged with the call's (call wins).
+
+    Built when the call is made, so a wrong option fails at the call, not mid-run.
+    """
+
+    def __init__(self, agent: Agent, prompt: str, options: StreamOptions, where: str):
+        check_names(where, options, STREAM_OPTION_NAMES if "stream" in where else CALL_OPTION_NAMES)
+        if not isinstance(prompt, str):
+            hint = " (pass a conversation as messages=)" if isinstance(prompt, list) else ""
+            raise InvalidArgumentError(
+                f"{where}: prompt must be a string, got {type(prompt).__name__}{hint}"
+            )
+        options = check_values(where, options)  # type: ignore[assignment]
         self.agent = agent
         self.options = options
+        self.max_steps: int | None = pick(options.get("max_steps"), agent.max_steps)
         self.max_output_tokens = pick(options.get("max_output_tokens"), agent.max_output_tokens)
         self.temperature = pick(options.get("temperature"), agent.temperature)
         self.top_p = pick(options.get("top_p"), agent.top_p)
@@ -73,7 +93,7 @@ class Run:
         self.frequency_penalty = pick(options.get("frequency_penalty"), agent.frequency_penalty)
         self.tool_choice = pick(options.get("tool_choice"), agent.tool_choice)
         self.active_tools = list(options.get("active_tools") or ())
-        self.stop_when = list(options.get("stop_when") or agent.stop_when)
+        self.stop_when: list[StopCondition] = options.get("stop_when") or agent.stop_when  # type: ignore[assignment]
         self.prepare_step = pick(options.get("prepare_step"), agent.prepare_step)
         self.repair = pick(options.get("repair_tool_call"), agent.repair_tool_call)
         self.headers = merge_maps(agent.headers, options.get("headers"))
@@ -88,9 +108,36 @@ class Run:
             on_auth_refresh=options.get("on_auth_refresh"),
             sleep=agent.sleep or _runtime.sleep,
         )
-        self.initial_prompt = self._initial_prompt(
-            prompt, options.get("files") or (), options.get("messages") or ()
+        # check_values has turned role/content dicts into Messages.
+        self.input_messages: list[Message] = list(options.get("messages") or ())  # type: ignore[arg-type]
+        self.prompt_messages: list[Message] = (
+            [user_message(prompt, *(options.get("files") or ()))] if prompt else []
         )
+        self.initial_prompt = self._initial_prompt(
+            prompt, options.get("files") or (), self.input_messages
+        )
+        self._check_tool_names(where)
+
+    def _check_tool_names(self, where: str) -> None:
+        """A tool named in tool_choice or active_tools must exist, or a typo silently
+        disables a tool. Skipped when prepare_step may bring tools of its own."""
+        if self.prepare_step is not None:
+            return
+        known = {t.info.name for t in self.agent.tools} | {
+            t.name for t in self.agent.provider_tools
+        }
+        if self.tool_choice is not None and self.tool_choice not in (*TOOL_CHOICES, *known):
+            raise InvalidArgumentError(
+                f"{where}: tool_choice must be 'auto', 'none', 'required' or a tool name "
+                f"({', '.join(sorted(known)) or 'the agent has no tools'}), "
+                f"got {self.tool_choice!r}"
+            )
+        unknown = [name for name in self.active_tools if name not in known]
+        if unknown:
+            raise InvalidArgumentError(
+                f"{where}: active_tools names unknown tool(s) {', '.join(map(repr, unknown))} "
+                f"(the agent's tools: {', '.join(sorted(known)) or 'none'})"
+            )
 
     def _initial_prompt(
         self, prompt: str, files: Sequence[FilePart], messages: Sequence[Message]
@@ -108,8 +155,7 @@ class Run:
         if self.agent.system_prompt:
             out.append(system_message(self.agent.system_prompt))
         out.extend(messages)
-        if prompt:
-            out.append(user_message(prompt, *files))
+        out.extend(self.prompt_messages)
         return out
 
     async def setup_step(self, steps: list[StepResult], history: list[Message]) -> StepSetup:
@@ -131,9 +177,9 @@ class Run:
                     messages = list(prepared.messages)
                 if prepared.model is not None:
                     model = prepared.model
-                if prepared.system is not None and prepared.system != system:
-                    messages = _with_system(messages, prepared.system)
-                    system = prepared.system
+                if prepared.system_prompt is not None and prepared.system_prompt != system:
+                    messages = _with_system(messages, prepared.system_prompt)
+                    system = prepared.system_prompt
                 tool_choice = pick(prepared.tool_choice, tool_choice)
                 active = list(prepared.active_tools or active)
                 disable = prepared.disable_all_tools
@@ -162,16 +208,41 @@ class Run:
         return StepSetup(model, messages, system, call, step_tools)
 
     def model_for_attempt(self, setup: StepSetup) -> LanguageModel:
-        return self.model_provider() if self.model_provider is not None else setup.model
+        if self.model_provider is None:
+            return setup.model
+        try:
+            return self.model_provider()
+        except Exception as exc:
+            mark_user_error(exc)
+            raise
 
     def should_continue(self, steps: list[StepResult]) -> bool:
+        """Fantasy's rule for another step, then the step limit: reaching it while the
+        model still wants to go on raises `MaxStepsExceededError`."""
         last = steps[-1]
         if any(cond(steps) for cond in self.stop_when):
             return False
         if any(r.stop_turn for r in last.content.tool_results):
             return False
         client_calls = [c for c in last.content.tool_calls if not c.provider_executed]
-        return bool(client_calls) and last.finish_reason is FinishReason.TOOL_CALLS
+        go_on = bool(client_calls) and last.finish_reason is FinishReason.TOOL_CALLS
+        if go_on and self.max_steps is not None and len(steps) >= self.max_steps:
+            raise MaxStepsExceededError(self.max_steps)
+        return go_on
+
+    def result(self, steps: list[StepResult]) -> AgentResult:
+        """The run's result (or its partial result, when it failed)."""
+        result = final_result(steps)
+        result.input_messages = self.input_messages
+        result.prompt_messages = self.prompt_messages
+        return result
+
+    def keep_partial(self, err: BaseException, steps: list[StepResult]) -> None:
+        """Attach what the run completed to the error that ends it, so it can be resumed."""
+        if getattr(err, "partial_result", None) is None:
+            # contextlib.suppress: an exception type that takes no new attributes.
+            with contextlib.suppress(AttributeError):
+                err.partial_result = self.result(list(steps))  # type: ignore[attr-defined]
 
 
 def _with_system(messages: list[Message], system: str) -> list[Message]:

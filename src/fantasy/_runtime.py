@@ -145,6 +145,13 @@ async def call_user(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     return result
 
 
+def is_coroutine_function(fn: Any) -> bool:
+    """``inspect.iscoroutinefunction``, imported only when a tool first runs."""
+    import inspect
+
+    return inspect.iscoroutinefunction(fn)
+
+
 async def run_in_worker(fn: Callable[..., T], *args: Any) -> T:
     """Run blocking user code (a sync tool) without blocking the event loop in async mode."""
     if is_sync():
@@ -204,8 +211,12 @@ async def as_completed(
     import concurrent.futures
 
     if is_sync():
+        import contextvars
+
         with concurrent.futures.ThreadPoolExecutor(max_workers=limit) as pool:
-            futures = [pool.submit(_run_job, job) for job in jobs]
+            # Each job in a copy of the caller's context, as asyncio tasks get one: a
+            # tool reads the same context variables whether it runs alone or in parallel.
+            futures = [pool.submit(contextvars.copy_context().run, _run_job, job) for job in jobs]
             for fut in concurrent.futures.as_completed(futures):
                 yield fut.result()
         return

@@ -14,7 +14,7 @@ from typing import Any
 
 from fantasy import _runtime
 from fantasy.errors import ToolCriticalError, ToolExecutionError
-from fantasy.tools import AgentTool, ExecutableProviderTool, ToolCall, ToolResponse
+from fantasy.tools import AgentTool, ExecutableProviderTool, ToolCall, ToolResponse, as_response
 from fantasy.types import (
     Content,
     FileContent,
@@ -163,11 +163,9 @@ async def execute_tool(call: ToolCallContent, tools: StepTools) -> ToolResultCon
     timeout = getattr(tool, "timeout", None)
     if timeout is None:
         timeout = tools.default_timeout
-    run = tool.run
+    tool_call = ToolCall(call.tool_call_id, call.tool_name, call.input)
     try:
-        response = await _runtime.with_timeout(
-            lambda: run(ToolCall(call.tool_call_id, call.tool_name, call.input)), timeout
-        )
+        response = await _runtime.with_timeout(lambda: _run_tool(tool, tool_call), timeout)
     except ToolCriticalError as exc:
         raise ToolExecutionError(
             f'tool "{call.tool_name}" stopped the run: {exc}', title="tool error", cause=exc
@@ -181,9 +179,14 @@ async def execute_tool(call: ToolCallContent, tools: StepTools) -> ToolResultCon
         logger.info("tool %r raised", call.tool_name, exc_info=True)
         return _error_result(call, f'tool "{call.tool_name}" failed: {type(exc).__name__}: {exc}')
     if not isinstance(response, ToolResponse):
-        return _error_result(
-            call, f'tool "{call.tool_name}" returned {type(response).__name__}, not a ToolResponse'
-        )
+        try:
+            response = as_response(response)
+        except Exception as exc:
+            return _error_result(
+                call,
+                f'tool "{call.tool_name}" returned {type(response).__name__}, which is neither '
+                f"a ToolResponse, a string nor JSON-serialisable: {exc}",
+            )
     return ToolResultContent(
         call.tool_call_id,
         call.tool_name,
@@ -191,6 +194,18 @@ async def execute_tool(call: ToolCallContent, tools: StepTools) -> ToolResultCon
         client_metadata=response.metadata,
         stop_turn=response.stop_turn,
     )
+
+
+async def _run_tool(tool: AgentTool | ExecutableProviderTool, call: ToolCall) -> Any:
+    """A tool's ``run``, async or plain: a custom `AgentTool` may define either. A plain
+    one runs in a worker thread on the async face, so it cannot stall the event loop."""
+    run = tool.run
+    if _runtime.is_coroutine_function(run):
+        return await run(call)
+    result: Any = await _runtime.run_in_worker(run, call)
+    if hasattr(result, "__await__"):
+        result = await result
+    return result
 
 
 def _is_parallel(call: ToolCallContent, tools: StepTools) -> bool:

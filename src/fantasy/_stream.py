@@ -9,14 +9,14 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from fantasy import _runtime
-from fantasy._run import Run, StepSetup, final_result
+from fantasy._run import Run, StepSetup
 from fantasy._steps import (
     execute_tools,
     response_messages,
     validate_tool_call,
 )
 from fantasy.agent_types import AgentResult, StepResult, StreamOptions
-from fantasy.retry import RetryController
+from fantasy.retry import RetryController, is_user_error, mark_user_error
 from fantasy.types import (
     CallWarning,
     FinishReason,
@@ -39,7 +39,12 @@ if TYPE_CHECKING:
 
 
 class _Callbacks:
-    """The user's callbacks, each awaited if it returns an awaitable; missing ones cost nothing."""
+    """The user's callbacks, each awaited if it returns an awaitable; missing ones cost nothing.
+
+    An exception a callback raises is flagged as the caller's own (see
+    `fantasy.retry.mark_user_error`), so it ends the run instead of being retried as
+    if the provider had failed.
+    """
 
     def __init__(self, options: StreamOptions):
         self.fns: dict[str, Callable[..., Any]] = {
@@ -52,13 +57,21 @@ class _Callbacks:
     async def __call__(self, name: str, *args: Any) -> None:
         fn = self.fns.get(name)
         if fn is not None:
-            await _runtime.call_user(fn, *args)
+            try:
+                await _runtime.call_user(fn, *args)
+            except Exception as exc:
+                mark_user_error(exc)
+                raise
 
 
 class _StepState:
     """What a streamed step has assembled so far."""
 
     def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget a failed attempt, before the next one."""
         self.content = ResponseContent()
         self.texts: dict[str, list[str]] = {}
         self.reasonings: dict[str, tuple[list[str], ProviderMetadata | None]] = {}
@@ -67,13 +80,20 @@ class _StepState:
         self.usage = Usage()
         self.finish_reason = FinishReason.UNKNOWN
         self.metadata: ProviderMetadata = {}
+        self.delivered = False
+        """Has any of the model's output reached the caller? Then it is not retried."""
+
+
+NOT_RETRIED_NOTE = (
+    "not retried: part of this step's output had already been streamed to the caller, "
+    "and a new attempt would deliver different output after it"
+)
 
 
 class StreamRun:
-    def __init__(self, agent: Agent, prompt: str, options: StreamOptions):
-        self.agent = agent
-        self.prompt = prompt
-        self.options = options
+    def __init__(self, agent: Agent, prompt: str, options: StreamOptions, where: str):
+        # Built now, so a wrong option fails at agent.stream(...), not at the first part.
+        self.run = Run(agent, prompt, options, where)
         self.result: AgentResult | None = None
         self.error: BaseException | None = None
 
@@ -86,25 +106,34 @@ class StreamRun:
         return self.result
 
     async def parts(self) -> AsyncIterator[StreamPart]:
-        cb = _Callbacks(self.options)
+        run = self.run
+        cb = _Callbacks(run.options)
+        steps: list[StepResult] = []
         try:
-            run = Run(self.agent, self.prompt, self.options)
             await cb("on_agent_start")
-            steps: list[StepResult] = []
             history: list[Message] = []
             while True:
                 setup = await run.setup_step(steps, history)
                 await cb("on_step_start", len(steps))
-                controller = RetryController(run.retry)
-                while True:
-                    state = _StepState()
-                    try:
-                        async with _runtime.closing(self._step(run, setup, state, cb)) as parts:
-                            async for part in parts:
-                                yield part
-                        break
-                    except Exception as err:
-                        await controller.failed(err)
+                state = _StepState()
+                output = self._model_output(run, setup, cb, state)
+                async with _runtime.closing(output) as model_parts:
+                    async for part in model_parts:
+                        yield part
+
+                async def on_result(result: ToolResultContent) -> None:
+                    await cb("on_tool_result", result)
+
+                # Outside the retry: a tool that ran is never run again.
+                results = await execute_tools(state.calls, setup.tools, on_result)
+                state.content.extend(results)
+                for r in results:
+                    yield StreamPart(
+                        StreamPartType.TOOL_RESULT,
+                        id=r.tool_call_id,
+                        tool_call_name=r.tool_name,
+                        tool_result=r,
+                    )
                 step = StepResult(
                     state.content,
                     state.finish_reason,
@@ -118,14 +147,44 @@ class StreamRun:
                 history.extend(step.messages)
                 if not run.should_continue(steps):
                     break
-            result = final_result(steps)
+            result = run.result(steps)
             self.result = result
             await cb("on_finish", result)
             await cb("on_agent_finish", result)
         except Exception as err:
+            run.keep_partial(err, steps)
             self.error = err
             await cb("on_error", err)
             raise
+
+    async def _model_output(
+        self, run: Run, setup: StepSetup, cb: _Callbacks, state: _StepState
+    ) -> AsyncIterator[StreamPart]:
+        """One step's model call, retried while nothing of it has reached the caller.
+
+        A failure before the first part (a 429, a refused connection, an error event
+        first thing) is retried as in `generate`. Once text or a tool call has been
+        streamed, a new attempt would stream different output after it, so the error
+        is raised instead (with a note saying so). The caller's own exceptions are
+        never retried.
+        """
+        controller = RetryController(run.retry)
+        while True:
+            try:
+                async with _runtime.closing(self._step(run, setup, state, cb)) as parts:
+                    async for part in parts:
+                        if part.type is not StreamPartType.WARNINGS:
+                            state.delivered = True
+                        yield part
+                return
+            except Exception as err:
+                if is_user_error(err):
+                    raise
+                if state.delivered:
+                    err.add_note(NOT_RETRIED_NOTE)
+                    raise
+                await controller.failed(err)
+                state.reset()
 
     async def _step(
         self, run: Run, setup: StepSetup, state: _StepState, cb: _Callbacks
@@ -147,19 +206,6 @@ class StreamRun:
                 else:
                     await self._handle(part, run, setup, state, cb)
                 yield part
-
-        async def on_result(result: ToolResultContent) -> None:
-            await cb("on_tool_result", result)
-
-        results = await execute_tools(state.calls, setup.tools, on_result)
-        state.content.extend(results)
-        for r in results:
-            yield StreamPart(
-                StreamPartType.TOOL_RESULT,
-                id=r.tool_call_id,
-                tool_call_name=r.tool_name,
-                tool_result=r,
-            )
 
     async def _handle(
         self, part: StreamPart, run: Run, setup: StepSetup, state: _StepState, cb: _Callbacks

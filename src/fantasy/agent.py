@@ -10,10 +10,11 @@ blocking (see `fantasy._runtime`).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Unpack
+from typing import Any, Unpack
 
 from fantasy import _runtime
-from fantasy._run import Run, StepSetup, final_result
+from fantasy._options import check_values
+from fantasy._run import Run, StepSetup
 from fantasy._steps import (
     RepairToolCall,
     ToolCallRepairOptions,
@@ -36,7 +37,7 @@ from fantasy.errors import InvalidArgumentError
 from fantasy.model import LanguageModel, Response
 from fantasy.retry import OnRetry, retry
 from fantasy.stop import StopCondition
-from fantasy.tools import AgentTool, ExecutableProviderTool
+from fantasy.tools import AgentTool, ExecutableProviderTool, tool
 from fantasy.types import (
     Message,
     ProviderDefinedTool,
@@ -44,6 +45,10 @@ from fantasy.types import (
     ResponseContent,
     ToolCallContent,
 )
+
+DEFAULT_MAX_STEPS = 20
+"""A run that reaches this many steps while the model still calls tools raises
+`fantasy.MaxStepsExceededError` instead of looping (and paying) forever."""
 
 __all__ = [
     "Agent",
@@ -63,7 +68,13 @@ class Agent:
     """A model with a system prompt, tools, and defaults for every call.
 
     ``None`` means "not set" for every option, so ``temperature=0`` is sent
-    as 0. Per-call keyword arguments override these defaults.
+    as 0. Per-call keyword arguments override these defaults. Options are checked
+    here: a wrong type raises `InvalidArgumentError` now, not at the first call.
+
+    ``tools`` takes `AgentTool`s (``@fantasy.tool`` functions) and plain typed
+    functions, which are made into tools as ``@fantasy.tool`` would. ``max_steps``
+    bounds a run (default 20); ``None`` lets it go on as long as the model calls
+    tools, as Fantasy does.
     """
 
     def __init__(
@@ -71,7 +82,7 @@ class Agent:
         model: LanguageModel,
         *,
         system_prompt: str = "",
-        tools: Sequence[AgentTool] = (),
+        tools: Sequence[AgentTool | Callable[..., Any]] = (),
         provider_tools: Sequence[ProviderDefinedTool | ExecutableProviderTool] = (),
         max_output_tokens: int | None = None,
         temperature: float | None = None,
@@ -80,7 +91,8 @@ class Agent:
         presence_penalty: float | None = None,
         frequency_penalty: float | None = None,
         tool_choice: str | None = None,
-        stop_when: Sequence[StopCondition] = (),
+        stop_when: Sequence[StopCondition] | StopCondition = (),
+        max_steps: int | None = DEFAULT_MAX_STEPS,
         prepare_step: PrepareStep | None = None,
         repair_tool_call: RepairToolCall | None = None,
         max_retries: int | None = None,
@@ -93,20 +105,59 @@ class Agent:
         sleep: Callable[[float], Awaitable[None]] | None = None,
         tool_timeout: float | None = None,
     ):
+        checked = check_values(
+            "Agent",
+            {
+                "system_prompt": system_prompt,
+                "max_output_tokens": max_output_tokens,
+                "temperature": temperature,
+                "top_p": top_p,
+                "top_k": top_k,
+                "presence_penalty": presence_penalty,
+                "frequency_penalty": frequency_penalty,
+                "tool_choice": tool_choice,
+                "stop_when": stop_when,
+                "max_steps": max_steps,
+                "prepare_step": prepare_step,
+                "repair_tool_call": repair_tool_call,
+                "max_retries": max_retries,
+                "on_retry": on_retry,
+                "headers": headers,
+                "user_agent": user_agent,
+                "provider_options": provider_options,
+                "retry_initial_delay": retry_initial_delay,
+                "retry_backoff_factor": retry_backoff_factor,
+                "sleep": sleep,
+                "tool_timeout": tool_timeout,
+            },
+        )
+        if not _is_model(model):
+            raise InvalidArgumentError(
+                f"Agent: model must be a language model (provider.language_model(...)), "
+                f"got {type(model).__name__}"
+            )
         self.model = model
         self.system_prompt = system_prompt
-        self.tools = list(tools)
+        self.tools = _agent_tools(tools)
         names = [t.info.name for t in self.tools]
         if len(set(names)) != len(names):
             raise InvalidArgumentError(f"tool names must be unique, got {names}")
         self.provider_tools: list[ProviderDefinedTool] = []
         self.executable_provider_tools: list[ExecutableProviderTool] = []
-        for pt in provider_tools:
+        if isinstance(provider_tools, ProviderDefinedTool | ExecutableProviderTool):
+            provider_tools = [provider_tools]
+        for index, pt in enumerate(provider_tools):
             if isinstance(pt, ExecutableProviderTool):
                 self.executable_provider_tools.append(pt)
                 self.provider_tools.append(pt.definition)
-            else:
+            elif isinstance(pt, ProviderDefinedTool):
                 self.provider_tools.append(pt)
+            else:
+                raise InvalidArgumentError(
+                    f"Agent: provider_tools[{index}] must be a provider-defined tool "
+                    f"(e.g. openai.web_search_tool()), got {type(pt).__name__}; "
+                    "functions go in tools="
+                )
         self.max_output_tokens = max_output_tokens
         self.temperature = temperature
         self.top_p = top_p
@@ -114,7 +165,8 @@ class Agent:
         self.presence_penalty = presence_penalty
         self.frequency_penalty = frequency_penalty
         self.tool_choice = tool_choice
-        self.stop_when = list(stop_when)
+        self.stop_when: list[StopCondition] = checked["stop_when"]
+        self.max_steps = max_steps
         self.prepare_step = prepare_step
         self.repair_tool_call = repair_tool_call
         self.max_retries = max_retries
@@ -135,9 +187,20 @@ class Agent:
         return _runtime.run_sync(self.agenerate(prompt, **options))
 
     async def agenerate(self, prompt: str = "", **options: Unpack[CallOptions]) -> AgentResult:
-        """Run the agent to completion."""
-        run = Run(self, prompt, options)  # type: ignore[arg-type]
+        """Run the agent to completion.
+
+        An exception that ends the run carries the steps completed before it as
+        ``err.partial_result`` (an `AgentResult`), so the work done can be saved.
+        """
+        run = Run(self, prompt, options, "Agent.generate")  # type: ignore[arg-type]
         steps: list[StepResult] = []
+        try:
+            return await self._generate_steps(run, steps)
+        except Exception as err:
+            run.keep_partial(err, steps)
+            raise
+
+    async def _generate_steps(self, run: Run, steps: list[StepResult]) -> AgentResult:
         history: list[Message] = []
         while True:
             setup = await run.setup_step(steps, history)
@@ -167,14 +230,48 @@ class Agent:
             steps.append(step)
             history.extend(step.messages)
             if not run.should_continue(steps):
-                return final_result(steps)
+                return run.result(steps)
 
     # ------------------------------------------------------------------ stream
 
     def stream(self, prompt: str = "", **options: Unpack[StreamOptions]) -> AgentStream:
         """Stream the run, blocking: iterate for parts, then read ``.result``."""
-        return AgentStream(StreamRun(self, prompt, options))
+        return AgentStream(StreamRun(self, prompt, options, "Agent.stream"))
 
     def astream(self, prompt: str = "", **options: Unpack[StreamOptions]) -> AsyncAgentStream:
         """Stream the run: ``async for part in ...``, then ``.result`` (or ``await .collect()``)."""
-        return AsyncAgentStream(StreamRun(self, prompt, options))
+        return AsyncAgentStream(StreamRun(self, prompt, options, "Agent.astream"))
+
+
+def _is_model(model: object) -> bool:
+    return callable(getattr(model, "agenerate", None)) and callable(getattr(model, "astream", None))
+
+
+def _agent_tools(tools: object) -> list[AgentTool]:
+    """Tools as given; a plain function becomes a tool as ``@fantasy.tool`` would make it."""
+    if isinstance(tools, AgentTool) or callable(tools) or isinstance(tools, str):
+        tools = [tools]
+    if not isinstance(tools, Sequence):
+        raise InvalidArgumentError(f"Agent: tools must be a list, got {type(tools).__name__}")
+    out: list[AgentTool] = []
+    for index, item in enumerate(tools):
+        if isinstance(item, AgentTool):
+            out.append(item)
+        elif isinstance(item, ExecutableProviderTool | ProviderDefinedTool):
+            raise InvalidArgumentError(
+                f"Agent: tools[{index}] is a provider-defined tool; pass it as provider_tools="
+            )
+        elif callable(item):
+            try:
+                out.append(tool(item))
+            except TypeError as exc:
+                raise InvalidArgumentError(
+                    f"Agent: tools[{index}] ({getattr(item, '__name__', item)!r}) cannot be "
+                    f"made into a tool: {exc}"
+                ) from exc
+        else:
+            raise InvalidArgumentError(
+                f"Agent: tools[{index}] must be a function or a fantasy.AgentTool, "
+                f"got {type(item).__name__}"
+            )
+    return out

@@ -56,19 +56,53 @@ class StepResult:
 
 @dataclass(slots=True)
 class AgentResult:
+    """A finished run (or, on an error's ``partial_result``, the steps completed before it).
+
+    Three views of the conversation:
+
+    * ``all_messages()``: everything, ready to pass back as ``messages=`` with the next
+      prompt: the earlier ``messages=``, this run's user prompt (with its files), and
+      what every step added. The agent's system prompt is not in it, since the agent
+      sends it on every call.
+    * ``new_messages()``: this run's user prompt and what the steps added; what to
+      append to a history you keep yourself.
+    * ``messages``: the same as ``new_messages()``, so ``history += result.messages``
+      keeps the user's turns.
+
+    ``response_messages`` is only what the model and the tools added (Fantasy's
+    step messages), without the prompt.
+    """
+
     steps: list[StepResult]
     response: Response
     """The latest step whose text is not blank (else the last step); its usage is that step's."""
     total_usage: Usage
+    input_messages: list[Message] = field(default_factory=list)
+    """The ``messages=`` the run was given (the agent's system prompt is not among them)."""
+    prompt_messages: list[Message] = field(default_factory=list)
+    """The user message this run's prompt became (empty when it continued without one)."""
 
     @property
     def text(self) -> str:
         return self.response.content.text
 
     @property
-    def messages(self) -> list[Message]:
-        """Every message the run added to the conversation, ready to pass back as ``messages=``."""
+    def response_messages(self) -> list[Message]:
+        """What the model and the tools added, step by step (no user prompt)."""
         return [m for s in self.steps for m in s.messages]
+
+    def new_messages(self) -> list[Message]:
+        """This run's user prompt, then every message its steps added."""
+        return [*self.prompt_messages, *self.response_messages]
+
+    def all_messages(self) -> list[Message]:
+        """The whole conversation so far, to pass back as ``messages=``."""
+        return [*self.input_messages, *self.new_messages()]
+
+    @property
+    def messages(self) -> list[Message]:
+        """Same as `new_messages`: ``history += result.messages`` keeps the user's turns."""
+        return self.new_messages()
 
 
 @dataclass(slots=True)
@@ -85,7 +119,8 @@ class PrepareStepResult:
 
     model: LanguageModel | None = None
     messages: list[Message] | None = None
-    system: str | None = None
+    system_prompt: str | None = None
+    """Replaces the system prompt for this step; ``""`` removes it."""
     tool_choice: str | None = None
     active_tools: list[str] | None = None
     disable_all_tools: bool = False
@@ -101,7 +136,9 @@ class CallOptions(TypedDict, total=False):
     """Per-call settings; each overrides the agent's default when given (and not None)."""
 
     files: Sequence[FilePart]
-    messages: Sequence[Message]
+    messages: Sequence[Message | dict[str, Any]]
+    """The conversation so far (``result.all_messages()`` of an earlier run); OpenAI-style
+    ``{"role", "content"}`` dicts are accepted too."""
     max_output_tokens: int | None
     temperature: float | None
     top_p: float | None
@@ -112,7 +149,9 @@ class CallOptions(TypedDict, total=False):
     tool_choice: str | None
     headers: dict[str, str] | None
     provider_options: ProviderOptions | None
-    stop_when: Sequence[StopCondition] | None
+    stop_when: Sequence[StopCondition] | StopCondition | None
+    max_steps: int | None
+    """Most steps the run may take (the agent's ``max_steps`` when not given)."""
     prepare_step: PrepareStep | None
     repair_tool_call: RepairToolCall | None
     max_retries: int | None

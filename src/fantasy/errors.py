@@ -20,7 +20,15 @@ TRANSIENT_STREAM_ERROR_TYPES = frozenset(
 
 
 class FantasyError(Exception):
-    """Base of every error this library raises; text is ``"title: message"``."""
+    """Base of every error this library raises; text is ``"title: message"``.
+
+    ``partial_result`` is set when the error ended an agent run: the steps that
+    completed before it (with the tools that already ran), so the caller can save
+    ``partial_result.all_messages()`` and resume. The agent sets the same
+    attribute on any other exception that ends a run.
+    """
+
+    partial_result: Any = None
 
     def __init__(self, message: str, *, title: str = "", cause: BaseException | None = None):
         self.message = message
@@ -127,6 +135,23 @@ class RetryError(FantasyError):
     @property
     def last_error(self) -> BaseException | None:
         return self.errors[-1] if self.errors else None
+
+
+class MaxStepsExceededError(FantasyError):
+    """The run reached its step limit while the model still asked for tools.
+
+    The tools of the last step have run; their results are in
+    ``partial_result.all_messages()``, so passing those back as ``messages=``
+    with no prompt lets the model answer them (raise ``max_steps`` to allow more).
+    """
+
+    def __init__(self, max_steps: int):
+        super().__init__(
+            f"the run reached max_steps={max_steps} and the model still asked for tools; "
+            "pass max_steps= to Agent or the call to allow more (None: no limit)",
+            title="step limit",
+        )
+        self.max_steps = max_steps
 
 
 class ToolExecutionError(FantasyError):

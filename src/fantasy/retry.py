@@ -9,6 +9,7 @@ wait for real.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import time
 from collections.abc import Awaitable, Callable
@@ -40,6 +41,20 @@ class RetryOptions:
     clock: Callable[[], float] = field(default=time.time)
 
 
+_USER_CODE = "__fantasy_user_code__"
+
+
+def mark_user_error(err: BaseException) -> None:
+    """Flag an exception raised by the caller's own code (a callback, a hook, a model
+    factory): whatever its type, it says nothing about the provider and is never retried."""
+    with contextlib.suppress(AttributeError):  # a type that takes no new attributes
+        setattr(err, _USER_CODE, True)
+
+
+def is_user_error(err: BaseException) -> bool:
+    return bool(getattr(err, _USER_CODE, False))
+
+
 def find_provider_error(err: BaseException | None) -> ProviderError | None:
     seen = 0
     while err is not None and seen < 32:
@@ -51,6 +66,8 @@ def find_provider_error(err: BaseException | None) -> ProviderError | None:
 
 
 def is_retryable(err: BaseException) -> bool:
+    if is_user_error(err):
+        return False
     pe = find_provider_error(err)
     if pe is not None:
         return pe.is_retryable
@@ -114,6 +131,8 @@ class RetryController:
     async def failed(self, err: Exception) -> None:
         o = self.options
         final: BaseException
+        if is_user_error(err):
+            raise err
         if o.max_retries <= 0:
             final = err
         else:

@@ -116,18 +116,18 @@ class ExecutableProviderTool:
         return self.definition.name
 
     async def run(self, call: ToolCall) -> ToolResponse:
-        return _as_response(await _invoke(self._run, call))
+        return as_response(await _invoke(self._run, call))
 
 
 async def _invoke(fn: Callable[..., Any], *args: Any) -> Any:
-    import inspect
-
-    if inspect.iscoroutinefunction(fn):
+    if _runtime.is_coroutine_function(fn):
         return await _runtime.call_user(fn, *args)
     return await _runtime.run_in_worker(fn, *args)
 
 
-def _as_response(value: Any) -> ToolResponse:
+def as_response(value: Any) -> ToolResponse:
+    """What a tool returned, as a response: a string as text, None as empty text,
+    anything else as its JSON."""
     if isinstance(value, ToolResponse):
         return value
     if isinstance(value, str):
@@ -185,7 +185,7 @@ class TypedTool(AgentTool):
             result = await _invoke(_bind(self.fn, kwargs), parsed)
         else:
             result = await _invoke(_bind(self.fn, {**_model_fields(parsed), **kwargs}))
-        return _as_response(result)
+        return as_response(result)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """The decorated function stays callable as itself."""

@@ -127,9 +127,11 @@ def test_an_unreadable_error_body_still_gives_a_clear_error(
 @FAMILY
 @MODE
 @pytest.mark.parametrize("ending", ["drop", "no-terminal-event", "transient-error-event"])
-def test_a_stream_broken_after_some_parts_is_retried_cleanly(
+def test_a_stream_broken_after_some_parts_is_raised_once_not_retried(
     family: Family, mode: str, ending: str, server: FaultServer, sleeps: RecordingSleep
 ) -> None:
+    """Text already streamed cannot be taken back: a retry would show the caller a
+    second answer after half of the first. The retryable error is raised instead."""
     partial = family.truncated(["Olá", ", mun"])
     if ending == "drop":
         broken = Stream(partial, ending="drop", content_type=family.content_type)
@@ -139,17 +141,43 @@ def test_a_stream_broken_after_some_parts_is_retried_cleanly(
         error = family.stream_error(family.transient_type, "try again later")
         broken = Stream([*partial, error], content_type=family.content_type)
     server.script(broken, answer(family, TEXTS, streaming=True))
+    seen: list[str] = []
+    with pytest.raises(ProviderError) as info:
+        run_agent(
+            agent_for(family, server, sleeps),
+            mode,
+            True,
+            on_text_delta=lambda _id, delta: seen.append(delta),
+        )
+    assert info.value.is_retryable
+    assert any("not retried" in note for note in info.value.__notes__)
+    assert len(server.requests) == 1
+    assert sleeps.delays == []
+    assert "".join(seen) == "Olá, mun", "each delta reached the callback once"
+    assert info.value.partial_result.steps == []
+
+
+@FAMILY
+@MODE
+@pytest.mark.parametrize("ending", ["drop", "transient-error-event"])
+def test_a_stream_broken_before_any_output_is_retried_cleanly(
+    family: Family, mode: str, ending: str, server: FaultServer, sleeps: RecordingSleep
+) -> None:
+    if ending == "drop":
+        broken = Stream([], ending="drop", content_type=family.content_type)
+    else:
+        error = family.stream_error(family.transient_type, "try again later")
+        broken = Stream([error], content_type=family.content_type)
+    server.script(broken, answer(family, TEXTS, streaming=True))
     told: list[ProviderError | None] = []
     agent = agent_for(family, server, sleeps, on_retry=lambda err, delay: told.append(err))
     seen: list[str] = []
     result = run_agent(agent, mode, True, on_text_delta=lambda _id, delta: seen.append(delta))
-    assert result.text == "".join(TEXTS), "the failed attempt left nothing in the result"
+    assert result.text == "".join(TEXTS)
     assert len(result.steps) == 1
-    assert len(result.steps[0].content) == 1
     assert sleeps.delays == [5.0]
     assert len(told) == 1 and told[0] is not None and told[0].is_retryable
-    # The callbacks did hear the failed attempt's text: it was streamed before it failed.
-    assert "".join(seen) == "Olá, mun" + "".join(TEXTS)
+    assert "".join(seen) == "".join(TEXTS)
 
 
 @FAMILY

@@ -143,7 +143,8 @@ def test_two_steps_sum_usage_and_answer_with_the_second_step(run: RunAgent) -> N
     second = model.calls[1]
     assert [m.role for m in second.prompt] == [Role.USER, Role.ASSISTANT, Role.TOOL]
     assert second.prompt[1:] == result.steps[0].messages
-    assert result.messages == result.steps[0].messages + result.steps[1].messages
+    assert result.response_messages == result.steps[0].messages + result.steps[1].messages
+    assert result.messages == [second.prompt[0], *result.response_messages]
 
 
 def test_tools_run_on_finish_stop_but_no_second_step_follows(run: RunAgent) -> None:
@@ -573,7 +574,9 @@ def test_prepare_step_system_reaches_the_model_and_replaces_the_system_message(
     model = FakeModel([text_response("ok")])
 
     def prepare(options: PrepareStepOptions) -> PrepareStepResult:
-        return PrepareStepResult(system=f"Modified system prompt for step {options.step_number}")
+        return PrepareStepResult(
+            system_prompt=f"Modified system prompt for step {options.step_number}"
+        )
 
     run(Agent(model, system_prompt="original", prepare_step=prepare), "hi")
 
@@ -588,7 +591,7 @@ def test_prepare_step_system_is_inserted_when_the_agent_has_none(run: RunAgent) 
     history = [fantasy.user_message("first"), Message(Role.ASSISTANT, [TextPart("answer")])]
 
     run(
-        Agent(model, prepare_step=lambda _: PrepareStepResult(system="inserted")),
+        Agent(model, prepare_step=lambda _: PrepareStepResult(system_prompt="inserted")),
         "second",
         messages=history,
     )
@@ -605,7 +608,11 @@ def test_prepare_step_empty_system_removes_the_system_message(run: RunAgent) -> 
     model = FakeModel([text_response("ok")])
 
     run(
-        Agent(model, system_prompt="original", prepare_step=lambda _: PrepareStepResult(system="")),
+        Agent(
+            model,
+            system_prompt="original",
+            prepare_step=lambda _: PrepareStepResult(system_prompt=""),
+        ),
         "hi",
     )
 
@@ -753,7 +760,7 @@ def test_prepare_step_overrides_combine(run: RunAgent) -> None:
         system_prompt="original",
         tools=[make_named_tool("a"), make_named_tool("b"), make_named_tool("c")],
         prepare_step=lambda _: PrepareStepResult(
-            model=other, system="combined", tool_choice="b", active_tools=["b", "c"]
+            model=other, system_prompt="combined", tool_choice="b", active_tools=["b", "c"]
         ),
     )
 
@@ -802,9 +809,9 @@ def test_prepare_step_sees_step_number_previous_steps_and_the_step_input(
 
 def test_call_level_prepare_step_replaces_the_agents(run: RunAgent) -> None:
     model = FakeModel([text_response("ok")])
-    agent = Agent(model, prepare_step=lambda _: PrepareStepResult(system="agent hook"))
+    agent = Agent(model, prepare_step=lambda _: PrepareStepResult(system_prompt="agent hook"))
 
-    run(agent, "go", prepare_step=lambda _: PrepareStepResult(system="call hook"))
+    run(agent, "go", prepare_step=lambda _: PrepareStepResult(system_prompt="call hook"))
 
     assert prompt_texts(model.last_call)[0] == (Role.SYSTEM, "call hook")
 

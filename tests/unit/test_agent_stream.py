@@ -21,6 +21,7 @@ from fantasy import (
     FinishReason,
     ProviderError,
     ReasoningContent,
+    Role,
     SourceContent,
     SourceType,
     StreamPart,
@@ -685,7 +686,11 @@ def test_an_error_part_fails_the_run_and_calls_on_error(face: StreamFace) -> Non
     assert len(model.calls) == 1
 
 
-def test_a_retryable_error_mid_stream_replays_the_step_from_scratch(face: StreamFace) -> None:
+def test_a_retryable_error_after_output_was_streamed_is_raised_not_retried(
+    face: StreamFace,
+) -> None:
+    """A retry would stream a second answer after the first one's text: the caller
+    would see (and a UI would show) both. The error is raised instead, once."""
     weather, seen = make_weather()
     failure = ProviderError("overloaded", title="service unavailable", status_code=503)
     first_attempt = [
@@ -695,53 +700,59 @@ def test_a_retryable_error_mid_stream_replays_the_step_from_scratch(face: Stream
         StreamPart(StreamPartType.TEXT_DELTA, id="open", delta="dangling"),
         error_part(failure),
     ]
-    second_attempt = [
-        StreamPart(StreamPartType.TEXT_START, id="open"),
-        StreamPart(StreamPartType.TEXT_DELTA, id="open", delta="complete"),
-        StreamPart(StreamPartType.TEXT_END, id="open"),
-        finish_part(Usage(1, 1, 2)),
-    ]
-    model = FakeModel([first_attempt, second_attempt])
+    model = FakeModel([first_attempt, stream_parts_for_text("never asked for")])
+    sleep = RecordingSleep()
+    events = Events()
+
+    with pytest.raises(ProviderError) as info:
+        collect(Agent(model, tools=[weather], sleep=sleep), face, **events.callbacks())
+
+    assert info.value is failure
+    assert any("not retried" in note for note in info.value.__notes__)
+    assert len(model.calls) == 1 and model.remaining == 1
+    assert sleep.delays == []
+    assert seen == [], "the half-streamed step's tool call did not run"
+    assert [a[1] for a in events.args("on_text_delta")] == ["partial", "dangling"]
+    assert events.args("on_error") == [(failure,)]
+    partial = info.value.partial_result
+    assert partial.steps == []
+    assert [m.role for m in partial.all_messages()] == [Role.USER]
+
+
+def test_a_connection_dropped_mid_stream_is_raised_not_retried(face: StreamFace) -> None:
+    drop = ConnectionResetError("peer reset")
+    dropped = [*stream_parts_for_text("half")[:2], drop]
+    model = FakeModel([dropped, stream_parts_for_text("whole")])
+    sleep = RecordingSleep()
+
+    with pytest.raises(ConnectionResetError) as info:
+        collect(Agent(model, sleep=sleep), face)
+
+    assert info.value is drop
+    assert len(model.calls) == 1
+    assert sleep.delays == []
+
+
+def test_an_error_before_any_output_is_retried_from_scratch(face: StreamFace) -> None:
+    failure = ProviderError("overloaded", title="service unavailable", status_code=503)
+    warnings = StreamPart(StreamPartType.WARNINGS, warnings=[])
+    model = FakeModel([[warnings, error_part(failure)], stream_parts_for_text("complete")])
     sleep = RecordingSleep()
     retries: list[tuple[ProviderError | None, float]] = []
     events = Events()
 
-    parts, result = collect(
-        Agent(model, tools=[weather], sleep=sleep),
+    _, result = collect(
+        Agent(model, sleep=sleep),
         face,
         on_retry=lambda err, delay: retries.append((err, delay)),
         **{k: v for k, v in events.callbacks().items() if k != "on_error"},
     )
 
     assert retries == [(failure, 5.0)]
-    assert sleep.delays == [5.0]
     assert len(model.calls) == 2
-    # Nothing assembled by the failed attempt survives: no text, no tool call, no open block.
-    assert result.steps[0].content == [TextContent("complete")]
-    assert seen == []
-    assert result.total_usage == Usage(1, 1, 2)
-    assert len(result.steps) == 1
+    assert result.text == "complete"
+    assert [a[1] for a in events.args("on_text_delta")] == ["complete"]
     assert events.args("on_step_start") == [(0,)]
-    # Part callbacks fire again for the replay.
-    assert [a[1] for a in events.args("on_text_delta")] == ["partial", "dangling", "complete"]
-    # The consumer sees the failed attempt's parts (the error part itself is raised, not
-    # yielded), then the replay; on_retry is its cue to reset what it showed.
-    assert parts == [*first_attempt[:-1], *second_attempt]
-
-
-def test_a_connection_dropped_mid_stream_is_retried(face: StreamFace) -> None:
-    dropped = [*stream_parts_for_text("half")[:2], ConnectionResetError("peer reset")]
-    model = FakeModel([dropped, stream_parts_for_text("whole")])
-    sleep = RecordingSleep()
-    retries: list[tuple[ProviderError | None, float]] = []
-
-    _, result = collect(
-        Agent(model, sleep=sleep, on_retry=lambda err, delay: retries.append((err, delay))),
-        face,
-    )
-
-    assert result.text == "whole"
-    assert retries == [(None, 5.0)]
 
 
 def test_a_model_error_before_streaming_is_retried(run_stream: RunAgent) -> None:
@@ -754,17 +765,18 @@ def test_a_model_error_before_streaming_is_retried(run_stream: RunAgent) -> None
     assert sleep.delays == [5.0]
 
 
-def test_empty_prompt_calls_on_error_but_not_on_agent_start(face: StreamFace) -> None:
+def test_an_empty_prompt_fails_at_the_call_before_any_callback(face: StreamFace) -> None:
     events = Events()
     model = FakeModel()
 
-    with pytest.raises(fantasy.InvalidArgumentError):
-        collect(Agent(model), face, "", **events.callbacks())
+    with pytest.raises(fantasy.InvalidArgumentError) as info:
+        if face == "stream":
+            Agent(model).stream("", **events.callbacks())
+        else:
+            Agent(model).astream("", **events.callbacks())
 
-    assert events.names == ["on_error"]
-    (error,) = events.args("on_error")[0]
-    assert isinstance(error, fantasy.InvalidArgumentError)
-    assert error.message == "prompt can't be empty when there are no messages"
+    assert events.names == []
+    assert info.value.message == "prompt can't be empty when there are no messages"
 
 
 def test_a_prepare_step_error_calls_on_error(face: StreamFace) -> None:

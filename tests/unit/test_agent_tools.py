@@ -272,7 +272,7 @@ def test_the_repairer_gets_the_steps_actual_system_prompt_and_messages(run: RunA
         model,
         system_prompt="agent system",
         tools=[weather],
-        prepare_step=lambda _: fantasy.PrepareStepResult(system="step system"),
+        prepare_step=lambda _: fantasy.PrepareStepResult(system_prompt="step system"),
     )
     run(agent, "go", repair_tool_call=repair)
 
@@ -439,14 +439,15 @@ def test_a_tool_returning_something_else_than_a_tool_response_is_an_error_result
         info = fantasy.ToolInfo("sloppy", "returns the wrong type", {})
 
         async def run(self, call: ToolCall) -> Any:
-            return 42
+            return object()
 
     model = two_step_model(("c1", "sloppy", "{}"))
 
     result = run(Agent(model, tools=[Sloppy()]), "go")
 
-    assert error_text(first_step_results(result)[0]) == (
-        'tool "sloppy" returned int, not a ToolResponse'
+    assert error_text(first_step_results(result)[0]).startswith(
+        'tool "sloppy" returned object, which is neither a ToolResponse, a string nor '
+        "JSON-serialisable"
     )
 
 

@@ -413,7 +413,7 @@ def test_network_error_mid_stream(face: Face) -> None:
     assert err.__cause__ is exc
 
 
-def test_truncated_stream_is_retried_by_the_agent() -> None:
+def test_a_stream_truncated_after_text_is_raised_by_the_agent_not_retried() -> None:
     server = Server(
         stream_response(text_events("Ol", terminal=False)),
         stream_response(text_events("Olá!")),
@@ -423,9 +423,10 @@ def test_truncated_stream_is_retried_by_the_agent() -> None:
         return None
 
     agent = fantasy.Agent(make_model(server), sleep=no_sleep)
-    result = agent.stream("Hi").result
-    assert result.text == "Olá!"
-    assert len(server.requests) == 2
+    with pytest.raises(ProviderError) as info:
+        _ = agent.stream("Hi").result
+    assert info.value.is_retryable
+    assert len(server.requests) == 1
 
 
 # =========================================================================== reuse (Azure)
