@@ -10,6 +10,7 @@ __version__ = "0.1.0"
 from typing import TYPE_CHECKING, Any
 
 from fantasy.agent import (
+    DEFAULT_MAX_STEPS,
     Agent,
     AgentResult,
     AgentStream,
@@ -22,6 +23,7 @@ from fantasy.agent import (
 from fantasy.errors import (
     FantasyError,
     InvalidArgumentError,
+    MaxStepsExceededError,
     MissingAPIKeyError,
     NoObjectGeneratedError,
     ProviderError,
@@ -95,6 +97,7 @@ if TYPE_CHECKING:
     from fantasy.serialization import from_dict, from_json, to_dict, to_json
     from fantasy.structured import (
         AsyncObjectStream,
+        ObjectOptions,
         ObjectResult,
         ObjectStream,
         agenerate_object,
@@ -115,6 +118,7 @@ _LAZY = {
     **dict.fromkeys(
         (
             "AsyncObjectStream",
+            "ObjectOptions",
             "ObjectResult",
             "ObjectStream",
             "agenerate_object",
@@ -139,6 +143,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "DEFAULT_MAX_STEPS",
     "Agent",
     "AgentResult",
     "AgentStream",
@@ -159,12 +164,14 @@ __all__ = [
     "FunctionTool",
     "InvalidArgumentError",
     "LanguageModel",
+    "MaxStepsExceededError",
     "Message",
     "MessagePart",
     "MissingAPIKeyError",
     "NoObjectGeneratedError",
     "ObjectCall",
     "ObjectMode",
+    "ObjectOptions",
     "ObjectResponse",
     "ObjectResult",
     "ObjectStream",

@@ -219,7 +219,7 @@ def coerce_messages(value: Any, where: str = "messages") -> list[Message]:
     {"name", "arguments"}}]``, and ``{"role": "tool", "tool_call_id", "content"}``.
     Anything else is an `InvalidArgumentError` naming its index.
     """
-    if isinstance(value, Message | Mapping) or not isinstance(value, Sequence):
+    if isinstance(value, Message | Mapping | str | bytes) or not isinstance(value, Sequence):
         raise _fail(where, "messages", "a list of fantasy.Message (or role/content dicts)", value)
     out: list[Message] = []
     for index, item in enumerate(value):

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar, Unpack, overload
 
 from fantasy.errors import NoObjectGeneratedError
 from fantasy.objects import ObjectCall, ObjectStreamPart, ObjectStreamPartType, RepairFunc
@@ -48,6 +48,28 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+
+class ObjectOptions(TypedDict, total=False):
+    """The keyword arguments of `generate_object` and friends; ``None`` means "not set"."""
+
+    system_prompt: str | None
+    """Sent as a system message before the prompt."""
+    schema_name: str | None
+    """The name the provider sees (default: the type's name)."""
+    schema_description: str | None
+    max_output_tokens: int | None
+    temperature: float | None
+    top_p: float | None
+    top_k: int | None
+    presence_penalty: float | None
+    frequency_penalty: float | None
+    provider_options: ProviderOptions | None
+    headers: dict[str, str] | None
+    user_agent: str | None
+    repair_text: RepairFunc | None
+    timeout: float | None
+    """Seconds the HTTP request may take, as on `fantasy.Call`."""
 
 
 @dataclass(slots=True)
@@ -96,10 +118,15 @@ class _Output:
             return False, None
 
 
-def _prompt(prompt: str | list[Message], system: str | None) -> list[Message]:
-    messages = [user_message(prompt)] if isinstance(prompt, str) else list(prompt)
-    if system:
-        messages.insert(0, system_message(system))
+def _prompt(prompt: str | list[Message], system_prompt: str | None) -> list[Message]:
+    if isinstance(prompt, str):
+        messages = [user_message(prompt)]
+    else:
+        from fantasy._options import coerce_messages
+
+        messages = coerce_messages(prompt, "generate_object")
+    if system_prompt:
+        messages.insert(0, system_message(system_prompt))
     return messages
 
 
@@ -107,7 +134,7 @@ def _call(
     output: _Output,
     prompt: str | list[Message],
     *,
-    system: str | None,
+    system_prompt: str | None,
     schema_name: str | None,
     schema_description: str,
     max_output_tokens: int | None,
@@ -123,7 +150,7 @@ def _call(
     timeout: float | None,
 ) -> ObjectCall:
     return ObjectCall(
-        prompt=_prompt(prompt, system),
+        prompt=_prompt(prompt, system_prompt),
         schema=output.schema,
         schema_name=output.name if schema_name is None else schema_name,
         schema_description=schema_description,
@@ -164,48 +191,70 @@ def _result(output: _Output, response: Any) -> ObjectResult[Any]:
 
 @overload
 def generate_object(
-    model: LanguageModel, prompt: str | list[Message], output_type: type[T], **options: Any
+    model: LanguageModel,
+    prompt: str | list[Message],
+    output_type: type[T],
+    **options: Unpack[ObjectOptions],
 ) -> ObjectResult[T]: ...
 @overload
 def generate_object(
-    model: LanguageModel, prompt: str | list[Message], output_type: dict[str, Any], **options: Any
+    model: LanguageModel,
+    prompt: str | list[Message],
+    output_type: dict[str, Any],
+    **options: Unpack[ObjectOptions],
 ) -> ObjectResult[Any]: ...
 def generate_object(
-    model: LanguageModel, prompt: str | list[Message], output_type: Any, **options: Any
+    model: LanguageModel,
+    prompt: str | list[Message],
+    output_type: Any,
+    **options: Unpack[ObjectOptions],
 ) -> ObjectResult[Any]:
     """Generate one object of ``output_type`` (a type, or a JSON schema as a dict).
 
-    ``prompt`` is the user's text or a list of messages; ``system`` adds a system
-    message. Other options: ``schema_name`` (default: the type's name),
+    ``prompt`` is the user's text or a list of messages; ``system_prompt`` adds a
+    system message. Other options (`ObjectOptions`): ``schema_name`` (default: the type's name),
     ``schema_description``, ``max_output_tokens``, ``temperature``, ``top_p``,
     ``top_k``, ``presence_penalty``, ``frequency_penalty``, ``provider_options``,
     ``headers``, ``user_agent``, ``repair_text``, ``timeout`` (seconds, for the HTTP
     request, as on `fantasy.Call`). Raises `NoObjectGeneratedError`
     when the answer is not a valid object, `ProviderError` when the call fails.
     """
+    _check_prompt("generate_object", prompt)
+    settings = _options("generate_object", options)
     output = _Output(output_type)
-    return _result(output, model.generate_object(_call(output, prompt, **_options(options))))
+    return _result(output, model.generate_object(_call(output, prompt, **settings)))
 
 
 @overload
 async def agenerate_object(
-    model: LanguageModel, prompt: str | list[Message], output_type: type[T], **options: Any
+    model: LanguageModel,
+    prompt: str | list[Message],
+    output_type: type[T],
+    **options: Unpack[ObjectOptions],
 ) -> ObjectResult[T]: ...
 @overload
 async def agenerate_object(
-    model: LanguageModel, prompt: str | list[Message], output_type: dict[str, Any], **options: Any
+    model: LanguageModel,
+    prompt: str | list[Message],
+    output_type: dict[str, Any],
+    **options: Unpack[ObjectOptions],
 ) -> ObjectResult[Any]: ...
 async def agenerate_object(
-    model: LanguageModel, prompt: str | list[Message], output_type: Any, **options: Any
+    model: LanguageModel,
+    prompt: str | list[Message],
+    output_type: Any,
+    **options: Unpack[ObjectOptions],
 ) -> ObjectResult[Any]:
     """The async face of `generate_object`."""
+    _check_prompt("agenerate_object", prompt)
+    settings = _options("agenerate_object", options)
     output = _Output(output_type)
-    call = _call(output, prompt, **_options(options))
+    call = _call(output, prompt, **settings)
     return _result(output, await model.agenerate_object(call))
 
 
 _OPTION_DEFAULTS: dict[str, Any] = {
-    "system": None,
+    "system_prompt": None,
     "schema_name": None,
     "schema_description": "",
     "max_output_tokens": None,
@@ -222,11 +271,23 @@ _OPTION_DEFAULTS: dict[str, Any] = {
 }
 
 
-def _options(options: dict[str, Any]) -> dict[str, Any]:
-    unknown = set(options) - set(_OPTION_DEFAULTS)
-    if unknown:
-        raise TypeError(f"unexpected option(s): {', '.join(sorted(unknown))}")
-    return {**_OPTION_DEFAULTS, **options}
+def _options(where: str, options: ObjectOptions) -> dict[str, Any]:
+    """The call's options checked (names and types, as the agent checks its own), with
+    the unset ones at their defaults."""
+    from fantasy._options import check_names, check_values
+
+    check_names(where, options, _OPTION_DEFAULTS)
+    given = {k: v for k, v in check_values(where, options).items() if v is not None}
+    return {**_OPTION_DEFAULTS, **given}
+
+
+def _check_prompt(where: str, prompt: Any) -> None:
+    if not isinstance(prompt, str | list):
+        from fantasy.errors import InvalidArgumentError
+
+        raise InvalidArgumentError(
+            f"{where}: prompt must be a string or a list of messages, got {type(prompt).__name__}"
+        )
 
 
 class _Collector(Generic[T]):
@@ -372,33 +433,55 @@ class AsyncObjectStream(Generic[T]):
 
 @overload
 def stream_object(
-    model: LanguageModel, prompt: str | list[Message], output_type: type[T], **options: Any
+    model: LanguageModel,
+    prompt: str | list[Message],
+    output_type: type[T],
+    **options: Unpack[ObjectOptions],
 ) -> ObjectStream[T]: ...
 @overload
 def stream_object(
-    model: LanguageModel, prompt: str | list[Message], output_type: dict[str, Any], **options: Any
+    model: LanguageModel,
+    prompt: str | list[Message],
+    output_type: dict[str, Any],
+    **options: Unpack[ObjectOptions],
 ) -> ObjectStream[Any]: ...
 def stream_object(
-    model: LanguageModel, prompt: str | list[Message], output_type: Any, **options: Any
+    model: LanguageModel,
+    prompt: str | list[Message],
+    output_type: Any,
+    **options: Unpack[ObjectOptions],
 ) -> ObjectStream[Any]:
     """Stream one object of ``output_type``; options as `generate_object`."""
+    _check_prompt("stream_object", prompt)
+    settings = _options("stream_object", options)
     output = _Output(output_type)
-    call = _call(output, prompt, **_options(options))
+    call = _call(output, prompt, **settings)
     return ObjectStream(iter(model.stream_object(call)), output)
 
 
 @overload
 def astream_object(
-    model: LanguageModel, prompt: str | list[Message], output_type: type[T], **options: Any
+    model: LanguageModel,
+    prompt: str | list[Message],
+    output_type: type[T],
+    **options: Unpack[ObjectOptions],
 ) -> AsyncObjectStream[T]: ...
 @overload
 def astream_object(
-    model: LanguageModel, prompt: str | list[Message], output_type: dict[str, Any], **options: Any
+    model: LanguageModel,
+    prompt: str | list[Message],
+    output_type: dict[str, Any],
+    **options: Unpack[ObjectOptions],
 ) -> AsyncObjectStream[Any]: ...
 def astream_object(
-    model: LanguageModel, prompt: str | list[Message], output_type: Any, **options: Any
+    model: LanguageModel,
+    prompt: str | list[Message],
+    output_type: Any,
+    **options: Unpack[ObjectOptions],
 ) -> AsyncObjectStream[Any]:
     """The async face of `stream_object`."""
+    _check_prompt("astream_object", prompt)
+    settings = _options("astream_object", options)
     output = _Output(output_type)
-    call = _call(output, prompt, **_options(options))
+    call = _call(output, prompt, **settings)
     return AsyncObjectStream(model.astream_object(call), output)

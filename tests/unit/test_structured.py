@@ -48,7 +48,7 @@ def native(script: list[Any]) -> FakeModel:
 
 def test_generate_object_returns_an_instance_and_sends_the_types_schema() -> None:
     model = native([text_response('{"name": "Alice", "age": 30}', usage=USAGE)])
-    result = fantasy.generate_object(model, "Alice is 30", Person, system="Be exact.")
+    result = fantasy.generate_object(model, "Alice is 30", Person, system_prompt="Be exact.")
     assert result.object == Person(name="Alice", age=30)
     assert result.usage == USAGE
     assert result.raw_text == '{"name": "Alice", "age": 30}'
@@ -183,5 +183,5 @@ def test_timeout_option_reaches_the_model_call() -> None:
 def test_unknown_option_is_refused() -> None:
     from fantasy.testing import FakeModel
 
-    with pytest.raises(TypeError, match="unexpected option"):
+    with pytest.raises(TypeError, match="unexpected keyword argument .timout.; did you mean .timeout.?"):
         fantasy.generate_object(FakeModel([]), "A city", {"type": "object"}, timout=3)

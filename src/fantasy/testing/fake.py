@@ -10,7 +10,7 @@ provider would, so the agent's assembly logic (text at ``text_end``, tool calls 
     from fantasy.testing import FakeModel, text_response, tool_call_response
 
     model = FakeModel([
-        tool_call_response(("call-1", "weather", '{"location": "Paris"}')),
+        tool_call_response("weather", {"location": "Paris"}),
         text_response("It is sunny in Paris."),
     ])
     result = fantasy.Agent(model, tools=[weather]).generate("Weather in Paris?")
@@ -25,10 +25,12 @@ with `stream_parts_for_response`), while a scripted part list can only be stream
 from __future__ import annotations
 
 import dataclasses
+import itertools
+import json
 import threading
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from typing import TypeAlias
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeAlias
 
 from fantasy.model import BaseLanguageModel, Call, Response
 from fantasy.types import (
@@ -74,8 +76,13 @@ ScriptItem: TypeAlias = (
 provider failures), or a function of the `Call` returning a response or part list, for
 answers that depend on what was asked."""
 
-ToolCallSpec: TypeAlias = tuple[str, str, str] | ToolCallContent
-"""A tool call as ``(id, tool_name, json_input)`` or a ready `ToolCallContent`."""
+ToolCallSpec: TypeAlias = (
+    tuple[str, str, "str | Mapping[str, Any]"]
+    | tuple[str, "str | Mapping[str, Any]"]
+    | ToolCallContent
+)
+"""A tool call as ``(id, tool_name, input)``, ``(tool_name, input)`` (an id is made up) or a
+ready `ToolCallContent`; ``input`` is JSON text or a dict."""
 
 
 class FakeModelError(AssertionError):
@@ -183,11 +190,43 @@ async def _replay(item: Response | ScriptedStream | BaseException) -> AsyncItera
 # --------------------------------------------------------------------------- responses
 
 
-def _tool_call(spec: ToolCallSpec) -> ToolCallContent:
+_call_ids = itertools.count(1)
+
+_TOOL_CALL_FORMS = (
+    'tool_call_response("add", {"a": 1}), tool_call_response(("add", {"a": 1}), ...), '
+    'tool_call_response(("call-1", "add", \'{"a": 1}\'), ...) or a fantasy.ToolCallContent'
+)
+
+
+def _tool_input(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return "{}"
+    return json.dumps(value)
+
+
+def _tool_call(spec: Any) -> ToolCallContent:
     if isinstance(spec, ToolCallContent):
         return spec
-    call_id, name, tool_input = spec
-    return ToolCallContent(call_id, name, tool_input)
+    if isinstance(spec, tuple) and all(isinstance(v, str) for v in spec[:-1]):
+        if len(spec) == 3:
+            call_id, name, tool_input = spec
+            return ToolCallContent(call_id, name, _tool_input(tool_input))
+        if len(spec) == 2:
+            name, tool_input = spec
+            return ToolCallContent(f"call-{next(_call_ids)}", name, _tool_input(tool_input))
+    raise TypeError(f"a tool call is written as {_TOOL_CALL_FORMS}; got {spec!r}")
+
+
+def _tool_calls(calls: tuple[Any, ...]) -> list[ToolCallContent]:
+    """The calls of `tool_call_response` and `stream_parts_for_tool_calls`: one call as
+    ``("name", input)`` in the arguments themselves, or one spec per argument."""
+    if calls and isinstance(calls[0], str):
+        if len(calls) > 2 or (len(calls) == 2 and isinstance(calls[1], tuple | ToolCallContent)):
+            raise TypeError(f"a tool call is written as {_TOOL_CALL_FORMS}; got {calls!r}")
+        return [_tool_call((calls[0], calls[1] if len(calls) == 2 else None))]
+    return [_tool_call(c) for c in calls]
 
 
 def text_response(
@@ -207,12 +246,16 @@ def text_response(
 
 
 def tool_call_response(
-    *calls: ToolCallSpec,
+    *calls: Any,
     text: str = "",
     usage: Usage | None = None,
     finish_reason: FinishReason = FinishReason.TOOL_CALLS,
 ) -> Response:
     """The model asking for tools: optional text, then the calls, finishing with ``tool-calls``.
+
+    ``tool_call_response("add", {"a": 1})`` asks for one call (the id is made up);
+    several calls are given as tuples, ``("add", {"a": 1})`` or ``("call-1", "add",
+    '{"a": 1}')``, or as `ToolCallContent`.
 
     ``finish_reason`` can be changed to pin what the loop does when a provider reports
     tool calls with another reason (they still run, but the loop stops).
@@ -220,7 +263,7 @@ def tool_call_response(
     content = ResponseContent()
     if text:
         content.append(TextContent(text))
-    content.extend(_tool_call(c) for c in calls)
+    content.extend(_tool_calls(calls))
     return Response(content, finish_reason, usage or Usage())
 
 
@@ -314,7 +357,7 @@ def stream_parts_for_text(
 
 
 def stream_parts_for_tool_calls(
-    *calls: ToolCallSpec,
+    *calls: Any,
     text: str | Sequence[str] | None = None,
     usage: Usage | None = None,
     finish_reason: FinishReason = FinishReason.TOOL_CALLS,
@@ -325,8 +368,8 @@ def stream_parts_for_tool_calls(
     parts: list[StreamPart] = []
     if text is not None:
         parts.extend(_text_parts(text_id, text))
-    for spec in calls:
-        parts.extend(_tool_call_parts(_tool_call(spec)))
+    for call in _tool_calls(calls):
+        parts.extend(_tool_call_parts(call))
     parts.append(finish_part(usage, finish_reason))
     return parts
 

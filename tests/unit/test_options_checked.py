@@ -1,0 +1,224 @@
+"""Options are checked where they are given: an unknown name is a TypeError that says
+what was meant, a wrong type an InvalidArgumentError that names the option, and the
+shapes users reach for first (a plain function as a tool, one stop condition) work."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+import fantasy
+from fantasy import Agent, InvalidArgumentError, MaxStepsExceededError, Role
+from fantasy.testing import FakeModel, text_response, tool_call_response
+
+
+def _calls(agent: Agent) -> dict[str, Any]:
+    """Each public entry point of a run, called with the given keyword arguments."""
+    return {
+        "generate": lambda **kw: agent.generate("hi", **kw),
+        "agenerate": lambda **kw: asyncio.run(agent.agenerate("hi", **kw)),
+        "stream": lambda **kw: agent.stream("hi", **kw),
+        "astream": lambda **kw: agent.astream("hi", **kw),
+    }
+
+
+ENTRY_POINTS = ("generate", "agenerate", "stream", "astream")
+
+
+@pytest.mark.parametrize("entry", ENTRY_POINTS)
+@pytest.mark.parametrize(
+    ("given", "meant"),
+    [
+        ("max_tokens", "max_output_tokens"),
+        ("system", None),
+        ("temprature", "temperature"),
+        ("stop_condition", "stop_when"),
+    ],
+)
+def test_an_unknown_option_is_a_type_error_naming_what_was_meant(
+    entry: str, given: str, meant: str | None
+) -> None:
+    model = FakeModel([text_response("never")])
+
+    with pytest.raises(TypeError) as info:
+        _calls(Agent(model))[entry](**{given: 1})
+
+    message = str(info.value)
+    assert f"unexpected keyword argument {given!r}" in message
+    if meant:
+        assert f"did you mean {meant!r}?" in message
+    assert "valid options:" in message and "max_output_tokens" in message
+    assert model.calls == [], "nothing was sent"
+
+
+def test_system_is_spelt_system_prompt_everywhere() -> None:
+    with pytest.raises(TypeError, match="did you mean 'system_prompt'"):
+        fantasy.generate_object(FakeModel(), "a city", {"type": "object"}, system="x")
+    with pytest.raises(TypeError):
+        Agent(FakeModel(), system="x")  # type: ignore[call-arg]
+    assert "system_prompt" in fantasy.PrepareStepResult.__dataclass_fields__
+    assert "system" not in fantasy.PrepareStepResult.__dataclass_fields__
+
+
+def test_generation_callbacks_are_refused_by_generate() -> None:
+    with pytest.raises(TypeError, match="on_text_delta"):
+        Agent(FakeModel()).generate("hi", on_text_delta=print)  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize("entry", ENTRY_POINTS)
+@pytest.mark.parametrize(
+    ("option", "value", "expected"),
+    [
+        ("temperature", "hot", "temperature must be a number, got str 'hot'"),
+        ("max_output_tokens", 0, "max_output_tokens must be an int >= 1"),
+        ("max_output_tokens", 10.5, "max_output_tokens must be an int >= 1"),
+        ("top_k", True, "top_k must be an int >= 0"),
+        ("timeout", -1, "timeout must be a number of seconds > 0"),
+        ("max_retries", "3", "max_retries must be an int >= 0"),
+        ("headers", {"X-A": 1}, "headers must be a dict of strings to strings"),
+        ("active_tools", "add", "active_tools must be a list of tool names"),
+        ("active_tools", ["nope"], "active_tools names unknown tool(s) 'nope'"),
+        ("tool_choice", "requried", "tool_choice must be 'auto', 'none', 'required'"),
+        ("prepare_step", "later", "prepare_step must be a function"),
+        ("messages", "hello", "messages must be a list of fantasy.Message"),
+        ("messages", [{"role": "robot", "content": "x"}], "messages[0]: role must be"),
+        ("files", [b"png"], "files must be a list of fantasy.FilePart"),
+    ],
+)
+def test_a_wrong_value_is_an_invalid_argument_error_at_the_call(
+    entry: str, option: str, value: Any, expected: str
+) -> None:
+    @fantasy.tool
+    def add(a: int, b: int) -> str:
+        return str(a + b)
+
+    model = FakeModel([text_response("never")])
+
+    with pytest.raises(InvalidArgumentError) as info:
+        _calls(Agent(model, tools=[add]))[entry](**{option: value})
+
+    assert expected in str(info.value)
+    assert model.calls == []
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "expected"),
+    [
+        ("temperature", "hot", "Agent: temperature must be a number"),
+        ("max_steps", 0, "Agent: max_steps must be an int >= 1"),
+        ("tool_timeout", "5s", "Agent: tool_timeout must be a number of seconds"),
+        ("stop_when", [3], "Agent: stop_when must be a list of stop conditions"),
+        ("tools", [42], "Agent: tools[0] must be a function or a fantasy.AgentTool, got int"),
+        ("provider_tools", [print], "Agent: provider_tools[0] must be a provider-defined tool"),
+    ],
+)
+def test_agent_checks_its_defaults_when_built(option: str, value: Any, expected: str) -> None:
+    with pytest.raises(InvalidArgumentError) as info:
+        Agent(FakeModel(), **{option: value})
+    assert expected in str(info.value)
+
+
+def test_a_model_that_is_not_a_model_is_refused_when_the_agent_is_built() -> None:
+    with pytest.raises(InvalidArgumentError, match="model must be a language model"):
+        Agent("gpt-4o")  # type: ignore[arg-type]
+
+
+def test_a_plain_function_in_tools_becomes_a_tool() -> None:
+    def multiply(a: int, b: int) -> str:
+        """Multiply two numbers."""
+        return str(a * b)
+
+    model = FakeModel([tool_call_response("multiply", {"a": 6, "b": 7}), text_response("42")])
+    result = Agent(model, tools=[multiply]).generate("6 * 7?")
+
+    (sent,) = model.calls[0].tools
+    assert sent.name == "multiply" and sent.description == "Multiply two numbers."
+    assert result.steps[0].content.tool_results[0].result == fantasy.ToolResultOutputText("42")
+
+
+def test_a_function_that_cannot_be_a_tool_says_why() -> None:
+    def untyped(a):  # type: ignore[no-untyped-def]
+        return a
+
+    with pytest.raises(InvalidArgumentError, match=r"tools\[0\] \('untyped'\).*type annotation"):
+        Agent(FakeModel(), tools=[untyped])
+
+
+def test_a_single_stop_condition_is_accepted() -> None:
+    @fantasy.tool
+    def ping() -> str:
+        return "pong"
+
+    model = FakeModel([tool_call_response("ping", {}) for _ in range(5)])
+    agent = Agent(model, tools=[ping], stop_when=fantasy.step_count_is(2))
+    assert len(agent.generate("go").steps) == 2
+
+    model = FakeModel([tool_call_response("ping", {}) for _ in range(5)])
+    result = Agent(model, tools=[ping]).generate("go", stop_when=fantasy.step_count_is(3))
+    assert len(result.steps) == 3
+
+
+# --------------------------------------------------------------------------- step limit
+
+
+def _endless(n: int) -> FakeModel:
+    return FakeModel([tool_call_response("ping", {}) for _ in range(n)])
+
+
+@fantasy.tool
+def ping() -> str:
+    """Answer pong."""
+    return "pong"
+
+
+@pytest.mark.parametrize("entry", ENTRY_POINTS)
+def test_a_model_that_never_stops_calling_tools_ends_at_the_default_step_limit(
+    entry: str,
+) -> None:
+    model = _endless(30)
+    agent = Agent(model, tools=[ping])
+
+    def consume(**kw: Any) -> Any:
+        outcome = _calls(agent)[entry](**kw)
+        if entry == "stream":
+            return outcome.result
+        if entry == "astream":
+            return asyncio.run(outcome.collect())
+        return outcome
+
+    with pytest.raises(MaxStepsExceededError) as info:
+        consume()
+
+    assert info.value.max_steps == fantasy.DEFAULT_MAX_STEPS == 20
+    assert len(model.calls) == 20
+    partial = info.value.partial_result
+    assert len(partial.steps) == 20
+    # The last step's tool ran; its result is in the history, ready to resume from.
+    assert partial.all_messages()[-1].role is Role.TOOL
+
+
+def test_the_step_limit_can_be_set_per_agent_per_call_or_lifted() -> None:
+    with pytest.raises(MaxStepsExceededError):
+        Agent(_endless(5), tools=[ping], max_steps=3).generate("go")
+    model = _endless(5)
+    with pytest.raises(MaxStepsExceededError):
+        Agent(model, tools=[ping]).generate("go", max_steps=2)
+    assert len(model.calls) == 2
+
+    model = _endless(25).add(text_response("done at last"))
+    result = Agent(model, tools=[ping], max_steps=None).generate("go")
+    assert result.text == "done at last" and len(result.steps) == 26
+
+
+def test_a_run_resumed_after_the_step_limit_answers_the_last_tool_results() -> None:
+    model = _endless(2).add(text_response("finally"))
+    agent = Agent(model, tools=[ping], max_steps=2)
+    with pytest.raises(MaxStepsExceededError) as info:
+        agent.generate("go")
+
+    result = agent.generate(messages=info.value.partial_result.all_messages())
+
+    assert result.text == "finally"
+    assert model.calls[2].prompt[-1].role is Role.TOOL
