@@ -591,3 +591,169 @@ GOOGLE = Family(
 FAMILIES = [OPENAI_CHAT, OPENAI_RESPONSES, ANTHROPIC, GOOGLE, BEDROCK, AZURE_CHAT, OPENAI_COMPAT]
 """Every wire dialect (chat, responses, messages SSE, Gemini SSE, event stream) and every
 auth style (bearer, x-api-key, api-key, x-goog-api-key)."""
+
+
+# --------------------------------------------------------------------------- tool calls alone
+# A tool call with no text before it, whole and streamed, in every dialect: what a model
+# answers when it goes straight to a tool (or when an object is asked for in tool mode).
+# Written from the recorded cassettes' shapes (``tool.yaml`` / ``tool_streaming.yaml``).
+
+USAGE_CHAT = {"prompt_tokens": 3, "completion_tokens": 5, "total_tokens": 8}
+
+
+def chat_tool_whole(call_id: str, name: str, arguments: str) -> bytes:
+    """A non-streamed Chat Completions answer that calls one tool."""
+    call = {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}
+    return _j(
+        {
+            "id": "chatcmpl-1",
+            "object": "chat.completion",
+            "model": "gpt-4o-mini",
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": None, "tool_calls": [call]},
+                    "finish_reason": "tool_calls",
+                }
+            ],
+            "usage": USAGE_CHAT,
+        }
+    ).encode()
+
+
+def chat_tool_call_stream(call_id: str, name: str, arguments: str) -> list[bytes]:
+    """`chat_tool_stream` with the usage chunk a real stream ends with."""
+    usage = _sse(
+        {"id": "chatcmpl-1", "object": "chat.completion.chunk", "choices": [], "usage": USAGE_CHAT}
+    )
+    return [*chat_tool_stream(call_id, name, arguments)[:-1], usage, b"data: [DONE]\n\n"]
+
+
+def _responses_call(call_id: str, name: str, arguments: str) -> dict[str, Any]:
+    return {
+        "id": f"fc_{call_id}",
+        "type": "function_call",
+        "status": "completed",
+        "arguments": arguments,
+        "call_id": call_id,
+        "name": name,
+    }
+
+
+def responses_tool_whole(call_id: str, name: str, arguments: str) -> bytes:
+    """A non-streamed Responses API answer whose only output is one function call."""
+    return _j(
+        {
+            "id": "resp_1",
+            "object": "response",
+            "status": "completed",
+            "model": "gpt-4o-mini",
+            "output": [_responses_call(call_id, name, arguments)],
+            "usage": {"input_tokens": 3, "output_tokens": 5, "total_tokens": 8},
+        }
+    ).encode()
+
+
+def responses_tool_call_stream(call_id: str, name: str, arguments: str) -> list[bytes]:
+    """A streamed Responses API answer whose only output is one function call."""
+    item = _responses_call(call_id, name, arguments)
+    half = len(arguments) // 2
+    events: list[dict[str, Any]] = [
+        {"type": "response.created", "response": {"id": "resp_1", "status": "in_progress"}},
+        {
+            "type": "response.output_item.added",
+            "output_index": 0,
+            "item": {**item, "arguments": "", "status": "in_progress"},
+        },
+        *[
+            {
+                "type": "response.function_call_arguments.delta",
+                "item_id": item["id"],
+                "output_index": 0,
+                "delta": piece,
+            }
+            for piece in (arguments[:half], arguments[half:])
+        ],
+        {"type": "response.output_item.done", "output_index": 0, "item": item},
+        {
+            "type": "response.completed",
+            "response": {
+                "id": "resp_1",
+                "status": "completed",
+                "output": [item],
+                "usage": {"input_tokens": 3, "output_tokens": 5, "total_tokens": 8},
+            },
+        },
+    ]
+    return [_sse(e, e["type"]) for e in events]
+
+
+def anthropic_tool_whole(call_id: str, name: str, arguments: str) -> bytes:
+    """A non-streamed Messages API answer (Anthropic, Vertex, Bedrock) calling one tool."""
+    return _j(
+        {
+            "id": "msg_1",
+            "type": "message",
+            "role": "assistant",
+            "model": "claude-sonnet-4",
+            "content": [
+                {"type": "tool_use", "id": call_id, "name": name, "input": json.loads(arguments)}
+            ],
+            "stop_reason": "tool_use",
+            "stop_sequence": None,
+            "usage": {"input_tokens": 3, "output_tokens": 5},
+        }
+    ).encode()
+
+
+def _anthropic_tool_only_events(call_id: str, name: str, arguments: str) -> list[dict[str, Any]]:
+    start = _anthropic_events([])[0]
+    block = {"type": "tool_use", "id": call_id, "name": name, "input": {}}
+    half = len(arguments) // 2
+    return [
+        start,
+        {"type": "content_block_start", "index": 0, "content_block": block},
+        *[
+            {
+                "type": "content_block_delta",
+                "index": 0,
+                "delta": {"type": "input_json_delta", "partial_json": piece},
+            }
+            for piece in (arguments[:half], arguments[half:])
+        ],
+        {"type": "content_block_stop", "index": 0},
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": "tool_use", "stop_sequence": None},
+            "usage": {"output_tokens": 5},
+        },
+        {"type": "message_stop"},
+    ]
+
+
+def anthropic_tool_call_stream(call_id: str, name: str, arguments: str) -> list[bytes]:
+    """A streamed Messages API answer whose only block is one tool call."""
+    return [_sse(e, e["type"]) for e in _anthropic_tool_only_events(call_id, name, arguments)]
+
+
+def bedrock_tool_call_stream(call_id: str, name: str, arguments: str) -> list[bytes]:
+    """`anthropic_tool_call_stream` in Bedrock's event-stream frames."""
+    return [_frame(e) for e in _anthropic_tool_only_events(call_id, name, arguments)]
+
+
+def gemini_tool_whole(name: str, arguments: str) -> bytes:
+    """A non-streamed generateContent answer that calls one function."""
+    call = {"functionCall": {"name": name, "args": json.loads(arguments)}}
+    return _j(
+        {
+            "candidates": [
+                {"content": {"parts": [call], "role": "model"}, "finishReason": "STOP", "index": 0}
+            ],
+            "usageMetadata": {
+                "promptTokenCount": 3,
+                "candidatesTokenCount": 5,
+                "totalTokenCount": 8,
+            },
+            "modelVersion": "gemini-2.5-flash",
+        }
+    ).encode()
