@@ -118,6 +118,9 @@ class PartialObjects:
     ) -> bool | None:
         if not isinstance(schema, dict):
             return schema is not False
+        schema = self._container_schema(schema)
+        if not isinstance(schema, dict):
+            return schema is not False
         if any(k in schema for k in _WHOLE_VALUE_KEYWORDS):
             return None
         container, key = path[depth]
@@ -150,6 +153,34 @@ class PartialObjects:
         if not isinstance(sub, dict):
             return sub is not False
         return not self._validator.errors_against(scalar, sub)
+
+    def _container_schema(self, schema: dict[str, Any]) -> Any:
+        """The schema an open container must match, through what cannot apply to it.
+
+        An open container is an object or an array, never ``null``, so in the
+        ``X | None`` shape `fantasy.schema.schema_for` writes (``anyOf`` of one
+        schema and ``{"type": "null"}``) only X applies; and a lone local ``$ref``
+        (a recursive type) is the schema it points to. Either way the incremental
+        check carries on instead of validating the whole snapshot.
+        """
+        for _ in range(8):  # references to references: a few hops, then give up
+            ref = schema.get("$ref")
+            if isinstance(ref, str) and set(schema) <= {"$ref", "description"}:
+                target = self._validator.resolve(ref)
+                if not isinstance(target, dict):
+                    return target
+                schema = target
+                continue
+            variants = schema.get("anyOf")
+            if isinstance(variants, list) and set(schema) <= {"anyOf", "description"}:
+                others = [v for v in variants if v != {"type": "null"}]
+                if len(others) == 1 and len(others) < len(variants):
+                    if not isinstance(others[0], dict):
+                        return others[0]
+                    schema = others[0]
+                    continue
+            return schema
+        return schema
 
     def _entries_ok(self, container: dict[str, Any] | list[Any], schema: dict[str, Any]) -> bool:
         """Check the entries added since last time; each entry is complete and checked once."""

@@ -6,8 +6,10 @@ dependency and is slow to import, so this module checks the keywords that
 schemas for model output use: ``type``, ``properties``, ``required``,
 ``additionalProperties``, ``items``, ``enum``, ``const``, ``anyOf`` /
 ``oneOf`` / ``allOf``, numeric bounds, string and array lengths, ``pattern``,
-and local ``$ref`` into ``$defs`` / ``definitions``. Unknown keywords (formats,
-annotations) are accepted, as JSON Schema prescribes for annotations.
+and local ``$ref`` (into ``$defs`` / ``definitions``, or any JSON pointer,
+such as the ``#`` and ``#/properties/tree`` that recursive types use). Unknown
+keywords (formats, annotations) are accepted, as JSON Schema prescribes for
+annotations.
 
 Streaming validates a fresh partial object after nearly every delta. Its
 completed containers never change (see `fantasy._partial_json`), so
@@ -108,6 +110,11 @@ class Validator:
             return [f"{path}{e}" for e in found]
         return [f"{path}{e}" for e in self._check_node(value, schema, "", frozen)]
 
+    def resolve(self, ref: str) -> Any:
+        """The schema a reference names (``True``, anything goes, when it is not local or
+        not found)."""
+        return self._resolve(ref)
+
     def _resolve(self, ref: str) -> Any:
         if not ref.startswith("#"):
             return True  # remote references are not followed
@@ -116,9 +123,12 @@ class Validator:
             if not part:
                 continue
             part = part.replace("~1", "/").replace("~0", "~")
-            if not isinstance(node, dict) or part not in node:
+            if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]  # "#/properties/x/anyOf/0": into a union's branch
+            elif isinstance(node, dict) and part in node:
+                node = node[part]
+            else:
                 return True
-            node = node[part]
         return node
 
     def _check_node(

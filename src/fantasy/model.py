@@ -164,5 +164,20 @@ class BaseLanguageModel:
     def stream_object(self, call: ObjectCall) -> Iterator[ObjectStreamPart]:
         return _runtime.iterate_sync(self.astream_object(call))
 
+    def check_schema(self, schema: dict[str, Any], where: str) -> None:
+        """Raise `fantasy.schema_dialects.SchemaError` if this model's provider cannot
+        express ``schema``; do nothing otherwise.
+
+        ``where`` says what the schema is for and starts the message: ``tool "weather"``
+        for a tool's input, anything else (``output type Invoice``) for structured
+        output, which is then checked in the way `object_mode` sends it (natively, as
+        a tool, or in the prompt). The message names the field, for example ``tool
+        "weather": field "when": Gemini function declarations cannot express ...``.
+        Called when an agent is built, so a schema the provider would refuse fails
+        before any request; request building checks again. This default accepts
+        everything; providers whose dialects have limits override it.
+        """
+        return None
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(provider={self.provider!r}, model={self.model!r})"

@@ -1,14 +1,22 @@
-"""JSON schemas for tool inputs and structured output, in Fantasy's dialect.
+"""JSON schemas for tool inputs and structured output, from Python types.
 
 Fantasy describes tool parameters with a deliberately small JSON-schema
 subset: ``type``, ``properties``, ``required``, ``items``, ``description``,
 ``enum``, ``format``, ``minimum``, ``maximum``, ``minLength``, ``maxLength``.
-Every provider we talk to understands that subset (Gemini's converter keeps
-even less of it), so a schema that stays inside it behaves the same on every
-provider. Pydantic already knows how to turn Python types into JSON schema;
-this module lets it do that and then rewrites the result into the dialect:
-references are inlined, titles and defaults are dropped, ``Optional[X]``
-becomes ``X``, and so on (see `schema_for` for the full list).
+This module keeps to that subset plus what exactness needs: ``anyOf`` (unions,
+and ``null`` where the type admits ``None``), ``additionalProperties``
+(``dict`` values, closed models) and ``$ref`` (a recursive type pointing back
+at where it is inlined). Pydantic already knows how to turn Python types into
+JSON schema; this module lets it do that and then rewrites the result:
+references are inlined, titles and defaults are dropped, ``X | None`` becomes
+``anyOf [X, null]``, and so on (see `schema_for` for the full list). The
+result accepts the JSON values pydantic accepts, and refuses the ones it
+refuses, so the schema a model is given and the validation its answer meets
+agree.
+
+What a provider cannot express of such a schema (OpenAI's strict mode, Gemini's
+OpenAPI subset) is converted or refused with a clear error when the request
+is built, by the provider; see `fantasy.schema_dialects`.
 
 Pydantic is imported lazily, inside the functions that need it: ``import
 fantasy`` must stay cheap for programs that never define a typed tool.
@@ -23,7 +31,7 @@ import math
 import re
 import types
 import typing
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any, TypeGuard, cast
 
 if TYPE_CHECKING:
@@ -50,23 +58,36 @@ def schema_for(tp: Any) -> dict[str, Any]:
     pydantic can validate (``str``, ``list[int]``, ``Literal[...]``, an
     ``Enum``, ``Annotated[...]``, unions, nested models...). The schema
     describes what pydantic will *accept* (validation mode, field aliases),
-    because what the model writes is fed straight back into that validation.
+    because what the model writes is fed straight back into that validation:
+    a JSON value pydantic accepts matches the schema, and for the type
+    families below a value pydantic rejects does not.
 
     How pydantic's output is bent into the dialect, and why:
 
-    * ``$ref``/``$defs`` are inlined: several providers reject references.
-      A type that appears again inside itself (a linked list's ``next``)
-      becomes a bare ``{"type": "object"}`` at the second occurrence, which
-      is Fantasy's recursion guard and keeps the schema finite.
+    * ``$ref``/``$defs`` are inlined: several providers reject references,
+      and tools carry only their properties. A type that appears again
+      inside itself (a linked list's ``next``, a tree's ``children``)
+      becomes a reference to the place where it is being inlined, as a
+      JSON pointer from the schema's root: ``{"$ref": "#"}`` for the root
+      type, ``{"$ref": "#/properties/tree"}`` for a parameter. The schema
+      stays finite and exact, and pointers survive the trip through a
+      tool's properties (the wire's root has the same properties).
+      Providers that want ``$defs`` get them when the request is built
+      (`fantasy.schema_dialects.refs_to_defs`).
     * ``title``, ``default``, ``examples`` and any keyword outside the
       dialect (``pattern``, ``multipleOf``, ``uniqueItems``...) are dropped.
       Titles only repeat the field name; defaults matter to the validator,
       not to the model that writes the arguments.
-    * ``Optional[X]`` becomes ``X``: like a Go pointer in Fantasy, "may be
-      null" is not advertised. Whether the field is *required* is pydantic's
-      own notion: fields without a default. Other unions become ``anyOf``
-      (with ``null`` removed), the same shape `normalize` produces for type
-      lists, since a union genuinely offers the model a choice.
+    * ``None`` is allowed exactly where the type allows it: ``X | None``
+      becomes ``{"anyOf": [X, {"type": "null"}]}`` (a field's description
+      stays on the outer node), ``Literal["a", None]`` becomes an ``anyOf``
+      of the string enum and null. Whether a field is *required* is
+      pydantic's own notion: fields without a default (``str | None``
+      without a default is required and nullable; ``TypedDict`` keys under
+      ``total=False`` or ``NotRequired`` are optional). Other unions become
+      ``anyOf`` (duplicates merged, a single branch unwrapped;
+      discriminated unions' ``oneOf`` too, since their branches are
+      disjoint).
     * ``Literal`` and ``Enum`` become ``enum`` with a ``type`` inferred from
       the values when they share one.
     * ``dict[str, V]`` becomes ``{"type": "object", "properties": {},
@@ -74,28 +95,33 @@ def schema_for(tp: Any) -> dict[str, Any]:
       but models (and validators) read ``"*"`` as a literal key name, while
       ``additionalProperties`` is the standard way of saying "any key, values
       of this shape". When ``V`` is unconstrained (``dict[str, Any]``) the
-      keyword is left out.
+      keyword is left out. A model with ``extra="forbid"`` gets
+      ``"additionalProperties": false``, since pydantic rejects other keys.
     * ``ge``/``le`` become ``minimum``/``maximum``. ``gt``/``lt`` have no
       place in the dialect, so they become ``minimum``/``maximum`` too: exact
       for integers (``gt=0`` is ``minimum: 1``), an approximation that admits
       the bound itself for floats. Pydantic still enforces the strict bound.
     * Heterogeneous tuples (``prefixItems``) become ``items`` holding the
-      single element schema, or an ``anyOf`` of the distinct ones.
+      single element schema, or an ``anyOf`` of the distinct ones (so the
+      schema admits the right elements in any order; pydantic checks the
+      order).
     * ``Any`` stays ``{}``. Fantasy maps Go's ``any`` to an object, but
       Python's ``Any`` means any JSON value, and an object-only schema would
       push the model into wrapping scalars.
 
-    Objects always carry ``properties`` (possibly empty), except the
-    recursion guard. ``required`` is left out when nothing is required.
-    Schema keywords come out sorted, as Go's ``encoding/json`` writes
-    Fantasy's schema maps; property names keep their declaration order,
-    because that order is what a model follows when it writes the object.
+    Objects always carry ``properties`` (possibly empty). ``required`` is
+    left out when nothing is required. Schema keywords come out sorted, as
+    Go's ``encoding/json`` writes Fantasy's schema maps; property names keep
+    their declaration order, because that order is what a model follows
+    when it writes the object. What each provider can express of this is
+    checked, and converted, by the provider (see `fantasy.schema_dialects`).
     """
     from pydantic import TypeAdapter
 
     raw = TypeAdapter(tp).json_schema(mode="validation")
     defs = raw.get("$defs", {})
-    return _convert(raw, defs if isinstance(defs, dict) else {}, frozenset())
+    converter = _Converter(defs if isinstance(defs, dict) else {})
+    return _link(converter.convert(raw, ()))
 
 
 def schema_for_signature(
@@ -240,78 +266,245 @@ def tool_input_schema(properties: dict[str, Any], required: list[str] | None) ->
 
 # --- pydantic output -> dialect ----------------------------------------------
 
+_ANCHOR = "\x00anchor"
+"""Hidden key on a node that holds an inlined definition: the ids of its inlinings.
 
-def _convert(node: Any, defs: dict[str, Any], path: frozenset[str]) -> dict[str, Any]:
-    """Rewrite one pydantic schema node; ``path`` holds the definitions being inlined."""
-    if not isinstance(node, dict):
-        return {}  # boolean schemas (``true``) say nothing useful to a model
+It travels with the node's content through merges and union collapsing, and
+`_link` turns it into the JSON pointer that recursive references point to."""
 
-    out: dict[str, Any] = {}
-
-    # What the node refers to or combines comes first, so that the node's own
-    # keywords (a field's description, say) override the referenced type's.
-    ref = node.get("$ref")
-    if isinstance(ref, str):
-        _merge(out, _resolve(ref, defs, path))
-    for part in node.get("allOf", ()):
-        _merge(out, _convert(part, defs, path))
-    variants = node.get("anyOf") or node.get("oneOf")
-    if isinstance(variants, list):
-        _merge(out, _union(_convert(v, defs, path) for v in variants))
-
-    own_type = node.get("type")
-    if isinstance(own_type, str):
-        out["type"] = own_type
-    elif isinstance(own_type, list):
-        kept = [t for t in own_type if t != "null"]
-        if kept:
-            out["type"] = kept[0] if len(kept) == 1 else kept
-
-    values: list[Any] | None = None
-    if "const" in node:
-        values = [node["const"]]
-    elif isinstance(node.get("enum"), list):
-        values = list(node["enum"])
-    if values is not None:
-        values = [v for v in values if v is not None]  # Literal["a", None]: None is Optional's job
-        if values:
-            out["enum"] = values
-            if "type" not in out and (inferred := _enum_type(values)) is not None:
-                out["type"] = inferred
-
-    properties = node.get("properties")
-    if isinstance(properties, dict):
-        out["properties"] = {name: _convert(prop, defs, path) for name, prop in properties.items()}
-    elif own_type == "object":
-        out.setdefault("properties", {})
-    required = node.get("required")
-    if isinstance(required, list) and required:
-        out["required"] = list(required)
-
-    if isinstance(node.get("items"), dict):
-        out["items"] = _convert(node["items"], defs, path)
-    elif isinstance(node.get("prefixItems"), list):
-        out["items"] = _union(_convert(p, defs, path) for p in node["prefixItems"])
-
-    extra = node.get("additionalProperties")
-    if isinstance(extra, dict) and (value_schema := _convert(extra, defs, path)):
-        out["additionalProperties"] = value_schema
-
-    _bounds(node, out)
-    for key in _VERBATIM_KEYS:
-        if key in node:
-            out[key] = node[key]
-
-    return dict(sorted(out.items()))
+_NULL: dict[str, Any] = {"type": "null"}
 
 
-def _resolve(ref: str, defs: dict[str, Any], path: frozenset[str]) -> dict[str, Any]:
-    if not ref.startswith(_DEFS_PREFIX):
-        return {}
-    name = ref[len(_DEFS_PREFIX) :].replace("~1", "/").replace("~0", "~")
-    if name in path:
-        return {"type": "object"}
-    return _convert(defs.get(name), defs, path | {name})
+class _Ref:
+    """A reference, not yet a pointer, to the node where a definition is being inlined."""
+
+    __slots__ = ("anchor",)
+
+    def __init__(self, anchor: int):
+        self.anchor = anchor
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Ref) and other.anchor == self.anchor
+
+    def __hash__(self) -> int:
+        return hash(self.anchor)
+
+
+_Stack = tuple[tuple[str, int], ...]
+"""The definitions being inlined around the current node, each with its inlining id."""
+
+
+class _Converter:
+    """Rewrites pydantic's schema nodes into the dialect (see `schema_for`)."""
+
+    def __init__(self, defs: dict[str, Any]):
+        self.defs = defs
+        self.anchors = 0
+
+    def convert(self, node: Any, stack: _Stack) -> dict[str, Any]:
+        """One complete node: its content, made nullable when it admits ``null``."""
+        content, nullable = self.parts(node, stack)
+        if content is None:
+            return dict(_NULL)
+        return _with_null(content) if nullable else content
+
+    def parts(self, node: Any, stack: _Stack) -> tuple[dict[str, Any] | None, bool]:
+        """The node's non-null content (None when it admits nothing but ``null``), and
+        whether it admits ``null``."""
+        if not isinstance(node, dict):
+            return {}, False  # boolean schemas (``true``) say nothing useful to a model
+
+        out: dict[str, Any] = {}
+        nullable = False
+
+        # What the node refers to or combines comes first, so that the node's own
+        # keywords (a field's description, say) override the referenced type's.
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            nullable |= self._reference(ref, stack, out)
+        for part in node.get("allOf", ()):
+            content, part_nullable = self.parts(part, stack)
+            _merge(out, content or {})
+            nullable |= part_nullable
+        variants = node.get("anyOf") or node.get("oneOf")
+        if isinstance(variants, list):
+            content, union_nullable = self._union(variants, stack)
+            if content is None:
+                out["type"] = "null"
+            else:
+                _merge(out, content)
+            nullable |= union_nullable
+
+        own_type = node.get("type")
+        if isinstance(own_type, str):
+            out["type"] = own_type
+        elif isinstance(own_type, list):
+            kept = [t for t in own_type if t != "null"]
+            if kept:
+                out["type"] = kept[0] if len(kept) == 1 else kept
+                nullable |= len(kept) < len(own_type)
+            elif own_type:
+                out["type"] = "null"
+
+        values: list[Any] | None = None
+        if "const" in node:
+            values = [node["const"]]
+        elif isinstance(node.get("enum"), list):
+            values = list(node["enum"])
+        if values is not None:
+            kept_values = [v for v in values if v is not None]
+            if kept_values:
+                out["enum"] = kept_values
+                nullable |= len(kept_values) < len(values)
+                if "type" not in out and (inferred := _enum_type(kept_values)) is not None:
+                    out["type"] = inferred
+            elif values:
+                out["type"] = "null"  # Literal[None]
+                out.pop("enum", None)
+
+        properties = node.get("properties")
+        if isinstance(properties, dict):
+            out["properties"] = {
+                name: self.convert(prop, stack) for name, prop in properties.items()
+            }
+        elif own_type == "object":
+            out.setdefault("properties", {})
+        required = node.get("required")
+        if isinstance(required, list) and required:
+            out["required"] = list(required)
+
+        if isinstance(node.get("items"), dict):
+            out["items"] = self.convert(node["items"], stack)
+        elif isinstance(node.get("prefixItems"), list):
+            out["items"] = _collapse([self.convert(p, stack) for p in node["prefixItems"]])
+
+        extra = node.get("additionalProperties")
+        if extra is False:
+            out["additionalProperties"] = False  # extra="forbid": other keys are rejected
+        elif isinstance(extra, dict) and (value_schema := self.convert(extra, stack)):
+            out["additionalProperties"] = value_schema
+
+        _bounds(node, out)
+        for key in _VERBATIM_KEYS:
+            if key in node:
+                out[key] = node[key]
+
+        if out.get("type") == "null" and set(out) <= {"type", "description"}:
+            return None, True  # nothing but null (``None``, ``Literal[None]``)
+        return dict(sorted(out.items())), nullable
+
+    def _reference(self, ref: str, stack: _Stack, out: dict[str, Any]) -> bool:
+        """Inline a definition into ``out``, or point back at its enclosing inlining."""
+        if not ref.startswith(_DEFS_PREFIX):
+            return False
+        name = ref[len(_DEFS_PREFIX) :].replace("~1", "/").replace("~0", "~")
+        for inlined, anchor in reversed(stack):
+            if inlined == name:
+                # The pointer names the definition's non-null content; when the type
+                # itself admits None (a recursive alias with None in it), so does this.
+                out["$ref"] = _Ref(anchor)
+                return self._admits_null(self.defs.get(name), frozenset({name}))
+        self.anchors += 1
+        anchor = self.anchors
+        content, nullable = self.parts(self.defs.get(name), (*stack, (name, anchor)))
+        if content is None:
+            out["type"] = "null"
+        elif content:
+            _merge(out, content)
+            out[_ANCHOR] = (*out.get(_ANCHOR, ()), anchor)
+        return nullable
+
+    def _admits_null(self, node: Any, seen: frozenset[str]) -> bool:
+        """Whether a raw pydantic node accepts ``null`` at its top level."""
+        if not isinstance(node, dict):
+            return node is True
+        kind = node.get("type")
+        if kind == "null" or (isinstance(kind, list) and "null" in kind):
+            return True
+        if ("const" in node and node["const"] is None) or None in (node.get("enum") or ()):
+            return True
+        variants = node.get("anyOf") or node.get("oneOf") or ()
+        if any(self._admits_null(v, seen) for v in variants):
+            return True
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith(_DEFS_PREFIX):
+            name = ref[len(_DEFS_PREFIX) :].replace("~1", "/").replace("~0", "~")
+            if name not in seen:
+                return self._admits_null(self.defs.get(name), seen | {name})
+        return False
+
+    def _union(self, variants: list[Any], stack: _Stack) -> tuple[dict[str, Any] | None, bool]:
+        """Union branches: null noted apart, duplicates merged, one branch left unwrapped."""
+        nullable = False
+        contents: list[dict[str, Any]] = []
+        for variant in variants:
+            content, variant_nullable = self.parts(variant, stack)
+            nullable |= variant_nullable
+            if content is not None:
+                contents.append(content)
+        if not contents:
+            return None, nullable
+        return _collapse(contents), nullable
+
+
+def _collapse(branches: list[dict[str, Any]]) -> dict[str, Any]:
+    """One schema for several: duplicates merged, a single one unwrapped, else ``anyOf``."""
+    kept: list[dict[str, Any]] = []
+    for branch in branches:
+        if not branch:
+            return {}  # a union with Any in it accepts anything
+        if branch not in kept:
+            kept.append(branch)
+    if len(kept) == 1:
+        return dict(kept[0])
+    return {"anyOf": kept}
+
+
+def _with_null(content: dict[str, Any]) -> dict[str, Any]:
+    """``content`` or ``null``, with the description kept on the outer node."""
+    if not content:
+        return {}  # Any already admits null
+    variants = content.get("anyOf")
+    if isinstance(variants, list) and set(content) <= {"anyOf", "description"}:
+        return {**content, "anyOf": [*variants, dict(_NULL)]}
+    inner = dict(content)
+    description = inner.pop("description", None)
+    out: dict[str, Any] = {"anyOf": [inner, dict(_NULL)]}
+    if description is not None:
+        out["description"] = description
+    return out
+
+
+def _link(root: dict[str, Any]) -> dict[str, Any]:
+    """Replace inlining marks and pending references by JSON pointers from ``root``."""
+    pointers: dict[int, str] = {}
+    pending: list[dict[str, Any]] = []
+
+    def walk(node: Any, pointer: str) -> None:
+        if isinstance(node, dict):
+            for anchor in node.pop(_ANCHOR, ()):
+                pointers.setdefault(anchor, pointer)
+            for key, child in node.items():
+                if key == "$ref" and isinstance(child, _Ref):
+                    pending.append(node)
+                else:
+                    walk(child, f"{pointer}/{_escape(key)}")
+        elif isinstance(node, list):
+            for index, child in enumerate(node):
+                walk(child, f"{pointer}/{index}")
+
+    walk(root, "#")
+    for node in pending:
+        target = pointers.get(node["$ref"].anchor)
+        if target is None:  # the inlined node was dropped (a union with Any): anything goes
+            del node["$ref"]
+        else:
+            node["$ref"] = target
+    return root
+
+
+def _escape(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")
 
 
 def _merge(out: dict[str, Any], extra: dict[str, Any]) -> None:
@@ -321,24 +514,10 @@ def _merge(out: dict[str, Any], extra: dict[str, Any]) -> None:
             out[key] = {**out[key], **value}
         elif key == "required" and isinstance(out.get(key), list):
             out[key] = out[key] + [r for r in value if r not in out[key]]
+        elif key == _ANCHOR:
+            out[key] = (*out.get(key, ()), *value)
         else:
             out[key] = value
-
-
-def _union(branches: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """Collapse converted union branches: null dropped, duplicates merged, one left unwrapped."""
-    kept: list[dict[str, Any]] = []
-    for branch in branches:
-        if branch == {"type": "null"} or branch in kept:
-            continue
-        if not branch:
-            return {}  # a union with Any in it accepts anything
-        kept.append(branch)
-    if not kept:
-        return {"type": "null"}
-    if len(kept) == 1:
-        return dict(kept[0])
-    return {"anyOf": kept}
 
 
 def _enum_type(values: list[Any]) -> str | None:

@@ -544,15 +544,19 @@ def test_only_a_top_level_list_of_names_is_required() -> None:
     assert "required" not in body["tools"][0]["functionDeclarations"][0]["parameters"]
 
 
-def test_schema_conversion_keeps_only_what_fantasy_keeps() -> None:
+def test_schema_conversion_speaks_geminis_dialect() -> None:
+    # Fantasy kept only types, descriptions, items and properties; the Gemini Schema also
+    # takes nullable, string enums, the formats it knows, bounds, anyOf and nested
+    # required, and each of them changes what the model may send.
     schema = {
         "type": "object",
         "properties": {
             "name": {"type": "string", "description": "who", "format": "email", "enum": ["a"]},
-            "count": {"type": "integer", "minimum": 1, "default": 3},
-            "ratio": {"type": "number"},
+            "when": {"type": "string", "format": "date-time"},
+            "count": {"type": "integer", "minimum": 1, "default": 3, "format": "int64"},
+            "ratio": {"type": "number", "exclusiveMinimum": 0},
             "on": {"type": "boolean", "description": ""},
-            "tags": {"type": "array", "items": {"type": "string", "maxLength": 5}},
+            "tags": {"type": "array", "items": {"type": "string", "maxLength": 5}, "maxItems": 3},
             "loose": {"type": "array"},
             "nested": {
                 "type": "object",
@@ -561,10 +565,11 @@ def test_schema_conversion_keeps_only_what_fantasy_keeps() -> None:
                 "required": ["x"],
                 "additionalProperties": False,
             },
-            "empty_object": {"type": "object"},
             "nullable": {"type": ["string", "null"], "description": "maybe"},
             "any_of": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+            "either": {"anyOf": [{"type": "string"}, {"type": "integer"}, {"type": "null"}]},
             "weird": {"type": "date"},
+            "anything": {},
             "not_a_schema": "string",
         },
         "required": ["name"],
@@ -576,21 +581,24 @@ def test_schema_conversion_keeps_only_what_fantasy_keeps() -> None:
         "type": "OBJECT",
         "required": ["name"],
         "properties": {
-            "name": {"type": "STRING", "description": "who"},
-            "count": {"type": "INTEGER"},
+            "name": {"type": "STRING", "description": "who", "enum": ["a"]},
+            "when": {"type": "STRING", "format": "date-time"},
+            "count": {"type": "INTEGER", "minimum": 1, "format": "int64"},
             "ratio": {"type": "NUMBER"},
             "on": {"type": "BOOLEAN"},
-            "tags": {"type": "ARRAY", "items": {"type": "STRING"}},
+            "tags": {"type": "ARRAY", "items": {"type": "STRING", "maxLength": 5}, "maxItems": 3},
             "loose": {"type": "ARRAY"},
             "nested": {
                 "type": "OBJECT",
                 "description": "inner",
                 "properties": {"x": {"type": "NUMBER"}},
+                "required": ["x"],
             },
-            "empty_object": {"type": "OBJECT"},
-            "nullable": {"type": "STRING", "description": "maybe"},
-            "any_of": {"type": "STRING"},
+            "nullable": {"type": "STRING", "description": "maybe", "nullable": True},
+            "any_of": {"type": "STRING", "nullable": True},
+            "either": {"anyOf": [{"type": "STRING"}, {"type": "INTEGER"}], "nullable": True},
             "weird": {"type": "STRING"},
+            "anything": {"type": "STRING"},
             "not_a_schema": {"type": "STRING"},
         },
     }

@@ -3,6 +3,7 @@ providers have one, and the ``object_mode=`` option of the providers."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -12,15 +13,18 @@ from fantasy.model import Call, ResponseFormat
 from fantasy.objects import ObjectMode
 from fantasy.providers.openai.chat import ChatCodec
 from fantasy.providers.openai.responses import ResponsesCodec
-from fantasy.providers.openai.structured import strict_schema
+from fantasy.providers.openai.structured import closed_schema, strict_schema
 
 BOOK: dict[str, Any] = {
     "type": "object",
     "properties": {
         "title": {"type": "string"},
         "author": {"type": "object", "properties": {"name": {"type": "string"}}},
-        "tags": {"type": "array", "items": {"type": "object", "properties": {}}},
-        "free": {"type": "object", "additionalProperties": True},
+        "tags": {
+            "type": "array",
+            "items": {"type": "object", "properties": {"label": {"type": "string"}}},
+        },
+        "closed": {"type": "object", "properties": {}, "additionalProperties": False},
     },
     "required": ["title"],
 }
@@ -36,9 +40,31 @@ def test_strict_schema_closes_every_object_and_copies() -> None:
     assert out["additionalProperties"] is False
     assert out["properties"]["author"]["additionalProperties"] is False
     assert out["properties"]["tags"]["items"]["additionalProperties"] is False
-    assert out["properties"]["free"]["additionalProperties"] is True  # kept as given
+    assert out["properties"]["closed"]["additionalProperties"] is False
+    # Strict mode wants every property listed as required, at every level.
+    assert out["required"] == ["title", "author", "tags", "closed"]
+    assert out["properties"]["author"]["required"] == ["name"]
+    assert out["properties"]["tags"]["items"]["required"] == ["label"]
     assert "additionalProperties" not in BOOK
     assert "additionalProperties" not in BOOK["properties"]["author"]
+    assert BOOK["required"] == ["title"]
+
+
+@pytest.mark.parametrize(
+    ("field", "schema"),
+    [
+        ("tags[]", {"type": "array", "items": {"type": "object", "properties": {}}}),
+        ("free", {"type": "object", "additionalProperties": True}),
+    ],
+)
+def test_strict_schema_refuses_objects_with_arbitrary_keys(
+    field: str, schema: dict[str, Any]
+) -> None:
+    from fantasy.schema_dialects import SchemaError
+
+    loose = {"type": "object", "properties": {field.removesuffix("[]"): schema}}
+    with pytest.raises(SchemaError, match=re.escape(f'output schema "Book": field "{field}"')):
+        strict_schema(loose, 'output schema "Book"')
 
 
 def test_chat_sends_a_strict_json_schema_response_format() -> None:
@@ -59,8 +85,11 @@ def test_chat_sends_a_strict_json_schema_response_format() -> None:
 def test_responses_sends_text_format_by_name_only() -> None:
     body, _ = ResponsesCodec("gpt-5", "openai").build_body(native_call(), stream=True)
     assert body["text"] == {
-        "format": {"type": "json_schema", "name": "Book", "schema": strict_schema(BOOK)}
+        "format": {"type": "json_schema", "name": "Book", "schema": closed_schema(BOOK)}
     }
+    # Not strict here (Fantasy sends no strict flag): objects closed, required as given.
+    assert body["text"]["format"]["schema"]["required"] == ["title"]
+    assert body["text"]["format"]["schema"]["additionalProperties"] is False
 
 
 def test_google_sends_the_schema_as_is_with_the_json_mime_type() -> None:

@@ -610,7 +610,10 @@ def test_function_tools_strict_follows_the_option() -> None:
         tools=[WEATHER],
         provider_options={"openai": ResponsesProviderOptions(strict_json_schema=True)},
     )
-    assert body["tools"] == [{**WEATHER_WIRE, "strict": True}]
+    # Strict mode refuses an object schema that is not closed (Fantasy sends the schema
+    # as it is, which OpenAI answers with a 400): strict tools get OpenAI's dialect.
+    strict_parameters = {**WEATHER_WIRE["parameters"], "additionalProperties": False}
+    assert body["tools"] == [{**WEATHER_WIRE, "strict": True, "parameters": strict_parameters}]
     assert "tool_choice" not in body
 
 

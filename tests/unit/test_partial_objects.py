@@ -30,6 +30,24 @@ SCHEMAS: list[dict[str, Any]] = [
     },
     {"type": "array", "items": {"type": "object", "required": ["a"]}, "minItems": 2},
     {"type": "object", "properties": {"v": {"anyOf": [{"type": "string"}, {"type": "integer"}]}}},
+    # What schema_for writes for optional fields and recursive types: nullable unions
+    # and pointers back to an enclosing node.
+    {
+        "type": "object",
+        "properties": {
+            "name": {"anyOf": [{"type": "string", "maxLength": 6}, {"type": "null"}]},
+            "author": {
+                "anyOf": [
+                    {"type": "object", "properties": {"n": {"type": "string"}}, "required": ["n"]},
+                    {"type": "null"},
+                ],
+                "description": "who",
+            },
+            "tags": {"anyOf": [{"type": "array", "items": {"$ref": "#"}}, {"type": "null"}]},
+            "v": {"$ref": "#/properties/author"},
+        },
+        "required": ["name"],
+    },
 ]
 
 VALUES = st.recursive(

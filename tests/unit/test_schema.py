@@ -134,8 +134,8 @@ def test_signature_matches_fantasy_wire() -> None:
         ),
         (tuple[int, ...], {"type": "array", "items": {"type": "integer"}}),
         (set[str], {"type": "array", "items": {"type": "string"}}),
-        (Optional[int], {"type": "integer"}),  # noqa: UP045 - the spelling under test
-        (int | None, {"type": "integer"}),
+        (Optional[int], {"anyOf": [{"type": "integer"}, {"type": "null"}]}),  # noqa: UP045
+        (int | None, {"anyOf": [{"type": "integer"}, {"type": "null"}]}),
         (Any, {}),
         (list[Any], {"type": "array", "items": {}}),
         (dict[str, Any], {"type": "object", "properties": {}}),
@@ -148,9 +148,15 @@ def test_signature_matches_fantasy_wire() -> None:
         (Literal[1, 2], {"type": "integer", "enum": [1, 2]}),
         (Literal[True], {"type": "boolean", "enum": [True]}),
         (Literal[1, "a"], {"enum": [1, "a"]}),
-        (Literal["a", None], {"type": "string", "enum": ["a"]}),
+        (
+            Literal["a", None],
+            {"anyOf": [{"type": "string", "enum": ["a"]}, {"type": "null"}]},
+        ),
         (int | str, {"anyOf": [{"type": "integer"}, {"type": "string"}]}),
-        (int | str | None, {"anyOf": [{"type": "integer"}, {"type": "string"}]}),
+        (
+            int | str | None,
+            {"anyOf": [{"type": "integer"}, {"type": "string"}, {"type": "null"}]},
+        ),
         (Annotated[str, Field(description="d")], {"type": "string", "description": "d"}),
         (datetime.datetime, {"type": "string", "format": "date-time"}),
         (datetime.date, {"type": "string", "format": "date"}),
@@ -211,9 +217,13 @@ class Person(BaseModel):
 def test_optional_and_defaulted_fields_are_not_required() -> None:
     schema = schema_for(Person)
     assert schema["required"] == ["name", "email", "color", "mood", "home", "work"]
-    assert schema["properties"]["nickname"] == {"type": "string"}
-    assert schema["properties"]["age"] == {"type": "integer", "description": "years"}
-    assert schema["properties"]["email"] == {"type": "string"}
+    nullable_string = {"anyOf": [{"type": "string"}, {"type": "null"}]}
+    assert schema["properties"]["nickname"] == nullable_string
+    assert schema["properties"]["age"] == {
+        "anyOf": [{"type": "integer"}, {"type": "null"}],
+        "description": "years",
+    }
+    assert schema["properties"]["email"] == nullable_string  # required, and may be null
 
 
 def test_enum_and_literal_fields() -> None:
@@ -282,15 +292,18 @@ class Tree(BaseModel):
     children: list[Tree]
 
 
-def test_recursive_models_collapse_to_object() -> None:
+def test_recursive_models_refer_back_to_their_root() -> None:
     assert schema_for(Node) == {
         "type": "object",
-        "properties": {"value": {"type": "integer"}, "next": {"type": "object"}},
+        "properties": {
+            "value": {"type": "integer"},
+            "next": {"anyOf": [{"$ref": "#"}, {"type": "null"}]},
+        },
         "required": ["value"],
     }
     assert schema_for(Tree)["properties"]["children"] == {
         "type": "array",
-        "items": {"type": "object"},
+        "items": {"$ref": "#"},
     }
 
 
@@ -322,7 +335,7 @@ def test_empty_model_has_empty_properties() -> None:
     assert schema_for(Nothing) == {"type": "object", "properties": {}}
 
 
-def test_extra_forbid_does_not_leak_additional_properties() -> None:
+def test_extra_forbid_closes_the_object_and_title_is_dropped() -> None:
     from pydantic import ConfigDict
 
     class Strict(BaseModel):
@@ -333,6 +346,7 @@ def test_extra_forbid_does_not_leak_additional_properties() -> None:
         "type": "object",
         "properties": {"x": {"type": "integer"}},
         "required": ["x"],
+        "additionalProperties": False,
     }
 
 
@@ -453,7 +467,7 @@ def test_signature_async_function() -> None:
         "properties": {
             "url": {"type": "string"},
             "retries": {"type": "integer"},
-            "timeout": {"type": "number"},
+            "timeout": {"anyOf": [{"type": "number"}, {"type": "null"}]},
         },
         "required": ["url"],
     }

@@ -61,6 +61,11 @@ class MessagesLanguageModel(BaseLanguageModel):
         self.provider_name = provider_name
         self.model_id = codec.model_id
 
+    def check_schema(self, schema: dict[str, Any], where: str) -> None:
+        from fantasy.providers.anthropic.tool_wire import check_messages_schema
+
+        check_messages_schema(self, schema, where)
+
     def _build(
         self, call: Call, *, stream: bool
     ) -> tuple[WireRequest, bytes, list[CallWarning], dict[str, str]]:

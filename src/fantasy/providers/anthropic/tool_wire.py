@@ -2,8 +2,13 @@
 
 A function tool's schema is cut down to what the API takes: ``properties`` as
 given, ``required`` (``[]`` when missing) and ``type: object``; every other
-top-level key is dropped. Computer use needs the beta API, so the beta flags it
-requires come back alongside the tools.
+top-level key is dropped (``$defs`` is added back when a recursive type needs
+it). Tools here are not strict, so their input schemas may use any JSON
+Schema, references and recursion included; a root that is not an object
+cannot be a tool's input and is refused (`fantasy.schema_dialects.SchemaError`).
+
+Computer use needs the beta API, so the beta flags it requires come back
+alongside the tools.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from fantasy.providers.anthropic.provider_tools import (
     computer_use_tool_json,
     web_search_tool_json,
 )
+from fantasy.schema_dialects import check_tool_root, is_tool_context, output_mode, refs_to_defs
 from fantasy.tools import ExecutableProviderTool
 from fantasy.types import CallWarning, CallWarningType, FunctionTool, ProviderDefinedTool, Tool
 
@@ -28,6 +34,7 @@ JSON = dict[str, Any]
 
 def function_tool_json(tool: FunctionTool) -> JSON:
     schema = tool.input_schema or {}
+    check_tool_root(schema, f'tool "{tool.name}"', "Anthropic")
     input_schema: JSON = {}
     properties = schema.get("properties")
     if properties is not None:
@@ -38,6 +45,9 @@ def function_tool_json(tool: FunctionTool) -> JSON:
     else:
         input_schema["required"] = []
     input_schema["type"] = "object"
+    # A recursive type points back at itself (JSON pointers from the schema's root, which
+    # has the same properties as this one); the Messages API gets them as $defs.
+    input_schema = refs_to_defs(input_schema)
     wire: JSON = {"input_schema": input_schema, "name": tool.name, "description": tool.description}
     if has_cache_control(tool.provider_options):
         wire["cache_control"] = dict(EPHEMERAL)
@@ -111,3 +121,11 @@ def _tool_choice(choice: str | None, disable_parallel: bool, send_flag: bool) ->
     if choice == "none":
         return {"type": "none"}
     return with_flag({"name": choice, "type": "tool"})
+
+
+def check_messages_schema(model: Any, schema: JSON, where: str) -> None:
+    """`check_schema` for Claude models: tools are not strict, so any JSON Schema will do
+    as long as its root is an object; structured output is a tool call (unless in text
+    mode), so the same holds for an output."""
+    if is_tool_context(where) or output_mode(model) == "tool":
+        check_tool_root(schema, where, "Anthropic")

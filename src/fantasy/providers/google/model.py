@@ -4,6 +4,7 @@ stream translator, all through `HttpTransport` so both faces share it."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any
 
 from fantasy.errors import ProviderError
 from fantasy.http.transport import HttpTransport
@@ -40,6 +41,11 @@ class GeminiLanguageModel(BaseLanguageModel):
         self.tool_call_id = tool_call_id
         self.provider_name = builder.provider_name
         self.model_id = builder.model_id
+
+    def check_schema(self, schema: dict[str, Any], where: str) -> None:
+        from fantasy.providers.google.schema import check_gemini_schema
+
+        check_gemini_schema(self, schema, where)
 
     async def _request(
         self, call: Call, url: str

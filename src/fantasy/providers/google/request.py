@@ -25,6 +25,11 @@ from fantasy.providers.google.options import (
     ReasoningMetadata,
     ThinkingConfig,
 )
+from fantasy.providers.google.schema import (
+    function_parameters,
+    gemini_response_schema,
+)
+from fantasy.providers.google.schema import gemini_schema as gemini_schema  # re-exported
 from fantasy.types import (
     CallWarning,
     CallWarningType,
@@ -42,15 +47,6 @@ from fantasy.types import (
 )
 
 JSON = dict[str, Any]
-
-_SCHEMA_TYPES = {
-    "string": "STRING",
-    "number": "NUMBER",
-    "integer": "INTEGER",
-    "boolean": "BOOLEAN",
-    "array": "ARRAY",
-    "object": "OBJECT",
-}
 
 _TOOL_CHOICE_MODES = {"auto": "AUTO", "required": "ANY", "none": "NONE"}
 
@@ -147,7 +143,9 @@ class RequestBuilder:
                 config[key] = float32(value)
         if call.response_format is not None:
             config["responseMimeType"] = "application/json"
-            config["responseJsonSchema"] = call.response_format.schema
+            fmt = call.response_format
+            where = f'output schema "{fmt.name}"' if fmt.name else "output schema"
+            config["responseJsonSchema"] = gemini_response_schema(fmt.schema, where)
         body: JSON = {"generationConfig": config}
         if system is not None:
             body["systemInstruction"] = system
@@ -378,41 +376,13 @@ def _tool_name(prompt: list[Message], call_id: str) -> str:
 
 
 def function_declaration(tool: FunctionTool) -> JSON:
-    schema = tool.input_schema or {}
-    parameters: JSON = {"type": "OBJECT"}
-    properties = schema.get("properties")
-    if isinstance(properties, dict) and properties:
-        parameters["properties"] = {k: gemini_schema(v) for k, v in properties.items()}
-    required = schema.get("required")
-    if isinstance(required, list) and required and all(isinstance(r, str) for r in required):
-        parameters["required"] = list(required)
+    """A tool in Gemini's function-declaration dialect (see `fantasy.providers.google.schema`).
+
+    Raises:
+        SchemaError: for a parameter Gemini cannot express, naming the tool and field.
+    """
+    parameters = function_parameters(tool.input_schema or {}, f'tool "{tool.name}"')
     declaration: JSON = {"name": tool.name, "parameters": parameters}
     if tool.description:
         declaration["description"] = tool.description
     return declaration
-
-
-def gemini_schema(value: Any) -> JSON:
-    """One property in Gemini's schema dialect, as Fantasy converts it: upper-case types,
-    descriptions, array items and object properties kept; everything else (nested
-    ``required``, ``enum``, ``format``, ``anyOf``, bounds) dropped; a missing or
-    non-string type becomes ``STRING``."""
-    out: JSON = {"type": "STRING"}
-    if not isinstance(value, dict):
-        return out
-    description = value.get("description")
-    if isinstance(description, str) and description:
-        out["description"] = description
-    kind = value.get("type")
-    if not isinstance(kind, str):
-        return out
-    out["type"] = _SCHEMA_TYPES.get(kind, "STRING")
-    if kind == "array":
-        items = value.get("items")
-        if isinstance(items, dict):
-            out["items"] = gemini_schema(items)
-    elif kind == "object":
-        properties = value.get("properties")
-        if isinstance(properties, dict) and properties:
-            out["properties"] = {k: gemini_schema(v) for k, v in properties.items()}
-    return out

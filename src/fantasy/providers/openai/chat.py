@@ -22,6 +22,7 @@ from fantasy.providers.openai.options import (
     ProviderMetadata,
     ProviderOptions,
 )
+from fantasy.schema_dialects import check_tool_root, refs_to_defs
 from fantasy.types import (
     CallWarning,
     CallWarningType,
@@ -467,7 +468,9 @@ class ChatCodec:
     def function_tool(self, tool: FunctionTool) -> JSON:
         function: JSON = {"name": tool.name, "description": tool.description, "strict": False}
         if tool.input_schema is not None:
-            function["parameters"] = tool.input_schema
+            check_tool_root(tool.input_schema, f'tool "{tool.name}"', "OpenAI")
+            # Recursive types point into $defs, the form OpenAI documents.
+            function["parameters"] = refs_to_defs(tool.input_schema)
         return {"type": "function", "function": function}
 
     # ================================================================== response

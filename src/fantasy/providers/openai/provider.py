@@ -38,6 +38,11 @@ class ChatLanguageModel(BaseLanguageModel):
         self.model_id = codec.model_id
         self.native_object_output = codec.native_object_output
 
+    def check_schema(self, schema: dict[str, Any], where: str) -> None:
+        from fantasy.providers.openai.structured import check_chat_schema
+
+        check_chat_schema(self, schema, where)
+
     def _request(self, call: Call, *, stream: bool) -> tuple[bytes, Any, dict[str, str]]:
         body, warnings = self.codec.build_body(call, stream=stream)
         headers = self.transport.request_headers(call.headers, call.user_agent)

@@ -38,6 +38,7 @@ from fantasy.providers.openai.web_search import (
     web_search_call_metadata,
     web_search_tool_param,
 )
+from fantasy.schema_dialects import check_tool_root, refs_to_defs
 from fantasy.types import (
     CallWarning,
     CallWarningType,
@@ -504,7 +505,14 @@ class ResponsesCodec:
                     "strict": strict,
                 }
                 if tool.input_schema is not None:
-                    function["parameters"] = tool.input_schema
+                    where = f'tool "{tool.name}"'
+                    check_tool_root(tool.input_schema, where, "OpenAI")
+                    if strict:
+                        from fantasy.providers.openai.structured import strict_schema
+
+                        function["parameters"] = strict_schema(tool.input_schema, where)
+                    else:
+                        function["parameters"] = refs_to_defs(tool.input_schema)
                 wire.append(function)
             elif isinstance(tool, ProviderDefinedTool) and tool.id in WEB_SEARCH_TOOL_IDS:
                 wire.append(web_search_tool_param(tool))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Mapping
+from typing import Any
 
 from fantasy.errors import ProviderError
 from fantasy.http.transport import HttpTransport
@@ -35,6 +36,11 @@ class ResponsesLanguageModel(BaseLanguageModel):
         self.url = url
         self.provider_name = provider_name
         self.model_id = codec.model_id
+
+    def check_schema(self, schema: dict[str, Any], where: str) -> None:
+        from fantasy.providers.openai.structured import check_responses_schema
+
+        check_responses_schema(self, schema, where)
 
     def _request(
         self, call: Call, *, stream: bool
