@@ -142,6 +142,7 @@ class Agent:
         names = [t.info.name for t in self.tools]
         if len(set(names)) != len(names):
             raise InvalidArgumentError(f"tool names must be unique, got {names}")
+        _check_tool_schemas(model, self.tools)
         self.provider_tools: list[ProviderDefinedTool] = []
         self.executable_provider_tools: list[ExecutableProviderTool] = []
         if isinstance(provider_tools, ProviderDefinedTool | ExecutableProviderTool):
@@ -241,6 +242,18 @@ class Agent:
     def astream(self, prompt: str = "", **options: Unpack[StreamOptions]) -> AsyncAgentStream:
         """Stream the run: ``async for part in ...``, then ``.result`` (or ``await .collect()``)."""
         return AsyncAgentStream(StreamRun(self, prompt, options, "Agent.astream"))
+
+
+def _check_tool_schemas(model: object, tools: Sequence[AgentTool]) -> None:
+    """A tool whose input the provider cannot express fails now, naming the field,
+    rather than as a 400 at the first call (see `BaseLanguageModel.check_schema`)."""
+    check = getattr(model, "check_schema", None)
+    if check is None or not tools:
+        return
+    from fantasy.schema import tool_input_schema
+
+    for t in tools:
+        check(tool_input_schema(t.info.parameters, t.info.required), f'tool "{t.info.name}"')
 
 
 def _is_model(model: object) -> bool:

@@ -221,7 +221,7 @@ def generate_object(
     """
     _check_prompt("generate_object", prompt)
     settings = _options("generate_object", options)
-    output = _Output(output_type)
+    output = _checked(model, _Output(output_type))
     return _result(output, model.generate_object(_call(output, prompt, **settings)))
 
 
@@ -248,7 +248,7 @@ async def agenerate_object(
     """The async face of `generate_object`."""
     _check_prompt("agenerate_object", prompt)
     settings = _options("agenerate_object", options)
-    output = _Output(output_type)
+    output = _checked(model, _Output(output_type))
     call = _call(output, prompt, **settings)
     return _result(output, await model.agenerate_object(call))
 
@@ -279,6 +279,14 @@ def _options(where: str, options: ObjectOptions) -> dict[str, Any]:
     check_names(where, options, _OPTION_DEFAULTS)
     given = {k: v for k, v in check_values(where, options).items() if v is not None}
     return {**_OPTION_DEFAULTS, **given}
+
+
+def _checked(model: Any, output: _Output) -> _Output:
+    """An output type the provider cannot express fails before the call, naming the field."""
+    check = getattr(model, "check_schema", None)
+    if check is not None:
+        check(output.schema, f"output type {output.name or 'schema'}")
+    return output
 
 
 def _check_prompt(where: str, prompt: Any) -> None:
@@ -454,7 +462,7 @@ def stream_object(
     """Stream one object of ``output_type``; options as `generate_object`."""
     _check_prompt("stream_object", prompt)
     settings = _options("stream_object", options)
-    output = _Output(output_type)
+    output = _checked(model, _Output(output_type))
     call = _call(output, prompt, **settings)
     return ObjectStream(iter(model.stream_object(call)), output)
 
@@ -482,6 +490,6 @@ def astream_object(
     """The async face of `stream_object`."""
     _check_prompt("astream_object", prompt)
     settings = _options("astream_object", options)
-    output = _Output(output_type)
+    output = _checked(model, _Output(output_type))
     call = _call(output, prompt, **settings)
     return AsyncObjectStream(model.astream_object(call), output)

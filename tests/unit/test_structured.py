@@ -183,5 +183,5 @@ def test_timeout_option_reaches_the_model_call() -> None:
 def test_unknown_option_is_refused() -> None:
     from fantasy.testing import FakeModel
 
-    with pytest.raises(TypeError, match="unexpected keyword argument .timout.; did you mean .timeout.?"):
+    with pytest.raises(TypeError, match=r"argument 'timout'; did you mean 'timeout'\?"):
         fantasy.generate_object(FakeModel([]), "A city", {"type": "object"}, timout=3)
