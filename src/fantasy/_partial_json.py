@@ -27,6 +27,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from fantasy.errors import reduce_exception
+
 __all__ = ["MISSING", "PartialJSONError", "PartialJSONParser", "parse_partial"]
 
 
@@ -45,6 +47,9 @@ class PartialJSONError(ValueError):
     def __init__(self, message: str, offset: int):
         super().__init__(f"{message} at offset {offset}")
         self.offset = offset
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return reduce_exception(self)
 
 
 _WS = re.compile(r"[ \t\n\r]*")

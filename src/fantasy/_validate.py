@@ -22,6 +22,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from fantasy.errors import reduce_exception
+
 __all__ = ["SchemaValidationError", "Validator", "validate"]
 
 
@@ -31,6 +33,9 @@ class SchemaValidationError(ValueError):
     def __init__(self, errors: list[str]):
         super().__init__("validation failed: " + "; ".join(errors))
         self.errors = errors
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return reduce_exception(self)
 
 
 _TYPES: dict[str, Any] = {

@@ -4,6 +4,13 @@
 HTTP status, the URL, the provider's own message and body, and whether
 retrying could help. Request bodies are kept (they hold the prompt, not the
 key); headers are never kept on the request side.
+
+Every exception here survives pickling (so it can cross a process pool) with
+the same type, text, attributes and cause: `reduce_exception` rebuilds it
+without calling ``__init__``, whose arguments differ from what an exception
+keeps. A value that would not survive (an unpicklable cause, say) is replaced
+by a stand-in: an exception by a `RuntimeError` naming its type and text,
+anything else by None.
 """
 
 from __future__ import annotations
@@ -17,6 +24,66 @@ TRANSIENT_STREAM_ERROR_TYPES = frozenset(
     {"server_error", "internal_error", "overloaded_error", "api_error", "rate_limit_error"}
 )
 """Error types that providers report inside a stream when the fault is theirs and passing."""
+
+
+def _stand_in(error: BaseException) -> RuntimeError:
+    try:
+        text = str(error)
+    except Exception:
+        text = ""
+    kind = f"{type(error).__module__}.{type(error).__qualname__}"
+    return RuntimeError(f"{kind}: {text}" if text else kind)
+
+
+def _portable(value: Any) -> Any:
+    """``value`` if it survives a pickle round trip; otherwise its stand-in."""
+    import pickle
+
+    try:
+        pickle.loads(pickle.dumps(value))
+    except Exception:
+        pass
+    else:
+        return value
+    if isinstance(value, BaseException):
+        return _stand_in(value)
+    if isinstance(value, list):
+        return [_portable(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(_portable(item) for item in value)
+    if isinstance(value, dict):
+        return {key: _portable(item) for key, item in value.items()}
+    return None
+
+
+def _restore_exception(
+    cls: type[BaseException],
+    args: tuple[Any, ...],
+    state: dict[str, Any],
+    cause: BaseException | None,
+) -> BaseException:
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    if cause is not None:
+        error.__cause__ = cause
+    return error
+
+
+def reduce_exception(error: BaseException) -> tuple[Any, ...]:
+    """``__reduce__`` for an exception whose ``__init__`` takes other arguments than the
+    ``args`` it keeps: unpickling restores ``args``, every attribute and ``__cause__``
+    as they were, without calling ``__init__``."""
+    import pickle  # imported when something is pickled, not with the library
+
+    state = dict(error.__dict__)
+    cause = error.__cause__
+    try:
+        pickle.loads(pickle.dumps((state, cause)))
+    except Exception:
+        state = {key: _portable(value) for key, value in state.items()}
+        cause = _portable(cause)
+    return (_restore_exception, (type(error), error.args, state, cause))
 
 
 class FantasyError(Exception):
@@ -37,6 +104,9 @@ class FantasyError(Exception):
         super().__init__(f"{title}: {message}" if title else message)
         if cause is not None:
             self.__cause__ = cause
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return reduce_exception(self)
 
 
 class InvalidArgumentError(FantasyError, ValueError):

@@ -13,9 +13,11 @@ import time
 from collections.abc import AsyncIterator, Iterable, Iterator
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import httpx
 
+from fantasy.errors import reduce_exception
 from fantasy.testing.cassette import (
     Body,
     Cassette,
@@ -55,6 +57,9 @@ class UnusedInteractionsError(AssertionError):
         lines = [f"{len(unused)} of {total} recorded interactions in {cassette_name} were unused:"]
         lines += [f"  #{index} {method} {url}" for index, method, url in unused]
         super().__init__("\n".join(lines))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return reduce_exception(self)
 
 
 class _PieceStream(httpx.SyncByteStream, httpx.AsyncByteStream):
