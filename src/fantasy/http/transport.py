@@ -2,13 +2,19 @@
 
 It knows URLs, headers, JSON bodies and byte streams, nothing about models.
 Network failures become retryable `ProviderError`s here, so the retry policy
-sees one kind of error whichever provider or face is in use. httpx is
-imported when the first transport is built, not when `fantasy` is imported.
+sees one kind of error whichever provider or face is in use; a request that
+cannot be sent as configured (no scheme, a bad header value, a certificate
+that does not verify) becomes a `ProviderError` that is not retried. A redirect,
+and a successful answer that is not what was asked for (an HTML page, a JSON
+error object, a body that is not an event stream), are reported here too, by
+`fantasy.http.unexpected`. httpx is imported when the first transport is built,
+not when `fantasy` is imported.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
@@ -16,6 +22,13 @@ from typing import TYPE_CHECKING, Any
 
 from fantasy import __version__, _runtime
 from fantasy.errors import ProviderError
+from fantasy.http.unexpected import (
+    SSE,
+    StreamSniffer,
+    json_body,
+    redact,
+    redirect_error,
+)
 
 if TYPE_CHECKING:
     import asyncio
@@ -46,23 +59,17 @@ class HttpResponse:
     headers: dict[str, str]
     content: bytes
     url: str
+    secrets: tuple[bytes, ...] = ()
+    """Credential values to hide when the body is quoted in an error."""
 
     def json_object(self, provider: str) -> dict[str, Any]:
-        """The body as a JSON object; anything else is an invalid provider response."""
-        try:
-            data = json.loads(self.content)
-            if not isinstance(data, dict):
-                raise ValueError(f"expected a JSON object, got {type(data).__name__}")
-        except ValueError as exc:
-            raise ProviderError(
-                f"response is not valid JSON: {exc}",
-                title="invalid provider response",
-                provider=provider,
-                url=self.url,
-                status_code=self.status_code,
-                response_body=self.content,
-            ) from exc
-        return data
+        """The body of a successful answer as a JSON object. Anything else is an invalid
+        provider response that quotes what came (an HTML page, say); a JSON error object
+        (``{"error": {...}}`` with status 200, as some servers and proxies send) is a
+        `ProviderError` with the provider's message, retryable only if it says so."""
+        return json_body(
+            self.status_code, self.headers, self.content, self.url, provider, self.secrets
+        )
 
 
 class StreamingHttpResponse:
@@ -74,9 +81,11 @@ class StreamingHttpResponse:
         url: str,
         deadline: float | None = None,
         secrets: tuple[bytes, ...] = (),
+        sniffer: StreamSniffer | None = None,
     ):
         self._response = response
         self._secrets = secrets
+        self._sniffer = sniffer
         self.status_code = response.status_code
         self.headers = dict(response.headers)
         self.url = url
@@ -87,20 +96,38 @@ class StreamingHttpResponse:
     @property
     def content(self) -> bytes:
         """The body of an error response, which `HttpTransport.post_stream` has read in full."""
-        return _redact(self._response.content, self._secrets)
+        return redact(self._response.content, self._secrets)
 
     async def aiter_bytes(self) -> AsyncIterator[bytes]:
+        """The body as it arrives. A successful body is first looked at (`StreamSniffer`):
+        one that is not the expected stream raises a `ProviderError` saying what it is."""
         import httpx
 
+        sniffer = self._sniffer
+        self._sniffer = None
         try:
             if _runtime.is_sync():
                 for chunk in self._response.iter_bytes():
                     self._check_deadline()
+                    if sniffer is not None:
+                        released = sniffer.feed(chunk)
+                        if released is None:
+                            continue
+                        sniffer, chunk = None, released
                     yield chunk
             else:
                 async for chunk in self._response.aiter_bytes():
                     self._check_deadline()
+                    if sniffer is not None:
+                        released = sniffer.feed(chunk)
+                        if released is None:
+                            continue
+                        sniffer, chunk = None, released
                     yield chunk
+            if sniffer is not None:
+                rest = sniffer.finish()
+                if rest:
+                    yield rest
         except httpx.TransportError as exc:
             raise _network_error(exc, self.url, "stream transport error") from exc
 
@@ -127,6 +154,10 @@ class StreamingHttpResponse:
 
 
 def _network_error(exc: Exception, url: str, title: str) -> ProviderError:
+    problem = _configuration_problem(exc, url)
+    if problem is not None:
+        # Sending again cannot help: the request is wrong as configured.
+        return ProviderError(problem, title="invalid request", url=url, cause=exc)
     message = str(exc) or type(exc).__name__
     if _is_timeout(exc):
         # httpx's timeout messages are often empty or bare ("timed out"): say which wait.
@@ -134,7 +165,63 @@ def _network_error(exc: Exception, url: str, title: str) -> ProviderError:
     return ProviderError(message, title=title, url=url, transient=True, cause=exc)
 
 
-REDACTED = b"[REDACTED]"
+def _causes(exc: BaseException) -> Iterable[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen and len(seen) < 16:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def _configuration_problem(exc: Exception, url: str) -> str | None:
+    """What is wrong with a request httpx refused to send, or that no retry can mend;
+    None for a network failure worth another try."""
+    import socket
+    import ssl
+    from urllib.parse import urlsplit
+
+    import httpx
+
+    detail = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return f"cannot send a request to {url!r} ({detail}); base_url must start with https://"
+    if isinstance(exc, httpx.InvalidURL):
+        return f"the URL {url!r} is invalid ({detail}); check base_url and the model id"
+    if isinstance(exc, httpx.LocalProtocolError):
+        # h11 quotes the offending value, which may be a key: keep only what it says.
+        detail = re.sub(r"""b?(['"]).*?\1""", "<value hidden>", detail, flags=re.S)
+        return (
+            f"httpx refused to send the request ({detail}); a header name or value is "
+            "probably invalid (a line break or a non-ASCII character in headers=, a "
+            "per-call header or a key?)"
+        )
+    if isinstance(exc, UnicodeEncodeError):
+        return (
+            f"a header value is not ASCII ({detail}); HTTP headers (headers=, per-call "
+            "headers, keys) must be ASCII"
+        )
+    host = urlsplit(url).hostname or url
+    for cause in _causes(exc):
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            reason = getattr(cause, "verify_message", "") or cause
+            return (
+                f"the TLS certificate of {host!r} did not verify ({reason}); "
+                "check base_url, or give an http_client= that trusts the certificate"
+            )
+        if (
+            isinstance(cause, ssl.SSLError)
+            and getattr(cause, "reason", "") == "WRONG_VERSION_NUMBER"
+        ):
+            return (
+                f"{host!r} does not speak TLS on that port ({cause}); "
+                "use http:// in base_url for a plain-HTTP server"
+            )
+        if isinstance(cause, socket.gaierror) and cause.errno == socket.EAI_NONAME:
+            return f"the host {host!r} does not exist ({cause}); check base_url"
+    return None
+
+
 MIN_SECRET_LENGTH = 8
 """Shorter values are not worth hiding, and replacing them would mangle ordinary text."""
 
@@ -148,13 +235,6 @@ def secret_tokens(values: Iterable[str]) -> tuple[bytes, ...]:
         tokens.add(value.split(" ")[-1])
     kept = [t.encode() for t in tokens if len(t) >= MIN_SECRET_LENGTH]
     return tuple(sorted(kept, key=len, reverse=True))
-
-
-def _redact(content: bytes, secrets: tuple[bytes, ...]) -> bytes:
-    for secret in secrets:
-        if secret in content:
-            content = content.replace(secret, REDACTED)
-    return content
 
 
 def _is_timeout(exc: Exception) -> bool:
@@ -191,11 +271,17 @@ class HttpTransport:
         transport: Any = None,
         timeout: float | httpx.Timeout | None = None,
         secrets: Iterable[str] = (),
+        provider: str = "",
+        base_url: str = "",
     ):
         """``secrets``: credential values; an error body that echoes one (some APIs quote
-        the key they refused) has it replaced by ``[REDACTED]`` before anyone sees it."""
+        the key they refused) has it replaced by ``[REDACTED]`` before anyone sees it.
+        ``provider`` and ``base_url`` name the provider in errors raised here and let a
+        redirect's error say which base_url would reach its target."""
         self.headers = resolve_headers(headers, user_agent)
         self._secrets = secret_tokens(secrets)
+        self.provider = provider
+        self.base_url = base_url
         self._client = http_client
         self._async_client = async_http_client
         self._own_async = async_http_client is None
@@ -276,10 +362,12 @@ class HttpTransport:
                 r = self._sync_client().post(url, content=body, headers=headers, **extra)
             else:
                 r = await self._async().post(url, content=body, headers=headers, **extra)
-        except httpx.TransportError as exc:
-            raise _network_error(exc, url, "network error") from exc
-        content = r.content if r.status_code < 400 else _redact(r.content, self._secrets)
-        return HttpResponse(r.status_code, dict(r.headers), content, url)
+        except (httpx.TransportError, httpx.InvalidURL, UnicodeEncodeError) as exc:
+            raise self._failed(exc, url, "network error") from exc
+        if 300 <= r.status_code < 400:
+            raise self._redirect(r, url)
+        content = r.content if r.status_code < 400 else redact(r.content, self._secrets)
+        return HttpResponse(r.status_code, dict(r.headers), content, url, self._secrets)
 
     async def post_stream(
         self,
@@ -288,11 +376,15 @@ class HttpTransport:
         headers: Mapping[str, str],
         *,
         timeout: float | None = None,
+        expect: str = SSE,
     ) -> StreamingHttpResponse:
         """Open a streamed POST; an error status is read in full so it can be reported.
 
         ``timeout`` (seconds) bounds every wait of this request and, checked as chunks
         arrive, the whole stream; None leaves the transport's timeout in charge.
+        ``expect`` is the media type of the stream (Server-Sent Events unless said
+        otherwise): a successful body that is something else (an HTML page, a JSON
+        error object) raises a `ProviderError` from `StreamingHttpResponse.aiter_bytes`.
         """
         import httpx
 
@@ -305,15 +397,36 @@ class HttpTransport:
                 r = client.send(request, stream=True)
                 if r.status_code >= 400:
                     r.read()
+                elif r.status_code >= 300:
+                    r.close()
             else:
                 aclient = self._async()
                 request = aclient.build_request("POST", url, content=body, headers=headers, **extra)
                 r = await aclient.send(request, stream=True)
                 if r.status_code >= 400:
                     await r.aread()
-        except httpx.TransportError as exc:
-            raise _network_error(exc, url, "network error") from exc
-        return StreamingHttpResponse(r, url, deadline, self._secrets)
+                elif r.status_code >= 300:
+                    await r.aclose()
+        except (httpx.TransportError, httpx.InvalidURL, UnicodeEncodeError) as exc:
+            raise self._failed(exc, url, "network error") from exc
+        if 300 <= r.status_code < 400:
+            raise self._redirect(r, url)
+        sniffer = None
+        if r.status_code < 300:
+            sniffer = StreamSniffer(
+                r.status_code, dict(r.headers), url, self.provider, expect, self._secrets
+            )
+        return StreamingHttpResponse(r, url, deadline, self._secrets, sniffer)
+
+    def _failed(self, exc: Exception, url: str, title: str) -> ProviderError:
+        error = _network_error(exc, url, title)
+        error.provider = self.provider
+        return error
+
+    def _redirect(self, r: httpx.Response, url: str) -> ProviderError:
+        return redirect_error(
+            r.status_code, dict(r.headers), url, provider=self.provider, base_url=self.base_url
+        )
 
     def close(self) -> None:
         if self._client is not None:

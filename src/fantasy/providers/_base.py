@@ -1,27 +1,175 @@
 """What every HTTP provider has in common: a name, a base URL, credentials sent as
-headers, and one shared `HttpTransport`. Providers add only what is theirs."""
+headers, and one shared `HttpTransport`. Providers add only what is theirs.
+
+Configuration follows one rule in every provider: **an argument that is given wins
+over the environment**, and the environment fills only what was left out. "Given"
+means not None; for URLs and cloud settings (``base_url``, ``project``,
+``location``, ``region``) an empty string counts as left out, as in Fantasy, while
+an empty key is refused rather than quietly replaced by the environment's. A
+credential header passed in ``headers=`` (``Authorization``, ``x-api-key``, ...)
+counts as given too: it is sent as it is and the environment's key is not read.
+Empty environment variables count as unset.
+
+Settings that cannot work fail when the provider is built, with a message that
+names the setting (or the environment variable it came from): a base URL without
+``http://``/``https://`` or without a host, a header value with a line break.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from fantasy.errors import MissingAPIKeyError
+from fantasy.errors import InvalidArgumentError, MissingAPIKeyError
 from fantasy.http.transport import HttpTransport
 
 if TYPE_CHECKING:
     import httpx
 
+SECRET_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "x-api-key", "api-key", "x-goog-api-key"}
+)
+"""Header names whose values are credentials, wherever they come from: hidden in errors."""
+
+_LOCAL_HOSTS = ("localhost", "127.", "0.0.0.0", "[::1]", "host.docker.internal")
+_HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_NAME_LIKE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
+
+
+def env(name: str) -> str | None:
+    """An environment variable's value; unset and empty are both None."""
+    return os.environ.get(name) or None
+
+
+def env_label(name: str) -> str:
+    """How an error names a setting that came from the environment."""
+    return f"{name} (environment variable)"
+
 
 def api_key_from(api_key: str | None, env_var: str, label: str) -> str:
-    """The key given, else the environment's; a missing key names the variable to set."""
+    """The key given, else the environment's; a missing key names the variable."""
     key = api_key if api_key is not None else os.environ.get(env_var)
     if not key:
         raise MissingAPIKeyError(
             f"no {label} API key: pass api_key= or set the {env_var} environment variable"
         )
     return key
+
+
+def header_value(headers: Mapping[str, str] | None, *names: str) -> str | None:
+    """The value of the first of ``names`` (any case) that ``headers`` carries."""
+    lowered = {n.lower() for n in names}
+    for key, value in (headers or {}).items():
+        if key.lower() in lowered:
+            return value
+    return None
+
+
+def key_credentials(
+    api_key: str | None,
+    *,
+    env_var: str,
+    label: str,
+    header: str,
+    headers: Mapping[str, str] | None,
+    prefix: str = "",
+    header_names: Iterable[str] = (),
+) -> dict[str, str]:
+    """``{header: prefix + key}`` for the key given or, when none is, for the
+    environment's; nothing when no key is given and ``headers=`` already carries the
+    credential (``header`` or one of ``header_names``), which is then sent as it is."""
+    if api_key is None and header_value(headers, header, *header_names) is not None:
+        return {}
+    return {header: prefix + api_key_from(api_key, env_var, label)}
+
+
+def resolve_setting(given: str | None, env_var: str | None, default: str) -> tuple[str, str]:
+    """(value, where it came from) for a URL-like setting: the argument unless it is
+    None or empty, else the environment variable, else ``default``."""
+    if given:
+        return given, ""
+    if env_var is not None:
+        value = env(env_var)
+        if value is not None:
+            return value, env_label(env_var)
+    return default, ""
+
+
+def _suggested(url: str) -> str:
+    scheme = "http://" if url.lower().startswith(_LOCAL_HOSTS) else "https://"
+    return scheme + url.lstrip("/")
+
+
+def check_base_url(url: str, setting: str = "base_url") -> str:
+    """``url`` without a trailing slash, if requests can be sent under it; otherwise an
+    `InvalidArgumentError` naming ``setting`` and saying what to write instead."""
+    if not url:
+        raise InvalidArgumentError(f"{setting} is empty; give the API's URL, e.g. 'https://...'")
+    if url != url.strip() or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
+        stripped = url.strip()
+        hint = f"; use {stripped!r}" if stripped and stripped != url else ""
+        raise InvalidArgumentError(
+            f"{setting} {url!r} contains whitespace or a control character{hint}"
+        )
+    from urllib.parse import urlsplit  # when a provider is built, not when it is imported
+
+    if "://" not in url:
+        scheme, colon, rest = url.partition(":")
+        if colon and scheme.lower() in ("http", "https"):
+            raise InvalidArgumentError(
+                f"{setting} {url!r} is missing '//' after '{scheme}:'; "
+                f"use '{scheme}://{rest.lstrip('/')}'"
+            )
+        raise InvalidArgumentError(f"{setting} {url!r} has no scheme; use {_suggested(url)!r}")
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise InvalidArgumentError(
+            f"{setting} {url!r} has the scheme {parts.scheme!r}; use http:// or https://"
+        )
+    if not parts.hostname:
+        raise InvalidArgumentError(
+            f"{setting} {url!r} has no host; write it as '{scheme}://<host>/<path>'"
+        )
+    try:
+        parts.port  # noqa: B018 (parsing the port is the check)
+    except ValueError:
+        raise InvalidArgumentError(f"{setting} {url!r} has an invalid port") from None
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        raise InvalidArgumentError(
+            f"{setting} {url!r} has a query string or a fragment; paths are added after "
+            "the base URL, so give only scheme, host and path"
+        )
+    return url.rstrip("/")
+
+
+def check_name_like(value: str, setting: str, example: str) -> str:
+    """A cloud region or location, which becomes part of a host name."""
+    if not _NAME_LIKE.match(value):
+        raise InvalidArgumentError(f"{setting} {value!r} is not valid; it looks like {example!r}")
+    return value
+
+
+def check_header(name: str, value: Any, what: str = "") -> None:
+    """A header httpx can send: a token for a name, a one-line ASCII string for a value.
+    The value is never quoted (it may be a key)."""
+    label = what or f"header {name!r}"
+    if not isinstance(name, str) or not _HEADER_NAME.match(name):
+        raise InvalidArgumentError(f"header name {name!r} is not a valid HTTP header name")
+    if not isinstance(value, str):
+        raise InvalidArgumentError(f"{label} must be a string, not {type(value).__name__}")
+    if any(c in "\r\n\0" for c in value):
+        raise InvalidArgumentError(
+            f"{label} contains a line break; strip it (a key read from a file keeps its newline)"
+        )
+    if not value.isascii():
+        raise InvalidArgumentError(
+            f"{label} contains a non-ASCII character; HTTP headers are ASCII"
+        )
+    if any((ord(c) < 32 and c != "\t") or ord(c) == 127 for c in value):
+        raise InvalidArgumentError(f"{label} contains a control character")
 
 
 class HTTPProvider:
@@ -39,15 +187,25 @@ class HTTPProvider:
         async_http_client: httpx.AsyncClient | None = None,
         transport: Any = None,
         timeout: float | httpx.Timeout | None = None,
+        base_url_setting: str = "",
     ):
+        """``base_url_setting`` names where ``base_url`` came from in an error about it
+        ("base_url" unless a provider says it was an environment variable)."""
         self._name = name
-        self.base_url = base_url.rstrip("/")
+        self.base_url = check_base_url(base_url, base_url_setting or "base_url")
         merged = dict(headers or {})
         # The credentials given to the provider win over any header of the same name
         # (in any case), so a stray Authorization header never rides along beside them.
         secret_names = {k.lower() for k in credentials}
         for key in [k for k in merged if k.lower() in secret_names]:
             del merged[key]
+        for key, value in merged.items():
+            check_header(key, value)
+        for key, value in credentials.items():
+            check_header(key, value, f"the credential sent as {key!r} (api_key or a token)")
+        if user_agent is not None:
+            check_header("User-Agent", user_agent, "user_agent")
+        secrets = [v for k, v in merged.items() if k.lower() in SECRET_HEADERS]
         merged.update(credentials)
         self.transport = HttpTransport(
             headers=merged,
@@ -56,7 +214,9 @@ class HTTPProvider:
             async_http_client=async_http_client,
             transport=transport,
             timeout=timeout,
-            secrets=credentials.values(),
+            secrets=[*credentials.values(), *secrets],
+            provider=name,
+            base_url=self.base_url,
         )
 
     @property

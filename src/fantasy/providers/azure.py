@@ -12,13 +12,12 @@ API with ``use_responses_api=True``), and options under the ``"openai"`` key.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from fantasy.errors import MissingAPIKeyError
-from fantasy.providers._base import HTTPProvider, api_key_from
+from fantasy.providers._base import HTTPProvider, key_credentials, resolve_setting
 from fantasy.providers.openai.provider import ChatLanguageModel, routed_language_model
 from fantasy.providers.openai.responses_options import is_responses_model
 
@@ -42,14 +41,19 @@ def v1_base_url(endpoint: str) -> str:
     match = _AZURE_HOST.match(endpoint)
     if match:
         return f"https://{match.group(1)}.openai.azure.com/openai/v1"
-    if not endpoint.startswith(("http://", "https://")):
+    if "://" not in endpoint and not endpoint.lower().startswith(("http:", "https:")):
         return "https://" + endpoint
     return endpoint
 
 
 class Provider(HTTPProvider):
     """Azure OpenAI. ``base_url`` defaults to ``AZURE_OPENAI_ENDPOINT`` and ``api_key``
-    to ``AZURE_OPENAI_API_KEY``; a missing one raises an error naming the variable."""
+    to ``AZURE_OPENAI_API_KEY``; a missing one raises an error naming the variable.
+
+    Without ``api_key``, an ``api-key`` or ``Authorization`` header in ``headers``
+    (a Microsoft Entra ID bearer token, say) is sent as the credential instead, and
+    the environment's key is not read.
+    """
 
     def __init__(
         self,
@@ -67,18 +71,28 @@ class Provider(HTTPProvider):
     ):
         self.use_responses_api = use_responses_api
         self.responses_api_predicate = responses_api_predicate or is_responses_model
-        endpoint = base_url or os.environ.get(ENDPOINT_ENV)
+        endpoint, setting = resolve_setting(base_url, ENDPOINT_ENV, "")
         if not endpoint:
             raise MissingAPIKeyError(
                 f"no Azure endpoint: pass base_url= or set the {ENDPOINT_ENV} environment variable"
             )
-        key = api_key_from(api_key, API_KEY_ENV, "Azure OpenAI")
+        credentials = key_credentials(
+            api_key,
+            env_var=API_KEY_ENV,
+            label="Azure OpenAI",
+            header="api-key",
+            headers=headers,
+            header_names=["authorization"],
+        )
+        if credentials:
+            # As the SDK's azure.WithAPIKey: no Authorization header goes beside the key.
+            headers = {k: v for k, v in (headers or {}).items() if k.lower() != "authorization"}
         super().__init__(
             name=NAME,
             base_url=v1_base_url(endpoint),
-            credentials={"api-key": key},
-            # As the SDK's azure.WithAPIKey: no Authorization header goes to Azure.
-            headers={k: v for k, v in (headers or {}).items() if k.lower() != "authorization"},
+            base_url_setting=setting,
+            credentials=credentials,
+            headers=headers,
             user_agent=user_agent,
             http_client=http_client,
             async_http_client=async_http_client,

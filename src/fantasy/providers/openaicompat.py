@@ -250,6 +250,7 @@ class Provider(HTTPProvider):
             raise InvalidArgumentError(
                 "openaicompat.Provider needs base_url=, e.g. https://api.groq.com/openai/v1"
             )
+        # No environment variable is read: the key is sent only when given.
         super().__init__(
             name=name,
             base_url=base_url,

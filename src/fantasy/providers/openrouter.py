@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from fantasy.providers._base import HTTPProvider, api_key_from
+from fantasy.providers._base import HTTPProvider, key_credentials
 from fantasy.providers._gateway import GatewayCodec
 from fantasy.providers.openai.chat import JSON
 from fantasy.providers.openai.provider import ChatLanguageModel
@@ -128,7 +128,8 @@ class OpenRouterCodec(GatewayCodec):
 
 
 class Provider(HTTPProvider):
-    """OpenRouter; the key comes from ``api_key`` or ``OPENROUTER_API_KEY``."""
+    """OpenRouter; the key comes from ``api_key`` (or an ``Authorization`` header in
+    ``headers``), else ``OPENROUTER_API_KEY``. The base URL is fixed, as in Fantasy."""
 
     def __init__(
         self,
@@ -141,11 +142,18 @@ class Provider(HTTPProvider):
         transport: Any = None,
         timeout: float | httpx.Timeout | None = None,
     ):
-        key = api_key_from(api_key, API_KEY_ENV, "OpenRouter")
+        credentials = key_credentials(
+            api_key,
+            env_var=API_KEY_ENV,
+            label="OpenRouter",
+            header="Authorization",
+            headers=headers,
+            prefix="Bearer ",
+        )
         super().__init__(
             name=NAME,
             base_url=BASE_URL,
-            credentials={"Authorization": f"Bearer {key}"},
+            credentials=credentials,
             headers=headers,
             user_agent=user_agent,
             http_client=http_client,

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from fantasy.providers._base import HTTPProvider, api_key_from
+from fantasy.providers._base import HTTPProvider, key_credentials
 from fantasy.providers._gateway import GatewayCodec
 from fantasy.providers.openai.chat import JSON
 from fantasy.providers.openai.provider import ChatLanguageModel
@@ -131,7 +131,8 @@ class VercelCodec(GatewayCodec):
 
 
 class Provider(HTTPProvider):
-    """The AI Gateway; the key comes from ``api_key`` or ``AI_GATEWAY_API_KEY``."""
+    """The AI Gateway; the key comes from ``api_key`` (or an ``Authorization`` header in
+    ``headers``), else ``AI_GATEWAY_API_KEY``."""
 
     def __init__(
         self,
@@ -145,11 +146,18 @@ class Provider(HTTPProvider):
         transport: Any = None,
         timeout: float | httpx.Timeout | None = None,
     ):
-        key = api_key_from(api_key, API_KEY_ENV, "AI Gateway")
+        credentials = key_credentials(
+            api_key,
+            env_var=API_KEY_ENV,
+            label="AI Gateway",
+            header="Authorization",
+            headers=headers,
+            prefix="Bearer ",
+        )
         super().__init__(
             name=NAME,
             base_url=base_url or DEFAULT_BASE_URL,
-            credentials={"Authorization": f"Bearer {key}"},
+            credentials=credentials,
             headers=headers,
             user_agent=user_agent,
             http_client=http_client,

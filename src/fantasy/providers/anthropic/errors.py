@@ -14,7 +14,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from fantasy.errors import TRANSIENT_STREAM_ERROR_TYPES, ProviderError, title_for_status
+from fantasy.errors import ProviderError, title_for_status
+from fantasy.http.unexpected import bounded, fallback_message, is_transient_kind
 
 _CONTEXT_TOO_LONG = re.compile(r"prompt is too long:\s*(\d+)\s*tokens?\s*>\s*(\d+)\s*maximum")
 
@@ -76,11 +77,11 @@ def error_from_response(
     """An HTTP error status, with the provider's own message when the body has one."""
     kind, message = _error_fields(_parse(body))
     if not message:
-        message = body.decode("utf-8", errors="replace").strip() or f"HTTP {status}"
+        message = fallback_message(body, status)
     limits = context_limits(message)
     used, maximum = limits or (0, 0)
     return ProviderError(
-        message,
+        bounded(message),
         title=title_for_status(status) or "provider request failed",
         provider=provider,
         url=url,
@@ -92,7 +93,7 @@ def error_from_response(
         context_max_tokens=maximum,
         context_too_large=limits is not None,
         auth_error=status in (401, 403),
-        transient=kind in TRANSIENT_STREAM_ERROR_TYPES,
+        transient=is_transient_kind(kind),
     )
 
 
@@ -101,9 +102,9 @@ def stream_error(payload: str, provider: str) -> ProviderError:
     kind, message = _error_fields(_parse(payload.encode()))
     title = _STREAM_TITLES.get(kind, kind.replace("_", " "))
     return ProviderError(
-        message or payload,
+        bounded(message or payload),
         title=title,
         provider=provider,
         response_body=payload.encode(),
-        transient=kind in TRANSIENT_STREAM_ERROR_TYPES,
+        transient=is_transient_kind(kind),
     )

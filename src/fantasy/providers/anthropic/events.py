@@ -79,7 +79,10 @@ class SSEEvents:
             if name and name not in MESSAGE_EVENTS:
                 continue
             payload = _json_object(sse.data, self.provider)
-            if not name and payload.get("type") == "error":
+            if not name and (
+                payload.get("type") == "error" or ("type" not in payload and payload.get("error"))
+            ):
+                # Anthropic's error event, or a proxy's {"error": {...}} in its place.
                 raise stream_error(sse.data, self.provider)
             events.append(payload)
         return events

@@ -61,6 +61,8 @@ class Platform:
     name = "anthropic"
     parallel_flag = True
     """Whether ``disable_parallel_tool_use`` may be sent."""
+    stream_media_type = "text/event-stream"
+    """The Content-Type a streamed answer comes in."""
 
     def __init__(self, base_url: str = DEFAULT_BASE_URL):
         self.base_url = base_url.rstrip("/")
@@ -104,6 +106,7 @@ class VertexPlatform(Platform):
 class BedrockPlatform(Platform):
     name = "bedrock"
     parallel_flag = False
+    stream_media_type = "application/vnd.amazon.eventstream"
 
     def __init__(self, region: str, base_url: str | None = None):
         super().__init__(base_url or bedrock_base_url(region))

@@ -7,14 +7,19 @@ adds credentials once the request is final (Bedrock signs the exact bytes).
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from fantasy.errors import InvalidArgumentError, ProviderError
+from fantasy.errors import InvalidArgumentError, MissingAPIKeyError, ProviderError
 from fantasy.http.transport import HttpTransport
 from fantasy.model import BaseLanguageModel, Call, Response
-from fantasy.providers._base import HTTPProvider, api_key_from
+from fantasy.providers._base import (
+    HTTPProvider,
+    check_name_like,
+    env,
+    header_value,
+    resolve_setting,
+)
 from fantasy.providers._malformed import SHAPE_ERRORS, malformed_event, malformed_response
 from fantasy.providers.anthropic.auth import Authenticator, TokenSource, VertexAuth
 from fantasy.providers.anthropic.codec import MessagesCodec
@@ -119,7 +124,13 @@ class MessagesLanguageModel(BaseLanguageModel):
         wire, raw, warnings, headers = self._build(call, stream=True)
         try:
             await self._authorize(wire.url, raw, headers)
-            resp = await self.transport.post_stream(wire.url, raw, headers, timeout=call.timeout)
+            resp = await self.transport.post_stream(
+                wire.url,
+                raw,
+                headers,
+                timeout=call.timeout,
+                expect=self.platform.stream_media_type,
+            )
         except ProviderError as exc:
             yield StreamPart(StreamPartType.ERROR, error=exc)
             return
@@ -179,10 +190,12 @@ class ClaudeProvider(HTTPProvider):
         async_http_client: httpx.AsyncClient | None,
         transport: Any,
         timeout: float | httpx.Timeout | None,
+        base_url_setting: str = "",
     ):
         super().__init__(
             name=name,
             base_url=platform.base_url,
+            base_url_setting=base_url_setting,
             credentials=credentials,
             # The platform's headers go first so that the user's may replace them.
             headers={**platform.static_headers(), **(headers or {})},
@@ -207,9 +220,12 @@ class ClaudeProvider(HTTPProvider):
 class Provider(ClaudeProvider):
     """Anthropic's Messages API over HTTP, without the vendor SDK; or Claude on Vertex AI.
 
-    The API key comes from ``api_key`` or ``ANTHROPIC_API_KEY`` (sent as ``x-api-key``);
-    failing that a bearer ``auth_token`` or ``ANTHROPIC_AUTH_TOKEN``. ``base_url``
-    defaults to ``ANTHROPIC_BASE_URL`` or Anthropic's.
+    Credentials, first match wins: ``api_key`` (sent as ``x-api-key``), a bearer
+    ``auth_token`` (giving both is an error), an ``x-api-key`` or ``Authorization``
+    header in ``headers`` (sent as it is), then the environment's
+    ``ANTHROPIC_API_KEY``, then ``ANTHROPIC_AUTH_TOKEN``: an argument always wins
+    over the environment. ``base_url`` defaults to ``ANTHROPIC_BASE_URL`` or
+    Anthropic's.
 
     For Vertex AI give ``vertex_project`` and ``vertex_location``: requests then go to
     Google with an OAuth bearer token, from ``vertex_token`` (a string, or a sync or
@@ -243,23 +259,33 @@ class Provider(ClaudeProvider):
         credentials: dict[str, str] = {}
         auth = Authenticator()
         platform: Platform
+        setting = ""
         if vertex_project or vertex_location:
             if not (vertex_project and vertex_location):
                 raise InvalidArgumentError(
                     "Claude on Vertex AI needs both vertex_project and vertex_location"
                 )
+            check_name_like(vertex_location, "vertex_location", "us-east5")
             platform = VertexPlatform(vertex_project, vertex_location, base_url)
             if not skip_auth:
                 # The OAuth token is the credential; a stray header must not replace it.
                 all_headers = _without(all_headers, "authorization")
                 auth = VertexAuth(vertex_token, vertex_credentials)
         else:
-            platform = Platform(base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL)
+            if vertex_token is not None or vertex_credentials is not None:
+                raise InvalidArgumentError(
+                    "vertex_token and vertex_credentials are for Claude on Vertex AI: "
+                    "pass vertex_project and vertex_location too"
+                )
+            base, setting = resolve_setting(base_url, BASE_URL_ENV, DEFAULT_BASE_URL)
+            platform = Platform(base)
             if not skip_auth:
-                credentials = _direct_credentials(api_key, auth_token)
-                all_headers = _without(all_headers, "x-api-key", "authorization")
+                credentials = _direct_credentials(api_key, auth_token, all_headers)
+                if credentials:
+                    all_headers = _without(all_headers, "x-api-key", "authorization")
         super().__init__(
             name=name,
+            base_url_setting=setting,
             platform=platform,
             auth=auth,
             credentials=credentials,
@@ -272,9 +298,33 @@ class Provider(ClaudeProvider):
         )
 
 
-def _direct_credentials(api_key: str | None, auth_token: str | None) -> dict[str, str]:
-    """``x-api-key`` from the key or its variable; else a bearer ``auth_token``."""
-    token = auth_token if auth_token is not None else os.environ.get(AUTH_TOKEN_ENV)
-    if api_key is None and not os.environ.get(API_KEY_ENV) and token:
+def _direct_credentials(
+    api_key: str | None, auth_token: str | None, headers: Mapping[str, str]
+) -> dict[str, str]:
+    """The arguments first, then a credential header the caller gave, then the
+    environment (``ANTHROPIC_API_KEY``, then ``ANTHROPIC_AUTH_TOKEN``); {} when the
+    caller's own header is the credential."""
+    if api_key is not None and auth_token is not None:
+        raise InvalidArgumentError(
+            "pass api_key= (sent as x-api-key) or auth_token= (sent as a bearer token), not both"
+        )
+    if api_key is not None:
+        if not api_key:
+            raise MissingAPIKeyError("api_key is empty: pass the Anthropic API key")
+        return {"x-api-key": api_key}
+    if auth_token is not None:
+        if not auth_token:
+            raise MissingAPIKeyError("auth_token is empty: pass the bearer token")
+        return {"Authorization": f"Bearer {auth_token}"}
+    if header_value(headers, "x-api-key", "authorization") is not None:
+        return {}
+    key = env(API_KEY_ENV)
+    if key is not None:
+        return {"x-api-key": key}
+    token = env(AUTH_TOKEN_ENV)
+    if token is not None:
         return {"Authorization": f"Bearer {token}"}
-    return {"x-api-key": api_key_from(api_key, API_KEY_ENV, "Anthropic")}
+    raise MissingAPIKeyError(
+        f"no Anthropic API key: pass api_key= (or auth_token=) or set the {API_KEY_ENV} "
+        f"(or {AUTH_TOKEN_ENV}) environment variable"
+    )

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from fantasy.errors import ProviderError, title_for_status
+from fantasy.http.unexpected import bounded, fallback_message
 
 _CONTEXT_PATTERN = re.compile(r"input token count.*?(\d+).*?exceeds.*?maximum.*?(\d+)", re.S)
 
@@ -59,11 +60,11 @@ def provider_error(
         status = code
     message = error.get("message")
     if not isinstance(message, str) or not message:
-        message = raw.decode("utf-8", errors="replace").strip() or f"HTTP {status}"
+        message = fallback_message(raw, status)
     match = _CONTEXT_PATTERN.search(message)
     used, maximum = (int(match.group(1)), int(match.group(2))) if match else (0, 0)
     return ProviderError(
-        message,
+        bounded(message),
         title=title_for_status(status) or title or "provider request failed",
         provider=provider,
         url=url,

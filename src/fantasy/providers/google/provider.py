@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from fantasy.errors import InvalidArgumentError, MissingAPIKeyError
 from fantasy.model import BaseLanguageModel
-from fantasy.providers._base import HTTPProvider
+from fantasy.providers._base import (
+    HTTPProvider,
+    check_name_like,
+    env,
+    env_label,
+    header_value,
+    resolve_setting,
+)
 from fantasy.providers.google.auth import TokenProvider, VertexAuth
 from fantasy.providers.google.model import GeminiLanguageModel, ToolCallIDFunc
 from fantasy.providers.google.options import NAME
@@ -29,6 +36,10 @@ if TYPE_CHECKING:
 
 API_KEY_ENVS = ("GOOGLE_API_KEY", "GEMINI_API_KEY")
 """Read in this order, as Google's SDK reads them."""
+PROJECT_ENV = "GOOGLE_CLOUD_PROJECT"
+LOCATION_ENVS = ("GOOGLE_CLOUD_LOCATION", "GOOGLE_CLOUD_REGION")
+VERTEX_BASE_URL_ENV = "GOOGLE_VERTEX_BASE_URL"
+GEMINI_BASE_URL_ENV = "GOOGLE_GEMINI_BASE_URL"
 GEMINI_BASE_URL = "https://generativelanguage.googleapis.com"
 GEMINI_API_VERSION = "v1beta"
 VERTEX_API_VERSION = "v1beta1"
@@ -86,14 +97,16 @@ def _env_flag(name: str) -> bool:
 class Provider(HTTPProvider):
     """Google's Gemini models, on the Gemini API or on Vertex AI, over plain HTTP.
 
-    Gemini API: the key comes from ``api_key`` or ``GOOGLE_API_KEY`` /
-    ``GEMINI_API_KEY``. Vertex AI: pass ``vertex=True`` (or ``project=``, or set
-    ``GOOGLE_GENAI_USE_VERTEXAI=true``); the project comes from ``project`` or
-    ``GOOGLE_CLOUD_PROJECT``, the location from ``location``,
-    ``GOOGLE_CLOUD_LOCATION`` / ``GOOGLE_CLOUD_REGION``, else ``"global"``. Vertex
-    auth is ``token=``, ``token_provider=``, google-auth ``credentials=``, or
-    Application Default Credentials (the ``vertex`` extra); ``skip_auth=True``
-    sends none.
+    Gemini API: the key comes from ``api_key`` (or an ``x-goog-api-key`` header in
+    ``headers``), else ``GOOGLE_API_KEY`` / ``GEMINI_API_KEY``. Vertex AI: pass
+    ``vertex=True`` (or ``project=``, ``location=``, a ``token=`` /
+    ``token_provider=`` / ``credentials=``, or set ``GOOGLE_GENAI_USE_VERTEXAI=true``);
+    the project comes from ``project`` or ``GOOGLE_CLOUD_PROJECT``, the location from
+    ``location``, ``GOOGLE_CLOUD_LOCATION`` / ``GOOGLE_CLOUD_REGION``, else
+    ``"global"``. Vertex auth is ``token=``, ``token_provider=``, google-auth
+    ``credentials=``, or Application Default Credentials (the ``vertex`` extra);
+    ``skip_auth=True`` sends none. A given argument always wins over the environment:
+    an ``api_key`` means the Gemini API even when ``GOOGLE_GENAI_USE_VERTEXAI`` is set.
 
     ``tool_call_id`` makes the ids of function calls Gemini leaves without one
     (a random UUID by default).
@@ -127,6 +140,9 @@ class Provider(HTTPProvider):
             vertex = api_key is None and (
                 project is not None
                 or location is not None
+                or token is not None
+                or token_provider is not None
+                or credentials is not None
                 or _env_flag("GOOGLE_GENAI_USE_VERTEXAI")
             )
         self.vertex = vertex
@@ -134,21 +150,20 @@ class Provider(HTTPProvider):
         self.auth: VertexAuth | None = None
         secrets: dict[str, str] = {}
         if vertex:
-            self.project = project or os.environ.get("GOOGLE_CLOUD_PROJECT", "")
+            self.project = project or env(PROJECT_ENV) or ""
             if not self.project:
                 raise InvalidArgumentError(
-                    "Vertex AI needs a project: pass project= or set GOOGLE_CLOUD_PROJECT"
+                    f"Vertex AI needs a project: pass project= or set {PROJECT_ENV}"
                 )
-            self.location = (
-                location
-                or os.environ.get("GOOGLE_CLOUD_LOCATION")
-                or os.environ.get("GOOGLE_CLOUD_REGION")
-                or "global"
-            )
-            base = (
-                base_url
-                or os.environ.get("GOOGLE_VERTEX_BASE_URL")
-                or vertex_base_url(self.location)
+            location_setting = "location"
+            if not location:
+                found = next(((e, env(e)) for e in LOCATION_ENVS if env(e)), None)
+                if found is not None:
+                    location_setting, location = env_label(found[0]), found[1]
+            self.location = location or "global"
+            check_name_like(self.location, location_setting, "us-central1")
+            base, base_setting = resolve_setting(
+                base_url, VERTEX_BASE_URL_ENV, vertex_base_url(self.location)
             )
             self.auth = VertexAuth(
                 token=token, token_provider=token_provider, credentials=credentials, skip=skip_auth
@@ -158,11 +173,13 @@ class Provider(HTTPProvider):
                 headers = {k: v for k, v in (headers or {}).items() if k.lower() != "authorization"}
         else:
             self.project = self.location = ""
-            secrets["x-goog-api-key"] = gemini_api_key(api_key)
-            base = base_url or os.environ.get("GOOGLE_GEMINI_BASE_URL") or GEMINI_BASE_URL
+            if api_key is not None or header_value(headers, "x-goog-api-key") is None:
+                secrets["x-goog-api-key"] = gemini_api_key(api_key)
+            base, base_setting = resolve_setting(base_url, GEMINI_BASE_URL_ENV, GEMINI_BASE_URL)
         super().__init__(
             name=name,
             base_url=base,
+            base_url_setting=base_setting,
             credentials=secrets,
             headers=headers,
             user_agent=user_agent,

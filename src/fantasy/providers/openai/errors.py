@@ -6,11 +6,13 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from fantasy.errors import (
-    TRANSIENT_STREAM_ERROR_TYPES,
-    ProviderError,
-    parse_context_limits,
-    title_for_status,
+from fantasy.errors import ProviderError, parse_context_limits, title_for_status
+from fantasy.http.unexpected import (
+    bounded,
+    error_fields,
+    fallback_message,
+    is_transient_code,
+    is_transient_kind,
 )
 
 
@@ -38,10 +40,10 @@ def error_from_response(
     if error is not None and isinstance(error.get("message"), str):
         message = error["message"]
     if not message:
-        message = body.decode("utf-8", errors="replace").strip() or f"HTTP {status}"
+        message = fallback_message(body, status)
     used, maximum = parse_context_limits(message)
     return ProviderError(
-        message,
+        bounded(message),
         title=title_for_status(status) or "provider request failed",
         provider=provider,
         url=url,
@@ -56,20 +58,24 @@ def error_from_response(
 
 
 def error_from_stream_payload(payload: dict[str, Any], raw: str, provider: str) -> ProviderError:
-    """A ``{"error": ...}`` event inside a stream; retryable when the fault is the provider's."""
+    """A ``{"error": ...}`` event inside a stream (first or later); retryable when its
+    type (server_error, overloaded, rate limit) or code (429, 5xx) says the fault is
+    the provider's and passing."""
     error = payload.get("error")
     message = ""
     kind = ""
+    code = 0
     if isinstance(error, dict):
         text = error.get("message")
         message = text if isinstance(text, str) else ""
-        kind = str(error.get("type") or error.get("code") or "")
+        _, kind, code = error_fields(error)
+        kind = kind or str(error.get("code") or "")
     elif isinstance(error, str):
         message = error
     return ProviderError(
-        message or f"received error while streaming: {raw}",
+        bounded(message or f"received error while streaming: {raw}"),
         title="stream error",
         provider=provider,
         response_body=raw.encode(),
-        transient=kind in TRANSIENT_STREAM_ERROR_TYPES,
+        transient=is_transient_kind(kind) or is_transient_code(code),
     )

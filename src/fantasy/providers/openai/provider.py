@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from fantasy.errors import ProviderError
 from fantasy.http.transport import HttpTransport
 from fantasy.model import BaseLanguageModel, Call, Response
-from fantasy.providers._base import HTTPProvider, api_key_from
+from fantasy.providers._base import HTTPProvider, key_credentials, resolve_setting
 from fantasy.providers._malformed import SHAPE_ERRORS, malformed_response
 from fantasy.providers.openai.chat import ChatCodec
 from fantasy.providers.openai.errors import error_from_response
@@ -25,6 +24,7 @@ if TYPE_CHECKING:
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 API_KEY_ENV = "OPENAI_API_KEY"
+BASE_URL_ENV = "OPENAI_BASE_URL"
 
 
 class ChatLanguageModel(BaseLanguageModel):
@@ -93,8 +93,10 @@ class ChatLanguageModel(BaseLanguageModel):
 class Provider(HTTPProvider):
     """OpenAI, reached over HTTP without the vendor SDK.
 
-    The API key comes from ``api_key`` or the ``OPENAI_API_KEY`` environment
-    variable; ``base_url`` from the argument, ``OPENAI_BASE_URL``, or OpenAI's.
+    The API key comes from ``api_key`` (or an ``Authorization`` header in
+    ``headers``), else the ``OPENAI_API_KEY`` environment variable; ``base_url``
+    from the argument, ``OPENAI_BASE_URL``, or OpenAI's. A given argument always
+    wins over the environment.
     Pass ``transport=`` (an httpx transport) or your own ``http_client`` /
     ``async_http_client`` to control networking, e.g. to replay cassettes.
 
@@ -122,7 +124,15 @@ class Provider(HTTPProvider):
         responses_api_predicate: Callable[[str], bool] | None = None,
         object_mode: ObjectMode | str = ObjectMode.AUTO,
     ):
-        key = api_key_from(api_key, API_KEY_ENV, "OpenAI")
+        base, base_setting = resolve_setting(base_url, BASE_URL_ENV, DEFAULT_BASE_URL)
+        credentials = key_credentials(
+            api_key,
+            env_var=API_KEY_ENV,
+            label="OpenAI",
+            header="Authorization",
+            headers=headers,
+            prefix="Bearer ",
+        )
         project_headers: dict[str, str] = {}
         if organization:
             project_headers["OpenAI-Organization"] = organization
@@ -130,8 +140,9 @@ class Provider(HTTPProvider):
             project_headers["OpenAI-Project"] = project
         super().__init__(
             name=name,
-            base_url=base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL,
-            credentials={"Authorization": f"Bearer {key}"},
+            base_url=base,
+            base_url_setting=base_setting,
+            credentials=credentials,
             headers={**project_headers, **(headers or {})},
             user_agent=user_agent,
             http_client=http_client,

@@ -9,7 +9,6 @@ given, so a provider with another base URL, other credentials and another name
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
@@ -61,33 +60,12 @@ class ResponsesLanguageModel(BaseLanguageModel):
             request_body=sent,
         )
 
-    def _invalid(self, message: str, body: bytes, status: int = 0) -> ProviderError:
-        return ProviderError(
-            message,
-            title="invalid provider response",
-            provider=self.provider_name,
-            url=self.url,
-            status_code=status,
-            response_body=body,
-        )
-
     async def agenerate(self, call: Call) -> Response:
         raw, warnings, headers = self._request(call, stream=False)
         resp = await self.transport.post(self.url, raw, headers, timeout=call.timeout)
         if resp.status_code >= 400:
             raise self._http_error(resp.status_code, resp.headers, resp.content, raw)
-        try:
-            data = json.loads(resp.content)
-        except ValueError as exc:
-            raise self._invalid(
-                f"response is not valid JSON: {exc}", resp.content, resp.status_code
-            ) from exc
-        if not isinstance(data, dict):
-            raise self._invalid(
-                f"expected a JSON object, got {type(data).__name__}",
-                resp.content,
-                resp.status_code,
-            )
+        data = resp.json_object(self.provider_name)
         try:
             response = self.codec.parse_response(data)
         except ProviderError as exc:
