@@ -222,3 +222,72 @@ def test_a_run_resumed_after_the_step_limit_answers_the_last_tool_results() -> N
 
     assert result.text == "finally"
     assert model.calls[2].prompt[-1].role is Role.TOOL
+
+
+# --------------------------------------------------------------------------- schemas at build time
+
+
+def test_a_tool_the_provider_cannot_express_fails_when_the_agent_is_built() -> None:
+    from fantasy.providers import google
+
+    @fantasy.tool
+    def tag(labels: dict[str, int]) -> str:
+        """Tag things."""
+        return "ok"
+
+    model = google.Provider(api_key="k").language_model("gemini-2.5-flash")
+    with pytest.raises(InvalidArgumentError) as info:
+        Agent(model, tools=[tag])
+    assert str(info.value).startswith('invalid argument: tool "tag": field "labels": Gemini')
+
+
+def test_an_output_type_the_provider_cannot_express_fails_before_the_call() -> None:
+    from pydantic import BaseModel
+
+    from fantasy.providers import openai
+
+    class Invoice(BaseModel):
+        meta: dict[str, str]
+
+    sent: list[object] = []
+    model = openai.Provider(api_key="k", transport=_Recorder(sent)).language_model("gpt-4o")
+    with pytest.raises(InvalidArgumentError) as info:
+        fantasy.generate_object(model, "an invoice", Invoice)
+    assert 'output type Invoice: field "meta": OpenAI strict mode' in str(info.value)
+    assert sent == []
+
+
+class _Recorder:
+    """An httpx transport that records requests and fails them: nothing may be sent."""
+
+    def __init__(self, sent: list[object]):
+        self.sent = sent
+
+    def handle_request(self, request: Any) -> Any:
+        self.sent.append(request)
+        raise AssertionError("no request should be sent")
+
+
+# --------------------------------------------------------------------------- provider options
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ({"user": 5}, "openai provider options: user must be a string, got int 5"),
+        ({"reasoning_effort": "hard"}, "reasoning_effort must be one of 'none', 'minimal'"),
+        ({"metadata": "run-7"}, "metadata must be a dict, got str 'run-7'"),
+        ({"logprobs": "yes"}, "logprobs must be True or False"),
+    ],
+)
+def test_a_provider_option_of_the_wrong_type_fails_before_the_call(
+    options: dict[str, Any], expected: str
+) -> None:
+    from fantasy.providers import openai
+
+    sent: list[object] = []
+    model = openai.Provider(api_key="k", transport=_Recorder(sent)).language_model("gpt-4o")
+    with pytest.raises(InvalidArgumentError) as info:
+        Agent(model).generate("hi", provider_options={"openai": openai.ProviderOptions(**options)})
+    assert expected in str(info.value)
+    assert sent == []

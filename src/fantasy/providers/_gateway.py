@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from fantasy._typecheck import check_fields
 from fantasy.errors import InvalidArgumentError
 from fantasy.providers.openai.chat import (
     DROPPED_EMPTY_USER,
@@ -133,6 +134,7 @@ class GatewayCodec(ChatCodec):
             raise InvalidArgumentError(
                 f"{self.options_key} provider options should be {cls.__module__}.{cls.__name__}"
             )
+        check_fields(value, f"{self.options_key} provider options")
         return value
 
     # ------------------------------------------------------------------ messages

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from fantasy._typecheck import check_fields
 from fantasy.errors import InvalidArgumentError
 from fantasy.providers._base import HTTPProvider
 from fantasy.providers.openai.chat import (
@@ -111,6 +112,7 @@ class CompatCodec(ChatCodec):
                 "openai-compat provider options should be "
                 "fantasy.providers.openaicompat.ProviderOptions"
             )
+        check_fields(value, f"{self.options_key} provider options")
         return value
 
     def apply_options(self, body: JSON, opts: Any, warnings: list[CallWarning]) -> None:

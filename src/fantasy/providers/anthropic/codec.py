@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, get_args
 
+from fantasy._typecheck import check_fields
 from fantasy.errors import InvalidArgumentError
 from fantasy.model import Call, Response
 from fantasy.providers.anthropic.options import NAME, Effort, ProviderOptions, ThinkingDisplay
@@ -93,6 +94,7 @@ class MessagesCodec:
             raise InvalidArgumentError(
                 "anthropic provider options should be fantasy.providers.anthropic.ProviderOptions"
             )
+        check_fields(value, f"{NAME} provider options")
         return value
 
     def build_body(self, call: Call, *, stream: bool) -> tuple[JSON, list[CallWarning], list[str]]:

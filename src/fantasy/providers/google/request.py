@@ -16,6 +16,7 @@ import struct
 from collections.abc import Mapping
 from typing import Any
 
+from fantasy._typecheck import check_fields
 from fantasy.errors import InvalidArgumentError
 from fantasy.model import Call
 from fantasy.providers.google.options import (
@@ -84,6 +85,7 @@ def provider_options(call: Call) -> ProviderOptions:
         raise InvalidArgumentError(
             "google provider options should be fantasy.providers.google.ProviderOptions"
         )
+    check_fields(value, f"{NAME} provider options")
     return value
 
 

@@ -13,6 +13,7 @@ import base64
 import uuid
 from typing import Any
 
+from fantasy._typecheck import check_fields
 from fantasy.errors import FantasyError, InvalidArgumentError, incomplete_stream_error
 from fantasy.model import Call, Response
 from fantasy.providers.openai.options import (
@@ -210,6 +211,7 @@ class ChatCodec:
             raise InvalidArgumentError(
                 "openai provider options should be fantasy.providers.openai.ProviderOptions"
             )
+        check_fields(value, f"{self.options_key} provider options")
         return value
 
     def apply_options(self, body: JSON, opts: Any, warnings: list[CallWarning]) -> None:

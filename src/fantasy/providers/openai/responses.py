@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from fantasy._typecheck import check_fields
 from fantasy.errors import (
     TRANSIENT_STREAM_ERROR_TYPES,
     FantasyError,
@@ -207,6 +208,7 @@ class ResponsesCodec:
         (as Fantasy does), with a warning so the mistake is visible."""
         value = call.provider_options.get(self.options_key)
         if value is None or isinstance(value, ResponsesProviderOptions):
+            check_fields(value, f"{self.options_key} provider options")
             return value
         warnings.append(
             _other(
