@@ -291,3 +291,62 @@ def test_a_provider_option_of_the_wrong_type_fails_before_the_call(
         Agent(model).generate("hi", provider_options={"openai": openai.ProviderOptions(**options)})
     assert expected in str(info.value)
     assert sent == []
+
+
+# --------------------------------------------------------------------------- providers
+
+
+def _providers() -> dict[str, Any]:
+    from fantasy.providers import anthropic, azure, google, openai, openaicompat, openrouter, vercel
+
+    return {
+        "openai": lambda **kw: openai.Provider(api_key="k", **kw),
+        "anthropic": lambda **kw: anthropic.Provider(api_key="k", **kw),
+        "google": lambda **kw: google.Provider(api_key="k", **kw),
+        "openrouter": lambda **kw: openrouter.Provider(api_key="k", **kw),
+        "vercel": lambda **kw: vercel.Provider(api_key="k", **kw),
+        "openaicompat": lambda **kw: openaicompat.Provider(
+            api_key="k", base_url="http://localhost:8000/v1", **kw
+        ),
+        "azure": lambda **kw: azure.Provider(
+            api_key="k", base_url="https://res.openai.azure.com", **kw
+        ),
+    }
+
+
+PROVIDERS = ("openai", "anthropic", "google", "openrouter", "vercel", "openaicompat", "azure")
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize(
+    ("option", "value", "expected"),
+    [
+        ("timeout", "30s", "timeout must be a number of seconds > 0 or an httpx.Timeout"),
+        ("timeout", 0, "timeout must be a number of seconds > 0"),
+        ("http_client", "client", "http_client must be an httpx.Client, got str"),
+        ("async_http_client", object(), "async_http_client must be an httpx.AsyncClient"),
+        ("transport", "replay.yaml", "transport must be an httpx transport"),
+        ("headers", {"X-Team": 7}, "header 'X-Team' must be a string"),
+    ],
+)
+def test_a_provider_setting_of_the_wrong_type_fails_when_the_provider_is_built(
+    provider: str, option: str, value: Any, expected: str
+) -> None:
+    with pytest.raises(InvalidArgumentError) as info:
+        _providers()[provider](**{option: value})
+    assert expected in str(info.value)
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("model_id", [5, "", None])
+def test_a_model_id_that_is_not_a_name_fails_at_language_model(
+    provider: str, model_id: Any
+) -> None:
+    with pytest.raises(InvalidArgumentError, match="model_id must be a non-empty string"):
+        _providers()[provider]().language_model(model_id)
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_an_unknown_provider_setting_is_a_type_error(provider: str) -> None:
+    with pytest.raises(TypeError, match="tiemout"):
+        _providers()[provider](tiemout=3)

@@ -48,8 +48,58 @@ def env_label(name: str) -> str:
     return f"{name} (environment variable)"
 
 
+def check_model_id(model_id: object) -> None:
+    """A model id is a non-empty string; anything else fails here, not as a 404 later."""
+    if not isinstance(model_id, str) or not model_id.strip():
+        raise InvalidArgumentError(
+            f"model_id must be a non-empty string such as 'gpt-4o', got {model_id!r}"
+        )
+
+
+def check_http_settings(
+    http_client: object, async_http_client: object, transport: object, timeout: object
+) -> None:
+    """The HTTP settings a provider takes, checked when it is built. httpx is imported
+    only when one of them is given, which means the caller has imported it already."""
+    if timeout is not None and not (
+        isinstance(timeout, int | float) and not isinstance(timeout, bool) and timeout > 0
+    ):
+        import httpx
+
+        if not isinstance(timeout, httpx.Timeout):
+            raise InvalidArgumentError(
+                f"timeout must be a number of seconds > 0 or an httpx.Timeout, got {timeout!r}"
+            )
+    if http_client is not None or async_http_client is not None:
+        import httpx
+
+        if http_client is not None and not isinstance(http_client, httpx.Client):
+            raise InvalidArgumentError(
+                f"http_client must be an httpx.Client, got {type(http_client).__name__}"
+                + (
+                    "; pass an httpx.AsyncClient as async_http_client"
+                    if isinstance(http_client, httpx.AsyncClient)
+                    else ""
+                )
+            )
+        if async_http_client is not None and not isinstance(async_http_client, httpx.AsyncClient):
+            raise InvalidArgumentError(
+                "async_http_client must be an httpx.AsyncClient, "
+                f"got {type(async_http_client).__name__}"
+            )
+    if transport is not None and not (
+        hasattr(transport, "handle_request") or hasattr(transport, "handle_async_request")
+    ):
+        raise InvalidArgumentError(
+            "transport must be an httpx transport (with handle_request or "
+            f"handle_async_request), got {type(transport).__name__}"
+        )
+
+
 def api_key_from(api_key: str | None, env_var: str, label: str) -> str:
     """The key given, else the environment's; a missing key names the variable."""
+    if api_key is not None and not isinstance(api_key, str):
+        raise InvalidArgumentError(f"api_key must be a string, got {type(api_key).__name__}")
     key = api_key if api_key is not None else os.environ.get(env_var)
     if not key:
         raise MissingAPIKeyError(
@@ -192,6 +242,7 @@ class HTTPProvider:
         """``base_url_setting`` names where ``base_url`` came from in an error about it
         ("base_url" unless a provider says it was an environment variable)."""
         self._name = name
+        check_http_settings(http_client, async_http_client, transport, timeout)
         self.base_url = check_base_url(base_url, base_url_setting or "base_url")
         merged = dict(headers or {})
         # The credentials given to the provider win over any header of the same name

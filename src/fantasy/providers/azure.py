@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from fantasy.errors import MissingAPIKeyError
-from fantasy.providers._base import HTTPProvider, key_credentials, resolve_setting
+from fantasy.providers._base import HTTPProvider, check_model_id, key_credentials, resolve_setting
 from fantasy.providers.openai.provider import ChatLanguageModel, routed_language_model
 from fantasy.providers.openai.responses_options import is_responses_model
 
@@ -103,6 +103,7 @@ class Provider(HTTPProvider):
     def language_model(self, model_id: str) -> ChatLanguageModel | ResponsesLanguageModel:
         """Chat Completions, or the Responses API when ``use_responses_api`` is set and the
         predicate (OpenAI's list of Responses models by default) accepts the deployment."""
+        check_model_id(model_id)
         return routed_language_model(
             self, model_id, self.use_responses_api, self.responses_api_predicate
         )

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from fantasy._typecheck import check_fields
 from fantasy.errors import InvalidArgumentError
-from fantasy.providers._base import HTTPProvider
+from fantasy.providers._base import HTTPProvider, check_model_id
 from fantasy.providers.openai.chat import (
     DROPPED_EMPTY_USER,
     JSON,
@@ -268,6 +268,7 @@ class Provider(HTTPProvider):
         self.object_mode = ObjectMode(object_mode)
 
     def language_model(self, model_id: str) -> ChatLanguageModel:
+        check_model_id(model_id)
         model = ChatLanguageModel(
             CompatCodec(model_id, self.name),
             self.transport,

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from fantasy.providers._base import HTTPProvider, key_credentials
+from fantasy.providers._base import HTTPProvider, check_model_id, key_credentials
 from fantasy.providers._gateway import GatewayCodec
 from fantasy.providers.openai.chat import JSON
 from fantasy.providers.openai.provider import ChatLanguageModel
@@ -167,6 +167,7 @@ class Provider(HTTPProvider):
         )
 
     def language_model(self, model_id: str) -> ChatLanguageModel:
+        check_model_id(model_id)
         return ChatLanguageModel(
             VercelCodec(model_id), self.transport, self.url("chat/completions"), self.name
         )

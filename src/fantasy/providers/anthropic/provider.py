@@ -15,6 +15,7 @@ from fantasy.http.transport import HttpTransport
 from fantasy.model import BaseLanguageModel, Call, Response
 from fantasy.providers._base import (
     HTTPProvider,
+    check_model_id,
     check_name_like,
     env,
     header_value,
@@ -209,6 +210,7 @@ class ClaudeProvider(HTTPProvider):
         self.auth = auth
 
     def language_model(self, model_id: str) -> MessagesLanguageModel:
+        check_model_id(model_id)
         codec = MessagesCodec(
             model_id, provider_name=self.name, parallel_flag=self.platform.parallel_flag
         )

@@ -17,6 +17,7 @@ from fantasy.errors import InvalidArgumentError, MissingAPIKeyError
 from fantasy.model import BaseLanguageModel
 from fantasy.providers._base import (
     HTTPProvider,
+    check_model_id,
     check_name_like,
     env,
     env_label,
@@ -234,6 +235,7 @@ class Provider(HTTPProvider):
     def language_model(self, model_id: str) -> BaseLanguageModel:
         """A Gemini model; a Claude id (``claude``/``anthropic`` in it) on Vertex AI gives
         an Anthropic-API model instead, as in Fantasy."""
+        check_model_id(model_id)
         if not model_id:
             raise InvalidArgumentError("model id is empty")
         if any(bad in model_id for bad in ("?", "&", "..")):

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from fantasy.errors import ProviderError
 from fantasy.http.transport import HttpTransport
 from fantasy.model import BaseLanguageModel, Call, Response
-from fantasy.providers._base import HTTPProvider, key_credentials, resolve_setting
+from fantasy.providers._base import HTTPProvider, check_model_id, key_credentials, resolve_setting
 from fantasy.providers._malformed import SHAPE_ERRORS, malformed_response
 from fantasy.providers.openai.chat import ChatCodec
 from fantasy.providers.openai.errors import error_from_response
@@ -158,6 +158,7 @@ class Provider(HTTPProvider):
         self.object_mode = ObjectMode(object_mode)
 
     def language_model(self, model_id: str) -> ChatLanguageModel | ResponsesLanguageModel:
+        check_model_id(model_id)
         model = routed_language_model(
             self, model_id, self.use_responses_api, self.responses_api_predicate
         )
