@@ -108,6 +108,17 @@ class FantasyError(Exception):
     def __reduce__(self) -> tuple[Any, ...]:
         return reduce_exception(self)
 
+    @property
+    def steps(self) -> list[Any]:
+        """The steps the failed run completed (``partial_result.steps``); empty when the
+        error did not end an agent run."""
+        return list(self.partial_result.steps) if self.partial_result is not None else []
+
+    def all_messages(self) -> list[Any]:
+        """The conversation up to the failure (``partial_result.all_messages()``), to
+        save and pass back as ``messages=``; empty when the error did not end a run."""
+        return self.partial_result.all_messages() if self.partial_result is not None else []
+
 
 class InvalidArgumentError(FantasyError, ValueError):
     """A call that cannot be made as given (empty prompt, wrong option type, ...)."""

@@ -135,6 +135,8 @@ def test_a_failed_run_keeps_its_completed_steps(run: RunAgent) -> None:
     partial = info.value.partial_result
     assert isinstance(partial, fantasy.AgentResult)
     assert len(partial.steps) == 2
+    assert info.value.steps == partial.steps
+    assert info.value.all_messages() == partial.all_messages()
     assert charges == [1, 2]
     assert [m.role for m in partial.all_messages()] == [
         Role.USER,
