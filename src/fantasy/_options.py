@@ -219,6 +219,11 @@ def coerce_messages(value: Any, where: str = "messages") -> list[Message]:
     {"name", "arguments"}}]``, and ``{"role": "tool", "tool_call_id", "content"}``.
     Anything else is an `InvalidArgumentError` naming its index.
     """
+    if callable(getattr(value, "all_messages", None)):
+        raise InvalidArgumentError(
+            f"{where}: messages must be a list of messages; pass result.all_messages() "
+            f"to continue from an {type(value).__name__}"
+        )
     if isinstance(value, Message | Mapping | str | bytes) or not isinstance(value, Sequence):
         raise _fail(where, "messages", "a list of fantasy.Message (or role/content dicts)", value)
     out: list[Message] = []

@@ -83,6 +83,11 @@ def test_generation_callbacks_are_refused_by_generate() -> None:
         ("tool_choice", "requried", "tool_choice must be 'auto', 'none', 'required'"),
         ("prepare_step", "later", "prepare_step must be a function"),
         ("messages", "hello", "messages must be a list of fantasy.Message"),
+        (
+            "messages",
+            fantasy.AgentResult([], fantasy.Response(), fantasy.Usage()),
+            "pass result.all_messages()",
+        ),
         ("messages", [{"role": "robot", "content": "x"}], "messages[0]: role must be"),
         ("files", [b"png"], "files must be a list of fantasy.FilePart"),
     ],
