@@ -37,13 +37,16 @@ def _hints(cls: type) -> dict[str, Any]:
     return hints
 
 
-def check_fields(obj: Any, where: str) -> None:
+def check_fields(obj: Any, where: str, skip: tuple[str, ...] = ()) -> None:
     """Raise `InvalidArgumentError` for the first field of dataclass ``obj`` whose value
-    does not fit its annotation; ``where`` names the object in the message."""
+    does not fit its annotation; ``where`` names the object in the message. Fields in
+    ``skip`` are left to the code that reads them."""
     if not dataclasses.is_dataclass(obj) or isinstance(obj, type):
         return
     hints = _hints(type(obj))
     for f in dataclasses.fields(obj):
+        if f.name in skip:
+            continue
         value = getattr(obj, f.name, None)
         annotation = hints.get(f.name)
         if value is None or annotation is None:
@@ -116,7 +119,7 @@ def _describe(annotation: Any) -> str:
         return f"a list of {_describe(args[0])}" if args else "a list"
     if origin in (dict, Mapping, typing.Mapping):
         return (
-            f"a dict of {_describe(args[1])} values"
+            f"a dict of {getattr(args[1], '__name__', args[1])} values"
             if len(args) == 2 and args[1] is not Any
             else "a dict"
         )

@@ -67,6 +67,14 @@ class Call:
     """Seconds this call may wait (each network wait, and a stream as a whole); None keeps
     the provider's ``timeout``. A timed-out call fails with a retryable `ProviderError`."""
 
+    def __post_init__(self) -> None:
+        # A Call built by hand (model.generate(Call(...))) is checked like the agent's
+        # options: a wrong type fails here, naming the field, not as a 400.
+        from fantasy._typecheck import check_fields
+
+        # ``tools`` may also hold executable provider tools, which providers unwrap.
+        check_fields(self, "Call", skip=("tools",))
+
 
 @dataclass(slots=True)
 class Response:

@@ -112,6 +112,11 @@ class ObjectCall:
     timeout: float | None = None
     """Seconds for the HTTP request; replaces the provider's timeout, as on `Call`."""
 
+    def __post_init__(self) -> None:
+        from fantasy._typecheck import check_fields
+
+        check_fields(self, "ObjectCall")
+
 
 @dataclass(slots=True)
 class ObjectResponse:

@@ -355,3 +355,27 @@ def test_a_model_id_that_is_not_a_name_fails_at_language_model(
 def test_an_unknown_provider_setting_is_a_type_error(provider: str) -> None:
     with pytest.raises(TypeError, match="tiemout"):
         _providers()[provider](tiemout=3)
+
+
+# --------------------------------------------------------------------------- model-level calls
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"prompt": "hi"}, "Call: prompt must be a list of Message, got str 'hi'"),
+        ({"temperature": "hot"}, "Call: temperature must be a number"),
+        ({"max_output_tokens": 1.5}, "Call: max_output_tokens must be an int"),
+        ({"headers": {"X-A": 1}}, "Call: headers must be a dict of str values"),
+    ],
+)
+def test_a_call_built_by_hand_is_checked_when_built(fields: dict[str, Any], expected: str) -> None:
+    base: dict[str, Any] = {"prompt": [fantasy.user_message("hi")]}
+    with pytest.raises(InvalidArgumentError) as info:
+        fantasy.Call(**(base | fields))
+    assert expected in str(info.value)
+
+
+def test_an_object_call_built_by_hand_is_checked_when_built() -> None:
+    with pytest.raises(InvalidArgumentError, match="ObjectCall: schema must be a dict"):
+        fantasy.ObjectCall(prompt=[fantasy.user_message("hi")], schema="Invoice")  # type: ignore[arg-type]
