@@ -21,6 +21,7 @@ from fantasy.agent_types import (
     AgentResult,
     CallOptions,
     PrepareStepOptions,
+    PrepareStepResult,
     StepResult,
     StreamOptions,
 )
@@ -172,6 +173,11 @@ class Run:
                 self.prepare_step,
                 PrepareStepOptions(list(steps), len(steps), agent.model, messages),
             )
+            if prepared is not None and not isinstance(prepared, PrepareStepResult):
+                raise InvalidArgumentError(
+                    "prepare_step must return a fantasy.PrepareStepResult or None, "
+                    f"got {type(prepared).__name__}"
+                )
             if prepared is not None:
                 if prepared.messages is not None:
                     messages = list(prepared.messages)

@@ -379,3 +379,11 @@ def test_a_call_built_by_hand_is_checked_when_built(fields: dict[str, Any], expe
 def test_an_object_call_built_by_hand_is_checked_when_built() -> None:
     with pytest.raises(InvalidArgumentError, match="ObjectCall: schema must be a dict"):
         fantasy.ObjectCall(prompt=[fantasy.user_message("hi")], schema="Invoice")  # type: ignore[arg-type]
+
+
+def test_a_prepare_step_returning_the_wrong_type_says_what_it_must_return() -> None:
+    model = FakeModel([text_response("never")])
+    agent = Agent(model, prepare_step=lambda _: {"tool_choice": "none"})
+    with pytest.raises(InvalidArgumentError, match="prepare_step must return a fantasy"):
+        agent.generate("hi")
+    assert model.calls == []
