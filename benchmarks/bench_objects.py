@@ -64,8 +64,8 @@ def deltas(text: str, size: int) -> list[str]:
 
 
 def run_fantasy(pieces: list[str]) -> int:
-    from fantasy._partial_json import MISSING
     from fantasy.objects import PartialObjects
+    from fantasy.objects.partial_json import MISSING
 
     tracker = PartialObjects(SCHEMA)
     emitted = 0
@@ -89,7 +89,7 @@ def run_stream_object(pieces: list[str]) -> int:
 def run_naive_pydantic_core(pieces: list[str]) -> int:
     from pydantic_core import from_json
 
-    from fantasy._validate import Validator
+    from fantasy.objects.validate import Validator
 
     validator = Validator(SCHEMA)
     text, last, emitted = "", None, 0
@@ -107,7 +107,7 @@ def run_naive_pydantic_core(pieces: list[str]) -> int:
 def run_naive_json_repair(pieces: list[str]) -> int:
     import json_repair
 
-    from fantasy._validate import Validator
+    from fantasy.objects.validate import Validator
 
     validator = Validator(SCHEMA)
     text, last, emitted = "", None, 0

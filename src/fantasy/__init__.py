@@ -93,9 +93,7 @@ if TYPE_CHECKING:
         ObjectStreamPart,
         ObjectStreamPartType,
     )
-    from fantasy.registry import register_provider_type
-    from fantasy.serialization import from_dict, from_json, to_dict, to_json
-    from fantasy.structured import (
+    from fantasy.objects.typed import (
         AsyncObjectStream,
         ObjectOptions,
         ObjectResult,
@@ -105,12 +103,14 @@ if TYPE_CHECKING:
         generate_object,
         stream_object,
     )
+    from fantasy.persistence.api import from_dict, from_json, to_dict, to_json
+    from fantasy.persistence.registry import register_provider_type
 
 # Structured output and persistence are loaded on first use: most programs never ask
 # for an object, and JSON persistence is only needed when saving or loading.
 _LAZY = {
-    **dict.fromkeys(("from_dict", "from_json", "to_dict", "to_json"), "fantasy.serialization"),
-    "register_provider_type": "fantasy.registry",
+    **dict.fromkeys(("from_dict", "from_json", "to_dict", "to_json"), "fantasy.persistence.api"),
+    "register_provider_type": "fantasy.persistence.registry",
     **dict.fromkeys(
         ("ObjectCall", "ObjectMode", "ObjectResponse", "ObjectStreamPart", "ObjectStreamPartType"),
         "fantasy.objects",
@@ -126,7 +126,7 @@ _LAZY = {
             "generate_object",
             "stream_object",
         ),
-        "fantasy.structured",
+        "fantasy.objects.typed",
     ),
 }
 

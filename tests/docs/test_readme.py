@@ -359,7 +359,7 @@ def stub(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[StubProvid
     monkeypatch.setattr(http_transport.HttpTransport, "__init__", init)
     monkeypatch.setattr(_runtime, "sleep", no_sleep)
     # Types a block registers for persistence stay in that block's world.
-    from fantasy import registry
+    from fantasy.persistence import registry
 
     for table in ("_user_types", "_user_ids", "_user_specs"):
         monkeypatch.setattr(registry, table, dict(getattr(registry, table)))

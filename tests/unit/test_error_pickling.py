@@ -222,8 +222,8 @@ def test_serialization_error_keeps_its_path() -> None:
 
 
 def test_other_attributes_survive() -> None:
-    from fantasy._partial_json import PartialJSONError
-    from fantasy._validate import SchemaValidationError
+    from fantasy.objects.partial_json import PartialJSONError
+    from fantasy.objects.validate import SchemaValidationError
     from fantasy.testing.transport import UnusedInteractionsError
 
     steps = round_trip(MaxStepsExceededError(5))

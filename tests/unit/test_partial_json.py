@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fantasy._partial_json import MISSING, PartialJSONError, PartialJSONParser, parse_partial
+from fantasy.objects.partial_json import MISSING, PartialJSONError, PartialJSONParser, parse_partial
 
 JSON_VALUES = st.recursive(
     st.none()

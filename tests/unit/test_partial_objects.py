@@ -8,9 +8,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fantasy._partial_json import MISSING, PartialJSONParser
-from fantasy._partial_objects import PartialObjects
-from fantasy._validate import Validator
+from fantasy.objects.partial_json import MISSING, PartialJSONParser
+from fantasy.objects.partial_objects import PartialObjects
+from fantasy.objects.validate import Validator
 
 SCHEMAS: list[dict[str, Any]] = [
     {

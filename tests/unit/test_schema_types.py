@@ -26,8 +26,8 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from typing_extensions import TypeAliasType, TypedDict
 
 import fantasy
-from fantasy._validate import Validator
 from fantasy.model import BaseLanguageModel, Call, ResponseFormat
+from fantasy.objects.validate import Validator
 from fantasy.schema import schema_for, schema_for_signature, tool_input_schema
 from fantasy.schema_dialects import SchemaError, refs_to_defs
 from fantasy.types import FunctionTool

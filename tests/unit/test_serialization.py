@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 
 import fantasy
-from fantasy import registry
 from fantasy.errors import FantasyError, ProviderError, SerializationError
 from fantasy.model import Call, Response
+from fantasy.persistence import registry
 from fantasy.providers import anthropic, google, openai, openaicompat, openrouter, vercel
 from fantasy.testing import FakeModel, text_response, tool_call_response
 from fantasy.types import (

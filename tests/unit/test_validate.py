@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from fantasy._validate import SchemaValidationError, Validator, validate
+from fantasy.objects.validate import SchemaValidationError, Validator, validate
 
 SCHEMA: dict[str, Any] = {
     "type": "object",

@@ -11,7 +11,7 @@ What can be saved: messages and their parts, response content, tool result
 outputs, tools, calls, responses, stream parts, usage, warnings, and provider
 options/metadata maps. Polymorphic values are ``{"type", "data"}`` envelopes,
 bytes are standard base64, and provider option/metadata values are typed by
-Fantasy's type ids through `fantasy.registry`. ``to_dict``/``from_dict`` work on
+Fantasy's type ids through `fantasy.persistence.registry`. ``to_dict``/``from_dict`` work on
 plain JSON values (for embedding in a larger document); ``to_json``/``from_json``
 on text. Loading bad input raises `fantasy.errors.SerializationError` naming
 where it went wrong, e.g. ``messages[3].content[1].data.provider_options.openai:
@@ -28,10 +28,10 @@ import typing
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, overload
 
-from fantasy import _from_json as load
-from fantasy import _to_json as save
 from fantasy.errors import SerializationError
 from fantasy.model import Call, Response
+from fantasy.persistence import decode as load
+from fantasy.persistence import encode as save
 from fantasy.types import (
     CallWarning,
     Content,
@@ -214,7 +214,7 @@ def _decoder(kind: Any) -> tuple[_Decoder, str]:
         return _decoder_for(classes[0], None)
     if isinstance(kind, type):
         return _decoder_for(kind, kind)
-    raise TypeError(f"cannot load {kind!r}: not a kind fantasy.serialization knows")
+    raise TypeError(f"cannot load {kind!r}: not a kind fantasy.persistence.api knows")
 
 
 def _decoder_for(cls: type, exact: type | None) -> tuple[_Decoder, str]:
@@ -223,7 +223,7 @@ def _decoder_for(cls: type, exact: type | None) -> tuple[_Decoder, str]:
             if exact is None or len(classes) == 1:
                 return decode, root
             return _checked(decode, exact), root
-    raise TypeError(f"cannot load {cls.__qualname__}: not a kind fantasy.serialization knows")
+    raise TypeError(f"cannot load {cls.__qualname__}: not a kind fantasy.persistence.api knows")
 
 
 def _checked(decode: _Decoder, cls: type) -> _Decoder:

@@ -1,4 +1,4 @@
-"""Our values as Fantasy's persisted JSON shapes (see `fantasy.serialization`).
+"""Our values as Fantasy's persisted JSON shapes (see `fantasy.persistence.api`).
 
 Every polymorphic value is an envelope ``{"type": ..., "data": {...}}``; fields
 Go tags ``omitempty`` are left out when empty, the others always written (``null``
@@ -11,10 +11,10 @@ import base64
 from collections.abc import Mapping
 from typing import Any
 
-from fantasy._datajson import encode
 from fantasy.errors import SerializationError
 from fantasy.model import Call, Response
-from fantasy.registry import ProviderTypeError, provider_type_id
+from fantasy.persistence.dataclass_json import encode
+from fantasy.persistence.registry import ProviderTypeError, provider_type_id
 from fantasy.types import (
     CallWarning,
     FileContent,

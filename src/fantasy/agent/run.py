@@ -12,18 +12,18 @@ from typing import TYPE_CHECKING, Any
 
 from fantasy import _runtime
 from fantasy._options import check_names, check_values
-from fantasy._steps import (
-    StepTools,
-    merge_maps,
-    tools_by_name,
-)
-from fantasy.agent_types import (
+from fantasy.agent.run_types import (
     AgentResult,
     CallOptions,
     PrepareStepOptions,
     PrepareStepResult,
     StepResult,
     StreamOptions,
+)
+from fantasy.agent.steps import (
+    StepTools,
+    merge_maps,
+    tools_by_name,
 )
 from fantasy.errors import InvalidArgumentError, MaxStepsExceededError
 from fantasy.model import Call, LanguageModel, Response

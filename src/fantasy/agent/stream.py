@@ -9,13 +9,13 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from fantasy import _runtime
-from fantasy._run import Run, StepSetup
-from fantasy._steps import (
+from fantasy.agent.run import Run, StepSetup
+from fantasy.agent.run_types import AgentResult, StepResult, StreamOptions
+from fantasy.agent.steps import (
     execute_tools,
     response_messages,
     validate_tool_call,
 )
-from fantasy.agent_types import AgentResult, StepResult, StreamOptions
 from fantasy.retry import RetryController, is_user_error, mark_user_error
 from fantasy.types import (
     CallWarning,

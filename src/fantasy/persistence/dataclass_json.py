@@ -2,7 +2,7 @@
 
 Provider options and metadata are plain dataclasses; writing a serializer per
 class would drift from the classes. Instead each field is written under its
-JSON name (`fantasy.registry.field_spec`) and read back by its type hint, with
+JSON name (`fantasy.persistence.registry.field_spec`) and read back by its type hint, with
 Go's decoding rules: unknown keys are ignored, a missing key or ``null`` leaves
 the field at its default (or the zero value of its type), and a value of the
 wrong JSON type is an error that names where it was found.
@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any, Literal, TypeVar, Union
 
 from fantasy.errors import SerializationError
-from fantasy.registry import field_spec
+from fantasy.persistence.registry import field_spec
 
 T = TypeVar("T")
 

@@ -20,8 +20,8 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from fantasy._partial_json import MISSING, PartialJSONError, PartialJSONParser
-from fantasy._validate import Validator
+from fantasy.objects.partial_json import MISSING, PartialJSONError, PartialJSONParser
+from fantasy.objects.validate import Validator
 
 __all__ = ["PartialObjects"]
 

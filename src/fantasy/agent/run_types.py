@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
-from fantasy._steps import (
+from fantasy.agent.steps import (
     RepairToolCall,
 )
 from fantasy.model import LanguageModel, Response

@@ -14,16 +14,8 @@ from typing import Any, Unpack
 
 from fantasy import _runtime
 from fantasy._options import check_values
-from fantasy._run import Run, StepSetup
-from fantasy._steps import (
-    RepairToolCall,
-    ToolCallRepairOptions,
-    execute_tools,
-    response_messages,
-    validate_tool_call,
-)
-from fantasy._stream import AgentStream, AsyncAgentStream, StreamRun
-from fantasy.agent_types import (
+from fantasy.agent.run import Run, StepSetup
+from fantasy.agent.run_types import (
     AgentResult,
     CallOptions,
     PrepareStep,
@@ -33,6 +25,14 @@ from fantasy.agent_types import (
     StreamCallbacks,
     StreamOptions,
 )
+from fantasy.agent.steps import (
+    RepairToolCall,
+    ToolCallRepairOptions,
+    execute_tools,
+    response_messages,
+    validate_tool_call,
+)
+from fantasy.agent.stream import AgentStream, AsyncAgentStream, StreamRun
 from fantasy.errors import InvalidArgumentError
 from fantasy.model import LanguageModel, Response
 from fantasy.retry import OnRetry, retry

@@ -1,4 +1,4 @@
-"""Fantasy's persisted JSON shapes back into our values (see `fantasy.serialization`).
+"""Fantasy's persisted JSON shapes back into our values (see `fantasy.persistence.api`).
 
 Decoding follows Go's rules where Fantasy's files rely on them (unknown keys are
 ignored, a missing or ``null`` field is its zero value, an empty options map is
@@ -13,10 +13,10 @@ import base64
 import binascii
 from typing import Any, TypeVar
 
-from fantasy._datajson import coerce, decode_object, json_kind
 from fantasy.errors import FantasyError, SerializationError
 from fantasy.model import Call, Response
-from fantasy.registry import ProviderTypeError, provider_type_class
+from fantasy.persistence.dataclass_json import coerce, decode_object, json_kind
+from fantasy.persistence.registry import ProviderTypeError, provider_type_class
 from fantasy.types import (
     CallWarning,
     CallWarningType,

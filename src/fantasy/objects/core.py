@@ -2,7 +2,7 @@
 
 This is the untyped core, as in Fantasy: an `ObjectCall` carries a JSON schema
 and the result's ``object`` is decoded JSON (dicts, lists, scalars). The typed
-layer on top (`fantasy.structured`) turns pydantic models and dataclasses into
+layer on top (`fantasy.objects.typed`) turns pydantic models and dataclasses into
 schemas and results back into instances.
 
 A model obtains the JSON in one of three ways (`ObjectMode`):
@@ -17,7 +17,7 @@ A model obtains the JSON in one of three ways (`ObjectMode`):
 Every mode goes through the model's ordinary ``agenerate`` / ``astream``, so
 wire format, errors and retries are the provider's own.
 
-Streamed partial objects are parsed incrementally (`fantasy._partial_json`)
+Streamed partial objects are parsed incrementally (`fantasy.objects.partial_json`)
 and emitted, as in Fantasy, only when they validate against the *full*
 schema: with required properties a partial object appears once every required
 key has a value (strings may still be growing). Each emitted object differs
@@ -33,11 +33,11 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from fantasy import _runtime
-from fantasy._partial_json import MISSING, PartialJSONError, parse_partial
-from fantasy._partial_objects import PartialObjects
-from fantasy._validate import SchemaValidationError, Validator
 from fantasy.errors import FantasyError, NoObjectGeneratedError
 from fantasy.model import Call, ResponseFormat
+from fantasy.objects.partial_json import MISSING, PartialJSONError, parse_partial
+from fantasy.objects.partial_objects import PartialObjects
+from fantasy.objects.validate import SchemaValidationError, Validator
 from fantasy.types import (
     CallWarning,
     FinishReason,

@@ -12,7 +12,7 @@ keywords (formats, annotations) are accepted, as JSON Schema prescribes for
 annotations.
 
 Streaming validates a fresh partial object after nearly every delta. Its
-completed containers never change (see `fantasy._partial_json`), so
+completed containers never change (see `fantasy.objects.partial_json`), so
 `Validator` remembers their results by identity and a check only walks the
 containers still open.
 """

@@ -1,0 +1,53 @@
+"""Structured output: a JSON object matching a schema, generated or streamed.
+
+`core` is the model-level machinery (modes, object calls, streams of partial
+objects); `typed` the typed layer (`generate_object` and friends, loaded by
+`fantasy` on first use); `partial_json` and `partial_objects` the incremental
+parsing; `validate` the schema check. Importing this package loads `core` only.
+"""
+
+from fantasy.objects.core import (
+    DEFAULT_TOOL_DESCRIPTION,
+    DEFAULT_TOOL_NAME,
+    ObjectCall,
+    ObjectMode,
+    ObjectResponse,
+    ObjectStreamPart,
+    ObjectStreamPartType,
+    PartialObjects,
+    RepairFunc,
+    generate,
+    generate_native,
+    generate_with_text,
+    generate_with_tool,
+    parse_and_validate,
+    parse_and_validate_with_repair,
+    stream,
+    stream_native,
+    stream_with_text,
+    stream_with_tool,
+    text_mode_instruction,
+)
+
+__all__ = [
+    "DEFAULT_TOOL_DESCRIPTION",
+    "DEFAULT_TOOL_NAME",
+    "ObjectCall",
+    "ObjectMode",
+    "ObjectResponse",
+    "ObjectStreamPart",
+    "ObjectStreamPartType",
+    "PartialObjects",
+    "RepairFunc",
+    "generate",
+    "generate_native",
+    "generate_with_text",
+    "generate_with_tool",
+    "parse_and_validate",
+    "parse_and_validate_with_repair",
+    "stream",
+    "stream_native",
+    "stream_with_text",
+    "stream_with_tool",
+    "text_mode_instruction",
+]
