@@ -139,8 +139,41 @@ def title_for_status(status: int) -> str:
         return ""
 
 
+REQUEST_ID_HEADERS = (
+    "x-request-id",
+    "request-id",
+    "x-amzn-requestid",
+    "x-amz-request-id",
+    "apim-request-id",
+    "x-goog-request-id",
+    "cf-ray",
+)
+"""Where providers put the id their support asks for, in the order they are looked up."""
+
+
 class ProviderError(FantasyError):
-    """A provider refused, failed or broke off a request."""
+    """A provider refused, failed or broke off a request.
+
+    Built as ``ProviderError(...)``, it becomes the subclass that says what kind of
+    failure it is, decided once from its status, flags, title and raw error type
+    (see `classify`), so a caller can ``except fantasy.RateLimitError`` whichever
+    provider or code path produced it. Every subclass is still a `ProviderError`
+    with the same attributes.
+    """
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> ProviderError:
+        if cls is ProviderError:
+            cls = classify(
+                status_code=kwargs.get("status_code", 0),
+                title=kwargs.get("title", ""),
+                context_too_large=bool(kwargs.get("context_too_large"))
+                or bool(kwargs.get("context_used_tokens"))
+                or bool(kwargs.get("context_max_tokens")),
+                auth_error=bool(kwargs.get("auth_error")),
+                error_type=kwargs.get("error_type", ""),
+                cause=kwargs.get("cause"),
+            )
+        return super().__new__(cls)
 
     def __init__(
         self,
@@ -158,6 +191,8 @@ class ProviderError(FantasyError):
         context_too_large: bool = False,
         auth_error: bool = False,
         transient: bool = False,
+        error_type: str = "",
+        request_id: str = "",
         cause: BaseException | None = None,
     ):
         super().__init__(message, title=title, cause=cause)
@@ -174,6 +209,22 @@ class ProviderError(FantasyError):
         self.context_too_large = context_too_large
         self.auth_error = auth_error
         self.transient = transient
+        self.error_type = error_type
+        """The provider's own name for the error (``rate_limit_error``, ``RESOURCE_EXHAUSTED``,
+        ``throttlingException``...), when it sent one."""
+        self._request_id = request_id
+
+    @property
+    def request_id(self) -> str:
+        """The provider's id of the failed request (for its support), from the response
+        headers when the provider sends one; ``""`` otherwise."""
+        if self._request_id:
+            return self._request_id
+        for name in REQUEST_ID_HEADERS:
+            value = self.response_headers.get(name)
+            if value:
+                return value
+        return ""
 
     @property
     def is_retryable(self) -> bool:
@@ -185,14 +236,110 @@ class ProviderError(FantasyError):
         return s in (408, 409, 429) or s >= 500
 
     @property
+    def retryable(self) -> bool:
+        """Whether another attempt could help (the same as `is_retryable`)."""
+        return self.is_retryable
+
+    @property
     def is_context_too_large(self) -> bool:
         return self.context_too_large or self.context_used_tokens > 0 or self.context_max_tokens > 0
 
     def __repr__(self) -> str:
         return (
-            f"ProviderError(title={self.title!r}, message={self.message!r}, "
+            f"{type(self).__name__}(title={self.title!r}, message={self.message!r}, "
             f"status_code={self.status_code}, url={self.url!r})"
         )
+
+
+class AuthenticationError(ProviderError):
+    """The key or token was refused (401, 403), or credentials could not be obtained."""
+
+
+class RateLimitError(ProviderError):
+    """Too many requests or tokens (429, or the provider's rate-limit or throttling type)."""
+
+
+class ContextWindowError(ProviderError):
+    """The prompt does not fit the model's context window; ``context_used_tokens`` and
+    ``context_max_tokens`` say by how much, when the provider says so."""
+
+
+class ProviderTimeoutError(ProviderError):
+    """The provider did not answer (or finish answering) in time."""
+
+
+class StreamInterruptedError(ProviderError):
+    """A stream broke off before the provider said it was done (retryable)."""
+
+
+class InvalidResponseError(ProviderError):
+    """The provider (or something posing as it) answered with something that is not a
+    response of its API: not JSON, the wrong shape, an HTML page."""
+
+
+class ProviderUnavailableError(ProviderError):
+    """The provider failed on its side or could not be reached: 5xx, overloaded, a
+    refused or dropped connection."""
+
+
+class InvalidRequestError(ProviderError):
+    """The provider refused the request as malformed (400, 404, 422), or it could not be
+    sent as configured. Not retried."""
+
+
+_RATE_LIMIT_TYPES = ("rate_limit", "ratelimit", "throttl", "resource_exhausted", "too_many")
+_UNAVAILABLE_TYPES = ("overloaded", "unavailable", "server_error", "internal", "api_error")
+_TIMEOUT_TYPES = ("timeout", "deadline_exceeded", "timed_out")
+
+
+def classify(
+    *,
+    status_code: int = 0,
+    title: str = "",
+    context_too_large: bool = False,
+    auth_error: bool = False,
+    error_type: str = "",
+    cause: BaseException | None = None,
+) -> type[ProviderError]:
+    """The `ProviderError` subclass for a failure with these facts, most specific first."""
+    kind = (error_type or "").lower()
+    if kind.isdigit() and status_code < 400:
+        # An error object inside a successful answer, whose code is an HTTP status.
+        status_code, kind = int(kind), ""
+    if context_too_large:
+        return ContextWindowError
+    if auth_error or status_code in (401, 403):
+        return AuthenticationError
+    if status_code == 429 or any(t in kind for t in _RATE_LIMIT_TYPES):
+        return RateLimitError
+    if (
+        status_code in (408, 504)
+        or any(t in kind for t in _TIMEOUT_TYPES)
+        or _caused_by_timeout(cause)
+        or "deadline" in title
+    ):
+        return ProviderTimeoutError
+    if title == "stream transport error":
+        return StreamInterruptedError
+    if title == "invalid provider response":
+        return InvalidResponseError
+    if status_code >= 500 or any(t in kind for t in _UNAVAILABLE_TYPES):
+        return ProviderUnavailableError
+    if title == "network error":
+        return ProviderUnavailableError
+    if status_code in (400, 404, 413, 422) or title == "invalid request":
+        return InvalidRequestError
+    return ProviderError
+
+
+def _caused_by_timeout(cause: BaseException | None) -> bool:
+    seen = 0
+    while cause is not None and seen < 8:
+        if isinstance(cause, TimeoutError) or "Timeout" in type(cause).__name__:
+            return True
+        cause = cause.__cause__
+        seen += 1
+    return False
 
 
 def incomplete_stream_error(provider: str = "", url: str = "") -> ProviderError:

@@ -160,7 +160,7 @@ def test_the_walk_finds_the_libraries_exceptions() -> None:
 def test_every_exception_survives_pickling(cls: type[BaseException]) -> None:
     error = _sample(cls)
     copy = round_trip(error)
-    assert type(copy) is cls
+    assert type(copy) is type(error) and isinstance(copy, cls)
     assert str(copy) == str(error)
     assert copy.args == error.args
     assert _comparable(vars(copy)) == _comparable(vars(error))
@@ -199,7 +199,7 @@ def test_retry_error_keeps_every_attempt() -> None:
     copy = round_trip(error)
     assert isinstance(copy, RetryError)
     assert str(copy) == str(error) == "retry error: too many requests: rate limited"
-    assert [type(e) for e in copy.errors] == [TimeoutError, ProviderError]
+    assert [type(e) for e in copy.errors] == [TimeoutError, type(error.errors[1])]
     last = copy.last_error
     assert isinstance(last, ProviderError) and last.status_code == 429
     assert copy.__cause__ is last

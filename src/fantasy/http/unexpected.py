@@ -215,6 +215,7 @@ def envelope_error(
         context_max_tokens=maximum,
         auth_error=code in (401, 403) or kind.lower() in _AUTH_KINDS,
         transient=is_transient_kind(kind) or is_transient_code(code),
+        error_type=kind or (str(code) if code else ""),
     )
 
 

@@ -94,6 +94,7 @@ def error_from_response(
         context_too_large=limits is not None,
         auth_error=status in (401, 403),
         transient=is_transient_kind(kind),
+        error_type=kind,
     )
 
 
@@ -107,4 +108,5 @@ def stream_error(payload: str, provider: str) -> ProviderError:
         provider=provider,
         response_body=payload.encode(),
         transient=is_transient_kind(kind),
+        error_type=kind,
     )

@@ -160,4 +160,5 @@ class BedrockEvents:
             provider=self.provider,
             response_body=message.payload,
             transient=code in BEDROCK_TRANSIENT_EXCEPTIONS,
+            error_type=code,
         )

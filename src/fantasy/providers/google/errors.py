@@ -77,6 +77,7 @@ def provider_error(
         context_too_large=match is not None,
         auth_error=_is_auth_error(status, error),
         transient=error.get("status") in _TRANSIENT_STATUSES,
+        error_type=str(error.get("status") or ""),
     )
 
 

@@ -42,6 +42,10 @@ def error_from_response(
     if not message:
         message = fallback_message(body, status)
     used, maximum = parse_context_limits(message)
+    kind = ""
+    if error is not None:
+        code, kind_type = error.get("code"), error.get("type")
+        kind = str(code) if isinstance(code, str) and code else str(kind_type or "")
     return ProviderError(
         bounded(message),
         title=title_for_status(status) or "provider request failed",
@@ -53,7 +57,9 @@ def error_from_response(
         response_headers=headers,
         context_used_tokens=used,
         context_max_tokens=maximum,
+        context_too_large=kind == "context_length_exceeded",
         auth_error=status == 401,
+        error_type=kind,
     )
 
 
@@ -78,4 +84,5 @@ def error_from_stream_payload(payload: dict[str, Any], raw: str, provider: str) 
         provider=provider,
         response_body=raw.encode(),
         transient=is_transient_kind(kind) or is_transient_code(code),
+        error_type=kind,
     )

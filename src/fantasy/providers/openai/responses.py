@@ -180,6 +180,7 @@ def _failure(title: str, error: Any, provider: str) -> ProviderError:
         title=title,
         provider=provider,
         transient=code in TRANSIENT_STREAM_ERROR_TYPES,
+        error_type=code,
     )
 
 
@@ -548,6 +549,7 @@ class ResponsesCodec:
                 title="provider error",
                 provider=self.provider_name,
                 transient=error.get("code") in TRANSIENT_STREAM_ERROR_TYPES,
+                error_type=str(error.get("code") or ""),
             )
         content = ResponseContent()
         has_function_call = False
