@@ -5,17 +5,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from fantasy.errors import ProviderError
+from fantasy.http.shell import Exchange, open_stream, post_json
 from fantasy.http.transport import HttpTransport
 from fantasy.model import BaseLanguageModel, Call, Response
 from fantasy.providers._base import HTTPProvider, check_model_id, key_credentials, resolve_setting
-from fantasy.providers._malformed import SHAPE_ERRORS, malformed_response
 from fantasy.providers.openai.chat import ChatCodec
 from fantasy.providers.openai.errors import error_from_response
 from fantasy.providers.openai.options import NAME
 from fantasy.providers.openai.responses_options import is_responses_model
-from fantasy.providers.openai.sse_stream import openai_event_stream
-from fantasy.types import ObjectMode, StreamPart
+from fantasy.providers.openai.sse_stream import openai_events
+from fantasy.types import CallWarning, ObjectMode, StreamPart
 
 if TYPE_CHECKING:
     import httpx
@@ -43,50 +42,38 @@ class ChatLanguageModel(BaseLanguageModel):
 
         check_chat_schema(self, schema, where)
 
-    def _request(self, call: Call, *, stream: bool) -> tuple[bytes, Any, dict[str, str]]:
+    def _exchange(self, call: Call, *, stream: bool) -> tuple[Exchange, list[CallWarning]]:
         body, warnings = self.codec.build_body(call, stream=stream)
-        headers = self.transport.request_headers(call.headers, call.user_agent)
-        return HttpTransport.encode_json(body), warnings, headers
-
-    def _http_error(
-        self, status: int, headers: Mapping[str, str], body: bytes, sent: bytes
-    ) -> ProviderError:
-        return error_from_response(
-            provider=self.provider_name,
-            status=status,
-            headers=headers,
-            body=body,
-            url=self.url,
-            request_body=sent,
+        raw = HttpTransport.encode_json(body)
+        exchange = Exchange(
+            self.transport,
+            self.url,
+            raw,
+            self.transport.request_headers(call.headers, call.user_agent),
+            self.provider_name,
+            http_error=lambda status, headers, content: error_from_response(
+                provider=self.provider_name,
+                status=status,
+                headers=headers,
+                body=content,
+                url=self.url,
+                request_body=raw,
+            ),
+            timeout=call.timeout,
         )
+        return exchange, warnings
 
     async def agenerate(self, call: Call) -> Response:
-        raw, warnings, headers = self._request(call, stream=False)
-        resp = await self.transport.post(self.url, raw, headers, timeout=call.timeout)
-        if resp.status_code >= 400:
-            raise self._http_error(resp.status_code, resp.headers, resp.content, raw)
-        data = resp.json_object(self.provider_name)
-        try:
-            response = self.codec.parse_response(data)
-        except SHAPE_ERRORS as exc:
-            raise malformed_response(
-                exc, self.provider_name, self.url, resp.status_code, resp.content
-            ) from exc
-        response.warnings = warnings
-        return response
+        exchange, warnings = self._exchange(call, stream=False)
+        return await post_json(exchange, self.codec.parse_response, warnings)
 
     def astream(self, call: Call) -> AsyncIterator[StreamPart]:
         """Stream parts; failures after the request was built arrive as one ``error`` part."""
-        raw, warnings, headers = self._request(call, stream=True)
-        return openai_event_stream(
-            transport=self.transport,
-            url=self.url,
-            body=raw,
-            headers=headers,
-            timeout=call.timeout,
-            provider=self.provider_name,
-            translator=self.codec.new_stream(warnings),
-            http_error=lambda status, hdrs, content: self._http_error(status, hdrs, content, raw),
+        exchange, warnings = self._exchange(call, stream=True)
+        return open_stream(
+            exchange,
+            openai_events(self.provider_name, self.url),
+            self.codec.new_stream(warnings),
         )
 
 

@@ -1,0 +1,235 @@
+"""The one I/O shell every provider's model goes through.
+
+A provider's model reads as: build the request, hand it to this shell, translate
+what comes back. The shell does the rest, the same way for every provider and
+both faces: authorize (sign) the request if the platform must, post it, turn an
+error status into the provider's `ProviderError`, and then either
+
+* parse a whole answer (`post_json`): a JSON object handed to the provider's
+  parser, or
+* stream one (`open_stream`): the body's bytes fed to an `EventSource` (the
+  framing: SSE, Gemini's, AWS event stream), each event to the provider's
+  `StreamTranslator`, and every failure after the request was built delivered as
+  one ``error`` part, with the response closed on every exit path.
+
+A translator that trips over an event of a shape its provider never sends (a
+proxy's, a broken server's) is reported as an invalid provider response, not as
+the bare ``TypeError`` it raised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
+
+from fantasy.errors import ProviderError
+from fantasy.http.transport import HttpTransport
+from fantasy.http.unexpected import SSE
+from fantasy.model import Response
+from fantasy.types import CallWarning, StreamPart, StreamPartType
+
+E = TypeVar("E")
+E_contra = TypeVar("E_contra", contravariant=True)
+E_co = TypeVar("E_co", covariant=True)
+
+JSON = dict[str, Any]
+
+SHAPE_ERRORS = (TypeError, AttributeError, KeyError, IndexError, ValueError)
+"""What a translator raises when it reads an event or a body of an unexpected shape."""
+
+HttpErrorMapper = Callable[[int, Mapping[str, str], bytes], ProviderError]
+"""The provider's reading of an error status: (status, headers, body) -> its error."""
+
+
+class EventSource(Protocol[E_co]):
+    """A framing: bytes in as the network delivers them, whole events out. A framing
+    problem (an event that is not JSON, a bad checksum) raises `ProviderError`."""
+
+    def feed(self, chunk: bytes) -> Iterable[E_co]: ...
+
+    def end(self) -> Iterable[E_co]:
+        """The body is complete: flush what is left (or raise if it was cut short)."""
+        ...
+
+
+class StreamTranslator(Protocol[E_contra]):
+    """A provider's stream logic: events in, stream parts out. An ``error`` part ends
+    the stream; `finish` gives the closing parts (or the error of a stream cut short)."""
+
+    def start(self) -> list[StreamPart]: ...
+
+    def feed(self, event: E_contra) -> list[StreamPart]: ...
+
+    def finish(self) -> list[StreamPart]: ...
+
+
+@dataclass(slots=True)
+class Exchange:
+    """One request of a provider's model, ready to send."""
+
+    transport: HttpTransport
+    url: str
+    body: bytes
+    headers: dict[str, str]
+    provider: str
+    http_error: HttpErrorMapper
+    timeout: float | None = None
+    authorize: Callable[[], Awaitable[None]] | None = None
+    """Signs or adds credentials to ``headers`` just before sending (Vertex, SigV4)."""
+    expect: str = SSE
+    """The stream's media type: an event stream unless the platform says otherwise."""
+
+
+def malformed_event(exc: Exception, provider: str, url: str) -> ProviderError:
+    """Not retryable: the same server is likely to answer the same way again."""
+    return ProviderError(
+        f"stream event has an unexpected shape ({type(exc).__name__}: {exc})",
+        title="invalid provider response",
+        provider=provider,
+        url=url,
+        cause=exc,
+    )
+
+
+def malformed_response(
+    exc: Exception, provider: str, url: str, status: int, body: bytes
+) -> ProviderError:
+    """A whole response that is JSON but not of the documented shape: not retryable."""
+    return ProviderError(
+        f"response has an unexpected shape ({type(exc).__name__}: {exc})",
+        title="invalid provider response",
+        provider=provider,
+        url=url,
+        status_code=status,
+        response_body=body,
+        cause=exc,
+    )
+
+
+async def post_json(
+    ex: Exchange, parse: Callable[[JSON], Response], warnings: list[CallWarning]
+) -> Response:
+    """Send the request, parse the JSON answer with the provider's ``parse``."""
+    if ex.authorize is not None:
+        await ex.authorize()
+    resp = await ex.transport.post(ex.url, ex.body, ex.headers, timeout=ex.timeout)
+    if resp.status_code >= 400:
+        raise ex.http_error(resp.status_code, resp.headers, resp.content)
+    data = resp.json_object(ex.provider)
+    try:
+        response = parse(data)
+    except ProviderError as exc:
+        # A failure the API reported inside a well-formed answer: say where it came from.
+        exc.url = exc.url or ex.url
+        exc.status_code = exc.status_code or resp.status_code
+        exc.response_body = exc.response_body or resp.content
+        raise
+    except SHAPE_ERRORS as exc:
+        raise malformed_response(exc, ex.provider, ex.url, resp.status_code, resp.content) from exc
+    response.warnings = warnings
+    return response
+
+
+def _error(error: BaseException) -> StreamPart:
+    return StreamPart(StreamPartType.ERROR, error=error)
+
+
+async def open_stream(
+    ex: Exchange, source: EventSource[E], translator: StreamTranslator[E]
+) -> AsyncIterator[StreamPart]:
+    """Stream parts; every failure after the request was built arrives as one ``error``
+    part, after the parts that arrived before it."""
+    try:
+        if ex.authorize is not None:
+            await ex.authorize()
+        resp = await ex.transport.post_stream(
+            ex.url, ex.body, ex.headers, timeout=ex.timeout, expect=ex.expect
+        )
+    except ProviderError as exc:
+        yield _error(exc)
+        return
+    async with resp:
+        if resp.status_code >= 400:
+            yield _error(ex.http_error(resp.status_code, resp.headers, resp.content))
+            return
+        for part in translator.start():
+            yield part
+        try:
+            async for chunk in resp.aiter_bytes():
+                for event in source.feed(chunk):
+                    for part in translator.feed(event):
+                        yield part
+                        if part.type is StreamPartType.ERROR:
+                            return
+            for event in source.end():
+                for part in translator.feed(event):
+                    yield part
+                    if part.type is StreamPartType.ERROR:
+                        return
+            finished = translator.finish()
+        except ProviderError as exc:
+            exc.url = exc.url or ex.url
+            exc.provider = exc.provider or ex.provider
+            yield _error(exc)
+            return
+        except SHAPE_ERRORS as exc:
+            yield _error(malformed_event(exc, ex.provider, ex.url))
+            return
+        for part in finished:
+            yield part
+
+
+class JsonEventSource(Generic[E]):
+    """Server-Sent Events whose data are JSON objects (OpenAI's framing, and every
+    OpenAI-compatible server's): ``[DONE]`` is skipped, anything but a JSON object is
+    an invalid response, and an ``{"error": ...}`` event becomes the provider's error
+    through ``on_error_event`` (gateways send one mid-stream too)."""
+
+    __slots__ = ("_decoder", "_from_json", "_on_error_event", "_provider", "_url")
+
+    def __init__(
+        self,
+        provider: str,
+        url: str,
+        on_error_event: Callable[[JSON, str], ProviderError] | None = None,
+    ):
+        # pydantic_core's parser is about twice as fast as json.loads on stream events.
+        from pydantic_core import from_json
+
+        from fantasy.http.sse import SSEDecoder
+
+        self._decoder = SSEDecoder()
+        self._from_json = from_json
+        self._provider = provider
+        self._url = url
+        self._on_error_event = on_error_event
+
+    def feed(self, chunk: bytes) -> list[JSON]:
+        events: list[JSON] = []
+        for event in self._decoder.feed(chunk):
+            data = event.data
+            if data == "[DONE]":
+                continue
+            try:
+                payload = self._from_json(data)
+            except ValueError as exc:
+                raise self._invalid(f"stream event is not valid JSON: {exc}", data) from None
+            if not isinstance(payload, dict):
+                raise self._invalid(f"expected a JSON object, got {type(payload).__name__}", data)
+            if self._on_error_event is not None and "error" in payload:
+                raise self._on_error_event(payload, data)
+            events.append(payload)
+        return events
+
+    def end(self) -> list[JSON]:
+        return []
+
+    def _invalid(self, message: str, data: str) -> ProviderError:
+        return ProviderError(
+            message,
+            title="invalid provider response",
+            provider=self._provider,
+            url=self._url,
+            response_body=data.encode(),
+        )
