@@ -18,6 +18,7 @@ import pytest
 
 import fantasy
 from fantasy.errors import InvalidArgumentError, MissingAPIKeyError, ProviderError
+from fantasy.http.auth import MissingExtraError
 from fantasy.http.eventstream import encode_message
 from fantasy.model import Call, Response
 from fantasy.providers import anthropic, bedrock
@@ -813,7 +814,7 @@ def test_missing_botocore_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> No
         return real(name)
 
     monkeypatch.setattr(importlib, "import_module", missing)
-    with pytest.raises(anthropic.MissingExtraError, match=r"fantasy\[bedrock\]"):
+    with pytest.raises(MissingExtraError, match=r"fantasy\[bedrock\]"):
         bedrock.Provider()
 
 

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from fantasy.errors import InvalidArgumentError, MissingAPIKeyError
+from fantasy.http.auth.aws import SigV4Auth
 from fantasy.model import Call, LanguageModel
 from fantasy.providers import (
     anthropic,
@@ -25,7 +26,6 @@ from fantasy.providers import (
     openrouter,
     vercel,
 )
-from fantasy.providers.anthropic.auth import SigV4Auth
 from fantasy.types import user_message
 
 ENV_VARS = (

@@ -6,7 +6,6 @@ from fantasy.providers import anthropic
 model = anthropic.Provider().language_model("claude-sonnet-4-20250514")
 """
 
-from fantasy.providers.anthropic.auth import MissingExtraError
 from fantasy.providers.anthropic.codec import MessagesCodec
 from fantasy.providers.anthropic.options import (
     NAME,
@@ -57,7 +56,6 @@ __all__ = [
     "Effort",
     "MessagesCodec",
     "MessagesLanguageModel",
-    "MissingExtraError",
     "Provider",
     "ProviderOptions",
     "ReasoningMetadata",

@@ -11,6 +11,8 @@ from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from fantasy.errors import InvalidArgumentError, MissingAPIKeyError, ProviderError
+from fantasy.http.auth import Authenticator
+from fantasy.http.auth.google import TokenProvider, VertexAuth
 from fantasy.http.transport import HttpTransport
 from fantasy.model import BaseLanguageModel, Call, Response
 from fantasy.providers._base import (
@@ -22,7 +24,6 @@ from fantasy.providers._base import (
     resolve_setting,
 )
 from fantasy.providers._malformed import SHAPE_ERRORS, malformed_event, malformed_response
-from fantasy.providers.anthropic.auth import Authenticator, TokenSource, VertexAuth
 from fantasy.providers.anthropic.codec import MessagesCodec
 from fantasy.providers.anthropic.errors import error_from_response
 from fantasy.providers.anthropic.options import NAME
@@ -251,7 +252,7 @@ class Provider(ClaudeProvider):
         name: str = NAME,
         vertex_project: str | None = None,
         vertex_location: str | None = None,
-        vertex_token: str | TokenSource | None = None,
+        vertex_token: str | TokenProvider | None = None,
         vertex_credentials: Any = None,
         skip_auth: bool = False,
         object_mode: ObjectMode | str = ObjectMode.AUTO,
@@ -272,7 +273,11 @@ class Provider(ClaudeProvider):
             if not skip_auth:
                 # The OAuth token is the credential; a stray header must not replace it.
                 all_headers = _without(all_headers, "authorization")
-                auth = VertexAuth(vertex_token, vertex_credentials)
+                auth = VertexAuth(
+                    token=vertex_token if isinstance(vertex_token, str) else None,
+                    token_provider=None if isinstance(vertex_token, str) else vertex_token,
+                    credentials=vertex_credentials,
+                )
         else:
             if vertex_token is not None or vertex_credentials is not None:
                 raise InvalidArgumentError(

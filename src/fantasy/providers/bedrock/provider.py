@@ -10,8 +10,9 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from fantasy.errors import InvalidArgumentError, MissingAPIKeyError
+from fantasy.http.auth import Authenticator
+from fantasy.http.auth.aws import SigV4Auth, aws_region
 from fantasy.providers._base import check_name_like, env, env_label, header_value
-from fantasy.providers.anthropic.auth import Authenticator, SigV4Auth, aws_region
 from fantasy.providers.anthropic.platforms import BEDROCK_DEFAULT_REGION, BedrockPlatform
 from fantasy.providers.anthropic.provider import ClaudeProvider
 
@@ -106,11 +107,13 @@ class Provider(ClaudeProvider):
                 )
             auth = SigV4Auth(
                 region,
+                service="bedrock",
                 profile=aws_profile,
                 access_key_id=aws_access_key_id,
                 secret_access_key=aws_secret_access_key,
                 session_token=aws_session_token,
                 provider=name,
+                hint="use a Bedrock API key",
             )
             # The signature is the credential; a stray header must not ride along.
             headers = {k: v for k, v in (headers or {}).items() if k.lower() != "authorization"}

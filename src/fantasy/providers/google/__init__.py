@@ -7,7 +7,6 @@ model = google.Provider(project="my-project", location="us-east5").language_mode
 )                                                                          # Vertex AI
 """
 
-from fantasy.providers.google.auth import VertexAuth
 from fantasy.providers.google.model import GeminiLanguageModel, ToolCallIDFunc
 from fantasy.providers.google.options import (
     NAME,
@@ -41,6 +40,5 @@ __all__ = [
     "StreamTranslator",
     "ThinkingConfig",
     "ToolCallIDFunc",
-    "VertexAuth",
     "parse_response",
 ]

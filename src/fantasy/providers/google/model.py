@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 from fantasy.errors import ProviderError
+from fantasy.http.auth.google import VertexAuth
 from fantasy.http.transport import HttpTransport
 from fantasy.model import BaseLanguageModel, Call, Response
-from fantasy.providers.google.auth import VertexAuth
 from fantasy.providers.google.errors import error_from_response
 from fantasy.providers.google.request import RequestBuilder
 from fantasy.providers.google.response import parse_response

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from fantasy.errors import InvalidArgumentError, MissingAPIKeyError
+from fantasy.http.auth.google import TokenProvider, VertexAuth
 from fantasy.model import BaseLanguageModel
 from fantasy.providers._base import (
     HTTPProvider,
@@ -24,7 +25,6 @@ from fantasy.providers._base import (
     header_value,
     resolve_setting,
 )
-from fantasy.providers.google.auth import TokenProvider, VertexAuth
 from fantasy.providers.google.model import GeminiLanguageModel, ToolCallIDFunc
 from fantasy.providers.google.options import NAME
 from fantasy.providers.google.request import RequestBuilder

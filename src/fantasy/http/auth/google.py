@@ -1,30 +1,36 @@
-"""Where Vertex AI's bearer token comes from.
+"""Google Cloud: the OAuth bearer token of a Vertex AI request.
 
-Four sources, in this order: nothing (``skip_auth``, for tests and for proxies
-that add their own credentials), a token string, a function that returns one
-(sync or async), or google-auth credentials (given, or Application Default
-Credentials found on first use). google-auth is the optional ``vertex`` extra
-and is imported only on that last path. Its refresh does blocking HTTP, so it
-runs through `fantasy._runtime.run_in_worker`: inline on the sync face, in a
-worker thread on the async face.
+Four sources, in this order: nothing (``skip``, for tests and for proxies that
+add their own credentials), a token string, a function that returns one (sync
+or async), or google-auth credentials (given, or Application Default Credentials
+found on first use). google-auth is the optional ``vertex`` extra and is imported
+only on that last path. Its refresh does blocking HTTP, so it runs through
+`fantasy._runtime.run_in_worker`: inline on the sync face, in a worker thread on
+the async face. Used by the Google provider (Gemini on Vertex) and by the
+Anthropic provider's Vertex platform (Claude on Vertex).
 """
 
 from __future__ import annotations
 
-import importlib
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from fantasy import _runtime
 from fantasy.errors import FantasyError, ProviderError
+from fantasy.http.auth import Authenticator, import_optional
+
+__all__ = ["CLOUD_PLATFORM_SCOPE", "EXTRA", "TokenProvider", "VertexAuth"]
 
 CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
+EXTRA = "vertex"
+"""The extra that installs google-auth."""
 
 TokenProvider = Callable[[], "str | Awaitable[str]"]
+"""A function (sync or async) returning a current OAuth access token."""
 
 
-class VertexAuth:
+class VertexAuth(Authenticator):
     """Produces the auth headers of each Vertex request; never shows the token."""
 
     def __init__(
@@ -41,7 +47,11 @@ class VertexAuth:
         self._skip = skip
         self._lock = threading.Lock()
 
+    async def apply(self, url: str, body: bytes, headers: MutableMapping[str, str]) -> None:
+        headers.update(await self.headers(url))
+
     async def headers(self, url: str) -> dict[str, str]:
+        """The headers that authenticate a request to ``url``."""
         if self._skip:
             return {}
         if self._token is not None:
@@ -56,18 +66,10 @@ class VertexAuth:
         return await _runtime.run_in_worker(self._credential_headers, url)
 
     def _credential_headers(self, url: str) -> dict[str, str]:
-        # By name, not by import statement: google-auth is optional and untyped for mypy.
-        try:
-            auth: Any = importlib.import_module("google.auth")
-            transport: Any = importlib.import_module("google.auth.transport.requests")
-            exceptions: Any = importlib.import_module("google.auth.exceptions")
-        except ImportError as exc:
-            raise FantasyError(
-                "Vertex AI needs google-auth for its credentials: pip install 'fantasy[vertex]', "
-                "or pass token= / token_provider=",
-                title="missing dependency",
-                cause=exc,
-            ) from exc
+        purpose = "Vertex AI credentials (unless a token or token function is given)"
+        auth = import_optional("google.auth", EXTRA, purpose, "google-auth")
+        transport = import_optional("google.auth.transport.requests", EXTRA, purpose, "google-auth")
+        exceptions = import_optional("google.auth.exceptions", EXTRA, purpose, "google-auth")
         headers: dict[str, str] = {}
         try:
             with self._lock:
