@@ -9,10 +9,14 @@ follows Go's struct order, so several goldens are compared as text.
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import json
+import re
 import subprocess
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -718,9 +722,62 @@ def test_every_registered_type_round_trips(type_id: str, key: str, value: Any) -
     assert round_trip({key: value}, ProviderOptions) == {key: value}
 
 
-def test_every_builtin_type_id_is_covered() -> None:
-    assert sorted(t[0] for t in ALL_TYPES) == sorted(registry.BUILTIN_TYPES)
-    assert registry.registered_type_ids() == sorted(registry.BUILTIN_TYPES)
+PROVIDER_MODULES = [
+    "fantasy.providers.openai",
+    "fantasy.providers.openai.web_search",
+    "fantasy.providers.openaicompat",
+    "fantasy.providers.openrouter",
+    "fantasy.providers.vercel",
+    "fantasy.providers.azure",
+    "fantasy.providers.anthropic",
+    "fantasy.providers.bedrock",
+    "fantasy.providers.google",
+]
+
+
+@pytest.mark.usefixtures("clean_registry")
+def test_every_provider_type_id_is_covered() -> None:
+    """Once every provider is imported, the ids they declare are exactly the ones above,
+    and each id's prefix names (by the registry's convention) the package declaring it."""
+    for name in PROVIDER_MODULES:
+        importlib.import_module(name)
+    assert registry.registered_type_ids() == sorted(t[0] for t in ALL_TYPES)
+    for type_id, _, value in ALL_TYPES:
+        package = registry.provider_module(type_id)
+        assert package is not None
+        assert f"{type(value).__module__}.".startswith(f"{package}."), type_id
+
+
+def test_providers_register_their_own_types() -> None:
+    """A provider's classes register when its module is imported, and no sooner."""
+    code = (
+        "import sys, fantasy\n"
+        "from fantasy.persistence import registry\n"
+        "print(registry.registered_type_ids())\n"
+        "import fantasy.providers.anthropic\n"
+        "ids = registry.registered_type_ids()\n"
+        "print(all(i.startswith('anthropic.') for i in ids), 'anthropic.options' in ids)\n"
+        "print('fantasy.persistence.api' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["[]", "True", "True", "False"]
+
+
+def test_the_registry_names_no_provider() -> None:
+    """Provider knowledge stays in providers: core's registry module has no provider's
+    name, module or class in it (its lookup is a convention, not a table)."""
+    source = inspect.getsource(registry).lower()
+    for name in PROVIDER_MODULES:
+        importlib.import_module(name)
+    names = {n.rsplit(".", 1)[-1] for n in PROVIDER_MODULES}
+    names |= {t[0].split(".")[0] for t in ALL_TYPES}
+    names |= {type(t[2]).__qualname__.lower() for t in ALL_TYPES} - {
+        "provideroptions",  # generic words the registry may use; the ids below are not
+        "providermetadata",
+        "fileoptions",
+    }
+    assert not {n for n in names if n in source}
+    assert not [t[0] for t in ALL_TYPES if t[0] in source]
 
 
 def test_omit_empty_follows_go_tags() -> None:
@@ -795,10 +852,23 @@ def test_unregistered_class_cannot_be_saved() -> None:
     assert "register_provider_type" in str(info.value)
 
 
-def test_a_missing_provider_module_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(registry.BUILTIN_TYPES, "gone.options", "fantasy.providers.gone:Options")
-    with pytest.raises(SerializationError, match=r"fantasy\.providers\.gone\.Options.*cannot be"):
+def test_a_provider_that_cannot_be_imported_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "gone.py").write_text("import fantasy_test_not_installed_dependency\n")
+    import fantasy.providers
+
+    monkeypatch.setattr(fantasy.providers, "__path__", [*fantasy.providers.__path__, str(tmp_path)])
+    monkeypatch.delitem(sys.modules, "fantasy.providers.gone", raising=False)
+    with pytest.raises(SerializationError, match=r"fantasy\.providers\.gone, which cannot be"):
         fantasy.from_dict({"gone": {"type": "gone.options", "data": {}}}, ProviderOptions)
+
+
+@pytest.mark.parametrize("type_id", ["nobody.options", "_base.options", "../x.options", ".x"])
+def test_an_id_no_provider_declares_is_unknown(type_id: str) -> None:
+    unknown = f'unknown provider data type "{re.escape(type_id)}"'
+    with pytest.raises(SerializationError, match=unknown):
+        fantasy.from_dict({"x": {"type": type_id, "data": {}}}, ProviderOptions)
 
 
 def test_loading_imports_a_provider_module_only_for_its_types() -> None:
@@ -814,6 +884,33 @@ def test_loading_imports_a_provider_module_only_for_its_types() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "True", "False"]
+
+
+def test_loading_anthropic_metadata_imports_only_anthropic() -> None:
+    code = (
+        "import sys, fantasy\n"
+        "print(sorted(m for m in sys.modules if m.startswith('fantasy.providers.')))\n"
+        'data = {"anthropic": {"type": "anthropic.reasoning_metadata",'
+        ' "data": {"signature": "sig"}}}\n'
+        "loaded = fantasy.from_dict(data, fantasy.types.ProviderMetadata)\n"
+        "print(type(loaded['anthropic']).__module__)\n"
+        "names = {m.split('.')[2] for m in sys.modules if m.startswith('fantasy.providers.')}\n"
+        "print(sorted(n for n in names if not n.startswith('_')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["[]", "fantasy.providers.anthropic.options", "['anthropic']"]
+
+
+def test_a_saved_web_search_call_loads_without_importing_it_first() -> None:
+    """OpenAI's web search module is not imported by its package; the package lists it."""
+    code = (
+        "import sys, fantasy\n"
+        'data = {"openai": {"type": "openai.responses.web_search_call_metadata",'
+        ' "data": {"item_id": "ws"}}}\n'
+        "print(type(fantasy.from_dict(data, fantasy.types.ProviderMetadata)['openai']).__name__)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["WebSearchCallMetadata"]
 
 
 # --------------------------------------------------------------------------- errors

@@ -2,108 +2,66 @@
 fields are spelled in JSON.
 
 Fantasy persists provider options and metadata as ``{"type": "<type id>", "data":
-{...}}`` and finds the Go type to decode into by the id (``openai.options``,
-``anthropic.reasoning_metadata``, ...). Go providers register their ids from
-``init``; here one central table maps each id to a ``"module:Class"`` path
-instead, so that loading a conversation imports a provider module only when a
-value of one of its types is actually met, and `import fantasy` imports none.
+{...}}`` and finds the Go type to decode into by the id (``<provider>.options``,
+``<provider>.reasoning_metadata``, ...). Go providers register their ids from
+``init``; here each provider declares its classes where it defines them, with the
+`persisted` decorator, and they register when the provider's module is imported.
+This module names no provider (a test checks it).
 
-Field names are Fantasy's JSON names, which equal our attribute names except
-where a table below says otherwise. ``omitempty`` lists the fields Go leaves
-out when empty, so what we write is what a Go program would have written.
+Saving needs no lookup: a value's class was imported, so it has registered.
+Loading meets ids before classes, so an id nobody has registered yet is found by
+one convention, not by a table: ``<prefix>.<rest>`` belongs to the package
+``fantasy.providers.<prefix without dashes>`` (``acme-cloud.options`` to
+``fantasy.providers.acmecloud``), which is imported then, and only then. So
+`import fantasy` imports no provider, and loading a conversation imports the
+providers its values name. A provider package that keeps some of its persisted
+classes in modules it does not import itself lists them in
+``PROVIDER_TYPE_MODULES``.
+
+Field names are Fantasy's JSON names, which equal our attribute names except where
+``json_names`` says otherwise. ``omit_empty`` lists the fields Go leaves out when
+empty, so what we write is what a Go program would have written.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Iterable, Mapping
+from types import ModuleType
+from typing import NamedTuple, TypeVar
 
 __all__ = [
+    "PROVIDER_PACKAGE",
     "FieldSpec",
     "ProviderTypeError",
     "field_spec",
+    "persisted",
+    "provider_module",
     "provider_type_class",
     "provider_type_id",
     "register_provider_type",
     "registered_type_ids",
 ]
 
-_OPENAI = "fantasy.providers.openai.options"
-_RESPONSES = "fantasy.providers.openai.responses_options"
-_WEB_SEARCH = "fantasy.providers.openai.web_search"
-_COMPAT = "fantasy.providers.openaicompat"
-_OPENROUTER = "fantasy.providers.openrouter"
-_VERCEL = "fantasy.providers.vercel"
-_ANTHROPIC = "fantasy.providers.anthropic.options"
-_GOOGLE = "fantasy.providers.google.options"
+T = TypeVar("T", bound=type)
 
-BUILTIN_TYPES: Mapping[str, str] = {
-    "openai.options": f"{_OPENAI}:ProviderOptions",
-    "openai.file_options": f"{_OPENAI}:FileOptions",
-    "openai.metadata": f"{_OPENAI}:ProviderMetadata",
-    "openai.responses.options": f"{_RESPONSES}:ResponsesProviderOptions",
-    "openai.responses.metadata": f"{_RESPONSES}:ResponsesProviderMetadata",
-    "openai.responses.reasoning_metadata": f"{_RESPONSES}:ResponsesReasoningMetadata",
-    "openai.responses.web_search_call_metadata": f"{_WEB_SEARCH}:WebSearchCallMetadata",
-    "openai-compat.options": f"{_COMPAT}:ProviderOptions",
-    "openai-compat.content_extra_fields": f"{_COMPAT}:ContentExtraFields",
-    "openrouter.options": f"{_OPENROUTER}:ProviderOptions",
-    "openrouter.metadata": f"{_OPENROUTER}:ProviderMetadata",
-    "vercel.options": f"{_VERCEL}:ProviderOptions",
-    "vercel.metadata": f"{_VERCEL}:ProviderMetadata",
-    "anthropic.options": f"{_ANTHROPIC}:ProviderOptions",
-    "anthropic.reasoning_metadata": f"{_ANTHROPIC}:ReasoningMetadata",
-    "anthropic.cache_control_options": f"{_ANTHROPIC}:CacheControlOptions",
-    "anthropic.web_search_result_metadata": f"{_ANTHROPIC}:WebSearchResultMetadata",
-    "google.options": f"{_GOOGLE}:ProviderOptions",
-    "google.reasoning_metadata": f"{_GOOGLE}:ReasoningMetadata",
-}
-"""Fantasy's type id of every provider option and metadata type this port has.
-
-Azure and Bedrock have none of their own: they use OpenAI's and Anthropic's, as
-in Fantasy. Kronk (a local runtime) has no port, so its ids are unknown here.
-"""
+PROVIDER_PACKAGE = "fantasy.providers"
+"""Where the package of a type id's prefix is looked for."""
 
 _ALL = "*"
-
-_JSON_NAMES: Mapping[str, Mapping[str, str]] = {
-    f"{_OPENAI}:ProviderOptions": {"logprobs": "log_probs", "top_logprobs": "top_log_probs"},
-    f"{_OPENROUTER}:ProviderOptions": {"logprobs": "log_probs"},
-    f"{_VERCEL}:ProviderOptions": {"gateway": "providerOptions"},
-    f"{_VERCEL}:GatewayOptions": {"zero_data_retention": "zeroDataRetention"},
-}
-"""Attributes whose JSON name is not the attribute's own (Go's struct tags)."""
-
-_OMIT_EMPTY: Mapping[str, frozenset[str]] = {
-    f"{_OPENAI}:ProviderMetadata": frozenset({"extra_fields"}),
-    f"{_WEB_SEARCH}:WebSearchCallMetadata": frozenset({"action"}),
-    f"{_WEB_SEARCH}:WebSearchAction": frozenset({"query", "sources"}),
-    f"{_WEB_SEARCH}:WebSearchUserLocation": frozenset({_ALL}),
-    f"{_COMPAT}:ProviderOptions": frozenset({"extra_body"}),
-    f"{_OPENROUTER}:ProviderOptions": frozenset({_ALL}),
-    f"{_OPENROUTER}:ReasoningOptions": frozenset({_ALL}),
-    f"{_OPENROUTER}:ProviderRouting": frozenset({_ALL}),
-    f"{_VERCEL}:ProviderOptions": frozenset({_ALL}),
-    f"{_VERCEL}:ReasoningOptions": frozenset({_ALL}),
-    f"{_VERCEL}:GatewayOptions": frozenset({_ALL}),
-    f"{_VERCEL}:ProviderMetadata": frozenset({_ALL}),
-    f"{_ANTHROPIC}:ProviderOptions": frozenset({"extra_body"}),
-    f"{_ANTHROPIC}:WebSearchResultMetadata": frozenset({_ALL}),
-    f"{_ANTHROPIC}:WebSearchResultItem": frozenset({"page_age"}),
-    f"{_ANTHROPIC}:UserLocation": frozenset({_ALL}),
-    f"{_GOOGLE}:ThinkingConfig": frozenset({_ALL}),
-}
-"""Fields Go tags ``omitempty`` (``*`` for all of a type's fields)."""
+_PREFIX = re.compile(r"[a-z][a-z0-9]*")
 
 
 class ProviderTypeError(LookupError):
     """A type id nobody registered, or a class no type id names."""
 
 
-@dataclass(frozen=True, slots=True)
-class FieldSpec:
-    """How one class's attributes are spelled in JSON and which are left out when empty."""
+class FieldSpec(NamedTuple):
+    """How one class's attributes are spelled in JSON and which are left out when empty.
+
+    A NamedTuple rather than a dataclass: providers import this module, and a
+    NamedTuple class is much cheaper to create at import."""
 
     json_names: Mapping[str, str]
     omit_empty: frozenset[str]
@@ -115,10 +73,49 @@ class FieldSpec:
         return _ALL in self.omit_empty or attribute in self.omit_empty
 
 
+_PLAIN = FieldSpec({}, frozenset())
+
+# What providers declare (`persisted`), kept apart from what users register
+# (`register_provider_type`), which wins.
+_provided_types: dict[str, type] = {}
+_provided_ids: dict[type, str] = {}
+_provided_specs: dict[type, FieldSpec] = {}
+
 _user_types: dict[str, type] = {}
 _user_ids: dict[type, str] = {}
 _user_specs: dict[type, FieldSpec] = {}
-_imported: dict[str, type] = {}
+
+
+def _spec(json_names: Mapping[str, str] | None, omit_empty: Iterable[str]) -> FieldSpec | None:
+    omitted = frozenset(omit_empty)
+    if json_names or omitted:
+        return FieldSpec(dict(json_names or {}), omitted)
+    return None
+
+
+def persisted(
+    type_id: str | None = None,
+    *,
+    json_names: Mapping[str, str] | None = None,
+    omit_empty: Iterable[str] = (),
+) -> Callable[[T], T]:
+    """Class decorator for a provider's options and metadata dataclasses: the Fantasy type
+    id values of the class are saved under (``None`` for a class only ever found inside
+    another one), its attributes' JSON names where they differ (Go's struct tags), and the
+    fields Go tags ``omitempty`` (``"*"``: all of them)."""
+    spec = _spec(json_names, omit_empty)
+
+    def register(cls: T) -> T:
+        if type_id is not None:
+            if not type_id:
+                raise ValueError("a provider type id can't be empty")
+            _provided_types[type_id] = cls
+            _provided_ids[cls] = type_id
+        if spec is not None:
+            _provided_specs[cls] = spec
+        return cls
+
+    return register
 
 
 def register_provider_type(
@@ -138,28 +135,22 @@ def register_provider_type(
         raise ValueError("a provider type id can't be empty")
     _user_types[type_id] = cls
     _user_ids[cls] = type_id
-    omitted = frozenset(omit_empty)
-    if json_names or omitted:
-        _user_specs[cls] = FieldSpec(dict(json_names or {}), omitted)
+    spec = _spec(json_names, omit_empty)
+    if spec is not None:
+        _user_specs[cls] = spec
     else:
         _user_specs.pop(cls, None)
 
 
 def registered_type_ids() -> list[str]:
-    """Every type id that can be loaded, built-in and registered."""
-    return sorted({*BUILTIN_TYPES, *_user_types})
-
-
-def _path_of(cls: type) -> str:
-    return f"{cls.__module__}:{cls.__qualname__}"
-
-
-_BUILTIN_IDS = {path: type_id for type_id, path in BUILTIN_TYPES.items()}
+    """Every type id registered so far: by you, and by the providers imported so far
+    (a provider's ids register when it is imported, or when loading meets one)."""
+    return sorted({*_provided_types, *_user_types})
 
 
 def provider_type_id(cls: type) -> str:
     """The type id a value of ``cls`` is saved under; no provider module is imported."""
-    type_id = _user_ids.get(cls) or _BUILTIN_IDS.get(_path_of(cls))
+    type_id = _user_ids.get(cls) or _provided_ids.get(cls)
     if type_id is None:
         raise ProviderTypeError(
             f"{cls.__module__}.{cls.__qualname__} is not a registered provider data type "
@@ -168,32 +159,57 @@ def provider_type_id(cls: type) -> str:
     return type_id
 
 
-def provider_type_class(type_id: str) -> type:
-    """The class values of ``type_id`` load into, importing its module on first use."""
-    cls = _user_types.get(type_id) or _imported.get(type_id)
-    if cls is not None:
-        return cls
-    path = BUILTIN_TYPES.get(type_id)
-    if path is None:
-        raise ProviderTypeError(f'unknown provider data type "{type_id}"')
-    module_name, _, name = path.partition(":")
+def provider_module(type_id: str) -> str | None:
+    """The package a type id's prefix names by convention, or None when it names none."""
+    prefix = type_id.partition(".")[0].replace("-", "")
+    if not _PREFIX.fullmatch(prefix):
+        return None
+    return f"{PROVIDER_PACKAGE}.{prefix}"
+
+
+def _import(module_name: str, type_id: str) -> ModuleType | None:
+    """The module, or None when there is no such module; other failures are errors."""
     try:
-        found = getattr(importlib.import_module(module_name), name)
-    except (ImportError, AttributeError) as exc:
-        raise ProviderTypeError(
-            f'provider data type "{type_id}" needs {module_name}.{name}, which cannot be '
-            f"imported: {exc}"
-        ) from exc
-    if not isinstance(found, type):
-        raise ProviderTypeError(f'provider data type "{type_id}" names {path}, not a class')
-    _imported[type_id] = found
-    return found
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and (module_name + ".").startswith(exc.name + "."):
+            return None  # no provider of that name (not a dependency missing inside one)
+        raise _unimportable(type_id, module_name, exc) from exc
+    except ImportError as exc:
+        raise _unimportable(type_id, module_name, exc) from exc
+
+
+def _unimportable(type_id: str, module_name: str, exc: ImportError) -> ProviderTypeError:
+    return ProviderTypeError(
+        f'provider data type "{type_id}" needs {module_name}, which cannot be imported: {exc}'
+    )
+
+
+def _load_provider(type_id: str) -> None:
+    """Import the provider that declares ``type_id``, so its classes register."""
+    module_name = provider_module(type_id)
+    if module_name is None:
+        return
+    package = _import(module_name, type_id)
+    if package is None or type_id in _provided_types:
+        return
+    for name in getattr(package, "PROVIDER_TYPE_MODULES", ()):
+        _import(name, type_id)
+        if type_id in _provided_types:
+            return
+
+
+def provider_type_class(type_id: str) -> type:
+    """The class values of ``type_id`` load into, importing its provider on first use."""
+    cls = _user_types.get(type_id) or _provided_types.get(type_id)
+    if cls is None:
+        _load_provider(type_id)
+        cls = _provided_types.get(type_id)
+    if cls is None:
+        raise ProviderTypeError(f'unknown provider data type "{type_id}"')
+    return cls
 
 
 def field_spec(cls: type) -> FieldSpec:
-    """JSON names and omit-empty fields of ``cls`` (registered, built-in, or plain)."""
-    spec = _user_specs.get(cls)
-    if spec is not None:
-        return spec
-    path = _path_of(cls)
-    return FieldSpec(_JSON_NAMES.get(path, {}), _OMIT_EMPTY.get(path, frozenset()))
+    """JSON names and omit-empty fields of ``cls`` (registered, declared, or plain)."""
+    return _user_specs.get(cls) or _provided_specs.get(cls) or _PLAIN

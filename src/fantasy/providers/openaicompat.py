@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from fantasy._typecheck import check_fields
 from fantasy.errors import InvalidArgumentError
+from fantasy.persistence.registry import persisted
 from fantasy.providers._base import HTTPProvider, check_model_id
 from fantasy.providers.openai.chat import (
     DROPPED_EMPTY_USER,
@@ -56,6 +57,7 @@ if TYPE_CHECKING:
 NAME = "openai-compat"
 
 
+@persisted("openai-compat.options", omit_empty=["extra_body"])
 @dataclass(slots=True, kw_only=True)
 class ProviderOptions:
     """Put under the provider's name: ``provider_options={"openai-compat": ...}``."""
@@ -66,6 +68,7 @@ class ProviderOptions:
     """Merged into the top level of the request body last, so it can override any field."""
 
 
+@persisted("openai-compat.content_extra_fields")
 @dataclass(slots=True, kw_only=True)
 class ContentExtraFields:
     """Extra keys for a text block, e.g. a server's own cache hints.

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from fantasy.persistence.registry import persisted
 from fantasy.providers._base import HTTPProvider, check_model_id, key_credentials
 from fantasy.providers._gateway import GatewayCodec
 from fantasy.providers.openai.chat import JSON
@@ -39,6 +40,7 @@ def _set_fields(value: Any) -> JSON:
     return {k: v for k, v in asdict(value).items() if v is not None and v != []}
 
 
+@persisted(omit_empty=["*"])
 @dataclass(slots=True, kw_only=True)
 class ReasoningOptions:
     enabled: bool | None = None
@@ -48,6 +50,7 @@ class ReasoningOptions:
     effort: ReasoningEffort | None = None
 
 
+@persisted(omit_empty=["*"])
 @dataclass(slots=True, kw_only=True)
 class ProviderRouting:
     """Which upstream providers may serve the request, and how to pick."""
@@ -62,6 +65,7 @@ class ProviderRouting:
     sort: str | None = None
 
 
+@persisted("openrouter.options", json_names={"logprobs": "log_probs"}, omit_empty=["*"])
 @dataclass(slots=True, kw_only=True)
 class ProviderOptions:
     reasoning: ReasoningOptions | None = None
@@ -76,6 +80,7 @@ class ProviderOptions:
     """Merged into the request body last, so it can override any field."""
 
 
+@persisted("openrouter.metadata")
 @dataclass(slots=True, kw_only=True)
 class ProviderMetadata:
     """``response.provider_metadata["openrouter"]``: who served the request, at what cost."""

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from fantasy.persistence.registry import persisted
 from fantasy.providers._base import HTTPProvider, check_model_id, key_credentials
 from fantasy.providers._gateway import GatewayCodec
 from fantasy.providers.openai.chat import JSON
@@ -32,6 +33,7 @@ DEFAULT_BASE_URL = "https://ai-gateway.vercel.sh/v1"
 ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh"]
 
 
+@persisted(omit_empty=["*"])
 @dataclass(slots=True, kw_only=True)
 class ReasoningOptions:
     enabled: bool | None = None
@@ -40,6 +42,7 @@ class ReasoningOptions:
     exclude: bool | None = None
 
 
+@persisted(json_names={"zero_data_retention": "zeroDataRetention"}, omit_empty=["*"])
 @dataclass(slots=True, kw_only=True)
 class GatewayOptions:
     """Routing: the upstream providers to try in order, and fallback models."""
@@ -59,6 +62,7 @@ class GatewayOptions:
         return wire
 
 
+@persisted("vercel.options", json_names={"gateway": "providerOptions"}, omit_empty=["*"])
 @dataclass(slots=True, kw_only=True)
 class ProviderOptions:
     reasoning: ReasoningOptions | None = None
@@ -75,6 +79,7 @@ class ProviderOptions:
     """Merged into the request body last, so it can override any field."""
 
 
+@persisted("vercel.metadata", omit_empty=["*"])
 @dataclass(slots=True, kw_only=True)
 class ProviderMetadata:
     """``response.provider_metadata["vercel"]``: the upstream that served the request."""

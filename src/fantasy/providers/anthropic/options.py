@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from fantasy.errors import InvalidArgumentError
+from fantasy.persistence.registry import persisted
 
 NAME = "anthropic"
 
@@ -26,6 +27,7 @@ class ThinkingOptions:
     """Must be positive. It is not added to ``max_tokens``: the budget counts against it."""
 
 
+@persisted("anthropic.options", omit_empty=["extra_body"])
 @dataclass(slots=True, kw_only=True)
 class ProviderOptions:
     """Messages API settings beyond the common call options. ``None`` means "not sent".
@@ -79,6 +81,7 @@ class CacheControl:
     """Only ephemeral caching exists; whatever is given, ``ephemeral`` is sent (as Fantasy)."""
 
 
+@persisted("anthropic.cache_control_options")
 @dataclass(slots=True, kw_only=True)
 class CacheControlOptions:
     """Mark a message, part or tool as a prompt-cache breakpoint.
@@ -94,6 +97,7 @@ def cache_control() -> dict[str, Any]:
     return {NAME: CacheControlOptions()}
 
 
+@persisted("anthropic.reasoning_metadata")
 @dataclass(slots=True, kw_only=True)
 class ReasoningMetadata:
     """What a thinking block needs to be sent back: its signature, or its redacted data.
@@ -106,6 +110,7 @@ class ReasoningMetadata:
     redacted_data: str = ""
 
 
+@persisted(omit_empty=["page_age"])
 @dataclass(slots=True, kw_only=True)
 class WebSearchResultItem:
     url: str
@@ -115,6 +120,7 @@ class WebSearchResultItem:
     """Empty when the API gave no age; then it is not sent back."""
 
 
+@persisted("anthropic.web_search_result_metadata", omit_empty=["*"])
 @dataclass(slots=True, kw_only=True)
 class WebSearchResultMetadata:
     """A server web search's results (or its error code), kept to replay the turn.
@@ -126,6 +132,7 @@ class WebSearchResultMetadata:
     error_code: str = ""
 
 
+@persisted(omit_empty=["*"])
 @dataclass(slots=True, kw_only=True)
 class UserLocation:
     """Approximate location that makes web search results local."""

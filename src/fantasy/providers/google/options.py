@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fantasy.errors import InvalidArgumentError
+from fantasy.persistence.registry import persisted
 
 NAME = "google"
 
@@ -23,6 +24,7 @@ MIN_THINKING_BUDGET = 128
 """Fantasy raises any smaller budget (0 and -1 included) to this, with a warning."""
 
 
+@persisted(omit_empty=["*"])
 @dataclass(slots=True, kw_only=True)
 class ThinkingConfig:
     """How much the model thinks and whether its thoughts come back.
@@ -45,6 +47,7 @@ class SafetySetting:
     threshold: str
 
 
+@persisted("google.options")
 @dataclass(slots=True, kw_only=True)
 class ProviderOptions:
     """Gemini settings beyond the common call options. ``None``/empty means "not sent"."""
@@ -83,6 +86,7 @@ class ProviderOptions:
         )
 
 
+@persisted("google.reasoning_metadata")
 @dataclass(slots=True, kw_only=True)
 class ReasoningMetadata:
     """A thought signature Gemini attached to its answer.

@@ -63,6 +63,11 @@ _LAZY = {
 }
 
 
+PROVIDER_TYPE_MODULES = ("fantasy.providers.openai.web_search",)
+"""Where persisted classes live that importing this package does not load (see
+`fantasy.persistence.registry`): loading a saved web search call imports it."""
+
+
 def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from fantasy.persistence.registry import persisted
+
 NAME = "openai"
 
 ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"]
@@ -13,6 +15,7 @@ REASONING_EFFORTS: frozenset[str] = frozenset(
 )
 
 
+@persisted("openai.options", json_names={"logprobs": "log_probs", "top_logprobs": "top_log_probs"})
 @dataclass(slots=True, kw_only=True)
 class ProviderOptions:
     """Chat Completions settings beyond the common call options. ``None`` means "not sent"."""
@@ -40,6 +43,7 @@ class ProviderOptions:
     structured_outputs: bool | None = None
 
 
+@persisted("openai.file_options")
 @dataclass(slots=True, kw_only=True)
 class FileOptions:
     """Per-file settings, on a `FilePart` as ``provider_options={"openai": FileOptions(...)}``."""
@@ -48,6 +52,7 @@ class FileOptions:
     """``"low"``, ``"high"`` or ``"auto"``."""
 
 
+@persisted("openai.metadata", omit_empty=["extra_fields"])
 @dataclass(slots=True, kw_only=True)
 class ProviderMetadata:
     """What OpenAI reports beyond text and usage: ``response.provider_metadata["openai"]``."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from fantasy.persistence.registry import persisted
 from fantasy.providers.openai.options import ReasoningEffort
 
 IncludeType = Literal[
@@ -29,6 +30,7 @@ TOP_LOGPROBS_MAX = 20
 """What ``logprobs=True`` asks for: the most OpenAI allows."""
 
 
+@persisted("openai.responses.options")
 @dataclass(slots=True, kw_only=True)
 class ResponsesProviderOptions:
     """Responses API settings beyond the common call options. ``None`` means "not sent".
@@ -65,6 +67,7 @@ class ResponsesProviderOptions:
     user: str | None = None
 
 
+@persisted("openai.responses.metadata")
 @dataclass(slots=True, kw_only=True)
 class ResponsesProviderMetadata:
     """``response.provider_metadata["openai"]``: the id to chain with ``previous_response_id``."""
@@ -72,6 +75,7 @@ class ResponsesProviderMetadata:
     response_id: str
 
 
+@persisted("openai.responses.reasoning_metadata")
 @dataclass(slots=True, kw_only=True)
 class ResponsesReasoningMetadata:
     """One reasoning item, kept on `ReasoningContent` (and on the `ReasoningPart` replayed

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from fantasy.persistence.registry import persisted
 from fantasy.types import ProviderDefinedTool
 
 WEB_SEARCH_TOOL_ID = "web_search"
@@ -22,6 +23,7 @@ WEB_SEARCH_TOOL_IDS = frozenset({WEB_SEARCH_TOOL_ID, "openai.web_search"})
 SearchContextSize = Literal["low", "medium", "high"]
 
 
+@persisted(omit_empty=["*"])
 @dataclass(slots=True, kw_only=True)
 class WebSearchUserLocation:
     """Where the user is, for more relevant results; empty fields are not sent."""
@@ -88,6 +90,7 @@ class WebSearchSource:
     url: str = ""
 
 
+@persisted(omit_empty=["query", "sources"])
 @dataclass(slots=True, kw_only=True)
 class WebSearchAction:
     """What the search did: ``"search"`` (with its query), ``"open_page"`` or ``"find"``."""
@@ -98,6 +101,7 @@ class WebSearchAction:
     """Filled only when ``"web_search_call.action.sources"`` is in ``include``."""
 
 
+@persisted("openai.responses.web_search_call_metadata", omit_empty=["action"])
 @dataclass(slots=True, kw_only=True)
 class WebSearchCallMetadata:
     """On the provider-executed tool result under ``"openai"``: the server-side item id
