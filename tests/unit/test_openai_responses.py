@@ -28,7 +28,7 @@ from fantasy.providers.openai import (
     is_responses_model,
     web_search_tool,
 )
-from fantasy.providers.openai.responses import model_config
+from fantasy.providers.openai.models import capabilities
 from fantasy.types import (
     CallWarning,
     CallWarningType,
@@ -143,7 +143,7 @@ def test_is_responses_model(model: str, routed: bool) -> None:
     ],
 )
 def test_model_config(model: str, reasoning: bool, role: str) -> None:
-    config = model_config(model)
+    config = capabilities(model, "responses")
     assert config.reasoning is reasoning
     assert config.system_role == role
 

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from fantasy.errors import MissingAPIKeyError
 from fantasy.providers._base import HTTPProvider, check_model_id, key_credentials, resolve_setting
+from fantasy.providers.openai.models import is_responses_model
 from fantasy.providers.openai.provider import ChatLanguageModel, routed_language_model
-from fantasy.providers.openai.responses_options import is_responses_model
 
 if TYPE_CHECKING:
     import httpx

@@ -7,7 +7,8 @@ model = openai.Provider(use_responses_api=True).language_model("gpt-5")  # Respo
 
 from typing import TYPE_CHECKING, Any
 
-from fantasy.providers.openai.chat import ChatCodec, ChatStreamTranslator, is_reasoning_model
+from fantasy.providers.openai.chat import ChatCodec, ChatStreamTranslator
+from fantasy.providers.openai.models import is_reasoning_model, is_responses_model
 from fantasy.providers.openai.options import (
     NAME,
     FileOptions,
@@ -26,7 +27,6 @@ from fantasy.providers.openai.responses_options import (
     ResponsesReasoningMetadata,
     ServiceTier,
     TextVerbosity,
-    is_responses_model,
 )
 
 if TYPE_CHECKING:

@@ -16,6 +16,7 @@ from typing import Any
 from fantasy._typecheck import check_fields
 from fantasy.errors import FantasyError, InvalidArgumentError, incomplete_stream_error
 from fantasy.model import Call, Response
+from fantasy.providers.openai.models import CHAT, ModelCapabilities, capabilities
 from fantasy.providers.openai.options import (
     NAME,
     REASONING_EFFORTS,
@@ -66,39 +67,6 @@ def map_finish_reason(reason: str | None) -> FinishReason:
     return _FINISH_REASONS.get(reason or "", FinishReason.UNKNOWN)
 
 
-def is_reasoning_model(model_id: str) -> bool:
-    """OpenAI's rule, applied by substring to the whole id (so ``openai/gpt-5`` counts)."""
-    if model_id.startswith(("o1", "o3", "o4", "oss")):
-        return True
-    if any(tag in model_id for tag in ("-o1", "-o3", "-o4", "-oss")):
-        return True
-    return "gpt-5" in model_id.lower()
-
-
-def is_search_preview_model(model_id: str) -> bool:
-    return "search-preview" in model_id
-
-
-def supports_flex_processing(model_id: str) -> bool:
-    return (
-        model_id.startswith("o3")
-        or "-o3" in model_id
-        or "o4-mini" in model_id
-        or "gpt-5" in model_id.lower()
-    )
-
-
-def supports_priority_processing(model_id: str) -> bool:
-    lower = model_id.lower()
-    return (
-        "gpt-4" in lower
-        or "gpt-5" in lower
-        or model_id.startswith("o3")
-        or "-o3" in model_id
-        or "o4-mini" in model_id
-    )
-
-
 def _unsupported(setting: str, details: str = "", message: str = "") -> CallWarning:
     return CallWarning(
         CallWarningType.UNSUPPORTED_SETTING, setting=setting, details=details, message=message
@@ -139,6 +107,11 @@ class ChatCodec:
     def __init__(self, model_id: str):
         self.model_id = model_id
 
+    @property
+    def caps(self) -> ModelCapabilities:
+        """What the model accepts here, by Fantasy's Chat Completions rules."""
+        return capabilities(self.model_id, CHAT)
+
     # ================================================================== request
 
     def build_body(self, call: Call, *, stream: bool) -> tuple[JSON, list[CallWarning]]:
@@ -174,10 +147,9 @@ class ChatCodec:
         return body, warnings
 
     def _sampling(self, body: JSON, call: Call, warnings: list[CallWarning]) -> None:
-        reasoning = is_reasoning_model(self.model_id)
+        caps = self.caps
         if call.max_output_tokens is not None:
-            key = "max_completion_tokens" if reasoning else "max_tokens"
-            body[key] = call.max_output_tokens
+            body[caps.max_tokens_key] = call.max_output_tokens
         sampling = (
             ("temperature", "temperature", call.temperature),
             ("top_p", "TopP", call.top_p),
@@ -187,11 +159,11 @@ class ChatCodec:
         for key, setting, value in sampling:
             if value is None:
                 continue
-            if reasoning:
+            if key in caps.dropped_settings:
                 warnings.append(
                     _unsupported(setting, f"{setting} is not supported for reasoning models")
                 )
-            elif key == "temperature" and is_search_preview_model(self.model_id):
+            elif key == "temperature" and caps.search_preview:
                 warnings.append(
                     _unsupported(
                         "temperature",
@@ -216,7 +188,7 @@ class ChatCodec:
 
     def apply_options(self, body: JSON, opts: Any, warnings: list[CallWarning]) -> None:
         assert isinstance(opts, ProviderOptions)
-        reasoning = is_reasoning_model(self.model_id)
+        caps = self.caps
         logprobs = None if opts.top_logprobs is not None else opts.logprobs
         simple: tuple[tuple[str, object], ...] = (
             ("user", opts.user),
@@ -234,14 +206,14 @@ class ChatCodec:
             body["prediction"] = {"type": "content", "content": opts.prediction["content"]}
         if opts.metadata is not None:
             body["metadata"] = {k: v for k, v in opts.metadata.items() if isinstance(v, str)}
-        if opts.reasoning_effort is not None:
+        if opts.reasoning_effort is not None and caps.reasoning_options:
             if opts.reasoning_effort not in REASONING_EFFORTS:
                 raise InvalidArgumentError(
                     f"reasoning effort {opts.reasoning_effort!r} not supported; "
                     f"use one of {sorted(REASONING_EFFORTS)}"
                 )
             body["reasoning_effort"] = opts.reasoning_effort
-        if reasoning:
+        if caps.drops_logprobs:
             dropped: tuple[tuple[str, object], ...] = (
                 ("LogitBias", opts.logit_bias),
                 ("Logprobs", logprobs),
@@ -263,14 +235,14 @@ class ChatCodec:
                 body["top_logprobs"] = opts.top_logprobs
         tier = opts.service_tier
         if tier is not None:
-            if tier == "flex" and not supports_flex_processing(self.model_id):
+            if tier == "flex" and not caps.flex:
                 warnings.append(
                     _unsupported(
                         "ServiceTier",
                         "flex processing is only available for o3, o4-mini, and gpt-5 models",
                     )
                 )
-            elif tier == "priority" and not supports_priority_processing(self.model_id):
+            elif tier == "priority" and not caps.priority:
                 warnings.append(
                     _unsupported(
                         "ServiceTier",

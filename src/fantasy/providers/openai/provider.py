@@ -11,8 +11,8 @@ from fantasy.model import BaseLanguageModel, Call, Response
 from fantasy.providers._base import HTTPProvider, check_model_id, key_credentials, resolve_setting
 from fantasy.providers.openai.chat import ChatCodec
 from fantasy.providers.openai.errors import error_from_response
+from fantasy.providers.openai.models import is_responses_model
 from fantasy.providers.openai.options import NAME
-from fantasy.providers.openai.responses_options import is_responses_model
 from fantasy.providers.openai.sse_stream import openai_events
 from fantasy.types import CallWarning, ObjectMode, StreamPart
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from fantasy._typecheck import check_fields
@@ -25,6 +24,7 @@ from fantasy.errors import (
     incomplete_stream_error,
 )
 from fantasy.model import Call, Response
+from fantasy.providers.openai.models import RESPONSES, capabilities
 from fantasy.providers.openai.options import NAME
 from fantasy.providers.openai.responses_options import (
     INCLUDE_MESSAGE_OUTPUT_TEXT_LOGPROBS,
@@ -80,51 +80,6 @@ PREVIOUS_RESPONSE_ID_STORE_ERROR = (
     "previous_response_id requires store to be true; the current response will not be "
     "stored and cannot be used for further chaining"
 )
-
-
-# --------------------------------------------------------------------------- model rules
-
-
-@dataclass(frozen=True, slots=True)
-class ModelConfig:
-    """What the Responses API accepts from one model, by Fantasy's id rules."""
-
-    reasoning: bool
-    system_role: str
-    """``"system"``, ``"developer"``, or ``"remove"`` (o1-mini/o1-preview take no system prompt)."""
-    flex: bool
-    priority: bool
-
-
-def model_config(model_id: str) -> ModelConfig:
-    lower = model_id.lower()
-    chat = "gpt-5-chat" in lower
-    flex = (
-        model_id.startswith("o3")
-        or "-o3" in model_id
-        or "o4-mini" in model_id
-        or ("gpt-5" in model_id and "gpt-5-chat" not in model_id)
-    )
-    priority = (
-        "gpt-4" in lower
-        or "gpt-5-mini" in lower
-        or ("gpt-5" in lower and "gpt-5-nano" not in lower and not chat)
-        or model_id.startswith("o3")
-        or "-o3" in model_id
-        or "o4-mini" in model_id
-    )
-    reasoning = not chat and (
-        model_id.startswith(("o1", "o3", "o4", "oss"))
-        or any(tag in model_id for tag in ("-o1", "-o3", "-o4", "-oss", "codex-", "computer-use"))
-        or "gpt-5" in lower
-    )
-    if not reasoning:
-        role = "system"
-    elif "o1-mini" in model_id or "o1-preview" in model_id:
-        role = "remove"
-    else:
-        role = "developer"
-    return ModelConfig(reasoning, role, flex, priority)
 
 
 def map_finish_reason(reason: str | None, has_function_call: bool) -> FinishReason:
@@ -198,7 +153,8 @@ class ResponsesCodec:
     def __init__(self, model_id: str, provider_name: str = NAME):
         self.model_id = model_id
         self.provider_name = provider_name
-        self.config = model_config(model_id)
+        self.config = capabilities(model_id, RESPONSES)
+        """What the model accepts here, by Fantasy's Responses API rules."""
 
     # ================================================================== request
 
@@ -239,7 +195,7 @@ class ResponsesCodec:
             body["previous_response_id"] = opts.previous_response_id
         body["input"] = self.to_input(call.prompt, warnings, store=store)
         if call.max_output_tokens is not None:
-            body["max_output_tokens"] = call.max_output_tokens
+            body[self.config.max_tokens_key] = call.max_output_tokens
         self._sampling(body, call, warnings)
         if opts is not None:
             self.apply_options(body, opts, warnings)
@@ -265,7 +221,7 @@ class ResponsesCodec:
         ):
             if value is None:
                 continue
-            if self.config.reasoning:
+            if key in self.config.dropped_settings:
                 warnings.append(
                     _unsupported(setting, f"{setting} is not supported for reasoning models")
                 )
@@ -310,7 +266,7 @@ class ResponsesCodec:
             ("effort", "reasoningEffort", opts.reasoning_effort),
             ("summary", "reasoningSummary", opts.reasoning_summary),
         )
-        if self.config.reasoning:
+        if self.config.reasoning_options:
             reasoning = {key: value for key, _, value in wanted if value is not None}
             if reasoning:
                 body["reasoning"] = reasoning

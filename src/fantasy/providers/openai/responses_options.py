@@ -1,4 +1,4 @@
-"""Options and metadata of OpenAI's Responses API, and which models it serves.
+"""Options and metadata of OpenAI's Responses API (which models it serves: `models`).
 
 Passed as ``provider_options={"openai": ResponsesProviderOptions(...)}``; the
 key is ``"openai"`` whatever the provider is called (Azure too), as in Fantasy.
@@ -89,34 +89,3 @@ class ResponsesReasoningMetadata:
     item_id: str
     encrypted_content: str | None = None
     summary: list[str] = field(default_factory=list)
-
-
-_RESPONSES_REASONING_MODELS = frozenset(
-    {
-        "o1",
-        "o1-2024-12-17",
-        "o3-mini",
-        "o3-mini-2025-01-31",
-        "o3",
-        "o3-2025-04-16",
-        "o4-mini",
-        "o4-mini-2025-04-16",
-        "codex-mini-latest",
-        "gpt-oss-120b",
-    }
-)
-
-_RESPONSES_MODELS = _RESPONSES_REASONING_MODELS | frozenset(
-    {"gpt-3.5-turbo", "gpt-3.5-turbo-0125", "gpt-3.5-turbo-1106"}
-)
-"""Fantasy's list without the ids containing gpt-4 or gpt-5, which the substring rule covers."""
-
-
-def is_responses_model(model_id: str) -> bool:
-    """Fantasy's default routing rule: a known Responses model, or any gpt-4/gpt-5 id.
-
-    So ``o4-mini`` goes to the Responses API, while ``o1-mini`` and ``o3-pro``
-    stay on Chat Completions even with ``use_responses_api=True``.
-    """
-    lower = model_id.lower()
-    return model_id in _RESPONSES_MODELS or "gpt-4" in lower or "gpt-5" in lower
