@@ -66,7 +66,7 @@ class VertexAuth(Authenticator):
         return await _runtime.run_in_worker(self._credential_headers, url)
 
     def _credential_headers(self, url: str) -> dict[str, str]:
-        purpose = "Vertex AI credentials (unless a token or token function is given)"
+        purpose = "Getting Vertex AI credentials (without a token or token function)"
         auth = import_optional("google.auth", EXTRA, purpose, "google-auth")
         transport = import_optional("google.auth.transport.requests", EXTRA, purpose, "google-auth")
         exceptions = import_optional("google.auth.exceptions", EXTRA, purpose, "google-auth")
