@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from fantasy.errors import FantasyError, ProviderError
+from fantasy.http.shell import StreamPump
 from fantasy.providers.google import ReasoningMetadata, StreamTranslator, parse_response
-from fantasy.providers.google.stream import EventDecoder
+from fantasy.providers.google.stream import EventDecoder, GeminiEventSource
 from fantasy.types import (
     CallWarning,
     CallWarningType,
@@ -239,13 +240,15 @@ def translate(
     warnings: list[CallWarning] | None = None,
     ids: Callable[[], str] | None = None,
 ) -> list[StreamPart]:
+    """What the shared shell makes of these bytes, as the model's stream would."""
     translator = StreamTranslator(ids or counter(), warnings or [], url="https://x/stream")
-    parts = translator.start()
+    pump = StreamPump(GeminiEventSource(url="https://x/stream"), translator, "google", "u")
+    parts = pump.start()
     for chunk in [raw] if isinstance(raw, bytes) else raw:
-        parts.extend(translator.feed_bytes(chunk))
-        if translator.failed:
+        parts.extend(pump.feed(chunk))
+        if pump.done:
             return parts
-    return parts + translator.finish()
+    return parts + pump.finish()
 
 
 def kinds(parts: list[StreamPart]) -> list[tuple[StreamPartType, str]]:

@@ -19,7 +19,7 @@ the bare ``TypeError`` it raised.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -135,6 +135,66 @@ def _error(error: BaseException) -> StreamPart:
     return StreamPart(StreamPartType.ERROR, error=error)
 
 
+class StreamPump(Generic[E]):
+    """The pure middle of a stream, no I/O: bytes in, parts out, through a source and a
+    translator. A failure becomes one ``error`` part and sets `done`; nothing follows."""
+
+    __slots__ = ("done", "provider", "source", "translator", "url")
+
+    def __init__(
+        self, source: EventSource[E], translator: StreamTranslator[E], provider: str, url: str
+    ):
+        self.source = source
+        self.translator = translator
+        self.provider = provider
+        self.url = url
+        self.done = False
+
+    def start(self) -> list[StreamPart]:
+        return self.translator.start()
+
+    def feed(self, chunk: bytes) -> list[StreamPart]:
+        """The parts of the events this chunk completes (a source may yield them lazily,
+        so the parts of the events before a bad one are kept, ahead of its error)."""
+        parts: list[StreamPart] = []
+        try:
+            self._translate(self.source.feed(chunk), parts)
+        except Exception as exc:
+            parts.extend(self._failed(exc))
+        return parts
+
+    def finish(self) -> list[StreamPart]:
+        """The body ended: the last events, then the translator's closing parts."""
+        parts: list[StreamPart] = []
+        if self.done:
+            return parts
+        try:
+            self._translate(self.source.end(), parts)
+            if not self.done:
+                parts.extend(self.translator.finish())
+        except Exception as exc:
+            parts.extend(self._failed(exc))
+        return parts
+
+    def _translate(self, events: Iterable[E], parts: list[StreamPart]) -> None:
+        for event in events:
+            new = self.translator.feed(event)
+            parts.extend(new)
+            if new and new[-1].type is StreamPartType.ERROR:
+                self.done = True
+                return
+
+    def _failed(self, exc: Exception) -> list[StreamPart]:
+        self.done = True
+        if isinstance(exc, ProviderError):
+            exc.url = exc.url or self.url
+            exc.provider = exc.provider or self.provider
+            return [_error(exc)]
+        if isinstance(exc, SHAPE_ERRORS):
+            return [_error(malformed_event(exc, self.provider, self.url))]
+        raise exc
+
+
 async def open_stream(
     ex: Exchange, source: EventSource[E], translator: StreamTranslator[E]
 ) -> AsyncIterator[StreamPart]:
@@ -153,30 +213,19 @@ async def open_stream(
         if resp.status_code >= 400:
             yield _error(ex.http_error(resp.status_code, resp.headers, resp.content))
             return
-        for part in translator.start():
+        pump = StreamPump(source, translator, ex.provider, ex.url)
+        for part in pump.start():
             yield part
         try:
             async for chunk in resp.aiter_bytes():
-                for event in source.feed(chunk):
-                    for part in translator.feed(event):
-                        yield part
-                        if part.type is StreamPartType.ERROR:
-                            return
-            for event in source.end():
-                for part in translator.feed(event):
+                for part in pump.feed(chunk):
                     yield part
-                    if part.type is StreamPartType.ERROR:
-                        return
-            finished = translator.finish()
-        except ProviderError as exc:
-            exc.url = exc.url or ex.url
-            exc.provider = exc.provider or ex.provider
+                if pump.done:
+                    return
+        except ProviderError as exc:  # the transport's: a cut connection, a deadline
             yield _error(exc)
             return
-        except SHAPE_ERRORS as exc:
-            yield _error(malformed_event(exc, ex.provider, ex.url))
-            return
-        for part in finished:
+        for part in pump.finish():
             yield part
 
 
@@ -205,8 +254,7 @@ class JsonEventSource(Generic[E]):
         self._url = url
         self._on_error_event = on_error_event
 
-    def feed(self, chunk: bytes) -> list[JSON]:
-        events: list[JSON] = []
+    def feed(self, chunk: bytes) -> Iterator[JSON]:
         for event in self._decoder.feed(chunk):
             data = event.data
             if data == "[DONE]":
@@ -219,8 +267,7 @@ class JsonEventSource(Generic[E]):
                 raise self._invalid(f"expected a JSON object, got {type(payload).__name__}", data)
             if self._on_error_event is not None and "error" in payload:
                 raise self._on_error_event(payload, data)
-            events.append(payload)
-        return events
+            yield payload
 
     def end(self) -> list[JSON]:
         return []

@@ -3,18 +3,18 @@ stream translator, all through `HttpTransport` so both faces share it."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from fantasy.errors import ProviderError
 from fantasy.http.auth.google import VertexAuth
+from fantasy.http.shell import Exchange, open_stream, post_json
 from fantasy.http.transport import HttpTransport
 from fantasy.model import BaseLanguageModel, Call, Response
 from fantasy.providers.google.errors import error_from_response
 from fantasy.providers.google.request import RequestBuilder
 from fantasy.providers.google.response import parse_response
-from fantasy.providers.google.stream import StreamTranslator
-from fantasy.types import CallWarning, StreamPart, StreamPartType
+from fantasy.providers.google.stream import GeminiEventSource, StreamTranslator
+from fantasy.types import CallWarning, StreamPart
 
 ToolCallIDFunc = Callable[[], str]
 
@@ -47,67 +47,46 @@ class GeminiLanguageModel(BaseLanguageModel):
 
         check_gemini_schema(self, schema, where)
 
-    async def _request(
-        self, call: Call, url: str
-    ) -> tuple[bytes, list[CallWarning], dict[str, str]]:
+    def _exchange(self, call: Call, url: str) -> tuple[Exchange, list[CallWarning]]:
         body, warnings = self.builder.build_body(call)
+        raw = HttpTransport.encode_json(body)
         headers = self.transport.request_headers(call.headers, call.user_agent)
-        if self.auth is not None:
-            headers.update(await self.auth.headers(url))
-        return HttpTransport.encode_json(body), warnings, headers
+        auth = self.auth
 
-    def _http_error(
-        self, status: int, headers: Mapping[str, str], body: bytes, sent: bytes, url: str
-    ) -> ProviderError:
-        return error_from_response(
-            provider=self.provider_name,
-            status=status,
-            headers=headers,
-            body=body,
-            url=url,
-            request_body=sent,
+        async def authorize() -> None:
+            assert auth is not None
+            headers.update(await auth.headers(url))
+
+        exchange = Exchange(
+            self.transport,
+            url,
+            raw,
+            headers,
+            self.provider_name,
+            http_error=lambda status, hdrs, content: error_from_response(
+                provider=self.provider_name,
+                status=status,
+                headers=hdrs,
+                body=content,
+                url=url,
+                request_body=raw,
+            ),
+            timeout=call.timeout,
+            authorize=authorize if auth is not None else None,
         )
+        return exchange, warnings
 
     async def agenerate(self, call: Call) -> Response:
-        url = self.generate_url
-        raw, warnings, headers = await self._request(call, url)
-        resp = await self.transport.post(url, raw, headers, timeout=call.timeout)
-        if resp.status_code >= 400:
-            raise self._http_error(resp.status_code, resp.headers, resp.content, raw, url)
-        data = resp.json_object(self.provider_name)
-        response = parse_response(data, self.tool_call_id)
-        response.warnings = warnings
-        return response
+        exchange, warnings = self._exchange(call, self.generate_url)
+        return await post_json(
+            exchange, lambda data: parse_response(data, self.tool_call_id), warnings
+        )
 
-    async def astream(self, call: Call) -> AsyncIterator[StreamPart]:
+    def astream(self, call: Call) -> AsyncIterator[StreamPart]:
         """Stream parts; failures after the request was built arrive as one ``error`` part."""
         url = self.stream_url
-        raw, warnings, headers = await self._request(call, url)
-        try:
-            resp = await self.transport.post_stream(url, raw, headers, timeout=call.timeout)
-        except ProviderError as exc:
-            yield StreamPart(StreamPartType.ERROR, error=exc)
-            return
-        async with resp:
-            if resp.status_code >= 400:
-                yield StreamPart(
-                    StreamPartType.ERROR,
-                    error=self._http_error(resp.status_code, resp.headers, resp.content, raw, url),
-                )
-                return
-            translator = StreamTranslator(
-                self.tool_call_id, warnings, provider=self.provider_name, url=url
-            )
-            for part in translator.start():
-                yield part
-            try:
-                async for chunk in resp.aiter_bytes():
-                    for part in translator.feed_bytes(chunk):
-                        yield part
-                    if translator.failed:
-                        return
-            except ProviderError as exc:
-                yield StreamPart(StreamPartType.ERROR, error=exc)
-                return
-            for part in translator.finish():
-                yield part
+        exchange, warnings = self._exchange(call, url)
+        translator = StreamTranslator(
+            self.tool_call_id, warnings, provider=self.provider_name, url=url
+        )
+        return open_stream(exchange, GeminiEventSource(self.provider_name, url), translator)

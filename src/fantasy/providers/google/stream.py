@@ -16,7 +16,7 @@ agent keeps it for the next request.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from fantasy.errors import ProviderError, incomplete_stream_error
@@ -69,6 +69,69 @@ class EventDecoder:
         return events
 
 
+class GeminiEventSource:
+    """Gemini's framing as an event source for the shared shell: whole events split as
+    Google's SDK splits them, each ``data:`` event a JSON response object; any other
+    line must be a JSON ``{"error": ...}`` object (Google's in-stream error), SSE
+    comments are skipped, and a last event cut short is an incomplete stream."""
+
+    __slots__ = ("_decoder", "_from_json", "provider", "url")
+
+    def __init__(self, provider: str = NAME, url: str = ""):
+        from pydantic_core import from_json
+
+        self._from_json = from_json
+        self._decoder = EventDecoder()
+        self.provider = provider
+        self.url = url
+
+    def feed(self, chunk: bytes) -> Iterator[JSON]:
+        for event in self._decoder.feed(chunk):
+            payload = self._event(event, last=False)
+            if payload is not None:
+                yield payload
+
+    def end(self) -> Iterator[JSON]:
+        for event in self._decoder.close():
+            payload = self._event(event, last=True)
+            if payload is not None:
+                yield payload
+
+    def _event(self, event: bytes, *, last: bool) -> JSON | None:
+        if event.startswith(b":"):
+            return None  # an SSE comment (a proxy's keep-alive); Google sends none
+        prefix, _, data = event.partition(b":")
+        if prefix == b"data":
+            try:
+                payload = self._from_json(data)
+            except ValueError as exc:
+                if last:
+                    # A final event cut short is a truncated stream, which a retry can mend.
+                    raise incomplete_stream_error(self.provider, self.url) from None
+                raise self._invalid(f"stream event is not valid JSON: {exc}", data) from None
+            if not isinstance(payload, dict):
+                raise self._invalid(f"expected a JSON object, got {type(payload).__name__}", data)
+            return payload
+        try:
+            payload = self._from_json(event)
+        except ValueError:
+            payload = None
+        error = error_object(payload)
+        if error is not None:
+            text = event.decode("utf-8", errors="replace")
+            raise error_from_stream_payload(error, text, self.provider, self.url)
+        raise self._invalid("invalid stream chunk", event)
+
+    def _invalid(self, message: str, raw: bytes) -> ProviderError:
+        return ProviderError(
+            message,
+            title="invalid provider response",
+            provider=self.provider,
+            url=self.url,
+            response_body=raw,
+        )
+
+
 class StreamTranslator:
     """The state of one streamed response: open blocks, tool calls, usage, finish."""
 
@@ -80,14 +143,10 @@ class StreamTranslator:
         provider: str = NAME,
         url: str = "",
     ):
-        from pydantic_core import from_json
-
-        self._from_json = from_json
         self.new_tool_call_id = new_tool_call_id
         self.warnings = warnings
         self.provider = provider
         self.url = url
-        self.decoder = EventDecoder()
         self.blocks = 0
         self.text_id = ""
         self.reasoning_id = ""
@@ -96,71 +155,11 @@ class StreamTranslator:
         self.tool_calls = 0
         self.usage: Usage | None = None
         self.finish_reason: FinishReason | None = None
-        self.failed = False
 
     def start(self) -> list[StreamPart]:
         if self.warnings:
             return [StreamPart(StreamPartType.WARNINGS, warnings=self.warnings)]
         return []
-
-    # ------------------------------------------------------------------ framing
-
-    def feed_bytes(self, chunk: bytes) -> list[StreamPart]:
-        """Parts for the events this chunk completes; after an error part, nothing more."""
-        parts: list[StreamPart] = []
-        for event in self.decoder.feed(chunk):
-            self._event(event, parts, last=False)
-            if self.failed:
-                break
-        return parts
-
-    def _event(self, event: bytes, parts: list[StreamPart], *, last: bool) -> None:
-        if event.startswith(b":"):
-            return  # an SSE comment (a proxy's keep-alive); Google sends none
-        prefix, _, data = event.partition(b":")
-        if prefix == b"data":
-            try:
-                payload = self._from_json(data)
-            except ValueError as exc:
-                if last:
-                    # A final event cut short is a truncated stream, which a retry can mend.
-                    self._fail(parts, incomplete_stream_error(self.provider, self.url))
-                else:
-                    self._fail(parts, self._invalid(f"stream event is not valid JSON: {exc}", data))
-                return
-            if not isinstance(payload, dict):
-                self._fail(
-                    parts,
-                    self._invalid(f"expected a JSON object, got {type(payload).__name__}", data),
-                )
-                return
-            new = self.feed(payload)
-            parts.extend(new)
-            self.failed = bool(new) and new[-1].type is StreamPartType.ERROR
-            return
-        try:
-            payload = self._from_json(event)
-        except ValueError:
-            payload = None
-        error = error_object(payload)
-        if error is not None:
-            text = event.decode("utf-8", errors="replace")
-            self._fail(parts, error_from_stream_payload(error, text, self.provider, self.url))
-        else:
-            self._fail(parts, self._invalid("invalid stream chunk", event))
-
-    def _invalid(self, message: str, raw: bytes) -> ProviderError:
-        return ProviderError(
-            message,
-            title="invalid provider response",
-            provider=self.provider,
-            url=self.url,
-            response_body=raw,
-        )
-
-    def _fail(self, parts: list[StreamPart], error: BaseException) -> None:
-        self.failed = True
-        parts.append(StreamPart(StreamPartType.ERROR, error=error))
 
     # ------------------------------------------------------------------ responses
 
@@ -275,12 +274,8 @@ class StreamTranslator:
     # ------------------------------------------------------------------ end
 
     def finish(self) -> list[StreamPart]:
-        """End of input: the last event, open blocks closed, then finish (or an error)."""
+        """End of input: open blocks closed, then finish (or an error)."""
         parts: list[StreamPart] = []
-        for event in self.decoder.close():
-            self._event(event, parts, last=True)
-            if self.failed:
-                return parts
         self._end_text(parts)
         if self.reasoning_active:
             self.reasoning_active = False
