@@ -112,7 +112,10 @@ async def post_json(
 ) -> Response:
     """Send the request, parse the JSON answer with the provider's ``parse``."""
     if ex.authorize is not None:
-        await ex.authorize()
+        try:
+            await ex.authorize()
+        except ProviderError as exc:
+            raise _placed(exc, ex) from None
     resp = await ex.transport.post(ex.url, ex.body, ex.headers, timeout=ex.timeout)
     if resp.status_code >= 400:
         raise ex.http_error(resp.status_code, resp.headers, resp.content)
@@ -129,6 +132,13 @@ async def post_json(
         raise malformed_response(exc, ex.provider, ex.url, resp.status_code, resp.content) from exc
     response.warnings = warnings
     return response
+
+
+def _placed(exc: ProviderError, ex: Exchange) -> ProviderError:
+    """The error, saying which provider and URL it came from if it does not yet."""
+    exc.url = exc.url or ex.url
+    exc.provider = exc.provider or ex.provider
+    return exc
 
 
 def _error(error: BaseException) -> StreamPart:
@@ -207,7 +217,7 @@ async def open_stream(
             ex.url, ex.body, ex.headers, timeout=ex.timeout, expect=ex.expect
         )
     except ProviderError as exc:
-        yield _error(exc)
+        yield _error(_placed(exc, ex))
         return
     async with resp:
         if resp.status_code >= 400:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any, Protocol
+from typing import Any
 
 from fantasy.errors import ProviderError
 from fantasy.http.eventstream import EventStreamDecoder, EventStreamError, EventStreamMessage
@@ -30,10 +30,6 @@ MESSAGE_EVENTS = frozenset(
         "content_block_stop",
     }
 )
-
-
-class EventSource(Protocol):
-    def feed(self, chunk: bytes) -> list[JSON]: ...
 
 
 def _invalid(message: str, provider: str, raw: bytes, *, transient: bool = False) -> ProviderError:
@@ -68,6 +64,10 @@ class SSEEvents:
         self.provider = provider
         self._decoder = SSEDecoder()
 
+    def end(self) -> list[JSON]:
+        """Nothing is held back at the end: a cut stream shows in the translator's finish."""
+        return []
+
     def feed(self, chunk: bytes) -> list[JSON]:
         events: list[JSON] = []
         for sse in self._decoder.feed(chunk):
@@ -94,6 +94,10 @@ class BedrockEvents:
     def __init__(self, provider: str):
         self.provider = provider
         self._decoder = EventStreamDecoder()
+
+    def end(self) -> list[JSON]:
+        """Nothing is held back at the end: a cut stream shows in the translator's finish."""
+        return []
 
     def feed(self, chunk: bytes) -> list[JSON]:
         try:

@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote_plus
 
-from fantasy.providers.anthropic.events import BedrockEvents, EventSource, SSEEvents
+from fantasy.http.shell import EventSource
+from fantasy.providers.anthropic.events import JSON as EventJSON
+from fantasy.providers.anthropic.events import BedrockEvents, SSEEvents
 
 JSON = dict[str, Any]
 
@@ -75,7 +77,7 @@ class Platform:
         headers = {"anthropic-beta": ",".join(betas)} if betas else {}
         return WireRequest(f"{self.base_url}/v1/messages{_beta_query(betas)}", body, headers)
 
-    def events(self, provider: str) -> EventSource:
+    def events(self, provider: str) -> EventSource[EventJSON]:
         return SSEEvents(provider)
 
     def __repr__(self) -> str:
@@ -126,5 +128,5 @@ class BedrockPlatform(Platform):
         url = f"{self.base_url}/model/{quote_plus(model, safe='')}/{method}{_beta_query(betas)}"
         return WireRequest(url, body, {})
 
-    def events(self, provider: str) -> EventSource:
+    def events(self, provider: str) -> EventSource[EventJSON]:
         return BedrockEvents(provider)

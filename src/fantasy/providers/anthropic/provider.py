@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from fantasy.errors import InvalidArgumentError, MissingAPIKeyError, ProviderError
+from fantasy.errors import InvalidArgumentError, MissingAPIKeyError
 from fantasy.http.auth import Authenticator
 from fantasy.http.auth.google import TokenProvider, VertexAuth
+from fantasy.http.shell import Exchange, open_stream, post_json
 from fantasy.http.transport import HttpTransport
 from fantasy.model import BaseLanguageModel, Call, Response
 from fantasy.providers._base import (
@@ -23,7 +24,6 @@ from fantasy.providers._base import (
     header_value,
     resolve_setting,
 )
-from fantasy.providers._malformed import SHAPE_ERRORS, malformed_event, malformed_response
 from fantasy.providers.anthropic.codec import MessagesCodec
 from fantasy.providers.anthropic.errors import error_from_response
 from fantasy.providers.anthropic.options import NAME
@@ -33,7 +33,7 @@ from fantasy.providers.anthropic.platforms import (
     VertexPlatform,
     WireRequest,
 )
-from fantasy.types import CallWarning, ObjectMode, StreamPart, StreamPartType
+from fantasy.types import CallWarning, ObjectMode, StreamPart
 
 if TYPE_CHECKING:
     import httpx
@@ -85,91 +85,44 @@ class MessagesLanguageModel(BaseLanguageModel):
         headers = self.transport.request_headers(extra, call.user_agent)
         return wire, HttpTransport.encode_json(wire.body), warnings, headers
 
-    def _http_error(
-        self, status: int, headers: Mapping[str, str], body: bytes, url: str, sent: bytes
-    ) -> ProviderError:
-        return error_from_response(
-            provider=self.provider_name,
-            status=status,
-            headers=headers,
-            body=body,
-            url=url,
-            request_body=sent,
-        )
+    def _exchange(self, call: Call, *, stream: bool) -> tuple[Exchange, list[CallWarning]]:
+        wire, raw, warnings, headers = self._build(call, stream=stream)
+        url = wire.url
 
-    async def _authorize(self, url: str, raw: bytes, headers: dict[str, str]) -> None:
-        try:
+        async def authorize() -> None:
+            # Once the request is final: Bedrock signs these exact bytes.
             await self.auth.apply(url, raw, headers)
-        except ProviderError as exc:
-            exc.provider = exc.provider or self.provider_name
-            exc.url = exc.url or url
-            raise
+
+        exchange = Exchange(
+            self.transport,
+            url,
+            raw,
+            headers,
+            self.provider_name,
+            http_error=lambda status, hdrs, content: error_from_response(
+                provider=self.provider_name,
+                status=status,
+                headers=hdrs,
+                body=content,
+                url=url,
+                request_body=raw,
+            ),
+            timeout=call.timeout,
+            authorize=authorize,
+            expect=self.platform.stream_media_type,
+        )
+        return exchange, warnings
 
     async def agenerate(self, call: Call) -> Response:
-        wire, raw, warnings, headers = self._build(call, stream=False)
-        await self._authorize(wire.url, raw, headers)
-        resp = await self.transport.post(wire.url, raw, headers, timeout=call.timeout)
-        if resp.status_code >= 400:
-            raise self._http_error(resp.status_code, resp.headers, resp.content, wire.url, raw)
-        data = resp.json_object(self.provider_name)
-        try:
-            response = self.codec.parse_response(data)
-        except SHAPE_ERRORS as exc:
-            raise malformed_response(
-                exc, self.provider_name, wire.url, resp.status_code, resp.content
-            ) from exc
-        response.warnings = warnings
-        return response
+        exchange, warnings = self._exchange(call, stream=False)
+        return await post_json(exchange, self.codec.parse_response, warnings)
 
-    async def astream(self, call: Call) -> AsyncIterator[StreamPart]:
+    def astream(self, call: Call) -> AsyncIterator[StreamPart]:
         """Stream parts; failures after the request was built arrive as one ``error`` part."""
-        wire, raw, warnings, headers = self._build(call, stream=True)
-        try:
-            await self._authorize(wire.url, raw, headers)
-            resp = await self.transport.post_stream(
-                wire.url,
-                raw,
-                headers,
-                timeout=call.timeout,
-                expect=self.platform.stream_media_type,
-            )
-        except ProviderError as exc:
-            yield StreamPart(StreamPartType.ERROR, error=exc)
-            return
-        async with resp:
-            if resp.status_code >= 400:
-                error = self._http_error(
-                    resp.status_code, resp.headers, resp.content, wire.url, raw
-                )
-                yield StreamPart(StreamPartType.ERROR, error=error)
-                return
-            translator = self.codec.new_stream(warnings)
-            for part in translator.start():
-                yield part
-            source = self.platform.events(self.provider_name)
-            try:
-                async for chunk in resp.aiter_bytes():
-                    for event in source.feed(chunk):
-                        for part in translator.feed(event):
-                            yield part
-            except ProviderError as exc:
-                if not exc.url:
-                    exc.url = wire.url
-                yield StreamPart(StreamPartType.ERROR, error=exc)
-                return
-            except SHAPE_ERRORS as exc:
-                yield StreamPart(
-                    StreamPartType.ERROR,
-                    error=malformed_event(exc, self.provider_name, wire.url),
-                )
-                return
-            try:
-                finished = translator.finish()
-            except SHAPE_ERRORS as exc:
-                error = malformed_event(exc, self.provider_name, wire.url)
-                finished = [StreamPart(StreamPartType.ERROR, error=error)]
-            for part in finished:
-                yield part
+        exchange, warnings = self._exchange(call, stream=True)
+        return open_stream(
+            exchange, self.platform.events(self.provider_name), self.codec.new_stream(warnings)
+        )
 
 
 class ClaudeProvider(HTTPProvider):
