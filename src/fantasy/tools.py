@@ -80,7 +80,8 @@ class ToolInfo:
     """The ``properties`` map of the input schema."""
     required: list[str] = field(default_factory=list)
     parallel: bool = False
-    """Safe to run alongside other calls of the same step (honoured while streaming)."""
+    """Safe to run alongside other calls of the same step: both faces run such calls
+    concurrently (at most 5 at once), keeping their results in call order."""
 
 
 class AgentTool:
@@ -175,7 +176,10 @@ class TypedTool(AgentTool):
         from pydantic import ValidationError
 
         try:
-            parsed = self.input_model.validate_json(call.input or "{}")
+            # An empty or ``null`` input means "no arguments", as Go's json.Unmarshal
+            # into a struct reads it.
+            raw = call.input if call.input and call.input.strip() != "null" else "{}"
+            parsed = self.input_model.validate_json(raw)
         except ValidationError as exc:
             return ToolResponse.error(f"invalid parameters: {_short_validation_error(exc)}")
         kwargs: dict[str, Any] = {}

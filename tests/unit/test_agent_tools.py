@@ -119,6 +119,23 @@ def two_step_model(*calls: tuple[str, str, str]) -> FakeModel:
 # --------------------------------------------------------------------------- validation
 
 
+@pytest.mark.parametrize("how", ["typed", "plain function"])
+def test_two_tools_with_one_name_are_refused_when_the_agent_is_built(how: str) -> None:
+    """The model names the tool to run: two tools of one name would make that ambiguous."""
+    first, _ = make_weather()
+
+    def weather(location: str) -> str:
+        """Another weather tool, made into a tool by the agent."""
+        return "rain"
+
+    second: Any = fantasy.tool(weather) if how == "typed" else weather
+    with pytest.raises(fantasy.InvalidArgumentError, match="tool names must be unique") as info:
+        Agent(FakeModel([text_response("never")]), tools=[make_now(), first, second])
+    assert str(info.value).endswith("tool names must be unique, got ['now', 'weather', 'weather']")
+    # Distinct names are fine.
+    Agent(FakeModel([text_response("ok")]), tools=[make_now(), weather])
+
+
 def test_a_valid_call_is_not_marked_invalid(run: RunAgent) -> None:
     weather, seen = make_weather()
     model = two_step_model(("c1", "weather", '{"location": "Paris"}'))
@@ -193,6 +210,45 @@ def test_input_that_is_not_a_json_object_is_invalid(run: RunAgent, bad_input: st
     assert call.validation_error.startswith("invalid JSON input: ")
     assert call.input == bad_input
     assert seen == []
+
+
+@pytest.mark.parametrize("bad_input", ["[]", "0", "false", '"x"'])
+def test_a_json_value_that_is_not_an_object_never_runs_a_tool_without_parameters(
+    run: RunAgent, bad_input: str
+) -> None:
+    """Falsy values (``[]``, ``0``, ``false``) are no more an object than ``"x"``; only
+    ``null`` stands for "no arguments" (Go's json.Unmarshal into a map agrees)."""
+    ran: list[str] = []
+
+    @fantasy.tool
+    def now() -> str:
+        """What time it is (no parameters)."""
+        ran.append("now")
+        return "noon"
+
+    model = two_step_model(("c1", "now", bad_input))
+
+    result = run(Agent(model, tools=[now]), "go")
+
+    (call,) = first_step_calls(result)
+    assert call.invalid
+    assert call.validation_error is not None
+    assert call.validation_error.startswith("invalid JSON input: expected a JSON object, got ")
+    assert ran == []
+    (tool_result,) = first_step_results(result)
+    assert error_text(tool_result) == call.validation_error
+    assert model.calls[1].prompt[-1].content == [
+        ToolResultPart("c1", ToolResultOutputError(call.validation_error))
+    ]
+
+
+def test_null_input_means_no_arguments(run: RunAgent) -> None:
+    model = two_step_model(("c1", "now", "null"))
+
+    result = run(Agent(model, tools=[make_now()]), "go")
+
+    assert not first_step_calls(result)[0].invalid
+    assert first_step_results(result)[0].result == ToolResultOutputText("noon")
 
 
 @pytest.mark.parametrize(

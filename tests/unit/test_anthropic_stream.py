@@ -128,6 +128,32 @@ def test_message_delta_replaces_counts_it_carries_only() -> None:
     assert (usage.input_tokens, usage.output_tokens, usage.cache_read_tokens) == (500, 2, 3)
 
 
+def test_output_tokens_from_message_start_are_kept_when_message_delta_omits_them() -> None:
+    """message_delta's counts are cumulative totals (Anthropic's streaming docs): one it
+    gives replaces message_start's, and one it leaves out (some proxies send ``usage: {}``
+    or ``output_tokens: null``) keeps it instead of becoming 0."""
+    for usage in ({}, {"output_tokens": None}, {"input_tokens": 430}):
+        parts = translate(START, message_delta("end_turn", **usage), STOP)
+        finish = parts[-1].usage
+        assert finish is not None
+        assert finish.output_tokens == 5, usage
+        assert finish.total_tokens == finish.input_tokens + 5
+    # Given, it replaces (a total, never added to message_start's 5); the last one wins.
+    parts = translate(
+        START,
+        message_delta(None, output_tokens=9),
+        message_delta("end_turn", output_tokens=12),
+        STOP,
+    )
+    assert parts[-1].usage == Usage(
+        input_tokens=424,
+        output_tokens=12,
+        total_tokens=436,
+        cache_creation_tokens=7,
+        cache_read_tokens=3,
+    )
+
+
 def test_thinking_signature_arrives_in_deltas_and_rides_on_the_end() -> None:
     parts = translate(
         START,

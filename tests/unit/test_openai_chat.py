@@ -1154,6 +1154,50 @@ def test_tool_calls_emitted_in_index_order_even_if_opened_out_of_order() -> None
     assert [p.id for p in parts if p.type is StreamPartType.TOOL_CALL] == ["a", "b"]
 
 
+def test_tool_call_deltas_with_indexes_out_of_order_and_interleaved_assemble_each_call() -> None:
+    """Index 1 opens before index 0, then their argument fragments alternate: each
+    fragment belongs to the call of its ``index``, whatever the order (as OpenAI's own
+    SDK accumulates them). A lower index opening never closes a higher one."""
+    parts = translate(
+        [
+            chunk(None, role="assistant", tool_calls=[tc(1, "call_b", "multiply", '{"a":')]),
+            chunk(tool_calls=[tc(0, "call_a", "add", '{"x"')]),
+            chunk(tool_calls=[tc(1, args='2,"b"')]),
+            chunk(tool_calls=[tc(0, args=":1,")]),
+            chunk(tool_calls=[tc(1, args=":3}"), tc(0, args='"y":4}')]),
+            chunk(finish="tool_calls"),
+            usage_chunk(),
+        ]
+    )
+    starts = [(p.id, p.tool_call_name) for p in parts if p.type is StreamPartType.TOOL_INPUT_START]
+    assert starts == [("call_b", "multiply"), ("call_a", "add")]
+    calls = [
+        (p.id, p.tool_call_name, p.tool_call_input)
+        for p in parts
+        if p.type is StreamPartType.TOOL_CALL
+    ]
+    assert calls == [
+        ("call_a", "add", '{"x":1,"y":4}'),
+        ("call_b", "multiply", '{"a":2,"b":3}'),
+    ]
+    # The deltas of each call, joined, are its input; every call is closed once, at the end.
+    for call_id, _, arguments in calls:
+        deltas = [
+            p.delta for p in parts if p.type is StreamPartType.TOOL_INPUT_DELTA and p.id == call_id
+        ]
+        assert "".join(deltas) == arguments
+    ends = [p.id for p in parts if p.type is StreamPartType.TOOL_INPUT_END]
+    assert ends == ["call_a", "call_b"]
+    assert kinds(parts)[-5:] == [
+        ("tool_input_end", "call_a"),
+        ("tool_call", "call_a"),
+        ("tool_input_end", "call_b"),
+        ("tool_call", "call_b"),
+        ("finish", ""),
+    ]
+    assert parts[-1].finish_reason is FinishReason.TOOL_CALLS
+
+
 def test_empty_arguments_become_empty_object() -> None:
     parts = translate(
         [

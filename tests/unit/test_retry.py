@@ -12,7 +12,7 @@ import pytest
 
 from fantasy import _runtime
 from fantasy.errors import ProviderError, RetryError
-from fantasy.retry import RetryOptions, is_retryable, retry
+from fantasy.retry import RetryOptions, find_provider_error, header_delay, is_retryable, retry
 
 NOW = 1_700_000_000.0
 
@@ -110,6 +110,38 @@ def test_provider_error_found_through_the_cause_chain() -> None:
             raise RuntimeError("wrapped") from inner
     except RuntimeError as outer:
         assert is_retryable(outer)
+
+
+def _wrapped(inner: BaseException, depth: int) -> BaseException:
+    """``inner`` under ``depth`` layers of ``__cause__`` (a RetryError every third)."""
+    err = inner
+    for layer in range(depth):
+        if layer % 3 == 2:
+            err = RetryError([ValueError("earlier attempt"), err])
+        else:
+            outer = RuntimeError(f"layer {layer}")
+            outer.__cause__ = err
+            err = outer
+    return err
+
+
+@pytest.mark.parametrize("depth", [1, 5, 31])
+def test_a_provider_error_deep_in_the_cause_chain_is_found(depth: int) -> None:
+    inner = status_error(429, {"Retry-After": "7"})
+    outer = _wrapped(inner, depth)
+    assert find_provider_error(outer) is inner
+    assert is_retryable(outer)
+    assert header_delay(outer, 5.0, time.time()) == 7.0
+    assert not is_retryable(_wrapped(status_error(400), depth))
+
+
+def test_the_cause_chain_search_is_bounded() -> None:
+    """32 links are searched: a chain longer than that (or a cycle) ends the search."""
+    assert find_provider_error(_wrapped(status_error(429), 32)) is None
+    assert not is_retryable(_wrapped(status_error(429), 32))
+    first, second = RuntimeError("a"), RuntimeError("b")
+    first.__cause__, second.__cause__ = second, first
+    assert find_provider_error(first) is None
 
 
 # --------------------------------------------------------------------------- basic policy

@@ -1052,6 +1052,24 @@ def test_malformed_json_names_the_bad_element(text: str, kind: Any, message: str
     assert str(_error(text, kind)) == message
 
 
+# Each decodes to b"hello" if characters outside the alphabet are skipped (what
+# base64.b64decode does without validate=True); Go's decoder refuses them all.
+LENIENT_BASE64 = ["aGVs bG8=", "aGVs*bG8=", "aGVsbG8=!", "a.GVsbG8="]
+
+
+@pytest.mark.parametrize("data", LENIENT_BASE64)
+def test_invalid_base64_in_saved_file_data_is_refused_naming_the_path(data: str) -> None:
+    part = {"type": "file", "data": {"data": data, "media_type": "text/plain"}}
+    error = _error(_message_json(part, index=2), list[Message])
+    assert str(error) == "messages[2].content[1].data.data: not valid base64"
+    assert error.path == "messages[2].content[1].data.data"
+    content = {"type": "file", "data": {"data": data, "media_type": "text/plain"}}
+    assert str(_error(json.dumps(content), Content)) == "content.data.data: not valid base64"
+    assert fantasy.from_dict(
+        {"type": "file", "data": {"data": "aGVsbG8=", "media_type": "text/plain"}}, FilePart
+    ) == FilePart(b"hello", "text/plain")
+
+
 def test_custom_root_name() -> None:
     with pytest.raises(SerializationError, match=r"^history\[0\]\.role: "):
         fantasy.from_dict([{"role": "x"}], list[Message], path="history")

@@ -98,9 +98,11 @@ class StreamTranslator:
         reason = (event.get("delta") or {}).get("stop_reason")
         self.stop_reason = reason if isinstance(reason, str) else ""
         usage = event.get("usage") or {}
-        # Output tokens are always replaced; the other counts only when given.
-        self.output_tokens = _int(usage.get("output_tokens")) or 0
+        # The counts are cumulative: each one given replaces the running value, and one
+        # left out (a proxy that sends no output_tokens) keeps message_start's. Go's SDK
+        # reads a missing output_tokens as 0 and loses the count.
         for key, attr in (
+            ("output_tokens", "output_tokens"),
             ("input_tokens", "input_tokens"),
             ("cache_creation_input_tokens", "cache_creation_tokens"),
             ("cache_read_input_tokens", "cache_read_tokens"),
