@@ -11,7 +11,6 @@ hyphens, stream part types with underscores) are Fantasy's exactly.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeAlias
@@ -409,7 +408,3 @@ class StreamPart:
     provider_metadata: ProviderMetadata | None = None
     tool_result: ToolResultContent | None = None
     """Set on the ``tool_result`` parts the agent emits after running a client tool."""
-
-
-def new_response_content(items: Iterable[Content] = ()) -> ResponseContent:
-    return ResponseContent(items)

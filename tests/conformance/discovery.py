@@ -55,7 +55,7 @@ def discover(root: Path | None = None) -> list[Case]:
     return cases
 
 
-# Which provider family each group exercises, and the issue that brings the ones not built yet.
+# Which provider family each group exercises.
 GROUP_PROVIDER: dict[str, str] = {
     "TestOpenAICommon": "openai",
     "TestOpenAIObjectGeneration": "openai-object",
@@ -89,23 +89,6 @@ GROUP_PROVIDER: dict[str, str] = {
     "TestGoogleThinking": "google",
     "TestGoogleObjectGeneration": "google-object",
     "TestGoogleVertexObjectGeneration": "google-object",
-}
-
-PLANNED_IN_ISSUE: dict[str, int] = {
-    "openaicompat": 3,
-    "openrouter": 3,
-    "vercel": 3,
-    "azure": 3,
-    "openai-responses": 4,
-    "azure-responses": 4,
-    "anthropic": 5,
-    "bedrock": 5,
-    "google": 6,
-    "openai-object": 7,
-    "openai-responses-object": 7,
-    "openaicompat-object": 7,
-    "anthropic-object": 7,
-    "google-object": 7,
 }
 
 

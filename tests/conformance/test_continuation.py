@@ -27,7 +27,7 @@ import pytest
 
 import fantasy
 from fantasy.testing import Cassette, ReplayTransport
-from tests.conformance.discovery import PLANNED_IN_ISSUE, Case, discover, provider_family
+from tests.conformance.discovery import Case, discover, provider_family
 from tests.conformance.registry import BUILDERS, scenario_for_case
 from tests.conformance.scenarios import Scenario
 
@@ -73,13 +73,11 @@ def _assert_round_trip(value: Any, kind: Any) -> None:
     assert fantasy.to_json(fantasy.from_json(saved, kind)) == saved
 
 
-def _skip_unbuilt(case: Case) -> Any:
+def _builder_and_scenario(case: Case) -> Any:
     family = provider_family(case)
     builder = BUILDERS.get(family or "")
     if builder is None:
-        issue = PLANNED_IN_ISSUE.get(family or "")
-        planned = f" (issue #{issue})" if issue else ""
-        pytest.skip(f"provider family {family!r} is not registered yet{planned}")
+        pytest.fail(f"no builder for provider family {family!r} (cassette {case.id})")
     scenario = scenario_for_case(case)
     if scenario is None:
         pytest.fail(f"no scenario mapping for cassette {case.id}")
@@ -147,7 +145,7 @@ def _replay_call(case: Case, builder: Any, index: int, saved: SavedCall) -> None
 
 @pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in CASES])
 def test_continuation(case: Case) -> None:
-    builder, scenario = _skip_unbuilt(case)
+    builder, scenario = _builder_and_scenario(case)
     transport = ReplayTransport(case.path, seed=_seed(case, "first"))
     model, setup = builder(case, transport)
     recorder = RecordingModel(model)

@@ -210,6 +210,26 @@ def test_the_model_stream_reports_a_cut_as_a_retryable_error_part_after_what_it_
     assert sum(p.type is StreamPartType.ERROR for p in parts) == 1
 
 
+@FAMILY
+@MODE
+def test_a_stream_cut_inside_the_event_that_finishes_it_is_a_retryable_error(
+    family: Family, mode: str, server: FaultServer
+) -> None:
+    """Half of the finishing event (or frame) arrives, then the connection ends: the
+    decoders never hand on the half event, and the translator's end sees no finish."""
+    head = b"".join(family.truncated(["Olá", "!"]))
+    tail = b"".join(family.stream(["Olá", "!"]))[len(head) :]
+    first_event = tail.find(b"\n\n") if family.content_type == "text/event-stream" else len(tail)
+    cut = head + tail[: max(1, first_event // 2)]
+    server.script(Stream([cut], ending="drop", content_type=family.content_type))
+    parts = stream_parts(family.make(server.url, FAKE_KEY), mode)
+    assert "".join(p.delta for p in parts if p.type is StreamPartType.TEXT_DELTA) == "Olá!"
+    errors = [p.error for p in parts if p.type is StreamPartType.ERROR]
+    assert len(errors) == 1 and parts[-1].type is StreamPartType.ERROR
+    assert isinstance(errors[0], ProviderError) and errors[0].is_retryable
+    assert not [p for p in parts if p.type is StreamPartType.FINISH]
+
+
 def _garbage(family: Family) -> list[bytes]:
     """A stream that starts well and then turns to rubbish, in the family's framing."""
     good = family.truncated(["Hi"])

@@ -13,7 +13,6 @@ def decode(*chunks: bytes) -> list[ServerSentEvent]:
     events: list[ServerSentEvent] = []
     for chunk in chunks:
         events.extend(decoder.feed(chunk))
-    events.extend(decoder.close())
     return events
 
 
@@ -156,13 +155,16 @@ def test_blank_lines_without_fields_dispatch_nothing() -> None:
     assert decode(b"\n\n\n\r\n\r\r") == []
 
 
-def test_unterminated_final_event_dropped_at_close() -> None:
+def test_an_event_without_its_blank_line_is_never_dispatched() -> None:
+    """Per the SSE spec (and Go's readers) an unterminated last event is discarded;
+    only the blank line that ends it would dispatch it."""
     decoder = SSEDecoder()
     assert datas(decoder.feed(b"data: done\n\ndata: partial\n")) == ["done"]
-    assert decoder.close() == []
+    assert decoder.feed(b"") == []
+    assert datas(decoder.feed(b"\n")) == ["partial"]
 
 
-def test_unterminated_final_line_dropped_at_close() -> None:
+def test_an_unterminated_final_line_is_never_dispatched() -> None:
     assert datas(decode(b"data: done\n\ndata: part")) == ["done"]
 
 

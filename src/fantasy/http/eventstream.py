@@ -51,17 +51,14 @@ class EventStreamMessage:
 
 
 class EventStreamDecoder:
-    """Feed bytes with `feed`; at end of input, `pending` says whether a frame was cut off."""
+    """Feed bytes with `feed`; whole messages come out. A frame cut off at the end of
+    input is never handed on: the stream's translator reports the missing end (no
+    ``message_stop``) as the retryable incomplete-stream error."""
 
     __slots__ = ("_buffer",)
 
     def __init__(self) -> None:
         self._buffer = bytearray()
-
-    @property
-    def pending(self) -> int:
-        """Bytes of an unfinished frame still held (non-zero at end of input means truncation)."""
-        return len(self._buffer)
 
     def feed(self, chunk: bytes) -> list[EventStreamMessage]:
         buffer = self._buffer

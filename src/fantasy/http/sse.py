@@ -65,7 +65,14 @@ class LineSplitter:
 
 
 class SSEDecoder:
-    """Feed bytes with `feed`; call `close` at end of stream (an unterminated event is dropped)."""
+    """Feed bytes with `feed`; complete events come out.
+
+    There is nothing to flush at the end: per the SSE spec an event not ended by its
+    blank line is discarded (Go's SSE readers do the same), so the unfinished tail is
+    simply left behind. A stream cut inside its last event is caught one level up, by
+    the translator's finish (no finish reason, no ``message_stop``): the retryable
+    incomplete-stream error.
+    """
 
     __slots__ = ("_data", "_event", "_id", "_lines", "_retry")
 
@@ -93,13 +100,6 @@ class SSEDecoder:
                     self._data = []
                 self._event = ""
         return events
-
-    def close(self) -> list[ServerSentEvent]:
-        """End of input: per the SSE spec an event without its blank line is discarded."""
-        self._lines.rest()
-        self._data = []
-        self._event = ""
-        return []
 
     def _field(self, raw: bytes) -> None:
         line = raw.decode("utf-8", errors="replace")
