@@ -109,6 +109,20 @@ class FaultServer:
         with self._lock:
             return len(self._queue)
 
+    @property
+    def open_connections(self) -> int:
+        """Connections open right now, the client's idle keep-alive ones included."""
+        return len(self._writers)
+
+    def wait_connections_closed(self, timeout: float = 5.0) -> bool:
+        """Poll until the client has closed every connection; False on timeout."""
+        deadline = time.monotonic() + timeout
+        while self._writers:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.005)
+        return True
+
     def wait_client_closed(self, count: int = 1, timeout: float = 5.0) -> bool:
         """Block until the client has closed ``count`` connections; False on timeout."""
         with self._changed:

@@ -9,12 +9,14 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
 
-from fantasy import Agent
+from fantasy import Agent, _runtime
 from fantasy.errors import ProviderError
+from fantasy.http.transport import HttpTransport
 from fantasy.http.unexpected import (
     StreamSniffer,
     envelope,
@@ -246,3 +248,111 @@ def test_the_sniffer_reports_what_is_not_a_stream(
         _sniff(content_type, *chunks)
     assert expected in str(info.value)
     assert not info.value.is_retryable
+
+
+# --------------------------------------------------------------------------- responses closed
+
+
+class _Body(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A response body that fails (or, async, hangs) after its first piece and records
+    whether the transport closed it."""
+
+    def __init__(self, failure: str) -> None:
+        self.failure = failure
+        self.closed = False
+
+    def _fail(self) -> None:
+        if self.failure == "read error":
+            raise httpx.ReadError("connection reset while reading the error body")
+        raise KeyboardInterrupt
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield b'{"error": {"mess'
+        self._fail()
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield b'{"error": {"mess'
+        if self.failure == "cancelled":
+            await asyncio.Event().wait()
+        self._fail()
+
+    def close(self) -> None:
+        self.closed = True
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+class _Answers(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """Answers every request with one status and a `_Body`, keeping the bodies."""
+
+    def __init__(self, status: int, failure: str) -> None:
+        self.status = status
+        self.failure = failure
+        self.bodies: list[_Body] = []
+
+    def _response(self) -> httpx.Response:
+        body = _Body(self.failure)
+        self.bodies.append(body)
+        headers = {"Content-Type": "application/json", "Location": "https://elsewhere.test/"}
+        return httpx.Response(self.status, headers=headers, stream=body)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self._response()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return self._response()
+
+
+def _open_stream(transport: HttpTransport, face: str) -> None:
+    opened = transport.post_stream("https://api.example.com/v1/chat", b"{}", {})
+    if face == "sync":
+        _runtime.run_sync(opened)
+    else:
+        asyncio.run(opened)
+
+
+@pytest.mark.parametrize("face", ["sync", "async"])
+@pytest.mark.parametrize("status", [500, 429])
+def test_a_response_whose_error_body_cannot_be_read_is_closed(face: str, status: int) -> None:
+    answers = _Answers(status, "read error")
+    transport = HttpTransport(transport=answers, provider="openai")
+    with pytest.raises(ProviderError) as info:
+        _open_stream(transport, face)
+    assert info.value.is_retryable
+    assert [body.closed for body in answers.bodies] == [True]
+
+
+@pytest.mark.parametrize("face", ["sync", "async"])
+def test_a_response_is_closed_when_reading_its_error_body_is_interrupted(face: str) -> None:
+    answers = _Answers(500, "interrupted")
+    with pytest.raises(KeyboardInterrupt):
+        _open_stream(HttpTransport(transport=answers), face)
+    assert [body.closed for body in answers.bodies] == [True]
+
+
+def test_a_response_is_closed_when_the_task_reading_its_error_body_is_cancelled() -> None:
+    answers = _Answers(500, "cancelled")
+    transport = HttpTransport(transport=answers)
+
+    async def main() -> None:
+        task = asyncio.ensure_future(
+            transport.post_stream("https://api.example.com/v1/chat", b"{}", {})
+        )
+        while not answers.bodies:
+            await asyncio.sleep(0)
+        await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(main())
+    assert [body.closed for body in answers.bodies] == [True]
+
+
+@pytest.mark.parametrize("face", ["sync", "async"])
+def test_a_redirect_response_is_closed(face: str) -> None:
+    answers = _Answers(307, "read error")
+    with pytest.raises(ProviderError, match="redirect"):
+        _open_stream(HttpTransport(transport=answers), face)
+    assert [body.closed for body in answers.bodies] == [True]

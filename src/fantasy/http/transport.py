@@ -13,10 +13,11 @@ not when `fantasy` is imported.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import time
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -259,6 +260,12 @@ class HttpTransport:
     Pass ``http_client`` / ``async_http_client`` to share your own clients, or
     ``transport`` (an httpx transport implementing either or both interfaces)
     to route requests, e.g. through `fantasy.testing.ReplayTransport`.
+
+    The async connection pool this transport makes for itself is bound to an event
+    loop, so each loop gets its own, closed when that loop finalizes its async
+    generators before closing (``asyncio.run``, ``asyncio.Runner``, ``anyio.run`` and
+    pytest-asyncio all do), or by `aclose` on that loop. Clients and transports given
+    by the caller are the caller's to close (`aclose` closes them too).
     """
 
     def __init__(
@@ -284,8 +291,9 @@ class HttpTransport:
         self.base_url = base_url
         self._client = http_client
         self._async_client = async_http_client
-        self._own_async = async_http_client is None
-        self._async_loop: asyncio.AbstractEventLoop | None = None
+        """The caller's async client, or the one wrapping the caller's ``transport``."""
+        self._loop_clients: dict[asyncio.AbstractEventLoop, _LoopClient] = {}
+        """The async clients with a pool of our own, one per event loop."""
         self._transport = transport
         self._timeout = timeout
 
@@ -307,20 +315,36 @@ class HttpTransport:
         return self._client
 
     def _async(self) -> httpx.AsyncClient:
+        if self._async_client is not None:
+            return self._async_client
+        if self._transport is not None:
+            # The caller's transport holds the connections (if any): one client will do.
+            import httpx
+
+            self._async_client = httpx.AsyncClient(
+                transport=self._transport, timeout=self._timeout_value()
+            )
+            return self._async_client
         import asyncio
 
         loop = asyncio.get_running_loop()
-        if self._async_client is not None and (not self._own_async or self._async_loop is loop):
-            return self._async_client
+        entry = self._loop_clients.get(loop)
+        if entry is None:
+            entry = self._new_loop_client(loop)
+        return entry.client
+
+    def _new_loop_client(self, loop: asyncio.AbstractEventLoop) -> _LoopClient:
+        """A pooled client for this loop (its connections belong to it), closed on it at
+        its end. Clients left by loops that closed without finalizing their async
+        generators are dropped here: with their loop gone they cannot be closed."""
         import httpx
 
-        # A pooled async client is bound to the loop that opened its connections; a new
-        # loop (another asyncio.run) gets a fresh client instead of a broken pool.
-        self._async_client = httpx.AsyncClient(
-            transport=self._transport, timeout=self._timeout_value()
-        )
-        self._async_loop = loop
-        return self._async_client
+        for dead in [other for other in self._loop_clients if other.is_closed()]:
+            del self._loop_clients[dead]
+        client = httpx.AsyncClient(timeout=self._timeout_value())
+        entry = _LoopClient(client, _closer(client, loop, self._loop_clients))
+        self._loop_clients[loop] = entry
+        return entry
 
     def request_headers(
         self, extra: Mapping[str, str] | None, user_agent: str = ""
@@ -391,22 +415,28 @@ class HttpTransport:
         extra = _per_call(timeout)
         deadline = None if timeout is None else time.monotonic() + timeout
         try:
+            # An error body is read in full and a redirect's is not wanted: either way the
+            # response is closed here, also when reading fails or is cancelled.
             if _runtime.is_sync():
                 client = self._sync_client()
                 request = client.build_request("POST", url, content=body, headers=headers, **extra)
                 r = client.send(request, stream=True)
-                if r.status_code >= 400:
-                    r.read()
-                elif r.status_code >= 300:
-                    r.close()
+                if r.status_code >= 300:
+                    try:
+                        if r.status_code >= 400:
+                            r.read()
+                    finally:
+                        r.close()
             else:
                 aclient = self._async()
                 request = aclient.build_request("POST", url, content=body, headers=headers, **extra)
                 r = await aclient.send(request, stream=True)
-                if r.status_code >= 400:
-                    await r.aread()
-                elif r.status_code >= 300:
-                    await r.aclose()
+                if r.status_code >= 300:
+                    try:
+                        if r.status_code >= 400:
+                            await r.aread()
+                    finally:
+                        await r.aclose()
         except (httpx.TransportError, httpx.InvalidURL, UnicodeEncodeError) as exc:
             raise self._failed(exc, url, "network error") from exc
         if 300 <= r.status_code < 400:
@@ -433,5 +463,46 @@ class HttpTransport:
             self._client.close()
 
     async def aclose(self) -> None:
+        """Close the caller's async client (if any) and this loop's own pool; another
+        loop's pool is closed at that loop's end."""
         if self._async_client is not None:
             await self._async_client.aclose()
+        if self._loop_clients:
+            import asyncio
+
+            entry = self._loop_clients.get(asyncio.get_running_loop())
+            if entry is not None:
+                await entry.client.aclose()
+
+
+@dataclass(slots=True)
+class _LoopClient:
+    client: httpx.AsyncClient
+    closer: AsyncGenerator[None, None]
+    """Kept here so that it lives as long as the client: see `_closer`."""
+
+
+def _closer(
+    client: httpx.AsyncClient,
+    loop: asyncio.AbstractEventLoop,
+    registry: dict[asyncio.AbstractEventLoop, _LoopClient],
+) -> AsyncGenerator[None, None]:
+    """An async generator, started on ``loop`` and left suspended, that closes ``client``
+    when it is finalized: by ``loop.shutdown_asyncgens()`` before the loop closes, or on
+    the loop if the transport is garbage-collected first. Closing the pool on its own
+    loop is the only clean way: once that loop is closed, its sockets cannot be closed
+    without errors or ``ResourceWarning``s."""
+
+    async def close_with_loop() -> AsyncGenerator[None, None]:
+        try:
+            yield
+        finally:
+            registry.pop(loop, None)
+            await client.aclose()
+
+    closer = close_with_loop()
+    # Its first step registers it with the running loop's async-generator hooks and
+    # stops at the ``yield`` without waiting for anything.
+    with contextlib.suppress(StopIteration):
+        closer.asend(None).send(None)
+    return closer
