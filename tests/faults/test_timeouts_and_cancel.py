@@ -13,7 +13,7 @@ import asyncio
 import pytest
 
 from fantasy import Agent
-from fantasy.errors import ProviderError
+from fantasy.errors import ProviderError, RetryError
 from fantasy.types import StreamPartType
 from tests.faults.conftest import FAKE_KEY, RecordingSleep
 from tests.faults.drive import (
@@ -109,10 +109,13 @@ def test_the_agents_timeout_option_reaches_every_request(
 ) -> None:
     server.script(Stall(), Stall())
     agent = Agent(OPENAI_CHAT.make(server.url, FAKE_KEY), sleep=sleeps, max_retries=1)
-    with pytest.raises(Exception) as info:
+    with pytest.raises(RetryError) as info:
         run_agent(agent, mode, streaming, timeout=SILENT)
     # Both attempts timed out; the retry policy saw each as retryable.
     assert "timed out" in str(info.value)
+    assert len(info.value.errors) == 2
+    for error in info.value.errors:
+        _timed_out(error)
     assert sleeps.delays == [5.0]
     assert len(server.requests) == 2
     assert server.wait_client_closed(2)

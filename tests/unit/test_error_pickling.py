@@ -43,10 +43,9 @@ def _modules() -> list[str]:
 def _exception_classes() -> list[type[BaseException]]:
     found: dict[str, type[BaseException]] = {}
     for name in _modules():
-        try:
-            module = importlib.import_module(name)
-        except ImportError:  # an optional extra that is not installed
-            continue
+        # Every module imports without its extra (extras are imported when used): an
+        # ImportError here is a bug to see, not a module to pass over.
+        module = importlib.import_module(name)
         for _, value in inspect.getmembers(module, inspect.isclass):
             if issubclass(value, BaseException) and value.__module__.startswith("fantasy"):
                 found[f"{value.__module__}.{value.__qualname__}"] = value

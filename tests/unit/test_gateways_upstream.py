@@ -2,8 +2,8 @@
 placement, signed reasoning replay, and parsing reasoning_details into each upstream's
 own metadata.
 
-Those types belong to the Anthropic and Google providers. Each group of tests is
-skipped (with a reason naming the module) only when its types cannot be imported.
+Those types belong to the Anthropic and Google providers, which are part of the core
+package: an import failure here is a failure, never a skip.
 """
 
 from __future__ import annotations
@@ -14,6 +14,9 @@ import pytest
 
 from fantasy.model import Call
 from fantasy.providers._gateway import GatewayCodec
+from fantasy.providers.anthropic import CacheControl, CacheControlOptions
+from fantasy.providers.anthropic import ReasoningMetadata as AnthropicReasoning
+from fantasy.providers.google import ReasoningMetadata as GoogleReasoning
 from fantasy.providers.openai.responses_options import ResponsesReasoningMetadata
 from fantasy.providers.openrouter import OpenRouterCodec
 from fantasy.providers.vercel import VercelCodec
@@ -31,28 +34,6 @@ from fantasy.types import (
     ToolResultOutputError,
     ToolResultOutputText,
     ToolResultPart,
-)
-
-try:
-    from fantasy.providers.anthropic import CacheControl, CacheControlOptions
-    from fantasy.providers.anthropic import ReasoningMetadata as AnthropicReasoning
-
-    HAVE_ANTHROPIC = True
-except ImportError:
-    HAVE_ANTHROPIC = False
-
-try:
-    from fantasy.providers.google import ReasoningMetadata as GoogleReasoning
-
-    HAVE_GOOGLE = True
-except ImportError:
-    HAVE_GOOGLE = False
-
-needs_anthropic = pytest.mark.skipif(
-    not HAVE_ANTHROPIC, reason="fantasy.providers.anthropic metadata types not importable yet"
-)
-needs_google = pytest.mark.skipif(
-    not HAVE_GOOGLE, reason="fantasy.providers.google metadata types not importable yet"
 )
 
 CODECS = {"openrouter": OpenRouterCodec, "vercel": VercelCodec}
@@ -86,7 +67,6 @@ def assistant(*parts: Any, options: dict[str, Any] | None = None) -> Message:
 # =========================================================================== cache_control
 
 
-@needs_anthropic
 def test_system_cache_goes_on_the_message(gateway: str) -> None:
     wire, _ = messages(
         gateway,
@@ -96,13 +76,11 @@ def test_system_cache_goes_on_the_message(gateway: str) -> None:
     assert wire == [{"role": "system", "content": "a\nb", "cache_control": EPHEMERAL}]
 
 
-@needs_anthropic
 def test_system_part_cache_is_ignored(gateway: str) -> None:
     wire, _ = messages(gateway, "x/m", Message(Role.SYSTEM, [TextPart("a", cache())]))
     assert wire == [{"role": "system", "content": "a"}]
 
 
-@needs_anthropic
 def test_single_text_user_cache_goes_on_the_message(gateway: str) -> None:
     wire, _ = messages(
         gateway, "x/m", Message(Role.USER, [TextPart("Hi")], provider_options=cache())
@@ -113,7 +91,6 @@ def test_single_text_user_cache_goes_on_the_message(gateway: str) -> None:
     assert wire == [{"role": "user", "content": "Hi"}]
 
 
-@needs_anthropic
 def test_single_text_assistant_cache_goes_on_the_message(gateway: str) -> None:
     wire, _ = messages(gateway, "x/m", assistant(TextPart("Yo"), options=cache()))
     assert wire == [{"role": "assistant", "content": "Yo", "cache_control": EPHEMERAL}]
@@ -121,7 +98,6 @@ def test_single_text_assistant_cache_goes_on_the_message(gateway: str) -> None:
     assert wire == [{"role": "assistant", "content": "Yo"}]
 
 
-@needs_anthropic
 def test_multi_part_user_cache_per_part_and_message_cache_on_the_last(gateway: str) -> None:
     wire, _ = messages(
         gateway,
@@ -143,7 +119,6 @@ def test_multi_part_user_cache_per_part_and_message_cache_on_the_last(gateway: s
     assert parts[4] == {"type": "file", "file": {"file_id": "file-1"}, "cache_control": EPHEMERAL}
 
 
-@needs_anthropic
 def test_part_cache_on_image_and_audio_parts(gateway: str) -> None:
     wire, _ = messages(
         gateway,
@@ -164,7 +139,6 @@ def test_part_cache_on_image_and_audio_parts(gateway: str) -> None:
     assert "cache_control" not in text
 
 
-@needs_anthropic
 def test_message_cache_is_lost_when_the_last_user_part_is_dropped(gateway: str) -> None:
     wire, warnings = messages(
         gateway,
@@ -181,7 +155,6 @@ def test_message_cache_is_lost_when_the_last_user_part_is_dropped(gateway: str) 
     assert warnings == ["file part media type text/plain not supported"]
 
 
-@needs_anthropic
 def test_tool_call_cache_from_the_part_or_the_message_when_last(gateway: str) -> None:
     wire, _ = messages(
         gateway,
@@ -203,7 +176,6 @@ def test_tool_call_cache_from_the_part_or_the_message_when_last(gateway: str) ->
     }
 
 
-@needs_anthropic
 def test_cache_on_multi_part_assistant_text_is_lost(gateway: str) -> None:
     wire, _ = messages(
         gateway,
@@ -223,7 +195,6 @@ def test_cache_on_multi_part_assistant_text_is_lost(gateway: str) -> None:
     ]
 
 
-@needs_anthropic
 def test_tool_messages_never_carry_cache_control(gateway: str) -> None:
     wire, _ = messages(
         gateway,
@@ -243,7 +214,6 @@ def test_tool_messages_never_carry_cache_control(gateway: str) -> None:
     ]
 
 
-@needs_anthropic
 def test_recorded_cache_request(gateway: str) -> None:
     # TestOpenRouterCommonWithAnthropicCache/anthropic/tool.yaml, second request, after
     # addAnthropicCaching marked the system message and the last two messages.
@@ -280,7 +250,6 @@ def test_recorded_cache_request(gateway: str) -> None:
     assert warnings == []
 
 
-@needs_anthropic
 def test_cache_reaches_the_request_body(gateway: str) -> None:
     body, _ = codec(gateway, "anthropic/claude-sonnet-4").build_body(
         Call(prompt=[Message(Role.USER, [TextPart("Hi")], provider_options=cache())]),
@@ -292,7 +261,6 @@ def test_cache_reaches_the_request_body(gateway: str) -> None:
 # =========================================================================== Anthropic reasoning
 
 
-@needs_anthropic
 def test_anthropic_reasoning_replay(gateway: str) -> None:
     wire, warnings = messages(
         gateway,
@@ -323,7 +291,6 @@ def test_anthropic_reasoning_replay(gateway: str) -> None:
     assert warnings == []
 
 
-@needs_anthropic
 def test_anthropic_metadata_without_a_signature_still_replays(gateway: str) -> None:
     wire, _ = messages(
         gateway,
@@ -337,7 +304,6 @@ def test_anthropic_metadata_without_a_signature_still_replays(gateway: str) -> N
     assert wire[0]["content"] == "a"
 
 
-@needs_anthropic
 def test_anthropic_cache_options_are_not_reasoning_metadata(gateway: str) -> None:
     wire, _ = messages(
         gateway, "anthropic/claude-sonnet-4", assistant(ReasoningPart("T", cache()), TextPart("a"))
@@ -345,7 +311,6 @@ def test_anthropic_cache_options_are_not_reasoning_metadata(gateway: str) -> Non
     assert wire[0] == {"role": "assistant", "content": "<thoughts>T</thoughts>\na"}
 
 
-@needs_anthropic
 def test_anthropic_metadata_on_another_upstreams_model(gateway: str) -> None:
     part = ReasoningPart("T", {"anthropic": AnthropicReasoning(signature="sig")})
     wire, _ = messages(gateway, "openai/gpt-5", assistant(part, TextPart("a")))
@@ -356,7 +321,6 @@ def test_anthropic_metadata_on_another_upstreams_model(gateway: str) -> None:
     ]
 
 
-@needs_anthropic
 def test_a_later_reasoning_part_replaces_the_anthropic_fields(gateway: str) -> None:
     wire, _ = messages(
         gateway,
@@ -373,7 +337,6 @@ def test_a_later_reasoning_part_replaces_the_anthropic_fields(gateway: str) -> N
     assert "reasoning" not in wire[0]
 
 
-@needs_anthropic
 def test_anthropic_details_are_parsed_one_block_each(gateway: str) -> None:
     response = codec(gateway, "anthropic/claude-sonnet-4").parse_response(
         completion(
@@ -400,7 +363,6 @@ def test_anthropic_details_are_parsed_one_block_each(gateway: str) -> None:
     ]
 
 
-@needs_anthropic
 def test_anthropic_round_trip(gateway: str) -> None:
     model = "anthropic/claude-sonnet-4"
     detail = {
@@ -420,7 +382,6 @@ def test_anthropic_round_trip(gateway: str) -> None:
     assert wire[0]["reasoning"] == "thinking"
 
 
-@needs_anthropic
 def test_openrouter_anthropic_stream_waits_for_the_signature() -> None:
     claude = "anthropic-claude-v1"
     parts = translate(
@@ -470,7 +431,6 @@ def test_openrouter_anthropic_stream_waits_for_the_signature() -> None:
     assert deltas[-1].provider_metadata == {"anthropic": AnthropicReasoning(signature="SIG")}
 
 
-@needs_anthropic
 def test_anthropic_signature_ends_the_stream_reasoning(gateway: str) -> None:
     claude = "anthropic-claude-v1"
     parts = translate(
@@ -513,7 +473,6 @@ def test_anthropic_signature_ends_the_stream_reasoning(gateway: str) -> None:
 # =========================================================================== Google reasoning
 
 
-@needs_google
 def test_google_reasoning_replay(gateway: str) -> None:
     wire, _ = messages(
         gateway,
@@ -543,7 +502,6 @@ def test_google_reasoning_replay(gateway: str) -> None:
     assert "reasoning" not in wire[0]
 
 
-@needs_google
 def test_google_replay_always_sends_the_encrypted_entry(gateway: str) -> None:
     # Recorded (TestVercelThinking/gemini-3-pro-preview): no signature, so no data or id.
     wire, _ = messages(
@@ -565,14 +523,12 @@ def test_google_replay_always_sends_the_encrypted_entry(gateway: str) -> None:
     ]
 
 
-@needs_google
 def test_google_metadata_on_an_anthropic_model_falls_back_to_thoughts(gateway: str) -> None:
     part = ReasoningPart("T", {"google": GoogleReasoning(signature="S")})
     wire, _ = messages(gateway, "anthropic/claude-sonnet-4", assistant(part, TextPart("a")))
     assert wire[0] == {"role": "assistant", "content": "<thoughts>T</thoughts>\na"}
 
 
-@needs_google
 def test_google_details_are_grouped_by_index(gateway: str) -> None:
     fmt = "google-gemini-v1"
     response = codec(gateway, "google/gemini-2.5-flash").parse_response(
@@ -596,7 +552,6 @@ def test_google_details_are_grouped_by_index(gateway: str) -> None:
     ]
 
 
-@needs_google
 def test_google_round_trip_of_a_recorded_encrypted_detail(gateway: str) -> None:
     # TestOpenRouterCommon/gemini/multi_tool.yaml: encrypted only, with the tool call's id.
     model = "google/gemini-3.1-flash-lite-preview"
@@ -620,7 +575,6 @@ def test_google_round_trip_of_a_recorded_encrypted_detail(gateway: str) -> None:
     assert wire[0]["reasoning_details"] == [detail]
 
 
-@needs_google
 def test_google_stream_text_then_signature(gateway: str) -> None:
     fmt = "google-gemini-v1"
     parts = translate(
@@ -661,7 +615,6 @@ def test_google_stream_text_then_signature(gateway: str) -> None:
     assert parts[3].provider_metadata == {"google": GoogleReasoning(signature="sig", tool_id="t1")}
 
 
-@needs_google
 def test_google_stream_encrypted_first_starts_and_ends(gateway: str) -> None:
     parts = translate(
         gateway,
@@ -692,8 +645,6 @@ def test_google_stream_encrypted_first_starts_and_ends(gateway: str) -> None:
 # =========================================================================== ordering
 
 
-@needs_anthropic
-@needs_google
 def test_parsed_order_is_responses_anthropic_google_other(gateway: str) -> None:
     response = codec(gateway, "x/m").parse_response(
         completion(
