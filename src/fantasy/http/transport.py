@@ -131,6 +131,8 @@ class StreamingHttpResponse:
                     yield rest
         except httpx.TransportError as exc:
             raise _network_error(exc, self.url, "stream transport error") from exc
+        except httpx.DecodingError as exc:
+            raise undecodable_body(exc, self.url, "") from exc
 
     def _check_deadline(self) -> None:
         if self._deadline is not None and time.monotonic() > self._deadline:
@@ -152,6 +154,18 @@ class StreamingHttpResponse:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+def undecodable_body(exc: Exception, url: str, provider: str) -> ProviderError:
+    """A body whose Content-Encoding does not decode (a broken proxy, a lying gzip
+    header): an invalid response, not retried, never a bare httpx error."""
+    return ProviderError(
+        f"the response body could not be decoded ({type(exc).__name__}: {exc})",
+        title="invalid provider response",
+        provider=provider,
+        url=url,
+        cause=exc,
+    )
 
 
 def _network_error(exc: Exception, url: str, title: str) -> ProviderError:
@@ -388,6 +402,8 @@ class HttpTransport:
                 r = await self._async().post(url, content=body, headers=headers, **extra)
         except (httpx.TransportError, httpx.InvalidURL, UnicodeEncodeError) as exc:
             raise self._failed(exc, url, "network error") from exc
+        except httpx.DecodingError as exc:
+            raise undecodable_body(exc, url, self.provider) from exc
         if 300 <= r.status_code < 400:
             raise self._redirect(r, url)
         content = r.content if r.status_code < 400 else redact(r.content, self._secrets)
@@ -439,6 +455,8 @@ class HttpTransport:
                         await r.aclose()
         except (httpx.TransportError, httpx.InvalidURL, UnicodeEncodeError) as exc:
             raise self._failed(exc, url, "network error") from exc
+        except httpx.DecodingError as exc:
+            raise undecodable_body(exc, url, self.provider) from exc
         if 300 <= r.status_code < 400:
             raise self._redirect(r, url)
         sniffer = None
