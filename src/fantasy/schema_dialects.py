@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from fantasy.errors import InvalidArgumentError
+from fantasy.types import JSON
 
 __all__ = [
     "SchemaError",
@@ -40,8 +41,6 @@ __all__ = [
     "refs_to_defs",
     "resolve_pointer",
 ]
-
-JSON = dict[str, Any]
 
 
 class SchemaError(InvalidArgumentError):

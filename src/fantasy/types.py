@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeAlias
 
+JSON: TypeAlias = dict[str, Any]
+"""A decoded JSON object, as request bodies, responses and stream events are handled."""
+
 ProviderOptions: TypeAlias = dict[str, Any]
 """Provider-specific inputs keyed by provider name (``{"openai": openai.ProviderOptions(...)}``)."""
 

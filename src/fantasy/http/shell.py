@@ -21,19 +21,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from fantasy.errors import ProviderError
 from fantasy.http.transport import HttpTransport
 from fantasy.http.unexpected import SSE
 from fantasy.model import Response
-from fantasy.types import CallWarning, StreamPart, StreamPartType
+from fantasy.types import JSON, CallWarning, StreamPart, StreamPartType
 
 E = TypeVar("E")
 E_contra = TypeVar("E_contra", contravariant=True)
 E_co = TypeVar("E_co", covariant=True)
-
-JSON = dict[str, Any]
 
 SHAPE_ERRORS = (TypeError, AttributeError, KeyError, IndexError, ValueError)
 """What a translator raises when it reads an event or a body of an unexpected shape."""

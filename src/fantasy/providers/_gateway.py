@@ -23,12 +23,12 @@ from fantasy._typecheck import check_fields
 from fantasy.errors import InvalidArgumentError
 from fantasy.providers.openai.chat import (
     DROPPED_EMPTY_USER,
-    JSON,
     ChatCodec,
     ChatStreamTranslator,
     _other,
 )
 from fantasy.types import (
+    JSON,
     CallWarning,
     Content,
     FilePart,

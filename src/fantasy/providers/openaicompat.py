@@ -27,7 +27,6 @@ from fantasy.persistence.registry import persisted
 from fantasy.providers._base import HTTPProvider, check_model_id
 from fantasy.providers.openai.chat import (
     DROPPED_EMPTY_USER,
-    JSON,
     ChatCodec,
     ChatStreamTranslator,
     _other,
@@ -35,6 +34,7 @@ from fantasy.providers.openai.chat import (
 from fantasy.providers.openai.options import REASONING_EFFORTS, ReasoningEffort
 from fantasy.providers.openai.provider import ChatLanguageModel
 from fantasy.types import (
+    JSON,
     CallWarning,
     Content,
     FilePart,

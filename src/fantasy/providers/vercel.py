@@ -19,9 +19,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from fantasy.persistence.registry import persisted
 from fantasy.providers._base import HTTPProvider, check_model_id, key_credentials
 from fantasy.providers._gateway import GatewayCodec
-from fantasy.providers.openai.chat import JSON
 from fantasy.providers.openai.provider import ChatLanguageModel
-from fantasy.types import CallWarning
+from fantasy.types import JSON, CallWarning
 
 if TYPE_CHECKING:
     import httpx

@@ -19,9 +19,7 @@ from fantasy.providers.anthropic.prompt import to_prompt
 from fantasy.providers.anthropic.response import parse_message
 from fantasy.providers.anthropic.stream import StreamTranslator
 from fantasy.providers.anthropic.tool_wire import to_tools
-from fantasy.types import CallWarning, CallWarningType
-
-JSON = dict[str, Any]
+from fantasy.types import JSON, CallWarning, CallWarningType
 
 DEFAULT_MAX_TOKENS = 4096
 """Sent when the call sets no limit: the API requires ``max_tokens``."""

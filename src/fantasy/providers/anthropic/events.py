@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
 
 from fantasy.errors import ProviderError
 from fantasy.http.eventstream import EventStreamDecoder, EventStreamError, EventStreamMessage
 from fantasy.http.sse import SSEDecoder
 from fantasy.providers.anthropic.errors import BEDROCK_TRANSIENT_EXCEPTIONS, stream_error
-
-JSON = dict[str, Any]
+from fantasy.types import JSON
 
 MESSAGE_EVENTS = frozenset(
     {

@@ -16,14 +16,11 @@ Beta requests (computer use) add ``?beta=true`` to the URL everywhere.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import quote_plus
 
 from fantasy.http.shell import EventSource
-from fantasy.providers.anthropic.events import JSON as EventJSON
 from fantasy.providers.anthropic.events import BedrockEvents, SSEEvents
-
-JSON = dict[str, Any]
+from fantasy.types import JSON
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 ANTHROPIC_VERSION = "2023-06-01"
@@ -77,7 +74,7 @@ class Platform:
         headers = {"anthropic-beta": ",".join(betas)} if betas else {}
         return WireRequest(f"{self.base_url}/v1/messages{_beta_query(betas)}", body, headers)
 
-    def events(self, provider: str) -> EventSource[EventJSON]:
+    def events(self, provider: str) -> EventSource[JSON]:
         return SSEEvents(provider)
 
     def __repr__(self) -> str:
@@ -128,5 +125,5 @@ class BedrockPlatform(Platform):
         url = f"{self.base_url}/model/{quote_plus(model, safe='')}/{method}{_beta_query(betas)}"
         return WireRequest(url, body, {})
 
-    def events(self, provider: str) -> EventSource[EventJSON]:
+    def events(self, provider: str) -> EventSource[JSON]:
         return BedrockEvents(provider)

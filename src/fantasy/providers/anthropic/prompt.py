@@ -20,6 +20,7 @@ from fantasy.providers.anthropic.options import (
     reasoning_metadata,
 )
 from fantasy.types import (
+    JSON,
     CallWarning,
     CallWarningType,
     FilePart,
@@ -34,8 +35,6 @@ from fantasy.types import (
     ToolResultOutputText,
     ToolResultPart,
 )
-
-JSON = dict[str, Any]
 
 EPHEMERAL: JSON = {"type": "ephemeral"}
 

@@ -20,14 +20,13 @@ from typing import Any, Literal
 from fantasy.providers.anthropic.options import UserLocation
 from fantasy.tools import ExecutableProviderTool, ToolCall
 from fantasy.types import (
+    JSON,
     ProviderDefinedTool,
     ToolResultOutputError,
     ToolResultOutputMedia,
     ToolResultOutputText,
     ToolResultPart,
 )
-
-JSON = dict[str, Any]
 
 WEB_SEARCH_TOOL_ID = "web_search"
 """Fantasy's id for the web search tool; ``"anthropic.web_search"`` is accepted too."""

@@ -17,6 +17,7 @@ from fantasy.providers.anthropic.options import (
     WebSearchResultMetadata,
 )
 from fantasy.types import (
+    JSON,
     Content,
     FinishReason,
     ReasoningContent,
@@ -28,8 +29,6 @@ from fantasy.types import (
     ToolResultContent,
     Usage,
 )
-
-JSON = dict[str, Any]
 
 _FINISH_REASONS = {
     "end_turn": FinishReason.STOP,

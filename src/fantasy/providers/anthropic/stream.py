@@ -18,9 +18,7 @@ from fantasy.providers.anthropic.response import (
     reasoning_metadata,
     web_search_results,
 )
-from fantasy.types import CallWarning, SourceType, StreamPart, StreamPartType, Usage
-
-JSON = dict[str, Any]
+from fantasy.types import JSON, CallWarning, SourceType, StreamPart, StreamPartType, Usage
 
 
 class _Block:

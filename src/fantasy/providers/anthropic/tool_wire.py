@@ -27,9 +27,14 @@ from fantasy.providers.anthropic.provider_tools import (
 )
 from fantasy.schema_dialects import check_tool_root, is_tool_context, output_mode, refs_to_defs
 from fantasy.tools import ExecutableProviderTool
-from fantasy.types import CallWarning, CallWarningType, FunctionTool, ProviderDefinedTool, Tool
-
-JSON = dict[str, Any]
+from fantasy.types import (
+    JSON,
+    CallWarning,
+    CallWarningType,
+    FunctionTool,
+    ProviderDefinedTool,
+    Tool,
+)
 
 
 def function_tool_json(tool: FunctionTool) -> JSON:

@@ -32,6 +32,7 @@ from fantasy.providers.google.schema import (
 )
 from fantasy.providers.google.schema import gemini_schema as gemini_schema  # re-exported
 from fantasy.types import (
+    JSON,
     CallWarning,
     CallWarningType,
     FilePart,
@@ -46,8 +47,6 @@ from fantasy.types import (
     ToolResultOutputText,
     ToolResultPart,
 )
-
-JSON = dict[str, Any]
 
 _TOOL_CHOICE_MODES = {"auto": "AUTO", "required": "ANY", "none": "NONE"}
 

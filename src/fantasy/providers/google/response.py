@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
 
 from fantasy.errors import FantasyError
 from fantasy.model import Response
 from fantasy.providers.google.options import NAME, ReasoningMetadata
 from fantasy.types import (
+    JSON,
     Content,
     FinishReason,
     ReasoningContent,
@@ -25,8 +25,6 @@ from fantasy.types import (
     ToolCallContent,
     Usage,
 )
-
-JSON = dict[str, Any]
 
 _FINISH_REASONS = {
     "STOP": FinishReason.STOP,

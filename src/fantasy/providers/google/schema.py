@@ -55,8 +55,7 @@ from fantasy.schema_dialects import (
     pointer_parts,
     refs_to_defs,
 )
-
-JSON = dict[str, Any]
+from fantasy.types import JSON
 
 FUNCTIONS = "Gemini function declarations"
 RESPONSES = "Gemini structured output"

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from typing import Any
 
 from fantasy.errors import ProviderError, incomplete_stream_error
 from fantasy.http.sse import LineSplitter
@@ -31,9 +30,7 @@ from fantasy.providers.google.response import (
     parts_of,
     thought_signature,
 )
-from fantasy.types import CallWarning, FinishReason, StreamPart, StreamPartType, Usage
-
-JSON = dict[str, Any]
+from fantasy.types import JSON, CallWarning, FinishReason, StreamPart, StreamPartType, Usage
 
 
 class EventDecoder:

@@ -26,6 +26,7 @@ from fantasy.providers.openai.options import (
 )
 from fantasy.schema_dialects import check_tool_root, refs_to_defs
 from fantasy.types import (
+    JSON,
     CallWarning,
     CallWarningType,
     Content,
@@ -51,8 +52,6 @@ from fantasy.types import (
     ToolResultPart,
     Usage,
 )
-
-JSON = dict[str, Any]
 
 _FINISH_REASONS = {
     "stop": FinishReason.STOP,

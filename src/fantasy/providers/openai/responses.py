@@ -41,6 +41,7 @@ from fantasy.providers.openai.web_search import (
 )
 from fantasy.schema_dialects import check_tool_root, refs_to_defs
 from fantasy.types import (
+    JSON,
     CallWarning,
     CallWarningType,
     Content,
@@ -69,8 +70,6 @@ from fantasy.types import (
     ToolResultPart,
     Usage,
 )
-
-JSON = dict[str, Any]
 
 PREVIOUS_RESPONSE_ID_HISTORY_ERROR = (
     "cannot combine previous_response_id with replayed conversation history; use either "

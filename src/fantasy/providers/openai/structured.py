@@ -50,8 +50,7 @@ from fantasy.schema_dialects import (
     output_mode,
     refs_to_defs,
 )
-
-JSON = dict[str, Any]
+from fantasy.types import JSON
 
 DIALECT = "OpenAI strict mode"
 
