@@ -83,6 +83,9 @@ class Response:
     usage: Usage = field(default_factory=Usage)
     warnings: list[CallWarning] = field(default_factory=list)
     provider_metadata: ProviderMetadata = field(default_factory=dict)
+    raw_finish_reason: str = ""
+    """The provider's own finish reason (``end_turn``, ``MAX_TOKENS``, ``length``...),
+    next to the mapped `finish_reason`; not part of Fantasy's saved JSON."""
 
     @property
     def text(self) -> str:

@@ -411,3 +411,6 @@ class StreamPart:
     provider_metadata: ProviderMetadata | None = None
     tool_result: ToolResultContent | None = None
     """Set on the ``tool_result`` parts the agent emits after running a client tool."""
+    raw_finish_reason: str = ""
+    """On ``finish``: the provider's own finish reason (``end_turn``, ``MAX_TOKENS``,
+    ``content_filter``...), next to the mapped `finish_reason`."""

@@ -162,4 +162,5 @@ def parse_message(data: JSON) -> Response:
         usage_from(data.get("usage")),
         [],
         {},
+        str(data.get("stop_reason") or ""),
     )

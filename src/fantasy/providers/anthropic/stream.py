@@ -269,6 +269,7 @@ class StreamTranslator:
                 id=self.message_id,
                 usage=usage,
                 finish_reason=map_finish_reason(self.stop_reason),
+                raw_finish_reason=self.stop_reason,
                 provider_metadata={},
             )
         ]

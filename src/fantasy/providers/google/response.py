@@ -156,4 +156,9 @@ def parse_response(data: JSON, new_tool_call_id: Callable[[], str]) -> Response:
     else:
         finish = map_finish_reason(str(candidate.get("finishReason") or ""))
     usage = data.get("usageMetadata")
-    return Response(content, finish, map_usage(usage if isinstance(usage, dict) else None))
+    return Response(
+        content,
+        finish,
+        map_usage(usage if isinstance(usage, dict) else None),
+        raw_finish_reason=str(candidate.get("finishReason") or ""),
+    )

@@ -152,6 +152,7 @@ class StreamTranslator:
         self.tool_calls = 0
         self.usage: Usage | None = None
         self.finish_reason: FinishReason | None = None
+        self.raw_finish_reason = ""
 
     def start(self) -> list[StreamPart]:
         if self.warnings:
@@ -218,6 +219,7 @@ class StreamTranslator:
             reason = candidates[0].get("finishReason")
             if isinstance(reason, str) and reason:
                 self.finish_reason = map_finish_reason(reason)
+                self.raw_finish_reason = reason
         return parts
 
     def _part(self, part: JSON, parts: list[StreamPart]) -> None:
@@ -289,6 +291,11 @@ class StreamTranslator:
         else:
             finish = self.finish_reason
         parts.append(
-            StreamPart(StreamPartType.FINISH, usage=self.usage or Usage(), finish_reason=finish)
+            StreamPart(
+                StreamPartType.FINISH,
+                usage=self.usage or Usage(),
+                finish_reason=finish,
+                raw_finish_reason=self.raw_finish_reason,
+            )
         )
         return parts

@@ -475,7 +475,10 @@ class ChatCodec:
         if tool_calls:
             finish = FinishReason.TOOL_CALLS
         provider_metadata = {} if metadata is None else {self.metadata_key: metadata}
-        return Response(content, finish, usage, [], provider_metadata)
+        raw = choice.get("finish_reason")
+        return Response(
+            content, finish, usage, [], provider_metadata, raw if isinstance(raw, str) else ""
+        )
 
     def extra_content(self, choice: JSON) -> list[Content]:
         """Content beyond text and tool calls (reasoning, for compatible servers)."""

@@ -190,6 +190,7 @@ class ChatStreamTranslator:
                 usage=self.usage or Usage(),
                 finish_reason=finish,
                 provider_metadata={} if metadata is None else {self.codec.metadata_key: metadata},
+                raw_finish_reason=self.finish_reason,
             )
         )
         return parts

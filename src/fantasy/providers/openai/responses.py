@@ -485,6 +485,7 @@ class ResponsesCodec:
             usage_from_responses(data.get("usage")),
             [],
             self.response_metadata(data.get("id") or ""),
+            str(reason or data.get("status") or ""),
         )
 
     def _message_content(self, item: JSON) -> list[Content]:

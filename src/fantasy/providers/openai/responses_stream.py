@@ -71,6 +71,7 @@ class ResponsesStreamTranslator:
         self.response_id = ""
         self.terminal = False
         self.finish_reason = FinishReason.UNKNOWN
+        self.raw_finish_reason = ""
         self.usage = Usage()
         self.has_function_call = False
         self.function_calls: dict[int, tuple[str, str]] = {}
@@ -237,6 +238,7 @@ class ResponsesStreamTranslator:
         self.response_id = response.get("id") or self.response_id
         reason = (response.get("incomplete_details") or {}).get("reason")
         self.finish_reason = map_finish_reason(reason, self.has_function_call)
+        self.raw_finish_reason = str(reason or response.get("status") or "")
         self.usage = usage_from_responses(response.get("usage"))
         return []
 
@@ -261,6 +263,7 @@ class ResponsesStreamTranslator:
                 usage=self.usage,
                 finish_reason=self.finish_reason,
                 provider_metadata=self.codec.response_metadata(self.response_id),
+                raw_finish_reason=self.raw_finish_reason,
             )
         ]
 
