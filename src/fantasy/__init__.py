@@ -20,6 +20,7 @@ from fantasy.agent import (
     StepResult,
     ToolCallRepairOptions,
 )
+from fantasy.call_settings import CallSettings
 from fantasy.errors import (
     AuthenticationError,
     ContextWindowError,
@@ -161,6 +162,7 @@ __all__ = [
     "AuthenticationError",
     "BaseLanguageModel",
     "Call",
+    "CallSettings",
     "CallWarning",
     "CallWarningType",
     "Content",

@@ -20,6 +20,7 @@ import json
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
+from fantasy.call_settings import SETTING_BOUNDS, SETTING_NAMES, SETTING_TYPES
 from fantasy.errors import InvalidArgumentError
 from fantasy.types import (
     FilePart,
@@ -95,6 +96,12 @@ def _int_at_least(low: int) -> Callable[[str, str, Any], Any]:
     return check
 
 
+def _int(where: str, name: str, value: Any) -> Any:
+    if not _is_int(value):
+        raise _fail(where, name, "an int", value)
+    return value
+
+
 def _number(where: str, name: str, value: Any) -> Any:
     if not _is_number(value) or value != value:  # NaN is a float, and never a setting
         raise _fail(where, name, "a number", value)
@@ -165,13 +172,20 @@ def _messages(where: str, name: str, value: Any) -> Any:
     return coerce_messages(value, where)
 
 
+def _setting_check(name: str) -> Callable[[str, str, Any], Any]:
+    """The check of a `CallSettings` field, from its type (and ``at_least`` bound)."""
+    kind = SETTING_TYPES[name]
+    if kind is int:
+        return _int_at_least(SETTING_BOUNDS[name]) if name in SETTING_BOUNDS else _int
+    if kind is float:
+        return _number
+    if kind is str:
+        return _string
+    raise TypeError(f"CallSettings.{name}: no option check for type {kind.__name__}")
+
+
 _CHECKS: dict[str, Callable[[str, str, Any], Any]] = {
-    "max_output_tokens": _int_at_least(1),
-    "temperature": _number,
-    "top_p": _number,
-    "top_k": _int_at_least(0),
-    "presence_penalty": _number,
-    "frequency_penalty": _number,
+    **{name: _setting_check(name) for name in SETTING_NAMES},
     "tool_choice": _string,
     "active_tools": _names,
     "files": _files,

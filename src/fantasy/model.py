@@ -8,10 +8,11 @@ sync driver in `fantasy._runtime`, so one implementation serves both worlds.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from fantasy import _runtime
+from fantasy.call_settings import CallSettings
 from fantasy.types import (
     CallWarning,
     FinishReason,
@@ -44,16 +45,15 @@ class ResponseFormat:
 
 
 @dataclass(slots=True)
-class Call:
-    """One request to a model. ``None`` means "not set": the provider sends nothing for it."""
+class Call(CallSettings):
+    """One request to a model. ``None`` means "not set": the provider sends nothing for it.
+
+    The generation settings (``temperature``, ``max_output_tokens``, ...) are the
+    fields of `CallSettings`, inherited. Every field after ``prompt`` is keyword-only.
+    """
 
     prompt: Prompt
-    max_output_tokens: int | None = None
-    temperature: float | None = None
-    top_p: float | None = None
-    top_k: int | None = None
-    presence_penalty: float | None = None
-    frequency_penalty: float | None = None
+    _: KW_ONLY
     tools: list[Tool] = field(default_factory=list)
     tool_choice: ToolChoice | None = None
     provider_options: ProviderOptions = field(default_factory=dict)

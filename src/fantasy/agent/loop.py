@@ -33,6 +33,7 @@ from fantasy.agent.steps import (
     validate_tool_call,
 )
 from fantasy.agent.stream import AgentStream, AsyncAgentStream, StreamRun
+from fantasy.call_settings import CallSettings, merge
 from fantasy.errors import InvalidArgumentError
 from fantasy.model import LanguageModel, Response
 from fantasy.retry import OnRetry, retry
@@ -64,11 +65,16 @@ __all__ = [
 ]
 
 
+_NOT_OPTIONS = frozenset(("self", "model", "tools", "provider_tools"))
+
+
 class Agent:
     """A model with a system prompt, tools, and defaults for every call.
 
     ``None`` means "not set" for every option, so ``temperature=0`` is sent
-    as 0. Per-call keyword arguments override these defaults. Options are checked
+    as 0. Per-call keyword arguments override these defaults. The generation
+    settings (``temperature``, ``max_output_tokens``, ...) are kept together as
+    ``agent.settings``, a `fantasy.CallSettings`. Options are checked
     here: a wrong type raises `InvalidArgumentError` now, not at the first call.
 
     ``tools`` takes `AgentTool`s (``@fantasy.tool`` functions) and plain typed
@@ -105,32 +111,9 @@ class Agent:
         sleep: Callable[[float], Awaitable[None]] | None = None,
         tool_timeout: float | None = None,
     ):
-        checked = check_values(
-            "Agent",
-            {
-                "system_prompt": system_prompt,
-                "max_output_tokens": max_output_tokens,
-                "temperature": temperature,
-                "top_p": top_p,
-                "top_k": top_k,
-                "presence_penalty": presence_penalty,
-                "frequency_penalty": frequency_penalty,
-                "tool_choice": tool_choice,
-                "stop_when": stop_when,
-                "max_steps": max_steps,
-                "prepare_step": prepare_step,
-                "repair_tool_call": repair_tool_call,
-                "max_retries": max_retries,
-                "on_retry": on_retry,
-                "headers": headers,
-                "user_agent": user_agent,
-                "provider_options": provider_options,
-                "retry_initial_delay": retry_initial_delay,
-                "retry_backoff_factor": retry_backoff_factor,
-                "sleep": sleep,
-                "tool_timeout": tool_timeout,
-            },
-        )
+        # locals() holds the parameters only: every option but the model and the tools.
+        options = {k: v for k, v in locals().items() if k not in _NOT_OPTIONS}
+        checked = check_values("Agent", options)
         if not _is_model(model):
             raise InvalidArgumentError(
                 f"Agent: model must be a language model (provider.language_model(...)), "
@@ -159,12 +142,8 @@ class Agent:
                     f"(e.g. openai.web_search_tool()), got {type(pt).__name__}; "
                     "functions go in tools="
                 )
-        self.max_output_tokens = max_output_tokens
-        self.temperature = temperature
-        self.top_p = top_p
-        self.top_k = top_k
-        self.presence_penalty = presence_penalty
-        self.frequency_penalty = frequency_penalty
+        self.settings: CallSettings = merge(CallSettings(), checked)
+        """The generation settings' defaults; a call's own settings win over them."""
         self.tool_choice = tool_choice
         self.stop_when: list[StopCondition] = checked["stop_when"]
         self.max_steps = max_steps

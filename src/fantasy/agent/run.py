@@ -25,6 +25,8 @@ from fantasy.agent.steps import (
     merge_maps,
     tools_by_name,
 )
+from fantasy.call_settings import merge
+from fantasy.call_settings import values as settings_values
 from fantasy.errors import InvalidArgumentError, MaxStepsExceededError
 from fantasy.model import Call, LanguageModel, Response
 from fantasy.retry import RetryOptions, mark_user_error
@@ -86,12 +88,7 @@ class Run:
         self.agent = agent
         self.options = options
         self.max_steps: int | None = pick(options.get("max_steps"), agent.max_steps)
-        self.max_output_tokens = pick(options.get("max_output_tokens"), agent.max_output_tokens)
-        self.temperature = pick(options.get("temperature"), agent.temperature)
-        self.top_p = pick(options.get("top_p"), agent.top_p)
-        self.top_k = pick(options.get("top_k"), agent.top_k)
-        self.presence_penalty = pick(options.get("presence_penalty"), agent.presence_penalty)
-        self.frequency_penalty = pick(options.get("frequency_penalty"), agent.frequency_penalty)
+        self.settings = merge(agent.settings, options)
         self.tool_choice = pick(options.get("tool_choice"), agent.tool_choice)
         self.active_tools = list(options.get("active_tools") or ())
         self.stop_when: list[StopCondition] = options.get("stop_when") or agent.stop_when  # type: ignore[assignment]
@@ -101,6 +98,12 @@ class Run:
         self.provider_options = merge_maps(agent.provider_options, options.get("provider_options"))
         self.model_provider = options.get("model_provider")
         self.timeout = options.get("timeout")
+        # What every step's Call shares, passed as one mapping (as fast as spelt out).
+        self.call_fields: dict[str, Any] = settings_values(self.settings)
+        self.call_fields["provider_options"] = self.provider_options
+        self.call_fields["user_agent"] = agent.user_agent
+        self.call_fields["headers"] = self.headers
+        self.call_fields["timeout"] = self.timeout
         self.retry = RetryOptions(
             max_retries=pick(options.get("max_retries"), agent.max_retries, 3),
             initial_delay=agent.retry_initial_delay,
@@ -196,21 +199,7 @@ class Run:
         wire_tools: list[Tool] = []
         if not disable:
             wire_tools = _wire_tools(agent_tools, agent.provider_tools, active)
-        call = Call(
-            prompt=messages,
-            max_output_tokens=self.max_output_tokens,
-            temperature=self.temperature,
-            top_p=self.top_p,
-            top_k=self.top_k,
-            presence_penalty=self.presence_penalty,
-            frequency_penalty=self.frequency_penalty,
-            tools=wire_tools,
-            tool_choice=tool_choice,
-            provider_options=self.provider_options,
-            user_agent=agent.user_agent,
-            headers=self.headers,
-            timeout=self.timeout,
-        )
+        call = Call(prompt=messages, tools=wire_tools, tool_choice=tool_choice, **self.call_fields)
         return StepSetup(model, messages, system, call, step_tools)
 
     def model_for_attempt(self, setup: StepSetup) -> LanguageModel:

@@ -139,6 +139,8 @@ class CallOptions(TypedDict, total=False):
     messages: Sequence[Message | dict[str, Any]]
     """The conversation so far (``result.all_messages()`` of an earlier run); OpenAI-style
     ``{"role", "content"}`` dicts are accepted too."""
+    # The fields of fantasy.CallSettings, spelled out for mypy (a TypedDict cannot be
+    # derived); tests/unit/test_call_settings.py fails when they drift.
     max_output_tokens: int | None
     temperature: float | None
     top_p: float | None

@@ -28,11 +28,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from fantasy import _runtime
+from fantasy.call_settings import CallSettings
+from fantasy.call_settings import values as settings_values
 from fantasy.errors import FantasyError, NoObjectGeneratedError
 from fantasy.model import Call, ResponseFormat
 from fantasy.objects.partial_json import MISSING, PartialJSONError, parse_partial
@@ -92,19 +94,18 @@ RepairFunc: TypeAlias = Callable[[str, BaseException], "str | Awaitable[str]"]
 
 
 @dataclass(slots=True)
-class ObjectCall:
-    """One structured-output request; ``None`` means "not set", as in `Call`."""
+class ObjectCall(CallSettings):
+    """One structured-output request; ``None`` means "not set", as in `Call`.
+
+    The generation settings are the fields of `CallSettings`, inherited, as on `Call`.
+    Every field after ``schema`` is keyword-only.
+    """
 
     prompt: Prompt
     schema: dict[str, Any]
+    _: KW_ONLY
     schema_name: str = ""
     schema_description: str = ""
-    max_output_tokens: int | None = None
-    temperature: float | None = None
-    top_p: float | None = None
-    top_k: int | None = None
-    presence_penalty: float | None = None
-    frequency_penalty: float | None = None
     user_agent: str = ""
     headers: dict[str, str] = field(default_factory=dict)
     provider_options: ProviderOptions = field(default_factory=dict)
@@ -264,12 +265,7 @@ def stream(model: LanguageModel, call: ObjectCall) -> AsyncIterator[ObjectStream
 def _base_call(call: ObjectCall, prompt: Prompt | None = None, **extra: Any) -> Call:
     return Call(
         prompt=call.prompt if prompt is None else prompt,
-        max_output_tokens=call.max_output_tokens,
-        temperature=call.temperature,
-        top_p=call.top_p,
-        top_k=call.top_k,
-        presence_penalty=call.presence_penalty,
-        frequency_penalty=call.frequency_penalty,
+        **settings_values(call),
         provider_options=call.provider_options,
         user_agent=call.user_agent,
         headers=dict(call.headers),

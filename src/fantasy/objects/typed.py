@@ -21,6 +21,8 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar, Unpack, overload
 
+from fantasy.call_settings import SETTING_NAMES, CallSettings, merge
+from fantasy.call_settings import values as settings_values
 from fantasy.errors import NoObjectGeneratedError
 from fantasy.objects import ObjectCall, ObjectStreamPart, ObjectStreamPartType, RepairFunc
 from fantasy.types import (
@@ -58,6 +60,8 @@ class ObjectOptions(TypedDict, total=False):
     schema_name: str | None
     """The name the provider sees (default: the type's name)."""
     schema_description: str | None
+    # The fields of fantasy.CallSettings, spelled out for mypy (a TypedDict cannot be
+    # derived); tests/unit/test_call_settings.py fails when they drift.
     max_output_tokens: int | None
     temperature: float | None
     top_p: float | None
@@ -134,15 +138,10 @@ def _call(
     output: _Output,
     prompt: str | list[Message],
     *,
+    settings: CallSettings,
     system_prompt: str | None,
     schema_name: str | None,
     schema_description: str,
-    max_output_tokens: int | None,
-    temperature: float | None,
-    top_p: float | None,
-    top_k: int | None,
-    presence_penalty: float | None,
-    frequency_penalty: float | None,
     provider_options: ProviderOptions | None,
     headers: dict[str, str] | None,
     user_agent: str,
@@ -154,12 +153,7 @@ def _call(
         schema=output.schema,
         schema_name=output.name if schema_name is None else schema_name,
         schema_description=schema_description,
-        max_output_tokens=max_output_tokens,
-        temperature=temperature,
-        top_p=top_p,
-        top_k=top_k,
-        presence_penalty=presence_penalty,
-        frequency_penalty=frequency_penalty,
+        **settings_values(settings),
         provider_options=dict(provider_options or {}),
         headers=dict(headers or {}),
         user_agent=user_agent,
@@ -213,16 +207,16 @@ def generate_object(
 
     ``prompt`` is the user's text or a list of messages; ``system_prompt`` adds a
     system message. Other options (`ObjectOptions`): ``schema_name`` (default: the type's name),
-    ``schema_description``, ``max_output_tokens``, ``temperature``, ``top_p``,
-    ``top_k``, ``presence_penalty``, ``frequency_penalty``, ``provider_options``,
+    ``schema_description``, the generation settings of `fantasy.CallSettings`
+    (``temperature``, ``max_output_tokens``, ...), ``provider_options``,
     ``headers``, ``user_agent``, ``repair_text``, ``timeout`` (seconds, for the HTTP
     request, as on `fantasy.Call`). Raises `NoObjectGeneratedError`
     when the answer is not a valid object, `ProviderError` when the call fails.
     """
     _check_prompt("generate_object", prompt)
-    settings = _options("generate_object", options)
+    opts = _options("generate_object", options)
     output = _checked(model, _Output(output_type))
-    return _result(output, model.generate_object(_call(output, prompt, **settings)))
+    return _result(output, model.generate_object(_call(output, prompt, **opts)))
 
 
 @overload
@@ -247,9 +241,9 @@ async def agenerate_object(
 ) -> ObjectResult[Any]:
     """The async face of `generate_object`."""
     _check_prompt("agenerate_object", prompt)
-    settings = _options("agenerate_object", options)
+    opts = _options("agenerate_object", options)
     output = _checked(model, _Output(output_type))
-    call = _call(output, prompt, **settings)
+    call = _call(output, prompt, **opts)
     return _result(output, await model.agenerate_object(call))
 
 
@@ -257,28 +251,25 @@ _OPTION_DEFAULTS: dict[str, Any] = {
     "system_prompt": None,
     "schema_name": None,
     "schema_description": "",
-    "max_output_tokens": None,
-    "temperature": None,
-    "top_p": None,
-    "top_k": None,
-    "presence_penalty": None,
-    "frequency_penalty": None,
     "provider_options": None,
     "headers": None,
     "user_agent": "",
     "repair_text": None,
     "timeout": None,
 }
+"""The options besides the generation settings (`CallSettings`), at their defaults."""
+_OPTION_NAMES = frozenset((*_OPTION_DEFAULTS, *SETTING_NAMES))
 
 
 def _options(where: str, options: ObjectOptions) -> dict[str, Any]:
-    """The call's options checked (names and types, as the agent checks its own), with
-    the unset ones at their defaults."""
+    """The call's options checked (names and types, as the agent checks its own): the
+    generation settings as ``settings``, the others at their defaults when unset."""
     from fantasy._options import check_names, check_values
 
-    check_names(where, options, _OPTION_DEFAULTS)
-    given = {k: v for k, v in check_values(where, options).items() if v is not None}
-    return {**_OPTION_DEFAULTS, **given}
+    check_names(where, options, _OPTION_NAMES)
+    checked = check_values(where, options)
+    given = {k: v for k, v in checked.items() if v is not None and k in _OPTION_DEFAULTS}
+    return {**_OPTION_DEFAULTS, **given, "settings": merge(CallSettings(), checked)}
 
 
 def _checked(model: Any, output: _Output) -> _Output:
@@ -461,9 +452,9 @@ def stream_object(
 ) -> ObjectStream[Any]:
     """Stream one object of ``output_type``; options as `generate_object`."""
     _check_prompt("stream_object", prompt)
-    settings = _options("stream_object", options)
+    opts = _options("stream_object", options)
     output = _checked(model, _Output(output_type))
-    call = _call(output, prompt, **settings)
+    call = _call(output, prompt, **opts)
     return ObjectStream(iter(model.stream_object(call)), output)
 
 
@@ -489,7 +480,7 @@ def astream_object(
 ) -> AsyncObjectStream[Any]:
     """The async face of `stream_object`."""
     _check_prompt("astream_object", prompt)
-    settings = _options("astream_object", options)
+    opts = _options("astream_object", options)
     output = _checked(model, _Output(output_type))
-    call = _call(output, prompt, **settings)
+    call = _call(output, prompt, **opts)
     return AsyncObjectStream(model.astream_object(call), output)

@@ -13,6 +13,7 @@ import base64
 import binascii
 from typing import Any, TypeVar
 
+from fantasy.call_settings import SETTING_TYPES
 from fantasy.errors import FantasyError, SerializationError
 from fantasy.model import Call, Response
 from fantasy.persistence.dataclass_json import coerce, decode_object, json_kind
@@ -307,6 +308,11 @@ def _warnings(value: Any, path: str) -> list[CallWarning]:
     return [warning(w, f"{path}[{i}]") for i, w in enumerate(array(value, path))]
 
 
+def _settings(data: JSON, path: str) -> dict[str, Any]:
+    """The generation settings (`fantasy.CallSettings`), each ``null`` or missing when unset."""
+    return {name: optional(data, name, kind, path) for name, kind in SETTING_TYPES.items()}
+
+
 def call(value: Any, path: str) -> Call:
     data = obj(value, path, "a call object")
     return Call(
@@ -314,12 +320,7 @@ def call(value: Any, path: str) -> Call:
             message(m, f"{path}.prompt[{i}]")
             for i, m in enumerate(array(data.get("prompt"), f"{path}.prompt"))
         ],
-        max_output_tokens=optional(data, "max_output_tokens", int, path),
-        temperature=optional(data, "temperature", float, path),
-        top_p=optional(data, "top_p", float, path),
-        top_k=optional(data, "top_k", int, path),
-        presence_penalty=optional(data, "presence_penalty", float, path),
-        frequency_penalty=optional(data, "frequency_penalty", float, path),
+        **_settings(data, path),
         tools=[
             tool(t, f"{path}.tools[{i}]")
             for i, t in enumerate(array(data.get("tools"), f"{path}.tools"))

@@ -11,6 +11,7 @@ import base64
 from collections.abc import Mapping
 from typing import Any
 
+from fantasy.call_settings import values as settings_values
 from fantasy.errors import SerializationError
 from fantasy.model import Call, Response
 from fantasy.persistence.dataclass_json import encode
@@ -216,12 +217,7 @@ def call(value: Call, path: str) -> JSON:
     """Headers and the user agent stay out, as in Fantasy: they are transport settings."""
     return {
         "prompt": [message(m, f"{path}.prompt[{i}]") for i, m in enumerate(value.prompt)],
-        "max_output_tokens": value.max_output_tokens,
-        "temperature": value.temperature,
-        "top_p": value.top_p,
-        "top_k": value.top_k,
-        "presence_penalty": value.presence_penalty,
-        "frequency_penalty": value.frequency_penalty,
+        **settings_values(value),
         "tools": [tool(t, f"{path}.tools[{i}]") for i, t in enumerate(value.tools)],
         "tool_choice": value.tool_choice,
         "provider_options": provider_data(value.provider_options, f"{path}.provider_options"),
