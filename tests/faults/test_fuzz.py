@@ -15,7 +15,6 @@ arbitrary and corrupted input, and everything above the decoders.
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
 import re
 from collections.abc import Iterator
@@ -26,7 +25,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fantasy.errors import FantasyError
+from fantasy.errors import (
+    FantasyError,
+    InvalidResponseError,
+    ProviderError,
+    StreamInterruptedError,
+)
 from fantasy.http.eventstream import (
     EventStreamDecoder,
     EventStreamError,
@@ -129,7 +133,26 @@ def comparable(parts: list[StreamPart]) -> list[tuple[Any, ...]]:
     return out
 
 
-def assert_well_ended(parts: list[StreamPart]) -> None:
+READ_ON_PURPOSE = frozenset({"anthropic", "bedrock", "google"})
+"""Families whose translators and parsers read every field of provider JSON through
+`fantasy.http.shape`: JSON of the wrong shape is an `InvalidResponseError` they raise
+themselves, naming the field, never a bare ``TypeError`` (``KeyError``...) that the
+shell's catch-all relabels."""
+
+_BARE = (TypeError, AttributeError, KeyError, IndexError, ValueError)
+
+
+def assert_read_on_purpose(family: Family, error: BaseException) -> None:
+    """For a `READ_ON_PURPOSE` family, ``error`` was raised on purpose: not a bare
+    exception caught and relabelled by the shell."""
+    if family.name not in READ_ON_PURPOSE:
+        return
+    assert isinstance(error, FantasyError), repr(error)
+    assert not isinstance(error.cause, _BARE), repr(error.cause)
+    assert "has an unexpected shape" not in error.message, error.message
+
+
+def assert_well_ended(parts: list[StreamPart], family: Family) -> None:
     """A stream ends in exactly one way: a finish, or one error part that is ours."""
     assert parts, "a stream always says how it ended"
     last = parts[-1]
@@ -139,6 +162,28 @@ def assert_well_ended(parts: list[StreamPart]) -> None:
     if errors:
         assert errors[0] is last
         assert isinstance(last.error, FantasyError), repr(last.error)
+        assert_read_on_purpose(family, last.error)
+
+
+def assert_shape_error(family: Family, error: BaseException) -> None:
+    """What JSON of the wrong shape may end in, for a `READ_ON_PURPOSE` family: an
+    `InvalidResponseError`; or Gemini's "no response" when the answer lost its
+    candidate; or, when the reshaping removed the event that ends the stream, the
+    incomplete-stream error; or the provider's error, when it made an error object of
+    another one."""
+    if family.name not in READ_ON_PURPOSE:
+        return
+    assert_read_on_purpose(family, error)
+    if isinstance(error, InvalidResponseError):
+        return
+    assert isinstance(error, FantasyError), repr(error)
+    if error.title == "no response":
+        return
+    assert isinstance(error, ProviderError), repr(error)
+    if error.message == "unexpected EOF":
+        assert isinstance(error, StreamInterruptedError), repr(error)
+        return
+    assert b"error" in error.response_body, repr(error)
 
 
 # --------------------------------------------------------------------------- decoders
@@ -233,14 +278,14 @@ def test_corrupted_bytes_end_in_a_clear_error(
             del raw[at]
         else:
             raw[at:at] = data.draw(st.sampled_from([b"\n", b"\n\n", b"{", b'"', b"\xff", b"data:"]))
-    assert_well_ended(run_stream(family, split_at(bytes(raw), data.draw(_cuts))))
+    assert_well_ended(run_stream(family, split_at(bytes(raw), data.draw(_cuts))), family)
 
 
 @FAMILY
 @FUZZ_FAMILY
 @given(raw=st.binary(max_size=500))
 def test_random_bytes_end_in_a_clear_error(family: Family, raw: bytes) -> None:
-    assert_well_ended(run_stream(family, [raw]))
+    assert_well_ended(run_stream(family, [raw]), family)
 
 
 def _replace_somewhere(value: Any, data: st.DataObject) -> Any:
@@ -300,7 +345,11 @@ def test_events_of_the_wrong_shape_end_in_a_clear_error(
     for _ in range(data.draw(st.integers(1, 3))):
         at = data.draw(st.integers(0, len(chunks) - 1))
         chunks[at] = reshape(chunks[at], data)
-    assert_well_ended(run_stream(family, chunks))
+    parts = run_stream(family, chunks)
+    assert_well_ended(parts, family)
+    if parts[-1].type is StreamPartType.ERROR:
+        assert parts[-1].error is not None
+        assert_shape_error(family, parts[-1].error)
 
 
 @FAMILY
@@ -313,5 +362,7 @@ def test_whole_answers_of_the_wrong_shape_give_a_clear_error(
     transport = httpx.MockTransport(lambda request: httpx.Response(200, content=body))
     model = family.make("http://fuzz.invalid", FAKE_KEY, transport=transport)
     # A response, or one of our errors: anything else escaping is the bug looked for.
-    with contextlib.suppress(FantasyError):
+    try:
         model.generate(call())
+    except FantasyError as error:
+        assert_shape_error(family, error)

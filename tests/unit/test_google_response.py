@@ -175,7 +175,6 @@ def test_other_parts_are_skipped() -> None:
         {"text": "", "thoughtSignature": SIG},
         {"inlineData": {"mimeType": "image/png", "data": "aGk="}},
         {"executableCode": {"code": "print(1)"}},
-        "not a part",  # type: ignore[arg-type]
         {"text": "done"},
     )
     assert list(parse_response(data, counter()).content) == [TextContent("done")]
@@ -213,7 +212,7 @@ def test_thoughts_only_answer_cut_by_the_token_limit() -> None:
 
 @pytest.mark.parametrize(
     "data",
-    [{}, {"candidates": []}, {"candidates": [{"finishReason": "SAFETY"}]}, {"candidates": ["x"]}],
+    [{}, {"candidates": []}, {"candidates": [{"finishReason": "SAFETY"}]}, {"candidates": [None]}],
 )
 def test_no_answer_is_an_error(data: dict[str, Any]) -> None:
     with pytest.raises(FantasyError, match="no response from model"):

@@ -50,9 +50,14 @@ def _error_fields(data: Any) -> tuple[str, str]:
         return "", ""
     error = data.get("error")
     if isinstance(error, dict):
+        # Read leniently: a field of the wrong type is left out, so the error is still
+        # reported as the error it is.
         kind = error.get("type") or error.get("status") or ""
         message = error.get("message") or ""
-        return str(kind), message if isinstance(message, str) else ""
+        return (
+            kind if isinstance(kind, str) else "",
+            message if isinstance(message, str) else "",
+        )
     message = data.get("message") or data.get("Message") or ""
     return "", message if isinstance(message, str) else ""
 

@@ -13,6 +13,7 @@ import base64
 import binascii
 
 from fantasy.errors import ProviderError
+from fantasy.http import shape
 from fantasy.http.eventstream import EventStreamDecoder, EventStreamError, EventStreamMessage
 from fantasy.http.sse import SSEDecoder
 from fantasy.providers.anthropic.errors import BEDROCK_TRANSIENT_EXCEPTIONS, stream_error
@@ -118,14 +119,15 @@ class BedrockEvents:
             if message.event_type != "chunk":
                 return None
             wrapper = _json_object(message.payload, self.provider)
+            encoded = shape.text(wrapper, "bytes", "chunk")
             try:
-                decoded = base64.b64decode(str(wrapper.get("bytes") or ""), validate=True)
+                decoded = base64.b64decode(encoded, validate=True)
             except (binascii.Error, ValueError) as exc:
                 raise _invalid(
                     f"event stream chunk is not valid base64: {exc}", self.provider, message.payload
                 ) from exc
             event = _json_object(decoded, self.provider)
-            name = event.get("type")
+            name = shape.text(event, "type", "event")
             if name == "error":
                 raise stream_error(decoded.decode("utf-8", errors="replace"), self.provider)
             return event if name in MESSAGE_EVENTS else None

@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
+from fantasy.errors import InvalidResponseError
+from fantasy.http import shape
 from fantasy.providers.anthropic.options import UserLocation
 from fantasy.tools import ExecutableProviderTool, ToolCall
 from fantasy.types import (
@@ -287,15 +289,22 @@ def parse_computer_use_input(text: str) -> ComputerUseInput:
     coordinate = _point(data, "coordinate", 2)
     start = _point(data, "start_coordinate", 2)
     region = _point(data, "region", 4)
-    duration = data.get("duration") or 0
+    try:
+        action = shape.text(data, "action")
+        typed = shape.text(data, "text")
+        direction = shape.text(data, "scroll_direction")
+        amount = shape.integer(data, "scroll_amount")
+        duration = shape.number(data, "duration")
+    except InvalidResponseError as exc:  # the model's input, read as the API documents it
+        raise ValueError(exc.message) from None
     return ComputerUseInput(
-        action=str(data.get("action") or ""),
+        action=action,
         coordinate=(coordinate[0], coordinate[1]) if coordinate else None,
         start_coordinate=(start[0], start[1]) if start else None,
-        text=str(data.get("text") or ""),
-        scroll_direction=str(data.get("scroll_direction") or ""),
-        scroll_amount=as_int(data.get("scroll_amount")) or 0,
-        duration=float(duration) if isinstance(duration, int | float) else 0,
+        text=typed,
+        scroll_direction=direction,
+        scroll_amount=amount,
+        duration=duration,
         region=(region[0], region[1], region[2], region[3]) if region else None,
     )
 

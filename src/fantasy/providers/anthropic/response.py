@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from fantasy.http.shape import arr, as_object, integer, join, obj, shape_error, text
 from fantasy.model import Response
 from fantasy.providers.anthropic.options import (
     NAME,
@@ -48,21 +49,17 @@ def map_finish_reason(reason: str | None) -> FinishReason:
     return _FINISH_REASONS.get(reason or "", FinishReason.UNKNOWN)
 
 
-def _int(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
-
-def usage_from(raw: JSON | None) -> Usage:
+def usage_from(raw: JSON | None, path: str = "usage") -> Usage:
     """Cache tokens are reported apart and left out of the total, as Fantasy does."""
-    raw = raw or {}
-    input_tokens = _int(raw.get("input_tokens"))
-    output_tokens = _int(raw.get("output_tokens"))
+    raw = as_object(raw, path)
+    input_tokens = integer(raw, "input_tokens", path)
+    output_tokens = integer(raw, "output_tokens", path)
     return Usage(
         input_tokens=input_tokens,
         output_tokens=output_tokens,
         total_tokens=input_tokens + output_tokens,
-        cache_creation_tokens=_int(raw.get("cache_creation_input_tokens")),
-        cache_read_tokens=_int(raw.get("cache_read_input_tokens")),
+        cache_creation_tokens=integer(raw, "cache_creation_input_tokens", path),
+        cache_read_tokens=integer(raw, "cache_read_input_tokens", path),
     )
 
 
@@ -75,36 +72,39 @@ def reasoning_metadata(signature: str = "", redacted_data: str = "") -> dict[str
     return None
 
 
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def web_search_results(block: JSON) -> tuple[list[SourceContent], ToolResultContent]:
-    """A ``web_search_tool_result`` block: one source per result, then the tool result
-    whose metadata keeps what the next turn must send back."""
+def web_search_results(block: JSON, path: str) -> tuple[list[SourceContent], ToolResultContent]:
+    """A ``web_search_tool_result`` block (at ``path``): one source per result, then the
+    tool result whose metadata keeps what the next turn must send back. Its content is
+    the list of results, or an error object."""
     sources: list[SourceContent] = []
     metadata: WebSearchResultMetadata | None = None
     content = block.get("content")
-    if isinstance(content, list) and content:
-        items: list[WebSearchResultItem] = []
-        for item in content:
-            if not isinstance(item, dict):
-                continue
-            url, title = _text(item.get("url")), _text(item.get("title"))
-            sources.append(SourceContent(SourceType.URL, url, url=url, title=title))
-            items.append(
-                WebSearchResultItem(
-                    url=url,
-                    title=title,
-                    encrypted_content=_text(item.get("encrypted_content")),
-                    page_age=_text(item.get("page_age")),
+    where = join(path, "content")
+    if isinstance(content, list):
+        if content:
+            items: list[WebSearchResultItem] = []
+            for i, value in enumerate(content):
+                at = join(where, i)
+                item = as_object(value, at)
+                url, title = text(item, "url", at), text(item, "title", at)
+                sources.append(SourceContent(SourceType.URL, url, url=url, title=title))
+                items.append(
+                    WebSearchResultItem(
+                        url=url,
+                        title=title,
+                        encrypted_content=text(item, "encrypted_content", at),
+                        page_age=text(item, "page_age", at),
+                    )
                 )
-            )
-        metadata = WebSearchResultMetadata(results=items)
-    elif isinstance(content, dict) and _text(content.get("error_code")):
-        metadata = WebSearchResultMetadata(error_code=content["error_code"])
+            metadata = WebSearchResultMetadata(results=items)
+    elif isinstance(content, dict):
+        error_code = text(content, "error_code", where)
+        if error_code:
+            metadata = WebSearchResultMetadata(error_code=error_code)
+    elif content is not None:
+        raise shape_error(where, "an array or an object", content)
     result = ToolResultContent(
-        _text(block.get("tool_use_id")),
+        text(block, "tool_use_id", path),
         "web_search",
         None,
         provider_executed=True,
@@ -113,54 +113,54 @@ def web_search_results(block: JSON) -> tuple[list[SourceContent], ToolResultCont
     return sources, result
 
 
-def _content(block: JSON) -> list[Content]:
-    kind = block.get("type")
+def _content(block: JSON, path: str) -> list[Content]:
+    kind = text(block, "type", path)
     if kind == "text":
-        return [TextContent(_text(block.get("text")))]
+        return [TextContent(text(block, "text", path))]
     if kind == "thinking":
-        signature = _text(block.get("signature"))
+        signature = text(block, "signature", path)
         return [
             ReasoningContent(
-                _text(block.get("thinking")), {NAME: ReasoningMetadata(signature=signature)}
+                text(block, "thinking", path), {NAME: ReasoningMetadata(signature=signature)}
             )
         ]
     if kind == "redacted_thinking":
-        redacted = _text(block.get("data"))
+        redacted = text(block, "data", path)
         return [ReasoningContent("", {NAME: ReasoningMetadata(redacted_data=redacted)})]
     if kind == "tool_use":
-        arguments = block.get("input")
-        text = (
-            "{}"
-            if arguments is None
-            else json.dumps(arguments, ensure_ascii=False, separators=(",", ":"))
-        )
-        return [ToolCallContent(_text(block.get("id")), _text(block.get("name")), text)]
+        encoded = json.dumps(obj(block, "input", path), ensure_ascii=False, separators=(",", ":"))
+        return [ToolCallContent(text(block, "id", path), text(block, "name", path), encoded)]
     if kind == "server_tool_use":
-        # Sorted keys, as Fantasy re-marshals the input of server tool calls.
-        text = json.dumps(
-            block.get("input"), ensure_ascii=False, separators=(",", ":"), sort_keys=True
+        # Sorted keys, as Fantasy re-marshals the input of server tool calls (a missing
+        # input is re-marshalled as null, as Go does).
+        server_input = block.get("input")
+        if server_input is not None:
+            as_object(server_input, join(path, "input"))
+        encoded = json.dumps(
+            server_input, ensure_ascii=False, separators=(",", ":"), sort_keys=True
         )
         return [
             ToolCallContent(
-                _text(block.get("id")), _text(block.get("name")), text, provider_executed=True
+                text(block, "id", path), text(block, "name", path), encoded, provider_executed=True
             )
         ]
     if kind == "web_search_tool_result":
-        sources, result = web_search_results(block)
+        sources, result = web_search_results(block, path)
         return [*sources, result]
-    return []
+    return []  # block kinds Fantasy does not read (MCP, containers, ...) are skipped
 
 
 def parse_message(data: JSON) -> Response:
     content = ResponseContent()
-    for block in data.get("content") or ():
-        if isinstance(block, dict):
-            content.extend(_content(block))
+    for i, block in enumerate(arr(data, "content")):
+        path = join("content", i)
+        content.extend(_content(as_object(block, path), path))
+    stop_reason = text(data, "stop_reason")
     return Response(
         content,
-        map_finish_reason(data.get("stop_reason")),
+        map_finish_reason(stop_reason),
         usage_from(data.get("usage")),
         [],
         {},
-        str(data.get("stop_reason") or ""),
+        stop_reason,
     )

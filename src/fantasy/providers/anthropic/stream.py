@@ -9,9 +9,8 @@ less is a retryable incomplete-stream error, never a silent finish.
 
 from __future__ import annotations
 
-from typing import Any
-
 from fantasy.errors import incomplete_stream_error
+from fantasy.http.shape import as_object, integer, join, shape_error, text
 from fantasy.providers.anthropic.options import NAME, ReasoningMetadata
 from fantasy.providers.anthropic.response import (
     map_finish_reason,
@@ -19,6 +18,24 @@ from fantasy.providers.anthropic.response import (
     web_search_results,
 )
 from fantasy.types import JSON, CallWarning, SourceType, StreamPart, StreamPartType, Usage
+
+_MESSAGE = "event(message_start).message"
+_MESSAGE_USAGE = "event(message_start).message.usage"
+_MESSAGE_DELTA = "event(message_delta).delta"
+_MESSAGE_DELTA_USAGE = "event(message_delta).usage"
+_START = "event(content_block_start)"
+_BLOCK = "event(content_block_start).content_block"
+_DELTA = "event(content_block_delta)"
+_DELTA_BODY = "event(content_block_delta).delta"
+_STOP = "event(content_block_stop)"
+
+_CUMULATIVE = (
+    ("output_tokens", "output_tokens"),
+    ("input_tokens", "input_tokens"),
+    ("cache_creation_input_tokens", "cache_creation_tokens"),
+    ("cache_read_input_tokens", "cache_read_tokens"),
+)
+"""message_delta's usage keys and the running counts they replace."""
 
 
 class _Block:
@@ -29,20 +46,22 @@ class _Block:
     def __init__(self, kind: str, raw: JSON):
         self.kind = kind
         self.raw = raw
-        self.id = _str(raw.get("id"))
-        self.name = _str(raw.get("name"))
-        self.data = _str(raw.get("data"))
+        self.id = ""
+        self.name = ""
+        self.data = ""
         self.pieces: list[str] = []
         """Tool input fragments, joined once at the block's end."""
         self.signature: list[str] = []
 
 
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+def _index(event: JSON, path: str) -> int:
+    """The block index every content block event carries."""
+    index = event.get("index")
+    if type(index) is int:
+        return index
+    if index is None:
+        raise shape_error(join(path, "index"), "an integer", index)
+    return integer(event, "index", path)
 
 
 class StreamTranslator:
@@ -79,44 +98,42 @@ class StreamTranslator:
             self._message_delta(event)
         elif kind == "message_stop":
             self.saw_message_stop = True
+        elif kind is not None and type(kind) is not str:
+            raise shape_error("event.type", "a string", kind)
+        # Event kinds the Messages stream does not define are skipped, as Anthropic's SDK does.
         return []
 
     # ------------------------------------------------------------------ message events
 
     def _message_start(self, event: JSON) -> None:
-        message = event.get("message") or {}
-        self.message_id = _str(message.get("id"))
-        usage = message.get("usage") or {}
-        self.input_tokens = _int(usage.get("input_tokens")) or 0
-        self.output_tokens = _int(usage.get("output_tokens")) or 0
-        self.cache_creation_tokens = _int(usage.get("cache_creation_input_tokens")) or 0
-        self.cache_read_tokens = _int(usage.get("cache_read_input_tokens")) or 0
+        message = as_object(event.get("message"), _MESSAGE)
+        self.message_id = text(message, "id", _MESSAGE)
+        usage = as_object(message.get("usage"), _MESSAGE_USAGE)
+        self.input_tokens = integer(usage, "input_tokens", _MESSAGE_USAGE)
+        self.output_tokens = integer(usage, "output_tokens", _MESSAGE_USAGE)
+        self.cache_creation_tokens = integer(usage, "cache_creation_input_tokens", _MESSAGE_USAGE)
+        self.cache_read_tokens = integer(usage, "cache_read_input_tokens", _MESSAGE_USAGE)
 
     def _message_delta(self, event: JSON) -> None:
-        reason = (event.get("delta") or {}).get("stop_reason")
-        self.stop_reason = reason if isinstance(reason, str) else ""
-        usage = event.get("usage") or {}
+        delta = as_object(event.get("delta"), _MESSAGE_DELTA)
+        self.stop_reason = text(delta, "stop_reason", _MESSAGE_DELTA)
+        usage = as_object(event.get("usage"), _MESSAGE_DELTA_USAGE)
         # The counts are cumulative: each one given replaces the running value, and one
         # left out (a proxy that sends no output_tokens) keeps message_start's. Go's SDK
         # reads a missing output_tokens as 0 and loses the count.
-        for key, attr in (
-            ("output_tokens", "output_tokens"),
-            ("input_tokens", "input_tokens"),
-            ("cache_creation_input_tokens", "cache_creation_tokens"),
-            ("cache_read_input_tokens", "cache_read_tokens"),
-        ):
-            value = _int(usage.get(key))
-            if value is not None:
-                setattr(self, attr, value)
+        for key, attr in _CUMULATIVE:
+            if usage.get(key) is not None:
+                setattr(self, attr, integer(usage, key, _MESSAGE_DELTA_USAGE))
 
     # ------------------------------------------------------------------ content blocks
 
     def _start(self, event: JSON) -> list[StreamPart]:
-        index = _int(event.get("index"))
+        index = _index(event, _START)
         raw = event.get("content_block")
-        if index is None or not isinstance(raw, dict):
+        if raw is None:
             return []
-        block = _Block(str(raw.get("type") or ""), raw)
+        raw = as_object(raw, _BLOCK)
+        block = _Block(text(raw, "type", _BLOCK), raw)
         self.blocks[index] = block
         block_id = str(index)
         if block.kind == "text":
@@ -124,6 +141,7 @@ class StreamTranslator:
         if block.kind == "thinking":
             return [StreamPart(StreamPartType.REASONING_START, id=block_id)]
         if block.kind == "redacted_thinking":
+            block.data = text(raw, "data", _BLOCK)
             return [
                 StreamPart(
                     StreamPartType.REASONING_START,
@@ -132,6 +150,8 @@ class StreamTranslator:
                 )
             ]
         if block.kind in ("tool_use", "server_tool_use"):
+            block.id = text(raw, "id", _BLOCK)
+            block.name = text(raw, "name", _BLOCK)
             return [
                 StreamPart(
                     StreamPartType.TOOL_INPUT_START,
@@ -143,33 +163,42 @@ class StreamTranslator:
         return []
 
     def _delta(self, event: JSON) -> list[StreamPart]:
-        index = _int(event.get("index"))
-        delta = event.get("delta") or {}
+        index = event.get("index")
+        if type(index) is not int:
+            index = _index(event, _DELTA)
+        delta = event.get("delta")
+        if type(delta) is not dict:
+            delta = as_object(delta, _DELTA_BODY)
         kind = delta.get("type")
-        block_id = str(index)
         if kind == "text_delta":
-            return [StreamPart(StreamPartType.TEXT_DELTA, id=block_id, delta=delta.get("text", ""))]
+            return [
+                StreamPart(
+                    StreamPartType.TEXT_DELTA, id=str(index), delta=text(delta, "text", _DELTA_BODY)
+                )
+            ]
         if kind == "thinking_delta":
             return [
                 StreamPart(
-                    StreamPartType.REASONING_DELTA, id=block_id, delta=delta.get("thinking", "")
+                    StreamPartType.REASONING_DELTA,
+                    id=str(index),
+                    delta=text(delta, "thinking", _DELTA_BODY),
                 )
             ]
-        block = self.blocks.get(index) if index is not None else None
+        block = self.blocks.get(index)
         if kind == "signature_delta":
-            signature = delta.get("signature", "")
+            signature = text(delta, "signature", _DELTA_BODY)
             if block is not None:
                 block.signature.append(signature)
             return [
                 StreamPart(
                     StreamPartType.REASONING_DELTA,
-                    id=block_id,
+                    id=str(index),
                     provider_metadata={NAME: ReasoningMetadata(signature=signature)},
                 )
             ]
-        if kind == "input_json_delta" and block is not None:
-            fragment = delta.get("partial_json", "")
-            if not fragment:
+        if kind == "input_json_delta":
+            fragment = text(delta, "partial_json", _DELTA_BODY)
+            if block is None or not fragment:
                 return []
             block.pieces.append(fragment)
             return [
@@ -181,11 +210,13 @@ class StreamTranslator:
                     provider_executed=block.kind == "server_tool_use",
                 )
             ]
+        if kind is not None and type(kind) is not str:
+            raise shape_error(join(_DELTA_BODY, "type"), "a string", kind)
         return []  # citations and unknown deltas carry nothing we report
 
     def _stop(self, event: JSON) -> list[StreamPart]:
-        index = _int(event.get("index"))
-        block = self.blocks.pop(index, None) if index is not None else None
+        index = _index(event, _STOP)
+        block = self.blocks.pop(index, None)
         if block is None:
             return []
         block_id = str(index)
@@ -227,7 +258,7 @@ class StreamTranslator:
 
     @staticmethod
     def _web_search(raw: JSON) -> list[StreamPart]:
-        sources, result = web_search_results(raw)
+        sources, result = web_search_results(raw, _BLOCK)
         parts = [
             StreamPart(
                 StreamPartType.SOURCE,

@@ -36,7 +36,8 @@ def error_object(payload: Any) -> dict[str, Any] | None:
 def _is_auth_error(status: int, error: dict[str, Any]) -> bool:
     if status in (401, 403):
         return True
-    for detail in error.get("details") or ():
+    details = error.get("details")
+    for detail in details if isinstance(details, list) else ():
         if isinstance(detail, dict) and detail.get("reason") == "API_KEY_INVALID":
             return True
     return False
@@ -54,10 +55,15 @@ def provider_error(
     request_body: bytes = b"",
 ) -> ProviderError:
     """One error, from the HTTP status and whatever Google said about it."""
+    # Read leniently: a field of the wrong type is left out, so the error is still
+    # reported as the error it is.
     error = error or {}
     code = error.get("code")
-    if isinstance(code, int) and code > 0:
+    if isinstance(code, int) and not isinstance(code, bool) and code > 0:
         status = code
+    kind = error.get("status")
+    if not isinstance(kind, str):
+        kind = ""
     message = error.get("message")
     if not isinstance(message, str) or not message:
         message = fallback_message(raw, status)
@@ -76,8 +82,8 @@ def provider_error(
         context_max_tokens=maximum,
         context_too_large=match is not None,
         auth_error=_is_auth_error(status, error),
-        transient=error.get("status") in _TRANSIENT_STATUSES,
-        error_type=str(error.get("status") or ""),
+        transient=kind in _TRANSIENT_STATUSES,
+        error_type=kind,
     )
 
 

@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable
 
 from fantasy.errors import FantasyError
+from fantasy.http.shape import arr, as_object, boolean, integer, join, obj, shape_error, text
 from fantasy.model import Response
 from fantasy.providers.google.options import NAME, ReasoningMetadata
 from fantasy.types import (
@@ -45,25 +46,30 @@ def map_finish_reason(reason: str) -> FinishReason:
     return _FINISH_REASONS.get(reason, FinishReason.UNKNOWN)
 
 
-def _count(raw: JSON, key: str) -> int:
+def count(raw: JSON, key: str, path: str) -> int:
+    """A token count: `integer`, with a fast path for the plain integer Gemini sends
+    (usage comes with every streamed chunk)."""
     value = raw.get(key)
-    return value if isinstance(value, int) else 0
+    if type(value) is int:
+        return value
+    return integer(raw, key, path)
 
 
-def map_usage(raw: JSON | None) -> Usage:
+def map_usage(raw: JSON | None, path: str) -> Usage:
     """Gemini counts thoughts apart from the candidates; cached tokens are read tokens."""
-    raw = raw or {}
+    raw = as_object(raw, path)
     return Usage(
-        input_tokens=_count(raw, "promptTokenCount"),
-        output_tokens=_count(raw, "candidatesTokenCount"),
-        total_tokens=_count(raw, "totalTokenCount"),
-        reasoning_tokens=_count(raw, "thoughtsTokenCount"),
-        cache_read_tokens=_count(raw, "cachedContentTokenCount"),
+        input_tokens=count(raw, "promptTokenCount", path),
+        output_tokens=count(raw, "candidatesTokenCount", path),
+        total_tokens=count(raw, "totalTokenCount", path),
+        reasoning_tokens=count(raw, "thoughtsTokenCount", path),
+        cache_read_tokens=count(raw, "cachedContentTokenCount", path),
     )
 
 
-def function_call_input(call: JSON) -> str:
-    """The arguments as JSON text with sorted keys, as Go re-marshals them.
+def function_call_input(call: JSON, path: str) -> str:
+    """The arguments (``path.args``, an object) as JSON text with sorted keys, as Go
+    re-marshals them.
 
     A call without arguments gets ``{}`` (Fantasy writes ``null``): an empty object
     is what a tool with no parameters expects, and both send the same request back.
@@ -71,37 +77,32 @@ def function_call_input(call: JSON) -> str:
     args = call.get("args")
     if args is None:
         return "{}"
+    if type(args) is not dict:
+        raise shape_error(join(path, "args"), "an object", args)
     return json.dumps(args, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
-def candidate_content(data: JSON) -> tuple[JSON, JSON] | None:
-    """The first candidate and its content, or None when Gemini gave no answer."""
+def first_candidate(data: JSON, candidates_path: str) -> JSON | None:
+    """The first candidate, or None when Gemini gave none (``candidates_path`` names the
+    ``candidates`` field, for errors)."""
     candidates = data.get("candidates")
-    if not isinstance(candidates, list) or not candidates:
+    if candidates is None:
+        return None
+    if type(candidates) is not list:
+        raise shape_error(candidates_path, "an array", candidates)
+    if not candidates:
         return None
     candidate = candidates[0]
-    if not isinstance(candidate, dict) or not isinstance(candidate.get("content"), dict):
-        return None
-    return candidate, candidate["content"]
-
-
-def parts_of(content: JSON) -> list[JSON]:
-    parts = content.get("parts")
-    if not isinstance(parts, list):
-        return []
-    return [p for p in parts if isinstance(p, dict)]
-
-
-def thought_signature(part: JSON) -> str | None:
-    value = part.get("thoughtSignature")
-    return value if isinstance(value, str) and value else None
+    if type(candidate) is not dict:
+        return as_object(candidate, join(candidates_path, 0))
+    return candidate
 
 
 def _no_response(data: JSON) -> FantasyError:
     message = "no response from model"
-    feedback = data.get("promptFeedback")
-    if isinstance(feedback, dict) and feedback.get("blockReason"):
-        message += f" (prompt blocked: {feedback['blockReason']})"
+    reason = text(obj(data, "promptFeedback"), "blockReason", "promptFeedback")
+    if reason:
+        message += f" (prompt blocked: {reason})"
     return FantasyError(message, title="no response")
 
 
@@ -120,45 +121,50 @@ def _sign_last_reasoning(
 
 
 def parse_response(data: JSON, new_tool_call_id: Callable[[], str]) -> Response:
-    found = candidate_content(data)
-    if found is None:
+    candidate = first_candidate(data, "candidates")
+    wire_content = None if candidate is None else candidate.get("content")
+    if candidate is None or wire_content is None:
         raise _no_response(data)
-    candidate, wire_content = found
+    wire_content = as_object(wire_content, "candidates[0].content")
     content = ResponseContent()
     has_tool_calls = False
-    for part in parts_of(wire_content):
-        text = part.get("text")
-        signature = thought_signature(part)
-        call = part.get("functionCall")
-        if isinstance(text, str) and text:
-            if part.get("thought"):
+    for i, value in enumerate(arr(wire_content, "parts", "candidates[0].content")):
+        path = f"candidates[0].content.parts[{i}]"
+        part = as_object(value, path)
+        words = text(part, "text", path)
+        signature = text(part, "thoughtSignature", path) or None
+        if words:
+            if boolean(part, "thought", path):
                 metadata = {NAME: ReasoningMetadata(signature=signature)} if signature else None
-                content.append(ReasoningContent(text, metadata))
+                content.append(ReasoningContent(words, metadata))
                 continue
             if signature:
                 _sign_last_reasoning(content, ReasoningMetadata(signature=signature), unsigned=True)
-            content.append(TextContent(text))
-        elif isinstance(call, dict):
-            # Fantasy draws an id for every call, even one that has its own.
-            generated = new_tool_call_id()
-            call_id = call.get("id") or generated
-            if signature:
-                _sign_last_reasoning(
-                    content, ReasoningMetadata(signature=signature, tool_id=call_id), unsigned=False
-                )
-            content.append(
-                ToolCallContent(call_id, call.get("name") or "", function_call_input(call))
+            content.append(TextContent(words))
+            continue
+        call = part.get("functionCall")
+        if call is None:
+            # Other parts (signature-only empty text, inline data, code) carry nothing
+            # Fantasy keeps.
+            continue
+        where = join(path, "functionCall")
+        call = as_object(call, where)
+        # Fantasy draws an id for every call, even one that has its own.
+        generated = new_tool_call_id()
+        call_id = text(call, "id", where) or generated
+        if signature:
+            _sign_last_reasoning(
+                content, ReasoningMetadata(signature=signature, tool_id=call_id), unsigned=False
             )
-            has_tool_calls = True
-        # Other parts (signature-only empty text, inline data, code) carry nothing Fantasy keeps.
-    if has_tool_calls:
-        finish = FinishReason.TOOL_CALLS
-    else:
-        finish = map_finish_reason(str(candidate.get("finishReason") or ""))
-    usage = data.get("usageMetadata")
+        content.append(
+            ToolCallContent(call_id, text(call, "name", where), function_call_input(call, where))
+        )
+        has_tool_calls = True
+    raw_finish_reason = text(candidate, "finishReason", "candidates[0]")
+    finish = FinishReason.TOOL_CALLS if has_tool_calls else map_finish_reason(raw_finish_reason)
     return Response(
         content,
         finish,
-        map_usage(usage if isinstance(usage, dict) else None),
-        raw_finish_reason=str(candidate.get("finishReason") or ""),
+        map_usage(data.get("usageMetadata"), "usageMetadata"),
+        raw_finish_reason=raw_finish_reason,
     )

@@ -19,18 +19,26 @@ import json
 from collections.abc import Callable, Iterator
 
 from fantasy.errors import ProviderError, incomplete_stream_error
+from fantasy.http.shape import as_object, boolean, join, shape_error, text
 from fantasy.http.sse import LineSplitter
 from fantasy.providers.google.errors import error_from_stream_payload, error_object
 from fantasy.providers.google.options import NAME, ReasoningMetadata
 from fantasy.providers.google.response import (
-    candidate_content,
+    count,
+    first_candidate,
     function_call_input,
     map_finish_reason,
     map_usage,
-    parts_of,
-    thought_signature,
 )
 from fantasy.types import JSON, CallWarning, FinishReason, StreamPart, StreamPartType, Usage
+
+_CANDIDATES = "chunk.candidates"
+_CANDIDATE = "chunk.candidates[0]"
+_CONTENT = "chunk.candidates[0].content"
+_PARTS = "chunk.candidates[0].content.parts"
+_PART_PATHS = tuple(join(_PARTS, i) for i in range(8))
+"""The paths of a chunk's first parts, made once (a chunk seldom has more)."""
+_USAGE = "chunk.usageMetadata"
 
 
 class EventDecoder:
@@ -189,8 +197,10 @@ class StreamTranslator:
 
     def feed(self, payload: JSON) -> list[StreamPart]:
         """The parts of one decoded response chunk."""
-        error = error_object(payload)
+        error = payload.get("error")
         if error is not None:
+            if type(error) is not dict:
+                raise shape_error("chunk.error", "an object", error)
             raw = json.dumps(payload, ensure_ascii=False)
             return [
                 StreamPart(
@@ -199,42 +209,53 @@ class StreamTranslator:
                 )
             ]
         parts: list[StreamPart] = []
-        found = candidate_content(payload)
-        if found is not None:
-            for part in parts_of(found[1]):
-                self._part(part, parts)
-        usage = payload.get("usageMetadata")
-        if isinstance(usage, dict) and usage.get("totalTokenCount"):
-            current = map_usage(usage)
-            if self.usage is None:
-                self.usage = current
-            else:
-                # Gemini's counts are running totals, yet Fantasy adds them chunk by chunk;
-                # kept for parity with its reported usage.
-                self.usage.output_tokens += current.output_tokens
-                self.usage.reasoning_tokens += current.reasoning_tokens
-                self.usage.cache_read_tokens += current.cache_read_tokens
-        candidates = payload.get("candidates")
-        if isinstance(candidates, list) and candidates and isinstance(candidates[0], dict):
-            reason = candidates[0].get("finishReason")
-            if isinstance(reason, str) and reason:
+        candidate = first_candidate(payload, _CANDIDATES)
+        if candidate is not None:
+            content = candidate.get("content")
+            if content is not None:
+                if type(content) is not dict:
+                    content = as_object(content, _CONTENT)
+                wire_parts = content.get("parts")
+                if wire_parts is not None:
+                    if type(wire_parts) is not list:
+                        raise shape_error(_PARTS, "an array", wire_parts)
+                    for i, part in enumerate(wire_parts):
+                        path = _PART_PATHS[i] if i < len(_PART_PATHS) else join(_PARTS, i)
+                        if type(part) is not dict:
+                            part = as_object(part, path)
+                        self._part(part, path, parts)
+            reason = text(candidate, "finishReason", _CANDIDATE)
+            if reason:
                 self.finish_reason = map_finish_reason(reason)
                 self.raw_finish_reason = reason
+        usage = payload.get("usageMetadata")
+        if usage is not None:
+            if type(usage) is not dict:
+                usage = as_object(usage, _USAGE)
+            if count(usage, "totalTokenCount", _USAGE):
+                current = map_usage(usage, _USAGE)
+                if self.usage is None:
+                    self.usage = current
+                else:
+                    # Gemini's counts are running totals, yet Fantasy adds them chunk by
+                    # chunk; kept for parity with its reported usage.
+                    self.usage.output_tokens += current.output_tokens
+                    self.usage.reasoning_tokens += current.reasoning_tokens
+                    self.usage.cache_read_tokens += current.cache_read_tokens
         return parts
 
-    def _part(self, part: JSON, parts: list[StreamPart]) -> None:
-        text = part.get("text")
-        call = part.get("functionCall")
-        signature = thought_signature(part)
-        if isinstance(text, str) and text:
-            if part.get("thought"):
+    def _part(self, part: JSON, path: str, parts: list[StreamPart]) -> None:
+        words = text(part, "text", path)
+        signature = text(part, "thoughtSignature", path) or None
+        if words:
+            if boolean(part, "thought", path):
                 self._end_text(parts)
                 if not self.reasoning_active:
                     self.reasoning_active = True
                     self.reasoning_id = self._next_id()
                     parts.append(StreamPart(StreamPartType.REASONING_START, id=self.reasoning_id))
                 parts.append(
-                    StreamPart(StreamPartType.REASONING_DELTA, id=self.reasoning_id, delta=text)
+                    StreamPart(StreamPartType.REASONING_DELTA, id=self.reasoning_id, delta=words)
                 )
                 return
             if not self.text_active:
@@ -242,33 +263,36 @@ class StreamTranslator:
                 self.text_id = self._next_id()
                 parts.append(StreamPart(StreamPartType.TEXT_START, id=self.text_id))
             self._signed(parts, ReasoningMetadata(signature=signature or ""), signature is not None)
-            parts.append(StreamPart(StreamPartType.TEXT_DELTA, id=self.text_id, delta=text))
-        elif isinstance(call, dict):
-            self._end_text(parts)
-            # Fantasy draws an id for every call, even one that has its own.
-            generated = self.new_tool_call_id()
-            call_id = call.get("id") or generated
-            self._signed(
-                parts,
-                ReasoningMetadata(signature=signature or "", tool_id=call_id),
-                signature is not None,
+            parts.append(StreamPart(StreamPartType.TEXT_DELTA, id=self.text_id, delta=words))
+            return
+        call = part.get("functionCall")
+        if call is None:
+            return  # signature-only empty text, inline data, code: nothing Fantasy keeps
+        where = join(path, "functionCall")
+        call = as_object(call, where)
+        self._end_text(parts)
+        # Fantasy draws an id for every call, even one that has its own.
+        generated = self.new_tool_call_id()
+        call_id = text(call, "id", where) or generated
+        self._signed(
+            parts,
+            ReasoningMetadata(signature=signature or "", tool_id=call_id),
+            signature is not None,
+        )
+        name = text(call, "name", where)
+        arguments = function_call_input(call, where)
+        parts.append(StreamPart(StreamPartType.TOOL_INPUT_START, id=call_id, tool_call_name=name))
+        parts.append(StreamPart(StreamPartType.TOOL_INPUT_DELTA, id=call_id, delta=arguments))
+        parts.append(StreamPart(StreamPartType.TOOL_INPUT_END, id=call_id))
+        parts.append(
+            StreamPart(
+                StreamPartType.TOOL_CALL,
+                id=call_id,
+                tool_call_name=name,
+                tool_call_input=arguments,
             )
-            name = call.get("name") or ""
-            arguments = function_call_input(call)
-            parts.append(
-                StreamPart(StreamPartType.TOOL_INPUT_START, id=call_id, tool_call_name=name)
-            )
-            parts.append(StreamPart(StreamPartType.TOOL_INPUT_DELTA, id=call_id, delta=arguments))
-            parts.append(StreamPart(StreamPartType.TOOL_INPUT_END, id=call_id))
-            parts.append(
-                StreamPart(
-                    StreamPartType.TOOL_CALL,
-                    id=call_id,
-                    tool_call_name=name,
-                    tool_call_input=arguments,
-                )
-            )
-            self.tool_calls += 1
+        )
+        self.tool_calls += 1
 
     # ------------------------------------------------------------------ end
 
