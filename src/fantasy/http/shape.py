@@ -72,12 +72,18 @@ def as_list(value: Any, path: str) -> list[Any]:
 
 def obj(data: dict[str, Any], key: str, path: str = "") -> dict[str, Any]:
     """The object at ``data[key]``; missing or ``null`` is ``{}``."""
-    return as_object(data.get(key), join(path, key))
+    value = data.get(key)
+    if type(value) is dict:  # the common case first, without building the path
+        return value
+    return as_object(value, join(path, key))
 
 
 def arr(data: dict[str, Any], key: str, path: str = "") -> list[Any]:
     """The array at ``data[key]``; missing or ``null`` is ``[]``."""
-    return as_list(data.get(key), join(path, key))
+    value = data.get(key)
+    if type(value) is list:
+        return value
+    return as_list(value, join(path, key))
 
 
 def objects(data: dict[str, Any], key: str, path: str = "") -> list[dict[str, Any]]:
@@ -89,6 +95,8 @@ def objects(data: dict[str, Any], key: str, path: str = "") -> list[dict[str, An
 def text(data: dict[str, Any], key: str, path: str = "", default: str = "") -> str:
     """The string at ``data[key]``; missing or ``null`` is ``default``."""
     value = data.get(key)
+    if type(value) is str:  # the common case first: this runs for every streamed delta
+        return value
     if value is None:
         return default
     if not isinstance(value, str):
@@ -100,6 +108,8 @@ def integer(data: dict[str, Any], key: str, path: str = "", default: int = 0) ->
     """The integer at ``data[key]`` (a whole float such as ``3.0`` too); missing or
     ``null`` is ``default``."""
     value = data.get(key)
+    if type(value) is int:  # the common case first
+        return value
     if value is None:
         return default
     if isinstance(value, bool) or not isinstance(value, int | float):
