@@ -18,7 +18,7 @@ import dataclasses
 import enum
 import types
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from fantasy.errors import InvalidArgumentError
@@ -37,72 +37,130 @@ def _hints(cls: type) -> dict[str, Any]:
     return hints
 
 
+Checker = Callable[[Any], bool]
+
+_plans: dict[type, list[tuple[str, Any, Checker]]] = {}
+
+
+def _plan(cls: type) -> list[tuple[str, Any, Checker]]:
+    """Each field of a dataclass with its annotation and its compiled check, once per
+    class: building a `Call` is checked on every step, so this stays cheap."""
+    plan = _plans.get(cls)
+    if plan is None:
+        hints = _hints(cls)
+        plan = [
+            (f.name, hints[f.name], _checker(hints[f.name]))
+            for f in dataclasses.fields(cls)
+            if f.name in hints
+        ]
+        _plans[cls] = plan
+    return plan
+
+
 def check_fields(obj: Any, where: str, skip: tuple[str, ...] = ()) -> None:
     """Raise `InvalidArgumentError` for the first field of dataclass ``obj`` whose value
     does not fit its annotation; ``where`` names the object in the message. Fields in
     ``skip`` are left to the code that reads them."""
     if not dataclasses.is_dataclass(obj) or isinstance(obj, type):
         return
-    hints = _hints(type(obj))
-    for f in dataclasses.fields(obj):
-        if f.name in skip:
+    for name, annotation, check in _plan(type(obj)):
+        if name in skip:
             continue
-        value = getattr(obj, f.name, None)
-        annotation = hints.get(f.name)
-        if value is None or annotation is None:
+        value = getattr(obj, name, None)
+        if value is None:
             continue
-        if not _matches(value, annotation):
+        if not check(value):
             shown = repr(value)
             if len(shown) > 60:
                 shown = shown[:57] + "..."
             raise InvalidArgumentError(
-                f"{where}: {f.name} must be {_describe(annotation)}, "
+                f"{where}: {name} must be {_describe(annotation)}, "
                 f"got {type(value).__name__} {shown}"
             )
         if dataclasses.is_dataclass(value):
-            check_fields(value, f"{where}.{f.name}")
+            check_fields(value, f"{where}.{name}")
 
 
 def _matches(value: Any, annotation: Any) -> bool:
+    return _checker(annotation)(value)
+
+
+_checkers: dict[Any, Checker] = {}
+
+
+def _checker(annotation: Any) -> Checker:
+    """A predicate for values of ``annotation``, built once per annotation."""
+    try:
+        found = _checkers.get(annotation)
+    except TypeError:  # an unhashable annotation: build it each time
+        return _build(annotation)
+    if found is None:
+        found = _build(annotation)
+        _checkers[annotation] = found
+    return found
+
+
+def _anything(value: Any) -> bool:
+    return True
+
+
+def _build(annotation: Any) -> Checker:
     if annotation is Any or annotation is object:
-        return True
+        return _anything
     if annotation is None or annotation is type(None):
-        return value is None
+        return lambda value: value is None
     origin = typing.get_origin(annotation)
     args = typing.get_args(annotation)
     if origin is typing.Annotated:
-        return _matches(value, args[0])
+        return _checker(args[0])
     if origin is typing.Literal:
-        return any(value == a and type(value) is type(a) for a in args) or any(
-            isinstance(a, enum.Enum) and value == a.value for a in args
+        allowed = [(a, type(a)) for a in args]
+        enum_values = [a.value for a in args if isinstance(a, enum.Enum)]
+        return lambda value: (
+            any(value == a and type(value) is t for a, t in allowed) or (value in enum_values)
         )
     if origin is typing.Union or origin is types.UnionType:
-        return any(_matches(value, a) for a in args)
+        options = [_checker(a) for a in args]
+        return lambda value: any(check(value) for check in options)
     if origin in (list, Sequence, typing.Sequence):
-        if isinstance(value, str | bytes) or not isinstance(value, list | tuple):
-            return False
-        return not args or all(_matches(v, args[0]) for v in value)
+        item = _checker(args[0]) if args else _anything
+        if isinstance(args[0] if args else None, type) and item is _checker(args[0]):
+            cls = args[0]
+            if cls not in (bool, int, float) and not issubclass(cls, enum.Enum):
+                return lambda value: (
+                    isinstance(value, list | tuple) and all(isinstance(v, cls) for v in value)
+                )
+        return lambda value: (
+            isinstance(value, list | tuple)
+            and not isinstance(value, str | bytes)
+            and all(item(v) for v in value)
+        )
     if origin in (dict, Mapping, typing.Mapping):
-        if not isinstance(value, Mapping):
-            return False
         if len(args) != 2:
-            return True
-        return all(_matches(k, args[0]) and _matches(v, args[1]) for k, v in value.items())
+            return lambda value: isinstance(value, Mapping)
+        key_check, value_check = _checker(args[0]), _checker(args[1])
+        return lambda value: (
+            isinstance(value, Mapping)
+            and all(key_check(k) and value_check(v) for k, v in value.items())
+        )
     if origin is tuple:
-        return isinstance(value, tuple)
+        return lambda value: isinstance(value, tuple)
     if origin is not None:
-        return True  # a generic we do not know: not ours to refuse
+        return _anything  # a generic we do not know: not ours to refuse
     if annotation is bool:
-        return isinstance(value, bool)
+        return lambda value: isinstance(value, bool)
     if annotation is int:
-        return isinstance(value, int) and not isinstance(value, bool)
+        return lambda value: isinstance(value, int) and not isinstance(value, bool)
     if annotation is float:
-        return isinstance(value, int | float) and not isinstance(value, bool)
+        return lambda value: isinstance(value, int | float) and not isinstance(value, bool)
     if isinstance(annotation, type):
         if issubclass(annotation, enum.Enum):
-            return isinstance(value, annotation) or value in {m.value for m in annotation}
-        return isinstance(value, annotation)
-    return True
+            members = {m.value for m in annotation}
+            cls = annotation
+            return lambda value: isinstance(value, cls) or value in members
+        cls = annotation
+        return lambda value: isinstance(value, cls)
+    return _anything
 
 
 def _describe(annotation: Any) -> str:
