@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from fantasy import FinishReason, StreamPartType
+from fantasy import Agent, FinishReason, StreamPartType
 from tests.faults.conftest import FAKE_KEY
-from tests.faults.drive import MODES, answer, generate, stream_parts
+from tests.faults.drive import MODES, answer, generate, run_agent, stream_parts
 from tests.faults.server import FaultServer
 from tests.faults.wire import FAMILIES, Family
 
@@ -51,3 +51,17 @@ def test_a_whole_answer_carries_the_providers_own_reason(
 
     assert response.finish_reason is FinishReason.STOP
     assert response.raw_finish_reason == RAW[family.name]
+
+
+@FAMILY
+@MODE
+@pytest.mark.parametrize("streaming", [False, True], ids=["generate", "stream"])
+def test_an_agent_step_keeps_the_providers_own_reason(
+    family: Family, mode: str, streaming: bool, server: FaultServer
+) -> None:
+    server.script(answer(family, ["Hi"], streaming=streaming))
+
+    result = run_agent(Agent(family.make(server.url, FAKE_KEY)), mode, streaming)
+
+    assert result.steps[0].raw_finish_reason == RAW[family.name]
+    assert result.response.raw_finish_reason == RAW[family.name]

@@ -206,6 +206,7 @@ class Agent:
                 response.warnings,
                 response.provider_metadata,
                 response_messages(content),
+                response.raw_finish_reason,
             )
             steps.append(step)
             history.extend(step.messages)

@@ -42,6 +42,8 @@ class StepResult:
     warnings: list[CallWarning]
     provider_metadata: ProviderMetadata
     messages: list[Message] = field(default_factory=list)
+    raw_finish_reason: str = ""
+    """The provider's own finish reason, next to the mapped `finish_reason`."""
 
     @property
     def text(self) -> str:
@@ -50,7 +52,12 @@ class StepResult:
     @property
     def response(self) -> Response:
         return Response(
-            self.content, self.finish_reason, self.usage, self.warnings, self.provider_metadata
+            self.content,
+            self.finish_reason,
+            self.usage,
+            self.warnings,
+            self.provider_metadata,
+            self.raw_finish_reason,
         )
 
 

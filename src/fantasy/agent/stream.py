@@ -79,6 +79,7 @@ class _StepState:
         self.warnings: list[CallWarning] = []
         self.usage = Usage()
         self.finish_reason = FinishReason.UNKNOWN
+        self.raw_finish_reason = ""
         self.metadata: ProviderMetadata = {}
         self.delivered = False
         """Has any of the model's output reached the caller? Then it is not retried."""
@@ -141,6 +142,7 @@ class StreamRun:
                     state.warnings,
                     state.metadata,
                     response_messages(state.content),
+                    state.raw_finish_reason,
                 )
                 await cb("on_step_finish", step)
                 steps.append(step)
@@ -288,6 +290,7 @@ class StreamRun:
         elif t is StreamPartType.FINISH:
             state.usage = part.usage or Usage()
             state.finish_reason = part.finish_reason or FinishReason.UNKNOWN
+            state.raw_finish_reason = part.raw_finish_reason
             state.metadata = part.provider_metadata or {}
             await cb("on_stream_finish", state.usage, state.finish_reason, state.metadata)
         elif t is StreamPartType.WARNINGS:
