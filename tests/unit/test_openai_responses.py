@@ -1092,7 +1092,6 @@ def test_web_search_stream(monkeypatch: pytest.MonkeyPatch) -> None:
             "type": "response.output_text.annotation.added",
             "annotation": {"type": "file_citation", "file_id": "file-1"},
         },
-        {"type": "response.output_text.annotation.added", "annotation": "junk"},
         done(MESSAGE, 1),
         completed(),
     )

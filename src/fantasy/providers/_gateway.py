@@ -21,12 +21,14 @@ from typing import Any
 
 from fantasy._typecheck import check_fields
 from fantasy.errors import InvalidArgumentError
+from fantasy.http.shape import arr, as_list, as_object, integer, join, obj, text
 from fantasy.providers.openai.chat import (
     DROPPED_EMPTY_USER,
     ChatCodec,
     ChatStreamTranslator,
     _other,
 )
+from fantasy.providers.openai.chat_stream import choice_paths
 from fantasy.types import (
     JSON,
     CallWarning,
@@ -299,65 +301,71 @@ class GatewayCodec(ChatCodec):
 
     def extra_content(self, choice: JSON) -> list[Content]:
         """``reasoning_details`` grouped per upstream format into reasoning content."""
-        message = choice.get("message") or {}
-        details = message.get("reasoning_details") or []
+        message = obj(choice, "message", "choices[0]")
+        where = "choices[0].message"
+        details = arr(message, "reasoning_details", where)
         responses: dict[int, Any] = {}
         google: dict[int, tuple[str, Any]] = {}
         anthropic: list[ReasoningContent] = []
         other: list[str] = []
-        for detail in details:
-            fmt = str(detail.get("format") or "")
-            kind = detail.get("type")
-            index = int(detail.get("index") or 0)
+        for n, detail in enumerate(details):
+            at = f"{where}.reasoning_details[{n}]"
+            detail = as_object(detail, at)
+            fmt = text(detail, "format", at)
+            kind = text(detail, "type", at)
+            index = integer(detail, "index", at)
             if _is_responses_format(fmt):
                 block = responses.setdefault(index, _openai_metadata([]))
                 if kind == "reasoning.summary":
-                    block.summary.append(str(detail.get("summary") or ""))
+                    block.summary.append(text(detail, "summary", at))
                 elif kind == "reasoning.encrypted":
-                    block.encrypted_content = str(detail.get("data") or "")
-                if detail.get("id"):
-                    block.item_id = str(detail["id"])
+                    block.encrypted_content = text(detail, "data", at)
+                item_id = text(detail, "id", at)
+                if item_id:
+                    block.item_id = item_id
             elif fmt.startswith("google-gemini"):
-                text, metadata = google.get(index) or ("", _google_metadata())
+                thought, metadata = google.get(index) or ("", _google_metadata())
                 if kind == "reasoning.text":
-                    text = str(detail.get("text") or "")
+                    thought = text(detail, "text", at)
                 elif kind == "reasoning.encrypted":
-                    metadata.signature = str(detail.get("data") or "")
-                    metadata.tool_id = str(detail.get("id") or "")
-                google[index] = (text, metadata)
+                    metadata.signature = text(detail, "data", at)
+                    metadata.tool_id = text(detail, "id", at)
+                google[index] = (thought, metadata)
             elif fmt.startswith("anthropic-claude"):
                 anthropic.append(
                     ReasoningContent(
-                        str(detail.get("text") or ""),
-                        {"anthropic": _anthropic_metadata(str(detail.get("signature") or ""))},
+                        text(detail, "text", at),
+                        {"anthropic": _anthropic_metadata(text(detail, "signature", at))},
                     )
                 )
             else:
-                other.append(str(detail.get("text") or ""))
-        if self.reasoning_fallback and not details and message.get("reasoning"):
-            other.append(str(message["reasoning"]))
+                other.append(text(detail, "text", at))
+        if self.reasoning_fallback and not details:
+            plain = text(message, "reasoning", where)
+            if plain:
+                other.append(plain)
         content: list[Content] = []
         for block in responses.values():
             content.append(ReasoningContent("\n".join(block.summary or [""]), {"openai": block}))
         content.extend(anthropic)
-        for text, metadata in google.values():
-            content.append(ReasoningContent(text, {"google": metadata}))
+        for thought, metadata in google.values():
+            content.append(ReasoningContent(thought, {"google": metadata}))
         content.extend(
-            ReasoningContent(text) for text in other if text or not self.reasoning_fallback
+            ReasoningContent(thought) for thought in other if thought or not self.reasoning_fallback
         )
         return content
 
     def usage(self, data: JSON) -> tuple[Usage, Any]:
-        if not data.get("choices"):
+        if not arr(data, "choices"):
             return Usage(), None
-        raw = data.get("usage") or {}
-        return gateway_usage(raw), self.metadata_from(data, raw)
+        raw = obj(data, "usage")
+        return gateway_usage(raw, "usage"), self.metadata_from(data, raw)
 
     def stream_usage(self, chunk: JSON) -> tuple[Usage, Any] | None:
-        raw = chunk.get("usage")
-        if not raw or not raw.get("total_tokens"):
+        raw = obj(chunk, "usage", "chunk")
+        if not integer(raw, "total_tokens", "chunk.usage"):
             return None
-        return gateway_usage(raw), self.metadata_from(chunk, raw)
+        return gateway_usage(raw, "chunk.usage"), self.metadata_from(chunk, raw)
 
     def metadata_from(self, body: JSON, usage: JSON) -> Any:
         """This gateway's own metadata (upstream provider, cost) from a body and its usage."""
@@ -372,36 +380,37 @@ class GatewayCodec(ChatCodec):
         return translator
 
     def stream_extra(self, chunk: JSON, state: ChatStreamTranslator) -> list[StreamPart]:
-        choices = chunk.get("choices") or ()
-        if not choices:
-            return []
+        """Reasoning from the first choice's delta (checked by the translator)."""
+        delta, where = state.first_delta, _FIRST_DELTA
         reasoning: _StreamReasoning | None = state.extra.get("reasoning")
-        delta = choices[0].get("delta") or {}
         if reasoning is None:
-            return self._start_reasoning(delta, state)
-        return self._continue_reasoning(delta, reasoning, state)
+            return self._start_reasoning(delta, where, state)
+        return self._continue_reasoning(delta, where, reasoning, state)
 
-    def _start_reasoning(self, delta: JSON, state: ChatStreamTranslator) -> list[StreamPart]:
-        details = delta.get("reasoning_details") or []
-        plain = str(delta.get("reasoning") or "") if self.reasoning_fallback else ""
+    def _start_reasoning(
+        self, delta: JSON, where: str, state: ChatStreamTranslator
+    ) -> list[StreamPart]:
+        details = delta.get("reasoning_details")
+        details = as_list(details, f"{where}.reasoning_details") if details is not None else ()
+        plain = text(delta, "reasoning", where) if self.reasoning_fallback else ""
         if not details and not plain:
             return []
         current = _StreamReasoning()
         metadata: ProviderMetadata | None = None
         first_delta = plain
         if details:
-            detail = details[0]
-            fmt = str(detail.get("format") or "")
-            summary = str(detail.get("summary") or "")
-            text = str(detail.get("text") or "")
+            at = f"{where}.reasoning_details[0]"
+            detail = as_object(details[0], at)
+            fmt = text(detail, "format", at)
+            summary = text(detail, "summary", at)
+            thought = text(detail, "text", at)
             current.format = fmt
             if _is_responses_format(fmt):
                 current.openai = _openai_metadata([summary])
                 metadata = {"openai": current.openai}
-                if detail.get("data"):
-                    end_metadata = _openai_metadata(
-                        [summary], str(detail["data"]), str(detail.get("id") or "")
-                    )
+                data = text(detail, "data", at)
+                if data:
+                    end_metadata = _openai_metadata([summary], data, text(detail, "id", at))
                     return [
                         StreamPart(
                             StreamPartType.REASONING_START,
@@ -416,10 +425,8 @@ class GatewayCodec(ChatCodec):
                         ),
                     ]
             if fmt.startswith("google-gemini"):
-                if detail.get("type") == "reasoning.encrypted":
-                    signature = _google_metadata(
-                        str(detail.get("data") or ""), str(detail.get("id") or "")
-                    )
+                if text(detail, "type", at) == "reasoning.encrypted":
+                    signature = _google_metadata(text(detail, "data", at), text(detail, "id", at))
                     return [
                         StreamPart(StreamPartType.REASONING_START, id="0"),
                         StreamPart(
@@ -430,7 +437,7 @@ class GatewayCodec(ChatCodec):
                     ]
                 current.google = _google_metadata()
                 metadata = {"google": current.google}
-            first_delta = self.first_reasoning_delta(fmt, summary, text, plain)
+            first_delta = self.first_reasoning_delta(fmt, summary, thought, plain)
         state.extra["reasoning"] = current
         parts = [StreamPart(StreamPartType.REASONING_START, id="0", provider_metadata=metadata)]
         if first_delta:
@@ -449,35 +456,38 @@ class GatewayCodec(ChatCodec):
         return False
 
     def _continue_reasoning(
-        self, delta: JSON, reasoning: _StreamReasoning, state: ChatStreamTranslator
+        self, delta: JSON, where: str, reasoning: _StreamReasoning, state: ChatStreamTranslator
     ) -> list[StreamPart]:
-        details = delta.get("reasoning_details") or []
-        plain = str(delta.get("reasoning") or "") if self.reasoning_fallback else ""
+        details = delta.get("reasoning_details")
+        details = as_list(details, f"{where}.reasoning_details") if details is not None else ()
+        plain = text(delta, "reasoning", where) if self.reasoning_fallback else ""
         if not details:
             if plain:
                 return [StreamPart(StreamPartType.REASONING_DELTA, id="0", delta=plain)]
             if self.keeps_waiting_for_signature(reasoning):
                 return []
-            if delta.get("content") or delta.get("tool_calls"):
+            if text(delta, "content", where) or arr(delta, "tool_calls", where):
                 state.extra["reasoning"] = None
                 return [StreamPart(StreamPartType.REASONING_END, id="0")]
             return []
-        detail = details[0]
-        fmt = str(detail.get("format") or "")
-        text = str(detail.get("text") or "")
+        at = f"{where}.reasoning_details[0]"
+        detail = as_object(details[0], at)
+        fmt = text(detail, "format", at)
+        thought = text(detail, "text", at)
         if _is_responses_format(fmt) and reasoning.openai is not None:
             block = reasoning.openai
-            if detail.get("data"):
-                block.encrypted_content = str(detail["data"])
-                block.item_id = str(detail.get("id") or "")
+            data = text(detail, "data", at)
+            if data:
+                block.encrypted_content = data
+                block.item_id = text(detail, "id", at)
                 state.extra["reasoning"] = None
                 return [
                     StreamPart(
                         StreamPartType.REASONING_END, id="0", provider_metadata={"openai": block}
                     )
                 ]
-            summary = str(detail.get("summary") or "")
-            index = int(detail.get("index") or 0)
+            summary = text(detail, "summary", at)
+            index = integer(detail, "index", at)
             if index < len(block.summary):
                 block.summary[index] += summary
                 piece = summary
@@ -493,25 +503,26 @@ class GatewayCodec(ChatCodec):
                 )
             ]
         if fmt.startswith("anthropic-claude"):
-            signature = detail.get("signature")
+            signature = text(detail, "signature", at)
             if signature:
                 state.extra["reasoning"] = None
                 return [
                     StreamPart(
                         StreamPartType.REASONING_DELTA,
                         id="0",
-                        delta=text,
-                        provider_metadata={"anthropic": _anthropic_metadata(str(signature))},
+                        delta=thought,
+                        provider_metadata={"anthropic": _anthropic_metadata(signature)},
                     ),
                     StreamPart(StreamPartType.REASONING_END, id="0"),
                 ]
-            return [StreamPart(StreamPartType.REASONING_DELTA, id="0", delta=text)]
+            return [StreamPart(StreamPartType.REASONING_DELTA, id="0", delta=thought)]
         if fmt.startswith("google-gemini") and reasoning.google is not None:
-            if detail.get("type") == "reasoning.text":
-                return [StreamPart(StreamPartType.REASONING_DELTA, id="0", delta=text)]
-            if detail.get("type") == "reasoning.encrypted":
-                reasoning.google.signature = str(detail.get("data") or "")
-                reasoning.google.tool_id = str(detail.get("id") or "")
+            kind = text(detail, "type", at)
+            if kind == "reasoning.text":
+                return [StreamPart(StreamPartType.REASONING_DELTA, id="0", delta=thought)]
+            if kind == "reasoning.encrypted":
+                reasoning.google.signature = text(detail, "data", at)
+                reasoning.google.tool_id = text(detail, "id", at)
                 state.extra["reasoning"] = None
                 return [
                     StreamPart(
@@ -520,7 +531,10 @@ class GatewayCodec(ChatCodec):
                         provider_metadata={"google": reasoning.google},
                     )
                 ]
-        return [StreamPart(StreamPartType.REASONING_DELTA, id="0", delta=text)]
+        return [StreamPart(StreamPartType.REASONING_DELTA, id="0", delta=thought)]
+
+
+_FIRST_DELTA = choice_paths(0).delta
 
 
 @dataclass(slots=True)
@@ -532,15 +546,25 @@ class _StreamReasoning:
     google: Any = None
 
 
-def gateway_usage(raw: JSON) -> Usage:
-    """Input excludes cached tokens; unlike OpenAI's, the total adds them back."""
-    cached = (raw.get("prompt_tokens_details") or {}).get("cached_tokens") or 0
-    completion = raw.get("completion_tokens") or 0
-    input_tokens = max((raw.get("prompt_tokens") or 0) - cached, 0)
+def gateway_usage(raw: JSON, path: str) -> Usage:
+    """Input excludes cached tokens; unlike OpenAI's, the total adds them back. ``raw`` is
+    the usage object, found at ``path``."""
+    cached = integer(
+        obj(raw, "prompt_tokens_details", path),
+        "cached_tokens",
+        join(path, "prompt_tokens_details"),
+    )
+    completion = integer(raw, "completion_tokens", path)
+    input_tokens = max(integer(raw, "prompt_tokens", path) - cached, 0)
+    reasoning = integer(
+        obj(raw, "completion_tokens_details", path),
+        "reasoning_tokens",
+        join(path, "completion_tokens_details"),
+    )
     return Usage(
         input_tokens=input_tokens,
         output_tokens=completion,
         total_tokens=input_tokens + completion + cached,
-        reasoning_tokens=(raw.get("completion_tokens_details") or {}).get("reasoning_tokens") or 0,
+        reasoning_tokens=reasoning,
         cache_read_tokens=cached,
     )

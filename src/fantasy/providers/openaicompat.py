@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from fantasy._typecheck import check_fields
 from fantasy.errors import InvalidArgumentError
+from fantasy.http.shape import arr, obj, text
 from fantasy.persistence.registry import persisted
 from fantasy.providers._base import HTTPProvider, check_model_id
 from fantasy.providers.openai.chat import (
@@ -31,6 +32,7 @@ from fantasy.providers.openai.chat import (
     ChatStreamTranslator,
     _other,
 )
+from fantasy.providers.openai.chat_stream import choice_paths, chunk_choices, delta_of
 from fantasy.providers.openai.options import REASONING_EFFORTS, ReasoningEffort
 from fantasy.providers.openai.provider import ChatLanguageModel
 from fantasy.types import (
@@ -85,8 +87,8 @@ def _extra_fields(options: ProviderOptionsMap | None, key: str) -> dict[str, Any
     return value.fields if isinstance(value, ContentExtraFields) else {}
 
 
-def _reasoning_text(data: JSON) -> str:
-    return str(data.get("reasoning_content") or data.get("reasoning") or "")
+def _reasoning_text(data: JSON, path: str) -> str:
+    return text(data, "reasoning_content", path) or text(data, "reasoning", path)
 
 
 def _has_reasoning(data: JSON) -> bool:
@@ -205,25 +207,31 @@ class CompatCodec(ChatCodec):
 
     def extra_content(self, choice: JSON) -> list[Content]:
         """A ``reasoning_content`` or ``reasoning`` key, even null, becomes reasoning."""
-        message = choice.get("message") or {}
+        message = obj(choice, "message", "choices[0]")
         if _has_reasoning(message):
-            return [ReasoningContent(_reasoning_text(message))]
+            return [ReasoningContent(_reasoning_text(message, "choices[0].message"))]
         return []
 
     def stream_extra(self, chunk: JSON, state: ChatStreamTranslator) -> list[StreamPart]:
         """Reasoning deltas open a reasoning block; the first content or tool call ends it."""
-        for index, choice in enumerate(chunk.get("choices") or ()):
-            delta = choice.get("delta") or {}
+        for index, choice in enumerate(chunk_choices(chunk)):
+            paths = choice_paths(index)
+            delta = state.first_delta if index == 0 else delta_of(choice, paths)
+            where = paths.delta
             part_id = str(index)
-            text = _reasoning_text(delta)
-            if text or _has_reasoning(delta):
+            if _has_reasoning(delta):
+                reasoning = _reasoning_text(delta, where)
                 parts = []
                 if not state.extra.get("reasoning"):
                     state.extra["reasoning"] = True
                     parts.append(StreamPart(StreamPartType.REASONING_START, id=part_id))
-                parts.append(StreamPart(StreamPartType.REASONING_DELTA, id=part_id, delta=text))
+                parts.append(
+                    StreamPart(StreamPartType.REASONING_DELTA, id=part_id, delta=reasoning)
+                )
                 return parts
-            if state.extra.get("reasoning") and (delta.get("content") or delta.get("tool_calls")):
+            if state.extra.get("reasoning") and (
+                text(delta, "content", where) or arr(delta, "tool_calls", where)
+            ):
                 state.extra["reasoning"] = False
                 return [StreamPart(StreamPartType.REASONING_END, id=part_id)]
         return []

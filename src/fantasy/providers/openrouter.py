@@ -122,6 +122,8 @@ class OpenRouterCodec(GatewayCodec):
         return bool(reasoning.format.startswith("anthropic-claude"))
 
     def metadata_from(self, body: JSON, usage: JSON) -> Any:
+        # Lenient on purpose: any JSON is kept, a string as sent and anything else
+        # JSON-encoded (``usage`` is a checked object, kept whole).
         upstream = body.get("provider")
         return ProviderMetadata(
             provider=upstream

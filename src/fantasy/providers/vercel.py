@@ -126,6 +126,8 @@ class VercelCodec(GatewayCodec):
         return summary or text
 
     def metadata_from(self, body: JSON, usage: JSON) -> Any:
+        # Lenient on purpose: any JSON is kept, a string as sent and anything else
+        # JSON-encoded.
         upstream = body.get("provider")
         if upstream is None:
             return ProviderMetadata()

@@ -16,6 +16,7 @@ from typing import Any
 
 from fantasy._typecheck import check_fields
 from fantasy.errors import FantasyError, InvalidArgumentError
+from fantasy.http.shape import arr, as_object, integer, obj, objects, text
 from fantasy.model import Call, Response
 from fantasy.providers.openai.chat_response import (
     extra_usage_fields,
@@ -76,6 +77,10 @@ DROPPED_EMPTY_USER = (
 DROPPED_EMPTY_ASSISTANT = (
     "dropping empty assistant message (contains neither user-facing content nor tool calls)"
 )
+
+
+_CHOICE = "choices[0]"
+_MESSAGE = "choices[0].message"
 
 
 def _b64(data: bytes) -> str:
@@ -443,73 +448,83 @@ class ChatCodec:
     # ================================================================== response
 
     def parse_response(self, data: JSON) -> Response:
-        choices = data.get("choices") or []
+        choices = arr(data, "choices")
         if not choices:
             raise FantasyError("no response generated", title="no response")
-        choice = choices[0]
-        message = choice.get("message") or {}
+        choice = as_object(choices[0], _CHOICE)
+        message = obj(choice, "message", _CHOICE)
         content = ResponseContent()
-        text = message.get("content")
-        if text:
-            content.append(TextContent(text))
+        answer = text(message, "content", _MESSAGE)
+        if answer:
+            content.append(TextContent(answer))
         content.extend(self.extra_content(choice))
-        tool_calls = message.get("tool_calls") or []
-        for tc in tool_calls:
-            fn = tc.get("function") or {}
+        tool_calls = objects(message, "tool_calls", _MESSAGE)
+        for i, tc in enumerate(tool_calls):
+            where = f"{_MESSAGE}.tool_calls[{i}]"
+            fn = obj(tc, "function", where)
+            fn_where = f"{where}.function"
             content.append(
-                ToolCallContent(tc.get("id") or "", fn.get("name") or "", fn.get("arguments") or "")
+                ToolCallContent(
+                    text(tc, "id", where),
+                    text(fn, "name", fn_where),
+                    text(fn, "arguments", fn_where),
+                )
             )
-        for annotation in message.get("annotations") or []:
-            if annotation.get("type") == "url_citation":
-                cite = annotation.get("url_citation") or {}
+        for i, annotation in enumerate(objects(message, "annotations", _MESSAGE)):
+            where = f"{_MESSAGE}.annotations[{i}]"
+            if text(annotation, "type", where) == "url_citation":
+                cite = obj(annotation, "url_citation", where)
+                cite_where = f"{where}.url_citation"
                 content.append(
                     SourceContent(
                         SourceType.URL,
                         str(uuid.uuid4()),
-                        url=cite.get("url", ""),
-                        title=cite.get("title", ""),
+                        url=text(cite, "url", cite_where),
+                        title=text(cite, "title", cite_where),
                     )
                 )
         usage, metadata = self.usage(data)
-        finish = map_finish_reason(choice.get("finish_reason"))
+        raw = text(choice, "finish_reason", _CHOICE)
+        finish = map_finish_reason(raw)
         if tool_calls:
             finish = FinishReason.TOOL_CALLS
         provider_metadata = {} if metadata is None else {self.metadata_key: metadata}
-        raw = choice.get("finish_reason")
-        return Response(
-            content, finish, usage, [], provider_metadata, raw if isinstance(raw, str) else ""
-        )
+        return Response(content, finish, usage, [], provider_metadata, raw)
 
     def extra_content(self, choice: JSON) -> list[Content]:
-        """Content beyond text and tool calls (reasoning, for compatible servers)."""
+        """Content beyond text and tool calls (reasoning, for compatible servers), from the
+        first choice (``choices[0]``)."""
         return []
 
     def usage(self, data: JSON) -> tuple[Usage, Any]:
-        raw = data.get("usage") or {}
+        raw = obj(data, "usage")
         usage = usage_from_openai(raw)
         metadata = ProviderMetadata(extra_fields=extra_usage_fields(raw))
-        choices = data.get("choices") or []
+        choices = arr(data, "choices")
         if choices:
-            logprobs = (choices[0].get("logprobs") or {}).get("content")
-            if logprobs:
-                metadata.logprobs = logprobs
-        details = raw.get("completion_tokens_details") or {}
-        metadata.accepted_prediction_tokens = details.get("accepted_prediction_tokens") or 0
-        metadata.rejected_prediction_tokens = details.get("rejected_prediction_tokens") or 0
+            logprobs = obj(as_object(choices[0], _CHOICE), "logprobs", _CHOICE)
+            tokens = arr(logprobs, "content", f"{_CHOICE}.logprobs")
+            if tokens:
+                metadata.logprobs = tokens
+        details = obj(raw, "completion_tokens_details", "usage")
+        where = "usage.completion_tokens_details"
+        metadata.accepted_prediction_tokens = integer(details, "accepted_prediction_tokens", where)
+        metadata.rejected_prediction_tokens = integer(details, "rejected_prediction_tokens", where)
         return usage, metadata
 
     def stream_usage(self, chunk: JSON) -> tuple[Usage, Any] | None:
         """Usage from one chunk, or None when it carries none (the running value resets)."""
-        raw = chunk.get("usage")
-        if not raw or not raw.get("total_tokens"):
+        raw = obj(chunk, "usage", "chunk")
+        if not integer(raw, "total_tokens", "chunk.usage"):
             return None
-        details = raw.get("completion_tokens_details") or {}
+        details = obj(raw, "completion_tokens_details", "chunk.usage")
+        where = "chunk.usage.completion_tokens_details"
         metadata = ProviderMetadata(
-            accepted_prediction_tokens=details.get("accepted_prediction_tokens") or 0,
-            rejected_prediction_tokens=details.get("rejected_prediction_tokens") or 0,
+            accepted_prediction_tokens=integer(details, "accepted_prediction_tokens", where),
+            rejected_prediction_tokens=integer(details, "rejected_prediction_tokens", where),
             extra_fields=extra_usage_fields(raw),
         )
-        return usage_from_openai(raw), metadata
+        return usage_from_openai(raw, "chunk.usage"), metadata
 
     def stream_extra(self, chunk: JSON, state: ChatStreamTranslator) -> list[StreamPart]:
         """Per-chunk parts beyond text and tool calls (reasoning, for compatible servers)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from fantasy.http.shape import integer, join, obj
 from fantasy.types import JSON, FinishReason, Usage
 
 _FINISH_REASONS = {
@@ -35,14 +36,23 @@ def extra_usage_fields(raw: JSON) -> dict[str, Any]:
     return {k: v for k, v in raw.items() if k not in _STANDARD_USAGE_KEYS and v is not None}
 
 
-def usage_from_openai(raw: JSON) -> Usage:
-    """OpenAI counts cached tokens inside prompt_tokens; Fantasy reports them apart."""
-    cached = (raw.get("prompt_tokens_details") or {}).get("cached_tokens") or 0
-    reasoning = (raw.get("completion_tokens_details") or {}).get("reasoning_tokens") or 0
+def usage_from_openai(raw: JSON, path: str = "usage") -> Usage:
+    """OpenAI counts cached tokens inside prompt_tokens; Fantasy reports them apart.
+    ``raw`` is the usage object, found at ``path``."""
+    cached = integer(
+        obj(raw, "prompt_tokens_details", path),
+        "cached_tokens",
+        join(path, "prompt_tokens_details"),
+    )
+    reasoning = integer(
+        obj(raw, "completion_tokens_details", path),
+        "reasoning_tokens",
+        join(path, "completion_tokens_details"),
+    )
     return Usage(
-        input_tokens=max((raw.get("prompt_tokens") or 0) - cached, 0),
-        output_tokens=raw.get("completion_tokens") or 0,
-        total_tokens=raw.get("total_tokens") or 0,
+        input_tokens=max(integer(raw, "prompt_tokens", path) - cached, 0),
+        output_tokens=integer(raw, "completion_tokens", path),
+        total_tokens=integer(raw, "total_tokens", path),
         reasoning_tokens=reasoning,
         cache_read_tokens=cached,
     )

@@ -6,7 +6,8 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from fantasy.errors import FantasyError, incomplete_stream_error
+from fantasy.errors import ProviderError, incomplete_stream_error
+from fantasy.http.shape import arr, as_list, as_object, integer, obj, text
 from fantasy.providers.openai import chat as chat_module
 from fantasy.providers.openai.chat_response import map_finish_reason
 from fantasy.types import (
@@ -36,6 +37,48 @@ class _ToolCallBuffer:
 _TEXT_ID = "0"
 
 
+class ChoicePaths:
+    """The JSON paths of choice ``i`` of a chunk, for error messages; made once per index,
+    so reading a chunk builds no string."""
+
+    __slots__ = ("choice", "delta", "first_tool", "logprobs", "tool_calls")
+
+    def __init__(self, i: int):
+        self.choice = f"chunk.choices[{i}]"
+        self.delta = f"{self.choice}.delta"
+        self.tool_calls = f"{self.delta}.tool_calls"
+        first = f"{self.tool_calls}[0]"
+        self.first_tool = (first, f"{first}.function")
+        self.logprobs = f"{self.choice}.logprobs"
+
+    def tool(self, j: int) -> tuple[str, str]:
+        """Where tool-call delta ``j`` of this choice and its function are."""
+        if j == 0:
+            return self.first_tool
+        where = f"{self.tool_calls}[{j}]"
+        return where, f"{where}.function"
+
+
+_KEPT = 4
+_PATHS = tuple(ChoicePaths(i) for i in range(_KEPT))
+
+
+def choice_paths(i: int) -> ChoicePaths:
+    """The paths of choice ``i`` of a chunk (the stream hooks of compatible servers use
+    them too)."""
+    return _PATHS[i] if i < _KEPT else ChoicePaths(i)
+
+
+def chunk_choices(chunk: JSON) -> list[Any]:
+    """The choices of a chunk (``[]`` when missing or null)."""
+    return as_list(chunk.get("choices"), "chunk.choices")
+
+
+def delta_of(choice: Any, where: ChoicePaths) -> JSON:
+    """The delta of a choice of a chunk, the choice and the delta checked."""
+    return as_object(as_object(choice, where.choice).get("delta"), where.delta)
+
+
 class ChatStreamTranslator:
     """Turns decoded chunks into stream parts, keeping the state one stream needs."""
 
@@ -51,6 +94,9 @@ class ChatStreamTranslator:
         self.logprobs: list[Any] = []
         self.extra: dict[str, Any] = {}
         """Scratch space for `ChatCodec.stream_extra` hooks (reasoning state and such)."""
+        self.first_delta: JSON = {}
+        """For `ChatCodec.stream_extra` hooks: the delta of the chunk's first choice
+        (``chunk.choices[0].delta``), already checked to be an object."""
 
     def start(self) -> list[StreamPart]:
         if self.warnings:
@@ -60,61 +106,89 @@ class ChatStreamTranslator:
     def feed(self, chunk: JSON) -> list[StreamPart]:
         # Each chunk's usage replaces the running one (a chunk without usage resets it), so
         # the final usage-only chunk wins; nothing is built for the chunks in between.
-        usage = self.codec.stream_usage(chunk) if chunk.get("usage") else None
+        usage = self.codec.stream_usage(chunk) if chunk.get("usage") is not None else None
         self.usage, self.metadata = usage if usage is not None else (None, None)
+        # Every chunk comes this way: the common type is checked inline first (as the
+        # readers do), the reader called only for anything else (to default or to fail),
+        # and the paths are made once (ChoicePaths).
         choices = chunk.get("choices")
+        if type(choices) is not list:
+            choices = as_list(choices, "chunk.choices")
         if not choices:
             return []
         parts: list[StreamPart] = []
         annotated = False
-        for choice in choices:
-            reason = choice.get("finish_reason")
-            if reason:
-                self.finish_reason = reason
-            delta = choice.get("delta") or {}
-            text = delta.get("content")
-            if text:
+        for i, choice in enumerate(choices):
+            where = _PATHS[i] if i < _KEPT else ChoicePaths(i)
+            if type(choice) is not dict:
+                choice = as_object(choice, where.choice)
+            if choice.get("finish_reason") is not None:
+                reason = text(choice, "finish_reason", where.choice)
+                if reason:
+                    self.finish_reason = reason
+            delta = choice.get("delta")
+            if type(delta) is not dict:
+                delta = as_object(delta, where.delta)
+            content = delta.get("content")
+            if type(content) is not str:
+                content = text(delta, "content", where.delta)
+            if content:
                 if not self.text_active:
                     self.text_active = True
                     parts.append(StreamPart(StreamPartType.TEXT_START, id=_TEXT_ID))
-                parts.append(StreamPart(StreamPartType.TEXT_DELTA, id=_TEXT_ID, delta=text))
+                parts.append(StreamPart(StreamPartType.TEXT_DELTA, id=_TEXT_ID, delta=content))
             tool_deltas = delta.get("tool_calls")
-            if tool_deltas:
+            if tool_deltas is not None and as_list(tool_deltas, where.tool_calls):
                 if self.text_active:
                     self.text_active = False
                     parts.append(StreamPart(StreamPartType.TEXT_END, id=_TEXT_ID))
-                for tool_delta in tool_deltas:
-                    if self._tool_delta(tool_delta, parts):
+                for j, tool_delta in enumerate(tool_deltas):
+                    if self._tool_delta(tool_delta, where.tool(j), parts):
                         return parts
             logprobs = choice.get("logprobs")
-            if logprobs and logprobs.get("content"):
-                self.logprobs.extend(logprobs["content"])
+            if logprobs is not None:
+                tokens = arr(as_object(logprobs, where.logprobs), "content", where.logprobs)
+                if tokens:
+                    self.logprobs.extend(tokens)
             if self._has_extra:
+                if i == 0:
+                    self.first_delta = delta
                 parts.extend(self.codec.stream_extra(chunk, self))
             annotated = annotated or "annotations" in delta
         if not annotated:
             return parts
-        for choice in choices:
-            for annotation in (choice.get("delta") or {}).get("annotations") or ():
-                cite = annotation.get("url_citation") or {}
-                url, title = cite.get("url"), cite.get("title")
-                if annotation.get("type") == "url_citation" and isinstance(url, str):
-                    parts.append(
-                        StreamPart(
-                            StreamPartType.SOURCE,
-                            id=str(uuid.uuid4()),
-                            source_type=SourceType.URL,
-                            url=url,
-                            title=title if isinstance(title, str) else "",
-                        )
+        for i, choice in enumerate(choices):
+            where = choice_paths(i)
+            delta = delta_of(choice, where)
+            listed = f"{where.delta}.annotations"
+            for k, annotation in enumerate(as_list(delta.get("annotations"), listed)):
+                at = f"{listed}[{k}]"
+                annotation = as_object(annotation, at)
+                if text(annotation, "type", at) != "url_citation":
+                    continue
+                cite = obj(annotation, "url_citation", at)
+                if cite.get("url") is None:
+                    continue
+                cite_at = f"{at}.url_citation"
+                parts.append(
+                    StreamPart(
+                        StreamPartType.SOURCE,
+                        id=str(uuid.uuid4()),
+                        source_type=SourceType.URL,
+                        url=text(cite, "url", cite_at),
+                        title=text(cite, "title", cite_at),
                     )
+                )
         return parts
 
-    def _tool_delta(self, tool_delta: JSON, parts: list[StreamPart]) -> bool:
-        """Handle one tool-call delta; True when the stream must stop (an error part was added)."""
-        index = tool_delta.get("index") or 0
-        fn = tool_delta.get("function") or {}
-        args = fn.get("arguments") or ""
+    def _tool_delta(self, tool_delta: Any, paths: tuple[str, str], parts: list[StreamPart]) -> bool:
+        """Handle one tool-call delta (``paths``: where it and its function are); True when
+        the stream must stop (an error part was added)."""
+        where, fn_where = paths
+        tool_delta = as_object(tool_delta, where)
+        index = integer(tool_delta, "index", where)
+        fn = obj(tool_delta, "function", where)
+        args = text(fn, "arguments", fn_where)
         existing = self.tool_calls.get(index)
         if existing is not None:
             if not existing.finished and args:
@@ -123,20 +197,22 @@ class ChatStreamTranslator:
                     StreamPart(StreamPartType.TOOL_INPUT_DELTA, id=existing.id, delta=args)
                 )
             return False
-        name = fn.get("name") or ""
+        name = text(fn, "name", fn_where)
         if not name and not args:
             return False  # some servers (Ollama) send empty calls; nothing to open yet
-        if (tool_delta.get("type") or "function") != "function":
+        if (text(tool_delta, "type", where) or "function") != "function":
             parts.append(
                 StreamPart(
                     StreamPartType.ERROR,
-                    error=FantasyError(
-                        "expected 'function' type.", title="invalid provider response"
+                    error=ProviderError(
+                        "expected 'function' type.",
+                        title="invalid provider response",
+                        provider=self.codec.provider_name,
                     ),
                 )
             )
             return True
-        call_id = tool_delta.get("id") or f"tool-call-{index}"
+        call_id = text(tool_delta, "id", where) or f"tool-call-{index}"
         # A new index means every earlier open call is complete.
         for idx in sorted(self.tool_calls):
             prior = self.tool_calls[idx]

@@ -20,6 +20,7 @@ from fantasy.errors import (
     InvalidArgumentError,
     ProviderError,
 )
+from fantasy.http.shape import arr, as_object, obj, objects, text
 from fantasy.model import Call, Response
 from fantasy.providers.openai.models import RESPONSES, capabilities
 from fantasy.providers.openai.options import NAME
@@ -449,61 +450,70 @@ class ResponsesCodec:
         return {self.metadata_key: ResponsesProviderMetadata(response_id=response_id)}
 
     def parse_response(self, data: JSON) -> Response:
-        error = data.get("error")
-        if isinstance(error, dict) and error.get("message"):
+        error = obj(data, "error")
+        message = text(error, "message", "error")
+        if message:
             # Fantasy always shows the code here, even an empty one.
+            code = text(error, "code", "error")
             raise ProviderError(
-                f"{error['message']} (code: {error.get('code') or ''})",
+                f"{message} (code: {code})",
                 title="provider error",
                 provider=self.provider_name,
-                transient=error.get("code") in TRANSIENT_STREAM_ERROR_TYPES,
-                error_type=str(error.get("code") or ""),
+                transient=code in TRANSIENT_STREAM_ERROR_TYPES,
+                error_type=code,
             )
         content = ResponseContent()
         has_function_call = False
-        for item in data.get("output") or ():
-            kind = item.get("type")
+        for i, item in enumerate(arr(data, "output")):
+            where = f"output[{i}]"
+            item = as_object(item, where)
+            kind = text(item, "type", where)
             if kind == "message":
-                content.extend(self._message_content(item))
+                content.extend(self._message_content(item, where))
             elif kind == "function_call":
                 has_function_call = True
                 content.append(
                     ToolCallContent(
-                        item.get("call_id") or "", item.get("name") or "", arguments(item)
+                        text(item, "call_id", where),
+                        text(item, "name", where),
+                        arguments(item, where),
                     )
                 )
             elif kind == "web_search_call":
-                content.extend(self._web_search_content(item))
+                content.extend(self._web_search_content(item, where))
             elif kind == "reasoning":
-                reasoning = self._reasoning_content(item)
+                reasoning = self._reasoning_content(item, where)
                 if reasoning is not None:
                     content.append(reasoning)
-        reason = (data.get("incomplete_details") or {}).get("reason")
+        reason = text(obj(data, "incomplete_details"), "reason", "incomplete_details")
         return Response(
             content,
             map_finish_reason(reason, has_function_call),
-            usage_from_responses(data.get("usage")),
+            usage_from_responses(obj(data, "usage"), "usage"),
             [],
-            self.response_metadata(data.get("id") or ""),
-            str(reason or data.get("status") or ""),
+            self.response_metadata(text(data, "id")),
+            reason or text(data, "status"),
         )
 
-    def _message_content(self, item: JSON) -> list[Content]:
+    def _message_content(self, item: JSON, path: str) -> list[Content]:
         out: list[Content] = []
-        for part in item.get("content") or ():
-            if part.get("type") != "output_text":
+        for i, part in enumerate(arr(item, "content", path)):
+            where = f"{path}.content[{i}]"
+            part = as_object(part, where)
+            if text(part, "type", where) != "output_text":
                 continue
-            out.append(TextContent(part.get("text") or ""))
-            for annotation in part.get("annotations") or ():
-                source = annotation_source(annotation)
+            out.append(TextContent(text(part, "text", where)))
+            for k, annotation in enumerate(arr(part, "annotations", where)):
+                at = f"{where}.annotations[{k}]"
+                source = annotation_source(as_object(annotation, at), at)
                 if source is not None:
                     out.append(source)
         return out
 
-    def _web_search_content(self, item: JSON) -> list[Content]:
+    def _web_search_content(self, item: JSON, path: str) -> list[Content]:
         """A search OpenAI ran: a call and its result, paired by the item id. The citations
         arrive separately, as annotations on the answer's text."""
-        item_id = item.get("id") or ""
+        item_id = text(item, "id", path)
         return [
             ToolCallContent(item_id, WEB_SEARCH_TOOL_ID, "", provider_executed=True),
             ToolResultContent(
@@ -511,17 +521,20 @@ class ResponsesCodec:
                 WEB_SEARCH_TOOL_ID,
                 None,
                 provider_executed=True,
-                provider_metadata={self.metadata_key: web_search_call_metadata(item)},
+                provider_metadata={self.metadata_key: web_search_call_metadata(item, path)},
             ),
         ]
 
-    def _reasoning_content(self, item: JSON) -> ReasoningContent | None:
-        encrypted = item.get("encrypted_content") or None
-        summaries = [s.get("text") or "" for s in item.get("summary") or ()]
+    def _reasoning_content(self, item: JSON, path: str) -> ReasoningContent | None:
+        encrypted = text(item, "encrypted_content", path) or None
+        summaries = [
+            text(s, "text", f"{path}.summary[{i}]")
+            for i, s in enumerate(objects(item, "summary", path))
+        ]
         if not summaries and encrypted is None:
             return None
         metadata = ResponsesReasoningMetadata(
-            item_id=item.get("id") or "",
+            item_id=text(item, "id", path),
             encrypted_content=encrypted,
             summary=summaries or [""],
         )

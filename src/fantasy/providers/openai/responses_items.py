@@ -5,9 +5,9 @@ codec and the stream translator."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from fantasy.errors import TRANSIENT_STREAM_ERROR_TYPES, ProviderError
+from fantasy.http.shape import integer, join, obj, text
 from fantasy.types import JSON, FinishReason, SourceContent, SourceType, Usage
 
 
@@ -24,31 +24,38 @@ def map_finish_reason(reason: str | None, has_function_call: bool) -> FinishReas
     return FinishReason.OTHER
 
 
-def usage_from_responses(raw: JSON | None) -> Usage:
+def usage_from_responses(raw: JSON, path: str) -> Usage:
     """OpenAI counts cached tokens inside input_tokens; Fantasy reports them apart, and
-    totals input + output itself rather than trusting ``total_tokens``."""
-    raw = raw or {}
-    input_tokens = raw.get("input_tokens") or 0
-    output_tokens = raw.get("output_tokens") or 0
-    cached = (raw.get("input_tokens_details") or {}).get("cached_tokens") or 0
+    totals input + output itself rather than trusting ``total_tokens``. ``raw`` is the
+    usage object, found at ``path``."""
+    input_tokens = integer(raw, "input_tokens", path)
+    output_tokens = integer(raw, "output_tokens", path)
+    cached = integer(
+        obj(raw, "input_tokens_details", path), "cached_tokens", join(path, "input_tokens_details")
+    )
+    reasoning = integer(
+        obj(raw, "output_tokens_details", path),
+        "reasoning_tokens",
+        join(path, "output_tokens_details"),
+    )
     return Usage(
         input_tokens=max(input_tokens - cached, 0),
         output_tokens=output_tokens,
         total_tokens=input_tokens + output_tokens,
-        reasoning_tokens=(raw.get("output_tokens_details") or {}).get("reasoning_tokens") or 0,
+        reasoning_tokens=reasoning,
         cache_read_tokens=cached,
     )
 
 
-def failure(title: str, error: Any, provider: str) -> ProviderError:
-    """A failure the API reported in a well-formed answer: its message and code, retryable
-    only when the code says the fault was the provider's and passing."""
-    error = error if isinstance(error, dict) else {}
-    message = error.get("message") if isinstance(error.get("message"), str) else ""
-    code = error.get("code") if isinstance(error.get("code"), str) else ""
-    text = message or "the provider reported a failure without a message"
+def failure(title: str, error: JSON, provider: str, path: str) -> ProviderError:
+    """A failure the API reported in a well-formed answer (``error``, found at ``path``):
+    its message and code, retryable only when the code says the fault was the provider's
+    and passing."""
+    message = text(error, "message", path)
+    code = text(error, "code", path)
+    described = message or "the provider reported a failure without a message"
     return ProviderError(
-        f"{text} (code: {code})" if code else text,
+        f"{described} (code: {code})" if code else described,
         title=title,
         provider=provider,
         transient=code in TRANSIENT_STREAM_ERROR_TYPES,
@@ -56,33 +63,28 @@ def failure(title: str, error: Any, provider: str) -> ProviderError:
     )
 
 
-def arguments(item: JSON) -> str:
-    arguments = item.get("arguments")
-    return arguments if isinstance(arguments, str) else ""
+def arguments(item: JSON, path: str) -> str:
+    """The arguments of a ``function_call`` item found at ``path``."""
+    return text(item, "arguments", path)
 
 
-def annotation_source(annotation: Any) -> SourceContent | None:
-    if not isinstance(annotation, dict):
-        return None
-    kind = annotation.get("type")
+def annotation_source(annotation: JSON, path: str) -> SourceContent | None:
+    """The source an annotation (found at ``path``) cites; None for other annotations."""
+    kind = text(annotation, "type", path)
     if kind == "url_citation":
         return SourceContent(
             SourceType.URL,
             str(uuid.uuid4()),
-            url=text_field(annotation.get("url")),
-            title=text_field(annotation.get("title")),
+            url=text(annotation, "url", path),
+            title=text(annotation, "title", path),
         )
     if kind == "file_citation":
-        filename = text_field(annotation.get("filename"))
+        filename = text(annotation, "filename", path)
         return SourceContent(
             SourceType.DOCUMENT,
             str(uuid.uuid4()),
             title=filename or "Document",
             media_type="text/plain",
-            filename=filename or text_field(annotation.get("file_id")),
+            filename=filename or text(annotation, "file_id", path),
         )
     return None
-
-
-def text_field(value: Any) -> str:
-    return value if isinstance(value, str) else ""

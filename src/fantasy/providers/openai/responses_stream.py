@@ -16,6 +16,7 @@ from fantasy.errors import (
     FantasyError,
     incomplete_stream_error,
 )
+from fantasy.http.shape import integer, obj, text
 from fantasy.providers.openai.responses_items import (
     annotation_source,
     arguments,
@@ -90,28 +91,33 @@ class ResponsesStreamTranslator:
             return [
                 StreamPart(
                     StreamPartType.TEXT_DELTA,
-                    id=event.get("item_id") or "",
-                    delta=event.get("delta") or "",
+                    id=text(event, "item_id", _TEXT_DELTA),
+                    delta=text(event, "delta", _TEXT_DELTA),
                 )
             ]
-        handler = _HANDLERS.get(kind or "")
+        if type(kind) is not str:
+            kind = text(event, "type", "event")
+        handler = _HANDLERS.get(kind)
         return handler(self, event) if handler is not None else []
 
     # ------------------------------------------------------------------ events
 
     def _created(self, event: JSON) -> list[StreamPart]:
-        self.response_id = (event.get("response") or {}).get("id") or self.response_id
+        where = "event(response.created)"
+        response = obj(event, "response", where)
+        self.response_id = text(response, "id", f"{where}.response") or self.response_id
         return []
 
     def _item_added(self, event: JSON) -> list[StreamPart]:
-        item = event.get("item") or {}
-        kind = item.get("type")
-        item_id = item.get("id") or ""
+        item = obj(event, "item", _ITEM_ADDED)
+        where = _ITEM_ADDED_ITEM
+        kind = text(item, "type", where)
+        item_id = text(item, "id", where)
         if kind == "message":
             return [StreamPart(StreamPartType.TEXT_START, id=item_id)]
         if kind == "function_call":
-            call_id, name = item.get("call_id") or "", item.get("name") or ""
-            self.function_calls[event.get("output_index") or 0] = (call_id, name)
+            call_id, name = text(item, "call_id", where), text(item, "name", where)
+            self.function_calls[integer(event, "output_index", _ITEM_ADDED)] = (call_id, name)
             return [StreamPart(StreamPartType.TOOL_INPUT_START, id=call_id, tool_call_name=name)]
         if kind == "web_search_call":
             return [
@@ -125,7 +131,7 @@ class ResponsesStreamTranslator:
         if kind == "reasoning":
             # The encrypted content of the *added* event is kept, as Fantasy does.
             metadata = ResponsesReasoningMetadata(
-                item_id=item_id, encrypted_content=item.get("encrypted_content") or None
+                item_id=item_id, encrypted_content=text(item, "encrypted_content", where) or None
             )
             self.reasoning[item_id] = _Reasoning(metadata)
             return [
@@ -138,27 +144,29 @@ class ResponsesStreamTranslator:
         return []
 
     def _item_done(self, event: JSON) -> list[StreamPart]:
-        item = event.get("item") or {}
-        kind = item.get("type")
-        item_id = item.get("id") or ""
+        item = obj(event, "item", _ITEM_DONE)
+        where = _ITEM_DONE_ITEM
+        kind = text(item, "type", where)
+        item_id = text(item, "id", where)
         if kind == "message":
             return [StreamPart(StreamPartType.TEXT_END, id=item_id)]
         if kind == "function_call":
-            if self.function_calls.pop(event.get("output_index") or 0, None) is None:
+            output_index = integer(event, "output_index", _ITEM_DONE)
+            if self.function_calls.pop(output_index, None) is None:
                 return []
             self.has_function_call = True
-            call_id = item.get("call_id") or ""
+            call_id = text(item, "call_id", where)
             return [
                 StreamPart(StreamPartType.TOOL_INPUT_END, id=call_id),
                 StreamPart(
                     StreamPartType.TOOL_CALL,
                     id=call_id,
-                    tool_call_name=item.get("name") or "",
-                    tool_call_input=arguments(item),
+                    tool_call_name=text(item, "name", where),
+                    tool_call_input=arguments(item, where),
                 ),
             ]
         if kind == "web_search_call":
-            metadata = {self.codec.metadata_key: web_search_call_metadata(item)}
+            metadata = {self.codec.metadata_key: web_search_call_metadata(item, where)}
             return [
                 StreamPart(StreamPartType.TOOL_INPUT_END, id=item_id),
                 StreamPart(
@@ -190,15 +198,16 @@ class ResponsesStreamTranslator:
         return []
 
     def _arguments_delta(self, event: JSON) -> list[StreamPart]:
-        call = self.function_calls.get(event.get("output_index") or 0)
+        call = self.function_calls.get(integer(event, "output_index", _ARGUMENTS_DELTA))
         if call is None:
             return []
-        return [
-            StreamPart(StreamPartType.TOOL_INPUT_DELTA, id=call[0], delta=event.get("delta") or "")
-        ]
+        delta = text(event, "delta", _ARGUMENTS_DELTA)
+        return [StreamPart(StreamPartType.TOOL_INPUT_DELTA, id=call[0], delta=delta)]
 
     def _annotation(self, event: JSON) -> list[StreamPart]:
-        source = annotation_source(event.get("annotation"))
+        where = "event(response.output_text.annotation.added)"
+        annotation = obj(event, "annotation", where)
+        source = annotation_source(annotation, f"{where}.annotation")
         if source is None:
             return []
         return [
@@ -213,7 +222,7 @@ class ResponsesStreamTranslator:
 
     def _summary_part(self, event: JSON) -> list[StreamPart]:
         """A new summary paragraph; Fantasy starts each with a newline, the first too."""
-        item_id = event.get("item_id") or ""
+        item_id = text(event, "item_id", "event(response.reasoning_summary_part.added)")
         state = self.reasoning.get(item_id)
         if state is None:
             return []
@@ -221,33 +230,45 @@ class ResponsesStreamTranslator:
         return [StreamPart(StreamPartType.REASONING_DELTA, id=item_id, delta="\n")]
 
     def _summary_delta(self, event: JSON) -> list[StreamPart]:
-        item_id = event.get("item_id") or ""
+        item_id = text(event, "item_id", _SUMMARY_DELTA)
         state = self.reasoning.get(item_id)
         if state is None:
             return []
-        delta = event.get("delta") or ""
-        index = event.get("summary_index") or 0
+        delta = text(event, "delta", _SUMMARY_DELTA)
+        index = integer(event, "summary_index", _SUMMARY_DELTA)
         if 0 <= index < len(state.pieces):
             state.pieces[index].append(delta)
         return [StreamPart(StreamPartType.REASONING_DELTA, id=item_id, delta=delta)]
 
-    def _terminal(self, event: JSON) -> list[StreamPart]:
-        """``response.completed`` or ``response.incomplete``: the answer is whole."""
-        response = event.get("response") or {}
+    def _completed(self, event: JSON) -> list[StreamPart]:
+        return self._terminal(event, "event(response.completed)")
+
+    def _incomplete(self, event: JSON) -> list[StreamPart]:
+        return self._terminal(event, "event(response.incomplete)")
+
+    def _terminal(self, event: JSON, where: str) -> list[StreamPart]:
+        """``response.completed`` or ``response.incomplete`` (``where``): the answer is
+        whole."""
+        response = obj(event, "response", where)
+        where = f"{where}.response"
         self.terminal = True
-        self.response_id = response.get("id") or self.response_id
-        reason = (response.get("incomplete_details") or {}).get("reason")
+        self.response_id = text(response, "id", where) or self.response_id
+        details = obj(response, "incomplete_details", where)
+        reason = text(details, "reason", f"{where}.incomplete_details")
         self.finish_reason = map_finish_reason(reason, self.has_function_call)
-        self.raw_finish_reason = str(reason or response.get("status") or "")
-        self.usage = usage_from_responses(response.get("usage"))
+        self.raw_finish_reason = reason or text(response, "status", where)
+        self.usage = usage_from_responses(obj(response, "usage", where), f"{where}.usage")
         return []
 
     def _failed(self, event: JSON) -> list[StreamPart]:
-        error = (event.get("response") or {}).get("error")
-        return [self._error(failure("response failed", error, self.codec.provider_name))]
+        where = "event(response.failed).response"
+        error = obj(obj(event, "response", "event(response.failed)"), "error", where)
+        failed = failure("response failed", error, self.codec.provider_name, f"{where}.error")
+        return [self._error(failed)]
 
     def _error_event(self, event: JSON) -> list[StreamPart]:
-        return [self._error(failure("response error", event, self.codec.provider_name))]
+        failed = failure("response error", event, self.codec.provider_name, "event(error)")
+        return [self._error(failed)]
 
     @staticmethod
     def _error(error: FantasyError) -> StreamPart:
@@ -268,6 +289,15 @@ class ResponsesStreamTranslator:
         ]
 
 
+_TEXT_DELTA = "event(response.output_text.delta)"
+_ITEM_ADDED = "event(response.output_item.added)"
+_ITEM_ADDED_ITEM = f"{_ITEM_ADDED}.item"
+_ITEM_DONE = "event(response.output_item.done)"
+_ITEM_DONE_ITEM = f"{_ITEM_DONE}.item"
+_ARGUMENTS_DELTA = "event(response.function_call_arguments.delta)"
+_SUMMARY_DELTA = "event(response.reasoning_summary_text.delta)"
+"""Where the fields of the frequent events are, for error messages: made once."""
+
 _HANDLERS = {
     "response.created": ResponsesStreamTranslator._created,
     "response.output_item.added": ResponsesStreamTranslator._item_added,
@@ -276,8 +306,8 @@ _HANDLERS = {
     "response.output_text.annotation.added": ResponsesStreamTranslator._annotation,
     "response.reasoning_summary_part.added": ResponsesStreamTranslator._summary_part,
     "response.reasoning_summary_text.delta": ResponsesStreamTranslator._summary_delta,
-    "response.completed": ResponsesStreamTranslator._terminal,
-    "response.incomplete": ResponsesStreamTranslator._terminal,
+    "response.completed": ResponsesStreamTranslator._completed,
+    "response.incomplete": ResponsesStreamTranslator._incomplete,
     "response.failed": ResponsesStreamTranslator._failed,
     "error": ResponsesStreamTranslator._error_event,
 }

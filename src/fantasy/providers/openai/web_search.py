@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from fantasy.http.shape import obj, objects, text
 from fantasy.persistence.registry import persisted
 from fantasy.types import ProviderDefinedTool
 
@@ -111,18 +112,23 @@ class WebSearchCallMetadata:
     action: WebSearchAction | None = None
 
 
-def web_search_call_metadata(item: dict[str, Any]) -> WebSearchCallMetadata:
-    """The metadata of a ``web_search_call`` output item."""
-    metadata = WebSearchCallMetadata(item_id=item.get("id") or "")
-    action = item.get("action")
-    if isinstance(action, dict) and action.get("type"):
+def web_search_call_metadata(item: dict[str, Any], path: str) -> WebSearchCallMetadata:
+    """The metadata of a ``web_search_call`` output item, found at ``path``."""
+    metadata = WebSearchCallMetadata(item_id=text(item, "id", path))
+    action = obj(item, "action", path)
+    where = f"{path}.action"
+    kind = text(action, "type", where)
+    if kind:
+        sources = objects(action, "sources", where)
         metadata.action = WebSearchAction(
-            type=str(action["type"]),
-            query=action.get("query") or "",
+            type=kind,
+            query=text(action, "query", where),
             sources=[
-                WebSearchSource(type=s.get("type") or "", url=s.get("url") or "")
-                for s in action.get("sources") or ()
-                if isinstance(s, dict)
+                WebSearchSource(
+                    type=text(s, "type", f"{where}.sources[{i}]"),
+                    url=text(s, "url", f"{where}.sources[{i}]"),
+                )
+                for i, s in enumerate(sources)
             ],
         )
     return metadata
