@@ -12,9 +12,10 @@ error status into the provider's `ProviderError`, and then either
   `StreamTranslator`, and every failure after the request was built delivered as
   one ``error`` part, with the response closed on every exit path.
 
-A translator that trips over an event of a shape its provider never sends (a
-proxy's, a broken server's) is reported as an invalid provider response, not as
-the bare ``TypeError`` it raised.
+Translators read provider JSON on purpose (`fantasy.http.shape`): an answer of a
+shape the provider never sends (a proxy's, a broken server's) is an
+`InvalidResponseError` naming the JSON path. Nothing else is caught and relabelled
+here, so a bug in a translator surfaces as the bug it is.
 """
 
 from __future__ import annotations
@@ -32,9 +33,6 @@ from fantasy.types import JSON, CallWarning, StreamPart, StreamPartType
 E = TypeVar("E")
 E_contra = TypeVar("E_contra", contravariant=True)
 E_co = TypeVar("E_co", covariant=True)
-
-SHAPE_ERRORS = (TypeError, AttributeError, KeyError, IndexError, ValueError)
-"""What a translator raises when it reads an event or a body of an unexpected shape."""
 
 HttpErrorMapper = Callable[[int, Mapping[str, str], bytes], ProviderError]
 """The provider's reading of an error status: (status, headers, body) -> its error."""
@@ -79,32 +77,6 @@ class Exchange:
     """The stream's media type: an event stream unless the platform says otherwise."""
 
 
-def malformed_event(exc: Exception, provider: str, url: str) -> ProviderError:
-    """Not retryable: the same server is likely to answer the same way again."""
-    return ProviderError(
-        f"stream event has an unexpected shape ({type(exc).__name__}: {exc})",
-        title="invalid provider response",
-        provider=provider,
-        url=url,
-        cause=exc,
-    )
-
-
-def malformed_response(
-    exc: Exception, provider: str, url: str, status: int, body: bytes
-) -> ProviderError:
-    """A whole response that is JSON but not of the documented shape: not retryable."""
-    return ProviderError(
-        f"response has an unexpected shape ({type(exc).__name__}: {exc})",
-        title="invalid provider response",
-        provider=provider,
-        url=url,
-        status_code=status,
-        response_body=body,
-        cause=exc,
-    )
-
-
 async def post_json(
     ex: Exchange, parse: Callable[[JSON], Response], warnings: list[CallWarning]
 ) -> Response:
@@ -126,8 +98,6 @@ async def post_json(
         exc.status_code = exc.status_code or resp.status_code
         exc.response_body = exc.response_body or resp.content
         raise
-    except SHAPE_ERRORS as exc:
-        raise malformed_response(exc, ex.provider, ex.url, resp.status_code, resp.content) from exc
     response.warnings = warnings
     return response
 
@@ -198,8 +168,6 @@ class StreamPump(Generic[E]):
             exc.url = exc.url or self.url
             exc.provider = exc.provider or self.provider
             return [_error(exc)]
-        if isinstance(exc, SHAPE_ERRORS):
-            return [_error(malformed_event(exc, self.provider, self.url))]
         raise exc
 
 
