@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import pytest
+
 import fantasy
 from fantasy import Agent, FilePart, Message, Role, TextPart
 from fantasy.testing import FakeModel, text_response, tool_call_response
@@ -165,3 +167,19 @@ def test_openai_style_dicts_are_accepted_as_messages(run: RunAgent) -> None:
     assert prompt[2].content == [fantasy.ToolCallPart("c1", "add", '{"a":2,"b":3}')]
     assert prompt[3].content == [fantasy.ToolResultPart("c1", fantasy.ToolResultOutputText("5"))]
     assert prompt[4].content == [TextPart("5")]
+
+
+def test_saving_a_result_itself_says_to_save_its_messages() -> None:
+    result = Agent(FakeModel([text_response("hi")])).generate("hello")
+    with pytest.raises(fantasy.SerializationError, match=r"to_json\(result.all_messages\(\)\)"):
+        fantasy.to_json(result)
+
+
+def test_a_prompt_of_none_continues_from_the_messages(run: RunAgent) -> None:
+    model = FakeModel([text_response("hello")])
+    earlier = [fantasy.user_message("hi")]
+
+    result = run(Agent(model), None, messages=earlier)  # type: ignore[arg-type]
+
+    assert model.calls[0].prompt == earlier
+    assert result.new_messages() == result.response_messages

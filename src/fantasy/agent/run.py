@@ -79,6 +79,8 @@ class Run:
 
     def __init__(self, agent: Agent, prompt: str, options: StreamOptions, where: str):
         check_names(where, options, STREAM_OPTION_NAMES if "stream" in where else CALL_OPTION_NAMES)
+        if prompt is None:  # generate(None, messages=...) reads as "no new prompt"
+            prompt = ""
         if not isinstance(prompt, str):
             hint = " (pass a conversation as messages=)" if isinstance(prompt, list) else ""
             raise InvalidArgumentError(

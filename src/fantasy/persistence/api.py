@@ -157,7 +157,10 @@ def _encode(value: Any, path: str) -> Any:
     for classes, encode, _, _ in _KINDS:
         if isinstance(value, classes):
             return encode(value, path)
-    raise SerializationError(path, f"cannot save a value of type {type(value).__qualname__}")
+    hint = ""
+    if callable(getattr(value, "all_messages", None)):
+        hint = "; save the conversation with to_json(result.all_messages())"
+    raise SerializationError(path, f"cannot save a value of type {type(value).__qualname__}{hint}")
 
 
 # --------------------------------------------------------------------------- loading
