@@ -1,4 +1,5 @@
-"""Google Cloud: the OAuth bearer token of a Vertex AI request.
+"""Google Cloud: where a Vertex AI location is served, and the OAuth bearer token of
+a Vertex AI request.
 
 Four sources, in this order: nothing (``skip``, for tests and for proxies that
 add their own credentials), a token string, a function that returns one (sync
@@ -19,6 +20,18 @@ from typing import Any
 from fantasy import _runtime
 from fantasy.errors import FantasyError, ProviderError
 from fantasy.http.auth import Authenticator, import_optional
+
+_MULTI_REGIONS = frozenset({"us", "eu"})
+
+
+def vertex_base_url(location: str) -> str:
+    """The Vertex AI host of a location: global, a multi-region, or a region."""
+    if location == "global":
+        return "https://aiplatform.googleapis.com"
+    if location in _MULTI_REGIONS:
+        return f"https://aiplatform.{location}.rep.googleapis.com"
+    return f"https://{location}-aiplatform.googleapis.com"
+
 
 __all__ = ["CLOUD_PLATFORM_SCOPE", "EXTRA", "TokenProvider", "VertexAuth"]
 

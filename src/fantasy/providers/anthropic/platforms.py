@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote_plus
 
+from fantasy.http.auth.google import vertex_base_url
 from fantasy.http.shell import EventSource
 from fantasy.providers.anthropic.events import BedrockEvents, SSEEvents
 from fantasy.types import JSON
@@ -40,14 +41,6 @@ class WireRequest:
 
 def _beta_query(betas: list[str]) -> str:
     return "?beta=true" if betas else ""
-
-
-def vertex_base_url(location: str) -> str:
-    if location == "global":
-        return "https://aiplatform.googleapis.com"
-    if location in ("us", "eu"):
-        return f"https://aiplatform.{location}.rep.googleapis.com"
-    return f"https://{location}-aiplatform.googleapis.com"
 
 
 def bedrock_base_url(region: str) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from fantasy.errors import InvalidArgumentError, MissingAPIKeyError
-from fantasy.http.auth.google import TokenProvider, VertexAuth
+from fantasy.http.auth.google import TokenProvider, VertexAuth, vertex_base_url
 from fantasy.model import BaseLanguageModel
 from fantasy.providers._base import (
     HTTPProvider,
@@ -44,19 +44,10 @@ GEMINI_BASE_URL_ENV = "GOOGLE_GEMINI_BASE_URL"
 GEMINI_BASE_URL = "https://generativelanguage.googleapis.com"
 GEMINI_API_VERSION = "v1beta"
 VERTEX_API_VERSION = "v1beta1"
-_MULTI_REGIONS = frozenset({"us", "eu"})
 
 
 def _new_tool_call_id() -> str:
     return str(uuid.uuid4())
-
-
-def vertex_base_url(location: str) -> str:
-    if location == "global":
-        return "https://aiplatform.googleapis.com"
-    if location in _MULTI_REGIONS:
-        return f"https://aiplatform.{location}.rep.googleapis.com"
-    return f"https://{location}-aiplatform.googleapis.com"
 
 
 def gemini_model_path(model_id: str) -> str:
