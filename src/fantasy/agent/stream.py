@@ -162,20 +162,37 @@ class StreamRun:
     async def _model_output(
         self, run: Run, setup: StepSetup, cb: _Callbacks, state: _StepState
     ) -> AsyncIterator[StreamPart]:
-        """One step's model call, retried while nothing of it has reached the caller.
+        """One step's model call, its parts handled as they arrive, retried while
+        nothing of it has reached the caller.
 
         A failure before the first part (a 429, a refused connection, an error event
         first thing) is retried as in `generate`. Once text or a tool call has been
         streamed, a new attempt would stream different output after it, so the error
         is raised instead (with a note saying so). The caller's own exceptions are
-        never retried.
+        never retried. One generator does all of it: each layer costs every part.
         """
         controller = RetryController(run.retry)
+        on_chunk = cb.has("on_chunk")
+        on_text_delta = cb.has("on_text_delta")
+        text_delta = StreamPartType.TEXT_DELTA
+        warnings = StreamPartType.WARNINGS
         while True:
             try:
-                async with _runtime.closing(self._step(run, setup, state, cb)) as parts:
-                    async for part in parts:
-                        if part.type is not StreamPartType.WARNINGS:
+                model = run.model_for_attempt(setup)
+                # Closed as soon as the attempt ends or fails, so a retried or abandoned
+                # attempt releases its HTTP response at once.
+                async with _runtime.closing(model.astream(setup.call)) as model_parts:
+                    async for part in model_parts:
+                        if on_chunk:
+                            await cb("on_chunk", part)
+                        if part.type is text_delta and not on_text_delta:
+                            # The hot path: most parts of a stream are text deltas.
+                            buf = state.texts.get(part.id)
+                            if buf is not None:
+                                buf.append(part.delta)
+                        else:
+                            await self._handle(part, run, setup, state, cb)
+                        if part.type is not warnings:
                             state.delivered = True
                         yield part
                 return
@@ -187,27 +204,6 @@ class StreamRun:
                     raise
                 await controller.failed(err)
                 state.reset()
-
-    async def _step(
-        self, run: Run, setup: StepSetup, state: _StepState, cb: _Callbacks
-    ) -> AsyncIterator[StreamPart]:
-        model = run.model_for_attempt(setup)
-        on_chunk = cb.has("on_chunk")
-        on_text_delta = cb.has("on_text_delta")
-        # Closed as soon as the step ends or fails, so a retried or abandoned attempt
-        # releases its HTTP response at once.
-        async with _runtime.closing(model.astream(setup.call)) as model_parts:
-            async for part in model_parts:
-                if on_chunk:
-                    await cb("on_chunk", part)
-                if part.type is StreamPartType.TEXT_DELTA and not on_text_delta:
-                    # The hot path: most parts of a stream are text deltas.
-                    buf = state.texts.get(part.id)
-                    if buf is not None:
-                        buf.append(part.delta)
-                else:
-                    await self._handle(part, run, setup, state, cb)
-                yield part
 
     async def _handle(
         self, part: StreamPart, run: Run, setup: StepSetup, state: _StepState, cb: _Callbacks
