@@ -19,13 +19,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from fantasy._typecheck import check_fields
-from fantasy.errors import InvalidArgumentError
 from fantasy.http.shape import arr, as_list, as_object, integer, join, obj, text
 from fantasy.providers.openai.chat import (
     DROPPED_EMPTY_USER,
-    ChatCodec,
+    ChatCodecBase,
     ChatStreamTranslator,
+    OptionsT,
     _other,
 )
 from fantasy.providers.openai.chat_stream import choice_paths
@@ -111,7 +110,7 @@ class _Assistant:
         self.content = text if self.content is None else f"{self.content}\n{text}"
 
 
-class GatewayCodec(ChatCodec):
+class GatewayCodec(ChatCodecBase[OptionsT]):
     """Chat Completions for a gateway to many upstream models."""
 
     native_object_output = False
@@ -123,22 +122,6 @@ class GatewayCodec(ChatCodec):
     """OpenRouter has an ``xai/`` case (its own xAI ids are ``x-ai/``, so it rarely fires)."""
     reasoning_fallback = False
     """Vercel also reads the plain ``reasoning`` field; OpenRouter only ``reasoning_details``."""
-    options_type: type = object
-    """The gateway's `ProviderOptions` class, found under ``options_key``."""
-
-    def provider_options(self, call: Any) -> Any:
-        """The gateway's options, or its defaults: some fields (usage) are always sent."""
-        value = call.provider_options.get(self.options_key)
-        if value is None:
-            return self.options_type()
-        if not isinstance(value, self.options_type):
-            cls = self.options_type
-            raise InvalidArgumentError(
-                f"{self.options_key} provider options should be {cls.__module__}.{cls.__name__}"
-            )
-        check_fields(value, f"{self.options_key} provider options")
-        return value
-
     # ------------------------------------------------------------------ messages
 
     def system_messages(self, message: Message, warnings: list[CallWarning]) -> list[JSON]:

@@ -21,14 +21,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from fantasy._typecheck import check_fields
 from fantasy.errors import InvalidArgumentError
 from fantasy.http.shape import arr, obj, text
 from fantasy.persistence.registry import persisted
 from fantasy.providers._base import HTTPProvider, check_model_id
 from fantasy.providers.openai.chat import (
     DROPPED_EMPTY_USER,
-    ChatCodec,
+    ChatCodecBase,
     ChatStreamTranslator,
     _other,
 )
@@ -95,7 +94,9 @@ def _has_reasoning(data: JSON) -> bool:
     return "reasoning_content" in data or "reasoning" in data
 
 
-class CompatCodec(ChatCodec):
+class CompatCodec(ChatCodecBase[ProviderOptions]):
+    options_type = ProviderOptions
+    options_path = "fantasy.providers.openaicompat.ProviderOptions"
     file_options_key = "openai"
     """Image detail is read from OpenAI's file options, as Fantasy does."""
     native_object_output = False
@@ -108,20 +109,11 @@ class CompatCodec(ChatCodec):
 
     # ------------------------------------------------------------------ options
 
-    def provider_options(self, call: Any) -> Any:
-        value = call.provider_options.get(self.options_key)
-        if value is None:
-            return ProviderOptions()
-        if not isinstance(value, ProviderOptions):
-            raise InvalidArgumentError(
-                "openai-compat provider options should be "
-                "fantasy.providers.openaicompat.ProviderOptions"
-            )
-        check_fields(value, f"{self.options_key} provider options")
-        return value
+    @property
+    def options_label(self) -> str:
+        return "openai-compat"
 
-    def apply_options(self, body: JSON, opts: Any, warnings: list[CallWarning]) -> None:
-        assert isinstance(opts, ProviderOptions)
+    def apply_options(self, body: JSON, opts: ProviderOptions, warnings: list[CallWarning]) -> None:
         if opts.reasoning_effort is not None:
             if opts.reasoning_effort not in REASONING_EFFORTS:
                 raise InvalidArgumentError(

@@ -94,7 +94,7 @@ class ProviderMetadata:
         return float(cost) if isinstance(cost, (int, float)) else None
 
 
-class OpenRouterCodec(GatewayCodec):
+class OpenRouterCodec(GatewayCodec[ProviderOptions]):
     provider_name = NAME
     options_key = NAME
     file_options_key = NAME
@@ -102,8 +102,7 @@ class OpenRouterCodec(GatewayCodec):
     options_type = ProviderOptions
     replays_xai_reasoning = True
 
-    def apply_options(self, body: JSON, opts: Any, warnings: list[CallWarning]) -> None:
-        assert isinstance(opts, ProviderOptions)
+    def apply_options(self, body: JSON, opts: ProviderOptions, warnings: list[CallWarning]) -> None:
         if opts.provider is not None:
             body["provider"] = _set_fields(opts.provider)
         if opts.reasoning is not None:

@@ -86,7 +86,7 @@ class ProviderMetadata:
     provider: str = ""
 
 
-class VercelCodec(GatewayCodec):
+class VercelCodec(GatewayCodec[ProviderOptions]):
     provider_name = NAME
     options_key = NAME
     file_options_key = "openai"
@@ -95,8 +95,7 @@ class VercelCodec(GatewayCodec):
     drop_empty_user = True
     reasoning_fallback = True
 
-    def apply_options(self, body: JSON, opts: Any, warnings: list[CallWarning]) -> None:
-        assert isinstance(opts, ProviderOptions)
+    def apply_options(self, body: JSON, opts: ProviderOptions, warnings: list[CallWarning]) -> None:
         if opts.reasoning is not None:
             body["reasoning"] = {k: v for k, v in asdict(opts.reasoning).items() if v is not None}
         if opts.gateway is not None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import base64
 import uuid
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from fantasy._typecheck import check_fields
 from fantasy.errors import FantasyError, InvalidArgumentError
@@ -87,8 +87,21 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-class ChatCodec:
-    """Translates for one model on the Chat Completions path."""
+OptionsT = TypeVar("OptionsT")
+
+
+class ChatCodecBase(Generic[OptionsT]):
+    """Translates for one model on the Chat Completions path, whoever serves it.
+
+    ``OptionsT`` is the provider's own options class (``options_type``), found under
+    ``options_key`` in a call's provider options, checked, and handed to
+    `apply_options` typed: OpenAI's `ChatCodec`, the OpenAI-compatible and the gateway
+    codecs each fill it with theirs.
+    """
+
+    options_type: type[OptionsT]
+    options_path: str = ""
+    """How an error names the options class (default: its module and name)."""
 
     provider_name = NAME
     options_key = NAME
@@ -172,85 +185,29 @@ class ChatCodec:
             else:
                 body[key] = value
 
-    def provider_options(self, call: Call) -> Any:
-        """This provider's options from the call, type-checked; None when absent."""
+    def provider_options(self, call: Call) -> OptionsT | None:
+        """This provider's options from the call, type-checked; `default_options` when
+        absent."""
         value = call.provider_options.get(self.options_key)
         if value is None:
-            return ProviderOptions() if call.provider_options else None
-        if not isinstance(value, ProviderOptions):
-            raise InvalidArgumentError(
-                "openai provider options should be fantasy.providers.openai.ProviderOptions"
-            )
+            return self.default_options(call)
+        cls = self.options_type
+        if not isinstance(value, cls):
+            where = self.options_path or f"{cls.__module__}.{cls.__name__}"
+            raise InvalidArgumentError(f"{self.options_label} provider options should be {where}")
         check_fields(value, f"{self.options_key} provider options")
         return value
 
-    def apply_options(self, body: JSON, opts: Any, warnings: list[CallWarning]) -> None:
-        assert isinstance(opts, ProviderOptions)
-        caps = self.caps
-        logprobs = None if opts.top_logprobs is not None else opts.logprobs
-        simple: tuple[tuple[str, object], ...] = (
-            ("user", opts.user),
-            ("parallel_tool_calls", opts.parallel_tool_calls),
-            ("max_completion_tokens", opts.max_completion_tokens),
-            ("verbosity", opts.text_verbosity),
-            ("store", opts.store),
-            ("prompt_cache_key", opts.prompt_cache_key),
-            ("safety_identifier", opts.safety_identifier),
-        )
-        for key, value in simple:
-            if value is not None:
-                body[key] = value
-        if opts.prediction is not None and isinstance(opts.prediction.get("content"), str):
-            body["prediction"] = {"type": "content", "content": opts.prediction["content"]}
-        if opts.metadata is not None:
-            body["metadata"] = {k: v for k, v in opts.metadata.items() if isinstance(v, str)}
-        if opts.reasoning_effort is not None and caps.reasoning_options:
-            if opts.reasoning_effort not in REASONING_EFFORTS:
-                raise InvalidArgumentError(
-                    f"reasoning effort {opts.reasoning_effort!r} not supported; "
-                    f"use one of {sorted(REASONING_EFFORTS)}"
-                )
-            body["reasoning_effort"] = opts.reasoning_effort
-        if caps.drops_logprobs:
-            dropped: tuple[tuple[str, object], ...] = (
-                ("LogitBias", opts.logit_bias),
-                ("Logprobs", logprobs),
-                ("TopLogprobs", opts.top_logprobs),
-            )
-            for setting, flag in dropped:
-                if flag is not None:
-                    warnings.append(
-                        _unsupported(
-                            setting, message=f"{setting} is not supported for reasoning models"
-                        )
-                    )
-        else:
-            if opts.logit_bias is not None:
-                body["logit_bias"] = opts.logit_bias
-            if logprobs is not None:
-                body["logprobs"] = logprobs
-            if opts.top_logprobs is not None:
-                body["top_logprobs"] = opts.top_logprobs
-        tier = opts.service_tier
-        if tier is not None:
-            if tier == "flex" and not caps.flex:
-                warnings.append(
-                    _unsupported(
-                        "ServiceTier",
-                        "flex processing is only available for o3, o4-mini, and gpt-5 models",
-                    )
-                )
-            elif tier == "priority" and not caps.priority:
-                warnings.append(
-                    _unsupported(
-                        "ServiceTier",
-                        "priority processing is only available for supported models (gpt-4, "
-                        "gpt-5, gpt-5-mini, o3, o4-mini) and requires Enterprise access. "
-                        "gpt-5-nano is not supported",
-                    )
-                )
-            else:
-                body["service_tier"] = tier
+    @property
+    def options_label(self) -> str:
+        return self.options_key
+
+    def default_options(self, call: Call) -> OptionsT | None:
+        """The options of a call that gives none: the defaults (some are always sent)."""
+        return self.options_type()
+
+    def apply_options(self, body: JSON, opts: OptionsT, warnings: list[CallWarning]) -> None:
+        """Put this provider's options on the request body."""
 
     # ------------------------------------------------------------------ messages
 
@@ -545,8 +502,87 @@ class ChatCodec:
         return ChatStreamTranslator(self, warnings)
 
 
+class ChatCodec(ChatCodecBase[ProviderOptions]):
+    """OpenAI's Chat Completions (and Azure's): `ProviderOptions` under ``"openai"``."""
+
+    options_type = ProviderOptions
+    options_path = "fantasy.providers.openai.ProviderOptions"
+
+    def default_options(self, call: Call) -> ProviderOptions | None:
+        # As in Fantasy: the defaults only when the call gives other providers' options.
+        return ProviderOptions() if call.provider_options else None
+
+    def apply_options(self, body: JSON, opts: ProviderOptions, warnings: list[CallWarning]) -> None:
+        caps = self.caps
+        logprobs = None if opts.top_logprobs is not None else opts.logprobs
+        simple: tuple[tuple[str, object], ...] = (
+            ("user", opts.user),
+            ("parallel_tool_calls", opts.parallel_tool_calls),
+            ("max_completion_tokens", opts.max_completion_tokens),
+            ("verbosity", opts.text_verbosity),
+            ("store", opts.store),
+            ("prompt_cache_key", opts.prompt_cache_key),
+            ("safety_identifier", opts.safety_identifier),
+        )
+        for key, value in simple:
+            if value is not None:
+                body[key] = value
+        if opts.prediction is not None and isinstance(opts.prediction.get("content"), str):
+            body["prediction"] = {"type": "content", "content": opts.prediction["content"]}
+        if opts.metadata is not None:
+            body["metadata"] = {k: v for k, v in opts.metadata.items() if isinstance(v, str)}
+        if opts.reasoning_effort is not None and caps.reasoning_options:
+            if opts.reasoning_effort not in REASONING_EFFORTS:
+                raise InvalidArgumentError(
+                    f"reasoning effort {opts.reasoning_effort!r} not supported; "
+                    f"use one of {sorted(REASONING_EFFORTS)}"
+                )
+            body["reasoning_effort"] = opts.reasoning_effort
+        if caps.drops_logprobs:
+            dropped: tuple[tuple[str, object], ...] = (
+                ("LogitBias", opts.logit_bias),
+                ("Logprobs", logprobs),
+                ("TopLogprobs", opts.top_logprobs),
+            )
+            for setting, flag in dropped:
+                if flag is not None:
+                    warnings.append(
+                        _unsupported(
+                            setting, message=f"{setting} is not supported for reasoning models"
+                        )
+                    )
+        else:
+            if opts.logit_bias is not None:
+                body["logit_bias"] = opts.logit_bias
+            if logprobs is not None:
+                body["logprobs"] = logprobs
+            if opts.top_logprobs is not None:
+                body["top_logprobs"] = opts.top_logprobs
+        tier = opts.service_tier
+        if tier is not None:
+            if tier == "flex" and not caps.flex:
+                warnings.append(
+                    _unsupported(
+                        "ServiceTier",
+                        "flex processing is only available for o3, o4-mini, and gpt-5 models",
+                    )
+                )
+            elif tier == "priority" and not caps.priority:
+                warnings.append(
+                    _unsupported(
+                        "ServiceTier",
+                        "priority processing is only available for supported models (gpt-4, "
+                        "gpt-5, gpt-5-mini, o3, o4-mini) and requires Enterprise access. "
+                        "gpt-5-nano is not supported",
+                    )
+                )
+            else:
+                body["service_tier"] = tier
+
+
 __all__ = [
     "ChatCodec",
+    "ChatCodecBase",
     "ChatStreamTranslator",
     "map_finish_reason",
     "usage_from_openai",

@@ -21,7 +21,7 @@ from fantasy.types import (
 )
 
 if TYPE_CHECKING:
-    from fantasy.providers.openai.chat import ChatCodec
+    from fantasy.providers.openai.chat import ChatCodecBase
 
 
 class _ToolCallBuffer:
@@ -82,14 +82,14 @@ def delta_of(choice: Any, where: ChoicePaths) -> JSON:
 class ChatStreamTranslator:
     """Turns decoded chunks into stream parts, keeping the state one stream needs."""
 
-    def __init__(self, codec: ChatCodec, warnings: list[CallWarning]):
+    def __init__(self, codec: ChatCodecBase[Any], warnings: list[CallWarning]):
         self.codec = codec
         self.warnings = warnings
         self.text_active = False
         self.tool_calls: dict[int, _ToolCallBuffer] = {}
         self.usage: Usage | None = None
         self.metadata: Any = None
-        self._has_extra = type(codec).stream_extra is not chat_module.ChatCodec.stream_extra
+        self._has_extra = type(codec).stream_extra is not chat_module.ChatCodecBase.stream_extra
         self.finish_reason = ""
         self.logprobs: list[Any] = []
         self.extra: dict[str, Any] = {}

@@ -9,7 +9,7 @@ from fantasy.http.shell import Exchange, open_stream, post_json
 from fantasy.http.transport import HttpTransport
 from fantasy.model import BaseLanguageModel, Call, Response
 from fantasy.providers._base import HTTPProvider, check_model_id, key_credentials, resolve_setting
-from fantasy.providers.openai.chat import ChatCodec
+from fantasy.providers.openai.chat import ChatCodec, ChatCodecBase
 from fantasy.providers.openai.errors import error_from_response
 from fantasy.providers.openai.models import is_responses_model
 from fantasy.providers.openai.options import NAME
@@ -29,7 +29,9 @@ BASE_URL_ENV = "OPENAI_BASE_URL"
 class ChatLanguageModel(BaseLanguageModel):
     """A model on the Chat Completions API (``POST {base_url}/chat/completions``)."""
 
-    def __init__(self, codec: ChatCodec, transport: HttpTransport, url: str, provider_name: str):
+    def __init__(
+        self, codec: ChatCodecBase[Any], transport: HttpTransport, url: str, provider_name: str
+    ):
         self.codec = codec
         self.transport = transport
         self.url = url
