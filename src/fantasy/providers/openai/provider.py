@@ -10,10 +10,9 @@ from fantasy.http.transport import HttpTransport
 from fantasy.model import BaseLanguageModel, Call, Response
 from fantasy.providers._base import HTTPProvider, check_model_id, key_credentials, resolve_setting
 from fantasy.providers.openai.chat import ChatCodec, ChatCodecBase
-from fantasy.providers.openai.errors import error_from_response
 from fantasy.providers.openai.models import is_responses_model
 from fantasy.providers.openai.options import NAME
-from fantasy.providers.openai.sse_stream import openai_events
+from fantasy.providers.openai.sse_stream import openai_events, openai_exchange
 from fantasy.types import CallWarning, ObjectMode, StreamPart
 
 if TYPE_CHECKING:
@@ -46,24 +45,7 @@ class ChatLanguageModel(BaseLanguageModel):
 
     def _exchange(self, call: Call, *, stream: bool) -> tuple[Exchange, list[CallWarning]]:
         body, warnings = self.codec.build_body(call, stream=stream)
-        raw = HttpTransport.encode_json(body)
-        exchange = Exchange(
-            self.transport,
-            self.url,
-            raw,
-            self.transport.request_headers(call.headers, call.user_agent),
-            self.provider_name,
-            http_error=lambda status, headers, content: error_from_response(
-                provider=self.provider_name,
-                status=status,
-                headers=headers,
-                body=content,
-                url=self.url,
-                request_body=raw,
-            ),
-            timeout=call.timeout,
-        )
-        return exchange, warnings
+        return openai_exchange(self.transport, self.url, self.provider_name, call, body), warnings
 
     async def agenerate(self, call: Call) -> Response:
         exchange, warnings = self._exchange(call, stream=False)

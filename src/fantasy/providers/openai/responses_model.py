@@ -15,9 +15,8 @@ from typing import Any
 from fantasy.http.shell import Exchange, open_stream, post_json
 from fantasy.http.transport import HttpTransport
 from fantasy.model import BaseLanguageModel, Call, Response
-from fantasy.providers.openai.errors import error_from_response
 from fantasy.providers.openai.responses import ResponsesCodec
-from fantasy.providers.openai.sse_stream import openai_events
+from fantasy.providers.openai.sse_stream import openai_events, openai_exchange
 from fantasy.types import CallWarning, StreamPart
 
 
@@ -42,24 +41,7 @@ class ResponsesLanguageModel(BaseLanguageModel):
 
     def _exchange(self, call: Call, *, stream: bool) -> tuple[Exchange, list[CallWarning]]:
         body, warnings = self.codec.build_body(call, stream=stream)
-        raw = HttpTransport.encode_json(body)
-        exchange = Exchange(
-            self.transport,
-            self.url,
-            raw,
-            self.transport.request_headers(call.headers, call.user_agent),
-            self.provider_name,
-            http_error=lambda status, headers, content: error_from_response(
-                provider=self.provider_name,
-                status=status,
-                headers=headers,
-                body=content,
-                url=self.url,
-                request_body=raw,
-            ),
-            timeout=call.timeout,
-        )
-        return exchange, warnings
+        return openai_exchange(self.transport, self.url, self.provider_name, call, body), warnings
 
     async def agenerate(self, call: Call) -> Response:
         exchange, warnings = self._exchange(call, stream=False)

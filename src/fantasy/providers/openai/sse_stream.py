@@ -1,15 +1,19 @@
-"""The framing of OpenAI-style streams, shared by Chat Completions and the Responses API
-(and through them every OpenAI-compatible provider): Server-Sent Events whose data are
-JSON objects, where an ``{"error": ...}`` event is OpenAI's error envelope. The I/O
-around it is the shared shell's (`fantasy.http.shell`).
+"""What Chat Completions and the Responses API (and through them every
+OpenAI-compatible provider) share on the wire: the request as an `Exchange` for the
+shared shell (`fantasy.http.shell`), and the framing of their streams, Server-Sent
+Events whose data are JSON objects, where an ``{"error": ...}`` event is OpenAI's error
+envelope.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from fantasy.http.shell import JsonEventSource
-from fantasy.providers.openai.errors import error_from_stream_payload
+from fantasy.http.shell import Exchange, JsonEventSource
+from fantasy.http.transport import HttpTransport
+from fantasy.model import Call
+from fantasy.providers.openai.errors import error_from_response, error_from_stream_payload
+from fantasy.types import JSON
 
 
 def openai_events(provider: str, url: str) -> JsonEventSource[dict[str, Any]]:
@@ -18,4 +22,28 @@ def openai_events(provider: str, url: str) -> JsonEventSource[dict[str, Any]]:
         provider,
         url,
         on_error_event=lambda payload, raw: error_from_stream_payload(payload, raw, provider),
+    )
+
+
+def openai_exchange(
+    transport: HttpTransport, url: str, provider: str, call: Call, body: JSON
+) -> Exchange:
+    """One request on an OpenAI-style endpoint (Chat Completions or Responses): the
+    body encoded once, the call's headers, OpenAI's reading of an error status."""
+    raw = HttpTransport.encode_json(body)
+    return Exchange(
+        transport,
+        url,
+        raw,
+        transport.request_headers(call.headers, call.user_agent),
+        provider,
+        http_error=lambda status, headers, content: error_from_response(
+            provider=provider,
+            status=status,
+            headers=headers,
+            body=content,
+            url=url,
+            request_body=raw,
+        ),
+        timeout=call.timeout,
     )
