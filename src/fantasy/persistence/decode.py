@@ -19,6 +19,7 @@ from fantasy.model import Call, Response
 from fantasy.persistence.dataclass_json import coerce, decode_object, json_kind
 from fantasy.persistence.registry import ProviderTypeError, provider_type_class
 from fantasy.types import (
+    JSON,
     CallWarning,
     CallWarningType,
     Content,
@@ -51,7 +52,6 @@ from fantasy.types import (
     Usage,
 )
 
-JSON = dict[str, Any]
 T = TypeVar("T")
 
 

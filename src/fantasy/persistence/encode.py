@@ -17,6 +17,7 @@ from fantasy.model import Call, Response
 from fantasy.persistence.dataclass_json import encode
 from fantasy.persistence.registry import ProviderTypeError, provider_type_id
 from fantasy.types import (
+    JSON,
     CallWarning,
     FileContent,
     FilePart,
@@ -38,8 +39,6 @@ from fantasy.types import (
     ToolResultPart,
     Usage,
 )
-
-JSON = dict[str, Any]
 
 
 def _b64(data: bytes) -> str:
