@@ -10,14 +10,14 @@ OpenAI's wire format.
   on the next request, so a conversation can even move between upstreams.
 - Usage counts cached tokens in the total (input + output + cached).
 
-The two gateways differ in small ways; each difference is a flag or a hook here, set
-in `fantasy.providers.openrouter` and `fantasy.providers.vercel`.
+The two gateways differ in small ways, all of them fields of one `GatewayDialect`
+value that `fantasy.providers.openrouter` and `fantasy.providers.vercel` each set.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from fantasy.http.shape import arr, as_list, as_object, integer, join, obj, text
 from fantasy.providers.openai.chat import (
@@ -98,6 +98,26 @@ def _is_responses_format(fmt: str) -> bool:
 # --------------------------------------------------------------------------- codec
 
 
+@dataclass(frozen=True, slots=True)
+class GatewayDialect:
+    """Where the gateways differ on one wire: each gateway's codec names one value."""
+
+    drops_empty_user: bool
+    """Vercel drops a user message with nothing visible in it; OpenRouter sends it bare."""
+    reads_plain_reasoning: bool
+    """Vercel also reads the plain ``reasoning`` field; OpenRouter only
+    ``reasoning_details``."""
+    keeps_first_reasoning_text: bool
+    """Vercel keeps the text of a first reasoning chunk that has no summary; OpenRouter
+    streams the summary for all but Gemini and Claude, so that text is lost (as in
+    Fantasy)."""
+    waits_for_claude_signature: bool
+    """OpenRouter keeps Claude's reasoning open past its text: the signature comes later."""
+    replays_xai_reasoning: bool
+    """OpenRouter has an ``xai/`` case (its own xAI ids are ``x-ai/``, so it rarely
+    fires)."""
+
+
 @dataclass(slots=True)
 class _Assistant:
     """An assistant message being built from parts."""
@@ -116,12 +136,9 @@ class GatewayCodec(ChatCodecBase[OptionsT]):
     native_object_output = False
     """Objects come from a forced tool call, Fantasy's default for gateways."""
 
-    drop_empty_user = False
-    """Vercel drops a user message with nothing visible in it; OpenRouter sends it."""
-    replays_xai_reasoning = False
-    """OpenRouter has an ``xai/`` case (its own xAI ids are ``x-ai/``, so it rarely fires)."""
-    reasoning_fallback = False
-    """Vercel also reads the plain ``reasoning`` field; OpenRouter only ``reasoning_details``."""
+    dialect: ClassVar[GatewayDialect]
+    """How this gateway differs from the other."""
+
     # ------------------------------------------------------------------ messages
 
     def system_messages(self, message: Message, warnings: list[CallWarning]) -> list[JSON]:
@@ -159,7 +176,7 @@ class GatewayCodec(ChatCodecBase[OptionsT]):
                 wire_part["cache_control"] = {"type": kind}
             parts.append(wire_part)
         if not parts:
-            if self.drop_empty_user:
+            if self.dialect.drops_empty_user:
                 warnings.append(_other(DROPPED_EMPTY_USER))
                 return []
             return [{"role": "user"}]  # Fantasy's SDK omits an empty content union
@@ -217,7 +234,7 @@ class GatewayCodec(ChatCodecBase[OptionsT]):
             built.extra = {"reasoning_details": details, "reasoning": text}
             return
         responses_prefix = "openai/" if model.startswith("openai/") else None
-        if responses_prefix is None and self.replays_xai_reasoning and model.startswith("xai/"):
+        if self.dialect.replays_xai_reasoning and model.startswith("xai/"):
             responses_prefix = "xai/"
         if responses_prefix is not None:
             metadata = (options or {}).get("openai")
@@ -323,7 +340,8 @@ class GatewayCodec(ChatCodecBase[OptionsT]):
                 )
             else:
                 other.append(text(detail, "text", at))
-        if self.reasoning_fallback and not details:
+        plain_too = self.dialect.reads_plain_reasoning
+        if plain_too and not details:
             plain = text(message, "reasoning", where)
             if plain:
                 other.append(plain)
@@ -333,9 +351,7 @@ class GatewayCodec(ChatCodecBase[OptionsT]):
         content.extend(anthropic)
         for thought, metadata in google.values():
             content.append(ReasoningContent(thought, {"google": metadata}))
-        content.extend(
-            ReasoningContent(thought) for thought in other if thought or not self.reasoning_fallback
-        )
+        content.extend(ReasoningContent(thought) for thought in other if thought or not plain_too)
         return content
 
     def usage(self, data: JSON) -> tuple[Usage, Any]:
@@ -357,25 +373,28 @@ class GatewayCodec(ChatCodecBase[OptionsT]):
     def stream_metadata(self, state: ChatStreamTranslator) -> Any:
         return state.metadata
 
-    def new_stream(self, warnings: list[CallWarning]) -> ChatStreamTranslator:
-        translator = super().new_stream(warnings)
-        translator.extra["reasoning"] = None
-        return translator
+    def stream_extension(self) -> _ReasoningStream:
+        return _ReasoningStream(self.dialect)
 
-    def stream_extra(self, chunk: JSON, state: ChatStreamTranslator) -> list[StreamPart]:
-        """Reasoning from the first choice's delta (checked by the translator)."""
-        delta, where = state.first_delta, _FIRST_DELTA
-        reasoning: _StreamReasoning | None = state.extra.get("reasoning")
-        if reasoning is None:
-            return self._start_reasoning(delta, where, state)
-        return self._continue_reasoning(delta, where, reasoning, state)
 
-    def _start_reasoning(
-        self, delta: JSON, where: str, state: ChatStreamTranslator
-    ) -> list[StreamPart]:
+class _ReasoningStream:
+    """Upstream reasoning from the first choice's delta, one block open at a time."""
+
+    __slots__ = ("current", "dialect")
+
+    def __init__(self, dialect: GatewayDialect) -> None:
+        self.dialect = dialect
+        self.current: _StreamReasoning | None = None
+
+    def feed(self, chunk: JSON, first_delta: JSON) -> list[StreamPart]:
+        if self.current is None:
+            return self._start(first_delta, _FIRST_DELTA)
+        return self._continue(first_delta, _FIRST_DELTA, self.current)
+
+    def _start(self, delta: JSON, where: str) -> list[StreamPart]:
         details = delta.get("reasoning_details")
         details = as_list(details, f"{where}.reasoning_details") if details is not None else ()
-        plain = text(delta, "reasoning", where) if self.reasoning_fallback else ""
+        plain = text(delta, "reasoning", where) if self.dialect.reads_plain_reasoning else ""
         if not details and not plain:
             return []
         current = _StreamReasoning()
@@ -420,37 +439,33 @@ class GatewayCodec(ChatCodecBase[OptionsT]):
                     ]
                 current.google = _google_metadata()
                 metadata = {"google": current.google}
-            first_delta = self.first_reasoning_delta(fmt, summary, thought, plain)
-        state.extra["reasoning"] = current
+            first_delta = self._first_delta(fmt, summary, thought)
+        self.current = current
         parts = [StreamPart(StreamPartType.REASONING_START, id="0", provider_metadata=metadata)]
         if first_delta:
             parts.append(StreamPart(StreamPartType.REASONING_DELTA, id="0", delta=first_delta))
         return parts
 
-    def first_reasoning_delta(self, fmt: str, summary: str, text: str, plain: str) -> str:
-        """OpenRouter streams the summary for all but Gemini and Claude, so an
-        ``unknown``-format first chunk's text is lost, as in Fantasy."""
+    def _first_delta(self, fmt: str, summary: str, thought: str) -> str:
         if fmt.startswith(("google-gemini", "anthropic-claude")):
-            return text
+            return thought
+        if self.dialect.keeps_first_reasoning_text:
+            return summary or thought
         return summary
 
-    def keeps_waiting_for_signature(self, reasoning: _StreamReasoning) -> bool:
-        """OpenRouter keeps Claude's reasoning open past its text: the signature comes later."""
-        return False
-
-    def _continue_reasoning(
-        self, delta: JSON, where: str, reasoning: _StreamReasoning, state: ChatStreamTranslator
-    ) -> list[StreamPart]:
+    def _continue(self, delta: JSON, where: str, reasoning: _StreamReasoning) -> list[StreamPart]:
         details = delta.get("reasoning_details")
         details = as_list(details, f"{where}.reasoning_details") if details is not None else ()
-        plain = text(delta, "reasoning", where) if self.reasoning_fallback else ""
+        plain = text(delta, "reasoning", where) if self.dialect.reads_plain_reasoning else ""
         if not details:
             if plain:
                 return [StreamPart(StreamPartType.REASONING_DELTA, id="0", delta=plain)]
-            if self.keeps_waiting_for_signature(reasoning):
+            if self.dialect.waits_for_claude_signature and reasoning.format.startswith(
+                "anthropic-claude"
+            ):
                 return []
             if text(delta, "content", where) or arr(delta, "tool_calls", where):
-                state.extra["reasoning"] = None
+                self.current = None
                 return [StreamPart(StreamPartType.REASONING_END, id="0")]
             return []
         at = f"{where}.reasoning_details[0]"
@@ -463,7 +478,7 @@ class GatewayCodec(ChatCodecBase[OptionsT]):
             if data:
                 block.encrypted_content = data
                 block.item_id = text(detail, "id", at)
-                state.extra["reasoning"] = None
+                self.current = None
                 return [
                     StreamPart(
                         StreamPartType.REASONING_END, id="0", provider_metadata={"openai": block}
@@ -488,7 +503,7 @@ class GatewayCodec(ChatCodecBase[OptionsT]):
         if fmt.startswith("anthropic-claude"):
             signature = text(detail, "signature", at)
             if signature:
-                state.extra["reasoning"] = None
+                self.current = None
                 return [
                     StreamPart(
                         StreamPartType.REASONING_DELTA,
@@ -506,7 +521,7 @@ class GatewayCodec(ChatCodecBase[OptionsT]):
             if kind == "reasoning.encrypted":
                 reasoning.google.signature = text(detail, "data", at)
                 reasoning.google.tool_id = text(detail, "id", at)
-                state.extra["reasoning"] = None
+                self.current = None
                 return [
                     StreamPart(
                         StreamPartType.REASONING_END,

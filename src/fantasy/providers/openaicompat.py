@@ -28,7 +28,6 @@ from fantasy.providers._base import HTTPProvider, check_model_id
 from fantasy.providers.openai.chat import (
     DROPPED_EMPTY_USER,
     ChatCodecBase,
-    ChatStreamTranslator,
     _other,
 )
 from fantasy.providers.openai.chat_stream import choice_paths, chunk_choices, delta_of
@@ -204,27 +203,36 @@ class CompatCodec(ChatCodecBase[ProviderOptions]):
             return [ReasoningContent(_reasoning_text(message, "choices[0].message"))]
         return []
 
-    def stream_extra(self, chunk: JSON, state: ChatStreamTranslator) -> list[StreamPart]:
-        """Reasoning deltas open a reasoning block; the first content or tool call ends it."""
+    def stream_extension(self) -> _ReasoningStream:
+        return _ReasoningStream()
+
+
+class _ReasoningStream:
+    """Reasoning deltas open a reasoning block; the first content or tool call ends it."""
+
+    __slots__ = ("open",)
+
+    def __init__(self) -> None:
+        self.open = False
+
+    def feed(self, chunk: JSON, first_delta: JSON) -> list[StreamPart]:
         for index, choice in enumerate(chunk_choices(chunk)):
             paths = choice_paths(index)
-            delta = state.first_delta if index == 0 else delta_of(choice, paths)
+            delta = first_delta if index == 0 else delta_of(choice, paths)
             where = paths.delta
             part_id = str(index)
             if _has_reasoning(delta):
                 reasoning = _reasoning_text(delta, where)
                 parts = []
-                if not state.extra.get("reasoning"):
-                    state.extra["reasoning"] = True
+                if not self.open:
+                    self.open = True
                     parts.append(StreamPart(StreamPartType.REASONING_START, id=part_id))
                 parts.append(
                     StreamPart(StreamPartType.REASONING_DELTA, id=part_id, delta=reasoning)
                 )
                 return parts
-            if state.extra.get("reasoning") and (
-                text(delta, "content", where) or arr(delta, "tool_calls", where)
-            ):
-                state.extra["reasoning"] = False
+            if self.open and (text(delta, "content", where) or arr(delta, "tool_calls", where)):
+                self.open = False
                 return [StreamPart(StreamPartType.REASONING_END, id=part_id)]
         return []
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from fantasy.persistence.registry import persisted
 from fantasy.providers._base import HTTPProvider, check_model_id, key_credentials
-from fantasy.providers._gateway import GatewayCodec
+from fantasy.providers._gateway import GatewayCodec, GatewayDialect
 from fantasy.providers.openai.provider import ChatLanguageModel
 from fantasy.types import JSON, CallWarning
 
@@ -100,7 +100,13 @@ class OpenRouterCodec(GatewayCodec[ProviderOptions]):
     file_options_key = NAME
     metadata_key = NAME
     options_type = ProviderOptions
-    replays_xai_reasoning = True
+    dialect = GatewayDialect(
+        drops_empty_user=False,
+        reads_plain_reasoning=False,
+        keeps_first_reasoning_text=False,
+        waits_for_claude_signature=True,
+        replays_xai_reasoning=True,
+    )
 
     def apply_options(self, body: JSON, opts: ProviderOptions, warnings: list[CallWarning]) -> None:
         if opts.provider is not None:
@@ -116,9 +122,6 @@ class OpenRouterCodec(GatewayCodec[ProviderOptions]):
         ):
             if value is not None:
                 body[key] = value
-
-    def keeps_waiting_for_signature(self, reasoning: Any) -> bool:
-        return bool(reasoning.format.startswith("anthropic-claude"))
 
     def metadata_from(self, body: JSON, usage: JSON) -> Any:
         # Lenient on purpose: any JSON is kept, a string as sent and anything else

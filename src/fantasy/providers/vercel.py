@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from fantasy.persistence.registry import persisted
 from fantasy.providers._base import HTTPProvider, check_model_id, key_credentials
-from fantasy.providers._gateway import GatewayCodec
+from fantasy.providers._gateway import GatewayCodec, GatewayDialect
 from fantasy.providers.openai.provider import ChatLanguageModel
 from fantasy.types import JSON, CallWarning
 
@@ -92,8 +92,13 @@ class VercelCodec(GatewayCodec[ProviderOptions]):
     file_options_key = "openai"
     metadata_key = NAME
     options_type = ProviderOptions
-    drop_empty_user = True
-    reasoning_fallback = True
+    dialect = GatewayDialect(
+        drops_empty_user=True,
+        reads_plain_reasoning=True,
+        keeps_first_reasoning_text=True,
+        waits_for_claude_signature=False,
+        replays_xai_reasoning=False,
+    )
 
     def apply_options(self, body: JSON, opts: ProviderOptions, warnings: list[CallWarning]) -> None:
         if opts.reasoning is not None:
@@ -117,12 +122,6 @@ class VercelCodec(GatewayCodec[ProviderOptions]):
                 body[key] = value
         if opts.gateway is not None and opts.gateway.models:
             body["models"] = opts.gateway.models
-
-    def first_reasoning_delta(self, fmt: str, summary: str, text: str, plain: str) -> str:
-        """Unlike OpenRouter, the first chunk's text is kept."""
-        if fmt.startswith(("google-gemini", "anthropic-claude")):
-            return text
-        return summary or text
 
     def metadata_from(self, body: JSON, usage: JSON) -> Any:
         # Lenient on purpose: any JSON is kept, a string as sent and anything else

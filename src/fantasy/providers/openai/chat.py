@@ -4,7 +4,7 @@ Pure code, no I/O. Stream chunks are `chat_stream`'s; finish reasons and usage a
 
 The OpenAI-compatible providers reuse this by subclassing `ChatCodec` and
 overriding its small named hooks (`provider_options`, `apply_options`,
-`assistant_message`, `usage`, `extra_content`, `stream_extra`), so each
+`assistant_message`, `usage`, `extra_content`, `stream_extension`), so each
 provider's differences stay visible in its own module.
 """
 
@@ -23,7 +23,7 @@ from fantasy.providers.openai.chat_response import (
     map_finish_reason,
     usage_from_openai,
 )
-from fantasy.providers.openai.chat_stream import ChatStreamTranslator
+from fantasy.providers.openai.chat_stream import ChatStreamExtension, ChatStreamTranslator
 from fantasy.providers.openai.models import CHAT, ModelCapabilities, capabilities
 from fantasy.providers.openai.options import (
     NAME,
@@ -47,7 +47,6 @@ from fantasy.types import (
     Role,
     SourceContent,
     SourceType,
-    StreamPart,
     TextContent,
     TextPart,
     Tool,
@@ -483,9 +482,10 @@ class ChatCodecBase(Generic[OptionsT]):
         )
         return usage_from_openai(raw, "chunk.usage"), metadata
 
-    def stream_extra(self, chunk: JSON, state: ChatStreamTranslator) -> list[StreamPart]:
-        """Per-chunk parts beyond text and tool calls (reasoning, for compatible servers)."""
-        return []
+    def stream_extension(self) -> ChatStreamExtension | None:
+        """A new stream's handler of parts beyond text and tool calls, with its own state
+        (reasoning, for compatible servers and gateways); none for OpenAI itself."""
+        return None
 
     def stream_metadata(self, state: ChatStreamTranslator) -> Any:
         """The metadata of the finish part: the last usage chunk's, with the logprobs."""
@@ -493,10 +493,6 @@ class ChatCodecBase(Generic[OptionsT]):
         if isinstance(metadata, ProviderMetadata) and state.logprobs:
             metadata.logprobs = state.logprobs
         return metadata
-
-    def stream_extra_end(self, state: ChatStreamTranslator) -> list[StreamPart]:
-        """Parts to close at end of stream before text and tool calls are finalised."""
-        return []
 
     def new_stream(self, warnings: list[CallWarning]) -> ChatStreamTranslator:
         return ChatStreamTranslator(self, warnings)
@@ -583,6 +579,7 @@ class ChatCodec(ChatCodecBase[ProviderOptions]):
 __all__ = [
     "ChatCodec",
     "ChatCodecBase",
+    "ChatStreamExtension",
     "ChatStreamTranslator",
     "map_finish_reason",
     "usage_from_openai",

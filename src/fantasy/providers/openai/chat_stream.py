@@ -4,11 +4,10 @@ Pure code, no I/O: the shared shell (`fantasy.http.shell`) feeds it decoded chun
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from fantasy.errors import ProviderError, incomplete_stream_error
 from fantasy.http.shape import arr, as_list, as_object, integer, obj, text
-from fantasy.providers.openai import chat as chat_module
 from fantasy.providers.openai.chat_response import map_finish_reason
 from fantasy.types import (
     JSON,
@@ -79,6 +78,20 @@ def delta_of(choice: Any, where: ChoicePaths) -> JSON:
     return as_object(as_object(choice, where.choice).get("delta"), where.delta)
 
 
+class ChatStreamExtension(Protocol):
+    """What a compatible server or gateway streams beyond text and tool calls (reasoning,
+    mostly), with the typed state it keeps for one stream.
+
+    A codec makes one per stream (`ChatCodecBase.stream_extension`); the translator
+    hands it every chunk's choices, after its own parts for each choice.
+    """
+
+    def feed(self, chunk: JSON, first_delta: JSON) -> list[StreamPart]:
+        """Parts for this chunk; ``first_delta`` is ``chunk.choices[0].delta``, already
+        checked to be an object."""
+        ...
+
+
 class ChatStreamTranslator:
     """Turns decoded chunks into stream parts, keeping the state one stream needs."""
 
@@ -89,14 +102,9 @@ class ChatStreamTranslator:
         self.tool_calls: dict[int, _ToolCallBuffer] = {}
         self.usage: Usage | None = None
         self.metadata: Any = None
-        self._has_extra = type(codec).stream_extra is not chat_module.ChatCodecBase.stream_extra
+        self.extension = codec.stream_extension()
         self.finish_reason = ""
         self.logprobs: list[Any] = []
-        self.extra: dict[str, Any] = {}
-        """Scratch space for `ChatCodec.stream_extra` hooks (reasoning state and such)."""
-        self.first_delta: JSON = {}
-        """For `ChatCodec.stream_extra` hooks: the delta of the chunk's first choice
-        (``chunk.choices[0].delta``), already checked to be an object."""
 
     def start(self) -> list[StreamPart]:
         if self.warnings:
@@ -118,6 +126,8 @@ class ChatStreamTranslator:
             return []
         parts: list[StreamPart] = []
         annotated = False
+        extension = self.extension
+        first_delta: JSON = {}
         for i, choice in enumerate(choices):
             where = _PATHS[i] if i < _KEPT else ChoicePaths(i)
             if type(choice) is not dict:
@@ -150,10 +160,10 @@ class ChatStreamTranslator:
                 tokens = arr(as_object(logprobs, where.logprobs), "content", where.logprobs)
                 if tokens:
                     self.logprobs.extend(tokens)
-            if self._has_extra:
+            if extension is not None:
                 if i == 0:
-                    self.first_delta = delta
-                parts.extend(self.codec.stream_extra(chunk, self))
+                    first_delta = delta
+                parts.extend(extension.feed(chunk, first_delta))
             annotated = annotated or "annotations" in delta
         if not annotated:
             return parts
@@ -233,7 +243,7 @@ class ChatStreamTranslator:
 
     def finish(self) -> list[StreamPart]:
         """End of stream: close what is open, emit the tool calls, then finish (or an error)."""
-        parts = self.codec.stream_extra_end(self)
+        parts: list[StreamPart] = []
         if self.text_active:
             self.text_active = False
             parts.append(StreamPart(StreamPartType.TEXT_END, id=_TEXT_ID))
