@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from fantasy.http.shell import Exchange, open_stream, post_json
 from fantasy.http.transport import HttpTransport
-from fantasy.model import BaseLanguageModel, Call, Response
 from fantasy.providers._base import HTTPProvider, check_model_id, key_credentials, resolve_setting
 from fantasy.providers.openai.chat import ChatCodec, ChatCodecBase
+from fantasy.providers.openai.http_model import OpenAIHTTPModel
 from fantasy.providers.openai.models import is_responses_model
 from fantasy.providers.openai.options import NAME
-from fantasy.providers.openai.sse_stream import openai_events, openai_exchange
-from fantasy.types import CallWarning, ObjectMode, StreamPart
+from fantasy.types import ObjectMode
 
 if TYPE_CHECKING:
     import httpx
@@ -25,40 +23,19 @@ API_KEY_ENV = "OPENAI_API_KEY"
 BASE_URL_ENV = "OPENAI_BASE_URL"
 
 
-class ChatLanguageModel(BaseLanguageModel):
+class ChatLanguageModel(OpenAIHTTPModel[ChatCodecBase[Any]]):
     """A model on the Chat Completions API (``POST {base_url}/chat/completions``)."""
 
     def __init__(
         self, codec: ChatCodecBase[Any], transport: HttpTransport, url: str, provider_name: str
     ):
-        self.codec = codec
-        self.transport = transport
-        self.url = url
-        self.provider_name = provider_name
-        self.model_id = codec.model_id
+        super().__init__(codec, transport, url, provider_name)
         self.native_object_output = codec.native_object_output
 
     def check_schema(self, schema: dict[str, Any], where: str) -> None:
         from fantasy.providers.openai.structured import check_chat_schema
 
         check_chat_schema(self, schema, where)
-
-    def _exchange(self, call: Call, *, stream: bool) -> tuple[Exchange, list[CallWarning]]:
-        body, warnings = self.codec.build_body(call, stream=stream)
-        return openai_exchange(self.transport, self.url, self.provider_name, call, body), warnings
-
-    async def agenerate(self, call: Call) -> Response:
-        exchange, warnings = self._exchange(call, stream=False)
-        return await post_json(exchange, self.codec.parse_response, warnings)
-
-    def astream(self, call: Call) -> AsyncIterator[StreamPart]:
-        """Stream parts; failures after the request was built arrive as one ``error`` part."""
-        exchange, warnings = self._exchange(call, stream=True)
-        return open_stream(
-            exchange,
-            openai_events(self.provider_name, self.url),
-            self.codec.new_stream(warnings),
-        )
 
 
 class Provider(HTTPProvider):
