@@ -11,19 +11,256 @@ without calling ``__init__``, whose arguments differ from what an exception
 keeps. A value that would not survive (an unpicklable cause, say) is replaced
 by a stand-in: an exception by a `RuntimeError` naming its type and text,
 anything else by None.
+
+No exception here shows a credential, whatever text a provider sent back. Each
+`HttpTransport` registers its credentials as `SecretTokens` for as long as it lives,
+and every `FantasyError` is redacted against all of them as it is built, and again
+whenever its text, URL, bodies or response headers are set afterwards, so an error
+built anywhere (an HTTP error, an in-stream error event, a 200 that carries an
+error object, a preview of an HTML page) is covered. Redacted are: each credential
+in the forms it travels or is echoed in (`secret_forms`), any run of at least
+`FRAGMENT_LENGTH` characters of a credential of `LONG_SECRET_LENGTH` or more (an
+echo cut short), the values of credential response headers, and the user and
+password of a URL (``http://[REDACTED]@host/``).
 """
 
 from __future__ import annotations
 
 import http
 import re
-from collections.abc import Mapping
+import threading
+import weakref
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 TRANSIENT_STREAM_ERROR_TYPES = frozenset(
     {"server_error", "internal_error", "overloaded_error", "api_error", "rate_limit_error"}
 )
 """Error types that providers report inside a stream when the fault is theirs and passing."""
+
+
+# --------------------------------------------------------------------------- secrets
+
+REDACTED = "[REDACTED]"
+MIN_SECRET_LENGTH = 8
+"""Shorter values are not worth hiding, and replacing them would mangle ordinary text."""
+LONG_SECRET_LENGTH = 20
+"""Credentials this long (every provider's API key) are also hidden by their fragments."""
+FRAGMENT_LENGTH = 12
+"""The shortest run of a long credential's characters that is hidden wherever it
+appears: a key echoed cut short (``sk-proj-abcdefgh…``, its first 20 characters, all
+but its last character) is hidden; a masked echo showing fewer characters, such as
+OpenAI's ``sk-proj-****…abcd``, reveals too little to matter and is left as sent."""
+_ANCHOR = FRAGMENT_LENGTH // 2
+"""Anchors of this length, taken every ``_ANCHOR`` characters of a credential, find
+every run of ``FRAGMENT_LENGTH`` of it: such a run always holds one whole anchor."""
+
+CREDENTIAL_HEADERS = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "x-api-key",
+        "api-key",
+        "x-goog-api-key",
+        "cookie",
+        "set-cookie",
+    }
+)
+"""Headers whose values are credentials: never kept on an error, whatever they hold."""
+
+_AUTH_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9._~+/-]*$")
+"""The first word of ``Bearer <key>``, ``Basic <base64>``, ``Token <key>``."""
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^/?#\s@'\"<>]+@")
+
+
+def secret_forms(value: str) -> set[str]:
+    r"""The ways a credential can appear in text: the value as it is sent; the
+    credential without its scheme (the key of ``Bearer <key>``, ``Token <key>``), and for
+    ``Basic <base64>`` the decoded ``user:password`` and each of its two parts, each of
+    them as it is, URL-encoded (``%2F``, ``%2f``, ``+`` for a space) and JSON-escaped
+    (``\/`` too). Forms shorter than `MIN_SECRET_LENGTH` are left out."""
+    import base64
+    import binascii
+    import json
+    from urllib.parse import quote, quote_plus
+
+    scheme, space, rest = value.partition(" ")
+    credential = rest.strip() if space and _AUTH_SCHEME.match(scheme) else value
+    parts = {credential}
+    if credential is not value and scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(credential, validate=True).decode("utf-8")
+        except (binascii.Error, ValueError):
+            decoded = ""
+        if decoded:
+            user, _, password = decoded.partition(":")
+            parts |= {decoded, user, password}
+    forms = {value}
+    for text in parts:
+        escaped = json.dumps(text)[1:-1]
+        unescaped = json.dumps(text, ensure_ascii=False)[1:-1]
+        encoded = quote(text, safe="")
+        lowered = re.sub("%[0-9A-F]{2}", lambda m: m.group(0).lower(), encoded)
+        forms |= {text, escaped, escaped.replace("/", "\\/"), unescaped}
+        forms |= {encoded, lowered, quote_plus(text, safe="")}
+    return {form for form in forms if len(form) >= MIN_SECRET_LENGTH}
+
+
+class _Registered:
+    __slots__ = ("__weakref__", "tokens")
+
+    def __init__(self, tokens: tuple[bytes, ...]):
+        self.tokens = tokens
+
+
+_LIVE: weakref.WeakSet[_Registered] = weakref.WeakSet()
+_LIVE_LOCK = threading.Lock()
+
+
+class SecretTokens(tuple[bytes, ...]):
+    """Credential forms as bytes, longest first. While this object lives, every
+    `FantasyError` built in the process is redacted against them too (a transport
+    holds its own for as long as it lives)."""
+
+    _registered: _Registered
+
+    def __new__(cls, tokens: Iterable[bytes]) -> SecretTokens:
+        kept = sorted({t for t in tokens if len(t) >= MIN_SECRET_LENGTH}, key=len, reverse=True)
+        self = super().__new__(cls, kept)
+        if kept:
+            self._registered = _Registered(tuple(kept))
+            with _LIVE_LOCK:
+                _LIVE.add(self._registered)
+        return self
+
+    @classmethod
+    def of(cls, values: Iterable[str]) -> SecretTokens:
+        """The tokens of these credential values, in every form of `secret_forms`."""
+        forms: set[bytes] = set()
+        for value in values:
+            if value:
+                forms |= {f.encode("utf-8", "surrogatepass") for f in secret_forms(value)}
+        return cls(forms)
+
+
+def live_secrets() -> tuple[bytes, ...]:
+    """The tokens of every `SecretTokens` alive in the process."""
+    with _LIVE_LOCK:
+        registered = list(_LIVE)
+    return tuple(token for entry in registered for token in entry.tokens)
+
+
+def redact_bytes(content: bytes, tokens: Iterable[bytes]) -> bytes:
+    """``content`` with each token, and each run of `FRAGMENT_LENGTH` or more bytes of a
+    token of `LONG_SECRET_LENGTH` or more, replaced by ``[REDACTED]``. A token with a
+    space (``Bearer <key>``) is replaced only whole: its credential is a token itself."""
+    if not content:
+        return content
+    spans: list[tuple[int, int]] = []
+    for token in tokens:
+        if len(token) >= LONG_SECRET_LENGTH and b" " not in token:
+            spans += _fragments(content, token)
+        elif len(token) >= MIN_SECRET_LENGTH:
+            start = content.find(token)
+            while start != -1:
+                spans.append((start, start + len(token)))
+                start = content.find(token, start + len(token))
+    if not spans:
+        return content
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    out: list[bytes] = []
+    done = 0
+    for start, end in merged:
+        out += [content[done:start], REDACTED.encode()]
+        done = end
+    out.append(content[done:])
+    return b"".join(out)
+
+
+def _fragments(content: bytes, token: bytes) -> list[tuple[int, int]]:
+    """Where runs of `FRAGMENT_LENGTH` or more bytes of ``token`` are in ``content``."""
+    spans = []
+    size = len(token)
+    for offset in range(0, size - _ANCHOR + 1, _ANCHOR):
+        anchor = token[offset : offset + _ANCHOR]
+        at = content.find(anchor)
+        while at != -1:
+            left = 0
+            while (
+                left < offset and left < at and content[at - 1 - left] == token[offset - 1 - left]
+            ):
+                left += 1
+            right = 0
+            after, token_after = at + _ANCHOR, offset + _ANCHOR
+            while (
+                token_after + right < size
+                and after + right < len(content)
+                and content[after + right] == token[token_after + right]
+            ):
+                right += 1
+            if left + _ANCHOR + right >= FRAGMENT_LENGTH:
+                spans.append((at - left, after + right))
+            at = content.find(anchor, at + 1)
+    return spans
+
+
+def url_credentials(url: str) -> list[str]:
+    """The credentials in a URL's userinfo (``http://user:password@host/``): the user,
+    the password and ``user:password``, as written and percent-decoded, and the
+    ``Basic`` header value httpx sends for them; none for a URL without userinfo."""
+    import base64
+    from urllib.parse import unquote, urlsplit
+
+    netloc = urlsplit(url).netloc
+    if "@" not in netloc:
+        return []
+    userinfo = netloc.rpartition("@")[0]
+    decoded = ":".join(unquote(part) for part in userinfo.split(":", 1))
+    basic = "Basic " + base64.b64encode(decoded.encode("utf-8")).decode("ascii")
+    found = {basic}
+    for pair in {userinfo, decoded}:
+        user, _, password = pair.partition(":")
+        found |= {pair, user, password}
+    return sorted(found - {""})
+
+
+def mask_userinfo(text: str) -> str:
+    """``text`` with the user and password of every URL in it replaced:
+    ``http://user:secret@host/`` becomes ``http://[REDACTED]@host/``."""
+    if "@" not in text or "://" not in text:
+        return text
+    return _USERINFO.sub(lambda m: m.group(1) + REDACTED + "@", text)
+
+
+def redact_text(text: str, tokens: Iterable[bytes] | None = None) -> str:
+    """``text`` with URL credentials masked and ``tokens`` (by default every live
+    credential's) redacted as `redact_bytes` does."""
+    text = mask_userinfo(text)
+    tokens = live_secrets() if tokens is None else tuple(tokens)
+    if not text or not tokens:
+        return text
+    raw = text.encode("utf-8", "surrogatepass")
+    hidden = redact_bytes(raw, tokens)
+    if hidden is raw:
+        return text
+    return hidden.decode("utf-8", "replace")
+
+
+def redact_headers(
+    headers: Mapping[str, str], tokens: Iterable[bytes] | None = None
+) -> dict[str, str]:
+    """``headers`` with credential headers' values replaced and every other value
+    redacted as `redact_text` does."""
+    tokens = live_secrets() if tokens is None else tuple(tokens)
+    return {
+        name: REDACTED if name.lower() in CREDENTIAL_HEADERS else redact_text(value, tokens)
+        for name, value in headers.items()
+    }
 
 
 def _stand_in(error: BaseException) -> RuntimeError:
@@ -97,13 +334,21 @@ class FantasyError(Exception):
 
     partial_result: Any = None
 
+    _REDACTED_FIELDS = frozenset({"message", "title"})
+    """Attributes that may hold a provider's text: redacted whenever they are set."""
+
     def __init__(self, message: str, *, title: str = "", cause: BaseException | None = None):
         self.message = message
         self.title = title
         self.cause = cause
-        super().__init__(f"{title}: {message}" if title else message)
+        super().__init__(f"{self.title}: {self.message}" if self.title else self.message)
         if cause is not None:
             self.__cause__ = cause
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in self._REDACTED_FIELDS:
+            value = _redacted_value(value)
+        super().__setattr__(name, value)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return reduce_exception(self)
@@ -151,6 +396,18 @@ REQUEST_ID_HEADERS = (
 """Where providers put the id their support asks for, in the order they are looked up."""
 
 
+def _redacted_value(value: Any) -> Any:
+    """A value set on an error, with every live credential and URL password hidden."""
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, bytes):
+        tokens = live_secrets()
+        return redact_bytes(value, tokens) if tokens else value
+    if isinstance(value, Mapping):
+        return redact_headers(value)
+    return value
+
+
 class ProviderError(FantasyError):
     """A provider refused, failed or broke off a request.
 
@@ -159,7 +416,19 @@ class ProviderError(FantasyError):
     (see `classify`), so a caller can ``except fantasy.RateLimitError`` whichever
     provider or code path produced it. Every subclass is still a `ProviderError`
     with the same attributes.
+
+    Whatever the provider sent is redacted as it is set (see the module's text): the
+    message and title, ``url``, ``request_body``, ``response_body``, ``error_type``
+    and ``response_headers`` (credential headers' values replaced whole).
     """
+
+    _REDACTED_FIELDS = FantasyError._REDACTED_FIELDS | {
+        "url",
+        "request_body",
+        "response_body",
+        "response_headers",
+        "error_type",
+    }
 
     def __new__(cls, *args: Any, **kwargs: Any) -> ProviderError:
         if cls is ProviderError:

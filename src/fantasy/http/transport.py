@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from fantasy import __version__, _runtime
-from fantasy.errors import ProviderError
+from fantasy.errors import ProviderError, SecretTokens
 from fantasy.http.unexpected import (
     SSE,
     StreamSniffer,
@@ -237,19 +237,12 @@ def _configuration_problem(exc: Exception, url: str) -> str | None:
     return None
 
 
-MIN_SECRET_LENGTH = 8
-"""Shorter values are not worth hiding, and replacing them would mangle ordinary text."""
-
-
 def secret_tokens(values: Iterable[str]) -> tuple[bytes, ...]:
-    """Credential header values as the strings to hide: whole, and without a scheme
-    (``Bearer <key>`` hides ``<key>`` too), longest first."""
-    tokens: set[str] = set()
-    for value in values:
-        tokens.add(value)
-        tokens.add(value.split(" ")[-1])
-    kept = [t.encode() for t in tokens if len(t) >= MIN_SECRET_LENGTH]
-    return tuple(sorted(kept, key=len, reverse=True))
+    """Credential header values as the strings to hide, longest first: whole, without a
+    scheme (``Bearer <key>`` hides ``<key>`` too) and in every other form they may be
+    echoed in (`fantasy.errors.secret_forms`). While the tokens live (the transport
+    keeps them), every error built in the process is redacted against them."""
+    return SecretTokens.of(values)
 
 
 def _is_timeout(exc: Exception) -> bool:

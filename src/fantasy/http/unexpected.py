@@ -22,6 +22,7 @@ from fantasy.errors import (
     TRANSIENT_STREAM_ERROR_TYPES,
     ProviderError,
     parse_context_limits,
+    redact_bytes,
     title_for_status,
 )
 
@@ -67,11 +68,9 @@ _SSE_START = re.compile(rb"^(?::|data:|data\n|data\r|event:|id:|retry:)")
 
 
 def redact(content: bytes, secrets: tuple[bytes, ...]) -> bytes:
-    """``content`` with every credential value in ``secrets`` replaced by ``[REDACTED]``."""
-    for secret in secrets:
-        if secret in content:
-            content = content.replace(secret, REDACTED)
-    return content
+    """``content`` with every credential value in ``secrets`` replaced by ``[REDACTED]``,
+    and every long enough run of one (`fantasy.errors.redact_bytes`)."""
+    return redact_bytes(content, secrets)
 
 
 def preview(content: bytes, limit: int = PREVIEW_BYTES, *, whole: bool = True) -> str:

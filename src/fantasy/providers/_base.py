@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from fantasy.errors import InvalidArgumentError, MissingAPIKeyError
+from fantasy.errors import InvalidArgumentError, MissingAPIKeyError, mask_userinfo, url_credentials
 from fantasy.http.transport import HttpTransport
 
 if TYPE_CHECKING:
@@ -265,7 +265,7 @@ class HTTPProvider:
             async_http_client=async_http_client,
             transport=transport,
             timeout=timeout,
-            secrets=[*credentials.values(), *secrets],
+            secrets=[*credentials.values(), *secrets, *url_credentials(self.base_url)],
             provider=name,
             base_url=self.base_url,
         )
@@ -297,4 +297,5 @@ class HTTPProvider:
 
     def __repr__(self) -> str:
         cls = type(self)
-        return f"{cls.__module__}.{cls.__name__}(name={self._name!r}, base_url={self.base_url!r})"
+        base_url = mask_userinfo(self.base_url)
+        return f"{cls.__module__}.{cls.__name__}(name={self._name!r}, base_url={base_url!r})"

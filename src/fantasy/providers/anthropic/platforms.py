@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote_plus
 
+from fantasy.errors import mask_userinfo
 from fantasy.http.auth.google import vertex_base_url
 from fantasy.http.shell import EventSource
 from fantasy.providers.anthropic.events import BedrockEvents, SSEEvents
@@ -71,7 +72,7 @@ class Platform:
         return SSEEvents(provider)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self.base_url!r})"
+        return f"{type(self).__name__}(base_url={mask_userinfo(self.base_url)!r})"
 
 
 class VertexPlatform(Platform):
