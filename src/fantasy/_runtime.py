@@ -18,11 +18,23 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Coroutine, Iterator
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Coroutine,
+    Generator,
+    Iterator,
+)
 from contextvars import ContextVar
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    import queue
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 _sync_mode: ContextVar[bool] = ContextVar("fantasy_sync_mode", default=False)
 
@@ -123,14 +135,12 @@ def _run_coroutine_blocking(awaitable: Awaitable[T]) -> T:
         return await awaitable
 
     import asyncio
-    import concurrent.futures
 
     try:
         asyncio.get_running_loop()
     except RuntimeError:
         return asyncio.run(wrapper())
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, wrapper()).result()
+    return _on_daemon_thread(lambda: asyncio.run(wrapper()), None)
 
 
 async def call_user(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -152,13 +162,122 @@ def is_coroutine_function(fn: Any) -> bool:
     return inspect.iscoroutinefunction(fn)
 
 
+SIGNAL_POLL = 0.2
+"""Longest a wait for a thread sleeps before it checks for a Ctrl-C that could not wake it."""
+
+
+def _get(results: queue.SimpleQueue[R], seconds: float | None) -> R:
+    """``results.get(timeout=seconds)``, giving way to Ctrl-C.
+
+    A blocking wait is woken by SIGINT (Python then raises KeyboardInterrupt in it), except
+    when the signal lands between the moment the thread lets go of the GIL and the moment
+    it blocks: its handler is then pending, and nothing wakes the thread to run it. So the
+    wait is sliced: a pending KeyboardInterrupt is raised at most SIGNAL_POLL seconds late.
+    """
+    import queue
+
+    deadline = None if seconds is None else time.monotonic() + seconds
+    while True:
+        wait = SIGNAL_POLL if deadline is None else min(SIGNAL_POLL, deadline - time.monotonic())
+        try:
+            return results.get(timeout=max(wait, 0))
+        except queue.Empty:
+            if deadline is not None and time.monotonic() >= deadline:
+                raise
+
+
 async def run_in_worker(fn: Callable[..., T], *args: Any) -> T:
-    """Run blocking user code (a sync tool) without blocking the event loop in async mode."""
+    """Run blocking code that may never return (a sync tool, fetching credentials) without
+    blocking the event loop in async mode: inline on the sync face, else on a daemon
+    thread of its own.
+
+    Cancelled (a timeout, a cancelled task, Ctrl-C under `asyncio.run`), the await ends
+    at once and the thread is abandoned: it finishes on its own, its result discarded.
+    Not `asyncio.to_thread`: the loop's default executor is shut down at the end of
+    `asyncio.run`, which waits for every thread it holds, so a KeyboardInterrupt would
+    surface only when the slowest tool ended.
+    """
     if is_sync():
         return fn(*args)
     import asyncio
+    import contextvars
+    import threading
 
-    return await asyncio.to_thread(fn, *args)
+    # A cancellation asked for while the caller's code ran without awaiting (Ctrl-C under
+    # asyncio.run while a sync callback ran) is delivered here, before the thread starts.
+    await asyncio.sleep(0)
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(ok: bool, value: Any) -> None:
+        if future.done():  # cancelled: the result is discarded
+            return
+        if ok:
+            future.set_result(value)
+            return
+        try:
+            future.set_exception(value)
+        except TypeError:  # StopIteration cannot travel through a future
+            error = RuntimeError(f"{type(value).__name__} raised in a worker thread")
+            error.__cause__ = value
+            future.set_exception(error)
+
+    def target() -> None:
+        try:
+            outcome: tuple[bool, Any] = (True, fn(*args))
+        except BaseException as exc:
+            outcome = (False, exc)
+        # RuntimeError: the loop is closed, nobody waits for this result any more.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(settle, *outcome)
+
+    # In a copy of the caller's context, as asyncio.to_thread does.
+    context = contextvars.copy_context()
+    worker = threading.Thread(
+        target=context.run, args=(target,), daemon=True, name="fantasy-worker"
+    )
+    worker.start()
+    try:
+        # Woken every SIGNAL_POLL seconds: see `_get`. asyncio.run's Ctrl-C handler (which
+        # cancels the main task) has no wakeup fd either, so a SIGINT landing as the loop
+        # goes to sleep would wait for the next event, here the end of the tool.
+        while not future.done():
+            await asyncio.wait((future,), timeout=SIGNAL_POLL)
+        return future.result()
+    finally:
+        future.cancel()  # when abandoned: a late result is discarded, not logged
+
+
+def _on_daemon_thread(fn: Callable[[], T], seconds: float | None) -> T:
+    """Run ``fn`` on a daemon thread (in a copy of the caller's context), blocking until it
+    ends, raising `TimeoutError` after ``seconds`` (None: no limit).
+
+    The wait is interruptible: a KeyboardInterrupt (Ctrl-C) surfaces at once, and the
+    thread, which nothing can stop, is abandoned; as a daemon it cannot keep the
+    interpreter from exiting.
+    """
+    import contextvars
+    import queue
+    import threading
+
+    outcome: queue.SimpleQueue[tuple[bool, Any]] = queue.SimpleQueue()
+
+    def target() -> None:
+        try:
+            outcome.put((True, fn()))
+        except BaseException as exc:
+            outcome.put((False, exc))
+
+    context = contextvars.copy_context()
+    worker = threading.Thread(target=context.run, args=(target,), daemon=True, name="fantasy-job")
+    worker.start()
+    try:
+        ok, value = _get(outcome, seconds)
+    except queue.Empty:
+        raise TimeoutError(f"timed out after {seconds:g}s") from None
+    if ok:
+        return value  # type: ignore[no-any-return]
+    raise value
 
 
 async def with_timeout(job: Callable[[], Coroutine[Any, Any, T]], seconds: float | None) -> T:
@@ -174,31 +293,55 @@ async def with_timeout(job: Callable[[], Coroutine[Any, Any, T]], seconds: float
         import asyncio
 
         return await asyncio.wait_for(job(), seconds)
-    import contextvars
-    import threading
-
-    outcome: list[tuple[bool, Any]] = []
-
-    def target() -> None:
-        try:
-            outcome.append((True, run_sync(job())))
-        except BaseException as exc:
-            outcome.append((False, exc))
-
-    context = contextvars.copy_context()
-    worker = threading.Thread(target=context.run, args=(target,), daemon=True, name="fantasy-job")
-    worker.start()
-    worker.join(seconds)
-    if not outcome:
-        raise TimeoutError(f"timed out after {seconds:g}s")
-    ok, value = outcome[0]
-    if ok:
-        return value  # type: ignore[no-any-return]
-    raise value
+    return _on_daemon_thread(lambda: run_sync(job()), seconds)
 
 
 def _run_job(job: Callable[[], Coroutine[Any, Any, T]]) -> T:
     return run_sync(job())
+
+
+def _threads_as_completed(
+    jobs: list[Callable[[], Coroutine[Any, Any, T]]], limit: int
+) -> Generator[T, None, None]:
+    """The sync face of `as_completed`: ``limit`` daemon threads take the jobs in turn.
+
+    Closed early (an exception in a job or in the caller, a KeyboardInterrupt while it
+    waits) it returns at once: the jobs not started are dropped, the running ones are
+    abandoned, their results discarded. Not a ThreadPoolExecutor: its shutdown, and the
+    interpreter's exit, wait for every worker.
+    """
+    import contextvars
+    import queue
+    import threading
+    from collections import deque
+
+    # Each job in a copy of the caller's context, as asyncio tasks get one: a tool
+    # reads the same context variables whether it runs alone or in parallel.
+    todo = deque((contextvars.copy_context(), job) for job in jobs)
+    done: queue.SimpleQueue[tuple[bool, Any]] = queue.SimpleQueue()
+    abandoned = threading.Event()
+
+    def worker() -> None:
+        while not abandoned.is_set():
+            try:
+                context, job = todo.popleft()
+            except IndexError:
+                return
+            try:
+                done.put((True, context.run(_run_job, job)))
+            except BaseException as exc:
+                done.put((False, exc))
+
+    for _ in range(min(limit, len(todo))):
+        threading.Thread(target=worker, daemon=True, name="fantasy-tool").start()
+    try:
+        for _ in jobs:
+            ok, value = _get(done, None)  # Ctrl-C is raised here at once
+            if not ok:
+                raise value
+            yield value
+    finally:
+        abandoned.set()
 
 
 async def as_completed(
@@ -207,19 +350,13 @@ async def as_completed(
     """Run jobs with at most ``limit`` in flight; yield results in completion order."""
     if not jobs:
         return
-    import asyncio
-    import concurrent.futures
-
     if is_sync():
-        import contextvars
-
-        with concurrent.futures.ThreadPoolExecutor(max_workers=limit) as pool:
-            # Each job in a copy of the caller's context, as asyncio tasks get one: a
-            # tool reads the same context variables whether it runs alone or in parallel.
-            futures = [pool.submit(contextvars.copy_context().run, _run_job, job) for job in jobs]
-            for fut in concurrent.futures.as_completed(futures):
-                yield fut.result()
+        with contextlib.closing(_threads_as_completed(jobs, limit)) as results:
+            for value in results:
+                yield value
         return
+    import asyncio
+
     semaphore = asyncio.Semaphore(limit)
 
     async def bounded(job: Callable[[], Coroutine[Any, Any, T]]) -> T:
