@@ -26,7 +26,8 @@ from fantasy.testing import (
     requests_match,
     split_body,
 )
-from fantasy.testing.transport import go_duration
+from fantasy.testing.matcher import REDACTED, json_equal, urls_match
+from fantasy.testing.transport import go_duration, is_credential_name
 
 pytest_plugins = ["pytester"]
 
@@ -548,3 +549,36 @@ def test_fixture_record_mode_writes_the_cassette(
     )
     pytester.runpytest().assert_outcomes(passed=1)
     assert Cassette.load(target).interactions == []
+
+
+@pytest.mark.parametrize(
+    ("name", "credential"),
+    [
+        ("key", True),
+        ("api_key", True),
+        ("apiKey", True),
+        ("access_token", True),
+        ("client_secret", True),
+        ("X-Amz-Signature", True),
+        ("X-Amz-Security-Token", True),
+        ("password", True),
+        ("max_tokens", False),
+        ("prompt_cache_key", False),
+        ("alt", False),
+        ("monkey", False),
+    ],
+)
+def test_what_the_recorder_counts_as_a_credential_name(name: str, credential: bool) -> None:
+    assert is_credential_name(name) is credential
+
+
+def test_a_redacted_recording_matches_any_value_there_and_nothing_else() -> None:
+    recorded = "https://h/v1?key=[REDACTED]&alt=sse"
+    assert urls_match(recorded, "https://h/v1?key=anything&alt=sse")
+    assert not urls_match(recorded, "https://h/v1?key=anything&alt=json")
+    assert not urls_match(recorded, "https://h/v2?key=anything&alt=sse")
+    assert not urls_match(recorded, "https://h/v1?token=anything&alt=sse")
+    assert not urls_match("https://h/v1?key=abc", "https://h/v1?key=abd")
+    assert json_equal({"k": REDACTED, "n": 1}, {"k": "real", "n": 1}, redacted=True)
+    assert not json_equal({"k": REDACTED}, {"k": "real"}), "only when asked"
+    assert not json_equal({"k": REDACTED}, {"k": 1}, redacted=True), "a string for a string"

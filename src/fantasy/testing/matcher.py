@@ -21,8 +21,11 @@ __all__ = [
     "json_equal",
     "nearest_interaction",
     "requests_match",
+    "urls_match",
 ]
 
+REDACTED = "[REDACTED]"
+"""What the recorder writes in place of a credential."""
 _MAX_DIFF_LINES = 120
 _MAX_LINE_CHARS = 240
 
@@ -36,30 +39,53 @@ class CassetteMismatchError(AssertionError):
 
 
 def requests_match(recorded: RecordedRequest, actual: RecordedRequest) -> bool:
-    """Fantasy's matcher: same method, same full URL (query included), equivalent body."""
+    """Fantasy's matcher: same method, same full URL (query included), equivalent body.
+    A credential the recorder replaced by ``[REDACTED]`` (a query value, a JSON string)
+    matches whatever value the request carries there."""
     return (
         recorded.method.upper() == actual.method.upper()
-        and recorded.url == actual.url
+        and urls_match(recorded.url, actual.url)
         and bodies_match(recorded.body, actual.body)
     )
 
 
+def urls_match(recorded: str, actual: str) -> bool:
+    """The same URL, where a recorded query value ``[REDACTED]`` matches any value."""
+    if recorded == actual:
+        return True
+    if REDACTED not in recorded:
+        return False
+    base, _, query = recorded.partition("?")
+    actual_base, _, actual_query = actual.partition("?")
+    pairs, actual_pairs = query.split("&"), actual_query.split("&")
+    if base != actual_base or len(pairs) != len(actual_pairs):
+        return False
+    for pair, actual_pair in zip(pairs, actual_pairs, strict=True):
+        name, _, value = pair.partition("=")
+        actual_name, _, _ = actual_pair.partition("=")
+        if pair != actual_pair and (value != REDACTED or name != actual_name):
+            return False
+    return True
+
+
 def bodies_match(recorded: Body, actual: Body) -> bool:
-    """Equal as text after CRLF→LF, else equal as JSON values (key order ignored)."""
+    """Equal as text after CRLF→LF, else equal as JSON values (key order ignored), where
+    a recorded string ``[REDACTED]`` matches any string."""
     left, right = _text(recorded), _text(actual)
     if left is None or right is None:
         return _raw(recorded) == _raw(actual)
     if left == right:
         return True
     a, b = _parse_json(left), _parse_json(right)
-    return a is not _NOT_JSON and b is not _NOT_JSON and json_equal(a, b)
+    return a is not _NOT_JSON and b is not _NOT_JSON and json_equal(a, b, redacted=True)
 
 
-def json_equal(a: object, b: object) -> bool:
+def json_equal(a: object, b: object, *, redacted: bool = False) -> bool:
     """Deep equality with Go's `interface{}` semantics.
 
     Go decodes every JSON number to float64, so 4000 and 4000.0 are equal, but a bool is
     never a number; Python's `True == 1` must not leak into the comparison.
+    ``redacted``: a string ``[REDACTED]`` in ``a`` (the recording) equals any string.
     """
     if isinstance(a, bool) or isinstance(b, bool):
         return type(a) is type(b) and a == b
@@ -68,11 +94,13 @@ def json_equal(a: object, b: object) -> bool:
     if isinstance(a, int | float) and isinstance(b, int | float):  # bools excluded above
         return float(a) == float(b)
     if isinstance(a, str) and isinstance(b, str):
-        return a == b
+        return a == b or (redacted and a == REDACTED)
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b, strict=True))
+        return len(a) == len(b) and all(
+            json_equal(x, y, redacted=redacted) for x, y in zip(a, b, strict=True)
+        )
     if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
+        return a.keys() == b.keys() and all(json_equal(a[k], b[k], redacted=redacted) for k in a)
     return False
 
 

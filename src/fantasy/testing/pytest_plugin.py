@@ -14,10 +14,11 @@ recorded interaction unused: a conversation that stops early is a regression too
 To (re)record, run with real credentials and ``FANTASY_RECORD=1`` (or
 ``pytest --fantasy-record``): the same call then returns a `RecordingTransport` that talks
 to the provider and, when the test passes, writes the cassette (creating folders). Only
-the Accept, Content-Type and User-Agent request headers are written, and the values of
-environment variables that look like credentials (``*_API_KEY``, ``*TOKEN*``,
-``*SECRET*``...) are replaced by ``[REDACTED]`` wherever they occur; pass ``secrets=`` for
-anything else.
+the Accept, Content-Type and User-Agent request headers are written, and every credential
+the requests carried (headers, URL userinfo, credential query parameters and body fields),
+the values of environment variables that look like credentials (``*_API_KEY``,
+``*TOKEN*``, ``*SECRET*``...) and anything passed in ``secrets=`` are replaced by
+``[REDACTED]`` wherever they occur, in every encoding (see `RecordingTransport`).
 
 PyYAML (``pip install fantasy[testing]``) is needed only when the fixture is used.
 """

@@ -6,18 +6,21 @@ so the same fixture serves `httpx.Client` and `httpx.AsyncClient` code paths ali
 
 from __future__ import annotations
 
+import json
 import os
 import random
+import re
 import threading
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, unquote_plus
 
 import httpx
 
-from fantasy.errors import reduce_exception
+from fantasy.errors import CREDENTIAL_HEADERS, SecretTokens, redact_bytes, reduce_exception
 from fantasy.testing.cassette import (
     Body,
     Cassette,
@@ -27,7 +30,12 @@ from fantasy.testing.cassette import (
     RecordedResponse,
     body_bytes,
 )
-from fantasy.testing.matcher import CassetteMismatchError, describe_mismatch, requests_match
+from fantasy.testing.matcher import (
+    REDACTED,
+    CassetteMismatchError,
+    describe_mismatch,
+    requests_match,
+)
 
 __all__ = [
     "RecordingTransport",
@@ -42,7 +50,6 @@ _FRAMING_HEADERS = frozenset({"content-length", "content-encoding", "transfer-en
 # The only request headers that ever reach disk: none of them can carry a credential.
 _KEPT_REQUEST_HEADERS = ("Accept", "Content-Type", "User-Agent")
 _SECRET_HINTS = ("key", "token", "auth", "cookie", "secret")
-REDACTED = "[REDACTED]"
 
 
 class UnusedInteractionsError(AssertionError):
@@ -181,7 +188,12 @@ def _target(request: RecordedRequest) -> tuple[str, str]:
 
 
 def _to_recorded(request: httpx.Request) -> RecordedRequest:
-    return RecordedRequest(method=request.method, url=str(request.url), body=_body(request.content))
+    """The request as a recording is matched against: its URL without user and password,
+    which no cassette keeps."""
+    url = (
+        request.url.copy_with(username=None, password=None) if request.url.userinfo else request.url
+    )
+    return RecordedRequest(method=request.method, url=str(url), body=_body(request.content))
 
 
 def _body(data: bytes) -> Body:
@@ -212,6 +224,22 @@ def _replay_extensions(response: RecordedResponse) -> dict[str, object]:
 class RecordingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     """Forwards to a real transport and keeps a scrubbed copy of every exchange.
 
+    The recorder learns every credential a request carries: the values of credential
+    headers (``Authorization``, ``x-api-key``, ``api-key``, ``x-goog-api-key``,
+    ``Cookie`` and any other whose name says key, token, auth, secret or cookie), the
+    user and password of the URL, query parameters and top-level fields of a JSON or
+    form body named like a credential (``key``, ``api_key``, ``access_token``,
+    ``client_secret``, ``X-Amz-Signature``, ...), and whatever ``secrets`` names. It
+    writes none of them: request headers other than ``Accept``, ``Content-Type`` and
+    ``User-Agent`` are dropped, so are credential-like response headers; the URL loses
+    its user and password and credential query values become ``[REDACTED]``; and every
+    value learnt so far is replaced by ``[REDACTED]`` wherever it appears (URLs, bodies,
+    headers, status line), in each form of `fantasy.errors.secret_forms` (as it is, URL-
+    encoded, JSON-escaped, the key of ``Bearer <key>``, the base64 of ``Basic`` and its
+    decoded ``user:password`` and parts), and by any run of 12 or more of its characters
+    when it is 20 or more long (`fantasy.errors.FRAGMENT_LENGTH`). Values shorter than 8
+    characters are hidden only where they are named (a header, a query parameter).
+
     Scrubbing happens as each interaction is captured, not at save time, so nothing that
     inspects `cassette` in memory can see a credential either.
     """
@@ -230,6 +258,9 @@ class RecordingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self.secrets = tuple(sorted({s for s in secrets if s}, key=len, reverse=True))
         self.cassette = Cassette(path=self.path)
         self._lock = threading.Lock()
+        self._credentials: set[str] = set(self.secrets)
+        """Every credential value given or seen in a request so far."""
+        self._tokens: tuple[bytes, ...] = SecretTokens.of(self._credentials)
 
     def save(self, path: str | os.PathLike[str] | None = None) -> Path:
         target = Path(path) if path is not None else self.path
@@ -294,6 +325,7 @@ class RecordingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     ) -> httpx.Response:
         """Store the exchange, and hand the caller the untouched raw body and headers."""
         with self._lock:
+            self._learn(request)
             interaction = Interaction(
                 id=len(self.cassette.interactions),
                 request=self._capture_request(request),
@@ -319,9 +351,9 @@ class RecordingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
             extra["form"] = self._form(request.url)
         return RecordedRequest(
             method=request.method,
-            url=self._scrub(str(request.url)),
+            url=self._scrub(recorded_url(request.url)),
             body=self._scrub_body(_body(request.content)),
-            headers=headers,
+            headers={name: [self._scrub(v) for v in values] for name, values in headers.items()},
             content_length=len(request.content),
             extra=extra,
         )
@@ -330,8 +362,27 @@ class RecordingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         """Go's `Request.Form`: the query parameters, as go-vcr records them."""
         form: dict[str, list[str]] = {}
         for key, value in url.params.multi_items():
-            form.setdefault(self._scrub(key), []).append(self._scrub(value))
+            shown = REDACTED if is_credential_name(key) else self._scrub(value)
+            form.setdefault(self._scrub(key), []).append(shown)
         return form
+
+    def _learn(self, request: httpx.Request) -> None:
+        """Add the credentials ``request`` carries to those every capture hides."""
+        found: set[str] = set()
+        for name, value in request.headers.multi_items():
+            if name.lower() in CREDENTIAL_HEADERS or _is_sensitive(name):
+                found.add(value)
+                if name.lower() == "cookie":
+                    found |= {c.partition("=")[2].strip() for c in value.split(";")}
+        url = request.url
+        if url.username or url.password:
+            found |= {url.username, url.password, f"{url.username}:{url.password}"}
+        found |= {v for k, v in url.params.multi_items() if is_credential_name(k)}
+        found |= _body_credentials(request)
+        found -= {""}
+        if not found <= self._credentials:
+            self._credentials |= found
+            self._tokens = SecretTokens.of(self._credentials)
 
     def _capture_response(
         self, response: httpx.Response, raw: bytes, elapsed: float
@@ -342,7 +393,7 @@ class RecordingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         length = response.headers.get("content-length")
         return RecordedResponse(
             code=response.status_code,
-            status=f"{response.status_code} {response.reason_phrase}".strip(),
+            status=self._scrub(f"{response.status_code} {response.reason_phrase}".strip()),
             body=self._scrub_body(_body(body)),
             headers=self._response_headers(response),
             proto=proto,
@@ -363,16 +414,64 @@ class RecordingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         return headers
 
     def _scrub(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, REDACTED)
-        return text
+        raw = text.encode("utf-8", "surrogatepass")
+        hidden = redact_bytes(raw, self._tokens)
+        return text if hidden is raw else hidden.decode("utf-8", "replace")
 
     def _scrub_body(self, body: Body) -> Body:
         if isinstance(body, str):
             return self._scrub(body)
-        for secret in self.secrets:
-            body = body.replace(secret.encode("utf-8"), REDACTED.encode("utf-8"))
-        return body
+        return redact_bytes(body, self._tokens)
+
+
+_CREDENTIAL_NAME = re.compile(
+    r"(?:^|_)(?:api_?key|access_?key|secret_?key|secret|password|passwd|token|signature"
+    r"|credentials?)$|^(?:key|sig|auth|authorization)$"
+)
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def is_credential_name(name: str) -> bool:
+    """Whether a query parameter or body field of this name holds a credential: ``key``,
+    ``api_key``/``apiKey``, ``access_token``, ``client_secret``, ``X-Amz-Signature``,
+    ``X-Amz-Security-Token``... (not ``max_tokens`` or ``prompt_cache_key``)."""
+    words = _CAMEL.sub("_", name).lower().replace("-", "_")
+    return bool(_CREDENTIAL_NAME.search(words))
+
+
+def recorded_url(url: httpx.URL) -> str:
+    """The URL as a cassette keeps it: without user and password, and with the value of
+    each credential query parameter replaced by ``[REDACTED]`` (which a replay matches
+    whatever the value)."""
+    clean = url.copy_with(username=None, password=None) if url.userinfo else url
+    if not url.query:
+        return str(clean)
+    pairs = []
+    for pair in url.query.decode("ascii", "replace").split("&"):
+        name, equals, _ = pair.partition("=")
+        pairs.append(
+            f"{name}={REDACTED}" if equals and is_credential_name(unquote_plus(name)) else pair
+        )
+    return str(clean).split("?", 1)[0] + "?" + "&".join(pairs)
+
+
+def _body_credentials(request: httpx.Request) -> set[str]:
+    """The values of credential-named top-level fields of a JSON object or form body."""
+    content = request.content
+    if not content or len(content) > 1 << 20:
+        return set()
+    fields: list[tuple[str, object]] = []
+    kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if kind == "application/x-www-form-urlencoded":
+        fields = list(parse_qsl(content.decode("utf-8", "replace"), keep_blank_values=True))
+    elif content.lstrip()[:1] == b"{":
+        try:
+            data = json.loads(content)
+        except ValueError:
+            data = None
+        if isinstance(data, dict):
+            fields = list(data.items())
+    return {v for k, v in fields if isinstance(v, str) and is_credential_name(k)}
 
 
 def _sync_stream(response: httpx.Response) -> httpx.SyncByteStream:
