@@ -133,6 +133,10 @@ class SecretTokens(tuple[bytes, ...]):
                 _LIVE.add(self._registered)
         return self
 
+    def __repr__(self) -> str:
+        # Printed as a local of a traceback's frame (pytest --showlocals, rich): masked.
+        return f"SecretTokens(<{len(self)} hidden>)"
+
     @classmethod
     def of(cls, values: Iterable[str]) -> SecretTokens:
         """The tokens of these credential values, in every form of `secret_forms`."""

@@ -110,3 +110,16 @@ def test_a_transports_credentials_are_looked_for_while_it_lives() -> None:
     gc.collect()
     assert secret.encode() not in live_secrets()
     assert secret in str(ProviderError(f"echo {secret}")), "nothing else is touched"
+
+
+def test_credentials_and_responses_print_masked() -> None:
+    """As locals of a traceback's frames (pytest --showlocals, rich tracebacks)."""
+    from fantasy.http.transport import HttpResponse, secret_tokens
+
+    tokens = secret_tokens([f"Bearer {KEY}"])
+    assert KEY not in repr(tokens) and KEY not in str(tokens)
+    assert repr(tokens) == f"SecretTokens(<{len(tokens)} hidden>)"
+    response = HttpResponse(
+        401, {"x-echo": KEY}, f"bad {KEY}".encode(), "http://u:pw-012345@h/v1", tokens
+    )
+    assert repr(response) == "HttpResponse(status_code=401, url='http://[REDACTED]@h/v1', 36 bytes)"

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from fantasy import __version__, _runtime
-from fantasy.errors import ProviderError, SecretTokens
+from fantasy.errors import ProviderError, SecretTokens, mask_userinfo
 from fantasy.http.unexpected import (
     SSE,
     StreamSniffer,
@@ -62,6 +62,13 @@ class HttpResponse:
     url: str
     secrets: tuple[bytes, ...] = ()
     """Credential values to hide when the body is quoted in an error."""
+
+    def __repr__(self) -> str:
+        # Shown as a local of a traceback's frame: neither the body nor the headers,
+        # which may echo a credential, nor the credentials themselves.
+        url = mask_userinfo(self.url)
+        size = len(self.content)
+        return f"HttpResponse(status_code={self.status_code}, url={url!r}, {size} bytes)"
 
     def json_object(self, provider: str) -> dict[str, Any]:
         """The body of a successful answer as a JSON object. Anything else is an invalid
