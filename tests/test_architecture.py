@@ -20,6 +20,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "fantasy.types": ("fantasy.",),
     "fantasy.errors": ("fantasy.",),
     "fantasy._runtime": ("fantasy.",),
+    "fantasy._json": ("fantasy.",),
     # Transport knows URLs and bytes: no model logic, no agent, no provider.
     "fantasy.http": (
         "fantasy.agent",

@@ -26,6 +26,7 @@ import copy
 from collections.abc import Iterator
 from typing import Any
 
+from fantasy._json import MAX_DEPTH, too_deep
 from fantasy.errors import InvalidArgumentError
 from fantasy.types import JSON
 
@@ -64,6 +65,15 @@ class SchemaError(InvalidArgumentError):
         self.field = field
         self.provider = provider
         self.reason = reason
+
+
+def check_depth(schema: Any, where: str) -> None:
+    """Refuse a schema nested more than `fantasy._json.MAX_DEPTH` levels deep, before the
+    recursive walks of the dialects (and of the request's encoder) meet it."""
+    path = too_deep(schema)
+    if path is not None:
+        reason = f"the schema is nested more than {MAX_DEPTH} levels deep (at {path})"
+        raise SchemaError(reason, where=where)
 
 
 # --- paths --------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, overload
 
-from fantasy import _runtime
+from fantasy import _json, _runtime
 from fantasy.types import ProviderDefinedTool, ProviderOptions
 
 
@@ -181,7 +181,13 @@ class TypedTool(AgentTool):
             raw = call.input if call.input and call.input.strip() != "null" else "{}"
             parsed = self.input_model.validate_json(raw)
         except ValidationError as exc:
-            return ToolResponse.error(f"invalid parameters: {_short_validation_error(exc)}")
+            fixed = _readable_json(raw, exc)
+            if fixed is None:
+                return ToolResponse.error(f"invalid parameters: {_short_validation_error(exc)}")
+            try:
+                parsed = self.input_model.validate_json(fixed)
+            except ValidationError as again:
+                return ToolResponse.error(f"invalid parameters: {_short_validation_error(again)}")
         kwargs: dict[str, Any] = {}
         if self._call_param:
             kwargs[self._call_param] = call
@@ -197,6 +203,19 @@ class TypedTool(AgentTool):
 
     def __repr__(self) -> str:
         return f"TypedTool(name={self.info.name!r})"
+
+
+def _readable_json(raw: str, exc: Any) -> str | None:
+    """``raw`` as `fantasy._json.loads` reads it (a lone surrogate escape as U+FFFD), for
+    input pydantic's stricter parser refused as JSON; None when that cannot help."""
+    if not any(e.get("type") == "json_invalid" for e in exc.errors(include_url=False)):
+        return None
+    try:
+        value = _json.loads(raw)
+    except ValueError:
+        return None
+    fixed = json.dumps(value, ensure_ascii=False)
+    return fixed if fixed != raw else None
 
 
 def _model_fields(values: Any) -> dict[str, Any]:

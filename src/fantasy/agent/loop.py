@@ -226,14 +226,18 @@ class Agent:
 
 def _check_tool_schemas(model: object, tools: Sequence[AgentTool]) -> None:
     """A tool whose input the provider cannot express fails now, naming the field,
-    rather than as a 400 at the first call (see `BaseLanguageModel.check_schema`)."""
-    check = getattr(model, "check_schema", None)
-    if check is None or not tools:
+    rather than as a 400 at the first call (see `BaseLanguageModel.check_schema`); so
+    does one nested too deep for any provider."""
+    if not tools:
         return
     from fantasy.schema import tool_input_schema
+    from fantasy.schema_dialects import check_depth
 
+    check = getattr(model, "check_schema", None)
     for t in tools:
-        check(tool_input_schema(t.info.parameters, t.info.required), f'tool "{t.info.name}"')
+        check_depth(t.info.parameters, f'tool "{t.info.name}"')
+        if check is not None:
+            check(tool_input_schema(t.info.parameters, t.info.required), f'tool "{t.info.name}"')
 
 
 def _is_model(model: object) -> bool:

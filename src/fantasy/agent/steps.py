@@ -6,13 +6,12 @@ both treat tools identically.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from fantasy import _runtime
+from fantasy import _json, _runtime
 from fantasy.errors import ToolCriticalError, ToolExecutionError
 from fantasy.tools import AgentTool, ExecutableProviderTool, ToolCall, ToolResponse, as_response
 from fantasy.types import (
@@ -80,7 +79,7 @@ def validation_error(call: ToolCallContent, tools: StepTools) -> str | None:
     if tool is None and call.tool_name not in tools.provider_tools:
         return f"tool not found: {call.tool_name}. Available tools: {', '.join(tools.names())}"
     try:
-        value = json.loads(call.input)
+        value = _json.loads(call.input)
     except ValueError as exc:
         return f"invalid JSON input: {exc}"
     if value is not None and not isinstance(value, dict):

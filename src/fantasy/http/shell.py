@@ -24,6 +24,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterat
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
+from fantasy import _json
 from fantasy.errors import ProviderError
 from fantasy.http.transport import HttpTransport
 from fantasy.http.unexpected import SSE
@@ -211,7 +212,7 @@ class JsonEventSource(Generic[E]):
     an invalid response, and an ``{"error": ...}`` event becomes the provider's error
     through ``on_error_event`` (gateways send one mid-stream too)."""
 
-    __slots__ = ("_decoder", "_from_json", "_on_error_event", "_provider", "_url")
+    __slots__ = ("_decoder", "_on_error_event", "_provider", "_url")
 
     def __init__(
         self,
@@ -219,13 +220,9 @@ class JsonEventSource(Generic[E]):
         url: str,
         on_error_event: Callable[[JSON, str], ProviderError] | None = None,
     ):
-        # pydantic_core's parser is about twice as fast as json.loads on stream events.
-        from pydantic_core import from_json
-
         from fantasy.http.sse import SSEDecoder
 
         self._decoder = SSEDecoder()
-        self._from_json = from_json
         self._provider = provider
         self._url = url
         self._on_error_event = on_error_event
@@ -236,7 +233,7 @@ class JsonEventSource(Generic[E]):
             if data == "[DONE]":
                 continue
             try:
-                payload = self._from_json(data)
+                payload = _json.loads(data)
             except ValueError as exc:
                 raise self._invalid(f"stream event is not valid JSON: {exc}", data) from None
             if not isinstance(payload, dict):

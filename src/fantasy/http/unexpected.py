@@ -18,6 +18,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from fantasy import _json
 from fantasy.errors import (
     TRANSIENT_STREAM_ERROR_TYPES,
     ProviderError,
@@ -295,9 +296,21 @@ def json_body(
     secrets: tuple[bytes, ...] = (),
 ) -> dict[str, Any]:
     """A successful body as a JSON object; an error object or anything else is an error
-    (whose text and body have ``secrets`` redacted)."""
+    (whose text and body have ``secrets`` redacted). Read by `fantasy._json.loads`: bytes
+    that are not UTF-8 become U+FFFD, nesting past 200 levels is not JSON we take."""
     try:
-        data = json.loads(content)
+        data = _json.loads(content)
+    except _json.JSONDepthError as exc:
+        # Valid JSON, maybe, but deeper than anything a provider answers: not read.
+        raise ProviderError(
+            f"the response body is {exc}, deeper than fantasy reads",
+            title="invalid provider response",
+            provider=provider,
+            url=url,
+            status_code=status,
+            response_body=redact(content, secrets),
+            response_headers=headers,
+        ) from None
     except ValueError as exc:
         shown = redact(content, secrets)
         raise not_json_error(
@@ -451,7 +464,7 @@ class StreamSniffer:
 
     def _json_document(self, content: bytes) -> None:
         try:
-            data = json.loads(content)
+            data = _json.loads(content)
         except ValueError:
             data = None
         error = envelope(data)

@@ -32,7 +32,7 @@ from dataclasses import KW_ONLY, dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from fantasy import _runtime
+from fantasy import _json, _runtime
 from fantasy.call_settings import CallSettings
 from fantasy.call_settings import values as settings_values
 from fantasy.errors import FantasyError, NoObjectGeneratedError
@@ -159,9 +159,10 @@ class ObjectStreamPart:
 
 
 def _parse(text: str) -> Any:
-    """Strict JSON first; else the lenient prefix parse (closes what is left open)."""
+    """Strict JSON first; else the lenient prefix parse (closes what is left open), which
+    also says why JSON nested too deep is refused, and where."""
     try:
-        return json.loads(text)
+        return _json.loads(text)
     except ValueError:
         pass
     value, _ = parse_partial(text)
@@ -454,10 +455,11 @@ async def _translate(
             objects.offer(value)
             yield _object_part(value)
     if objects.last is MISSING:
+        why = f": {objects.error}" if objects.error is not None else ""
         yield ObjectStreamPart(
             ObjectStreamPartType.ERROR,
             error=NoObjectGeneratedError(
-                "no object generated: no valid object generated in stream",
+                f"no object generated: no valid object generated in stream{why}",
                 raw_text=objects.text,
                 parse_error=objects.error or ValueError("no valid object generated in stream"),
                 usage=state.usage,

@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from fantasy._json import MAX_DEPTH
 from fantasy.errors import reduce_exception
 
 __all__ = ["MISSING", "PartialJSONError", "PartialJSONParser", "parse_partial"]
@@ -237,6 +238,12 @@ class PartialJSONParser:
     def _start_value(self, c: str, i: int) -> None:
         self._started = True
         if c == "{" or c == "[":
+            if len(self._stack) >= MAX_DEPTH:
+                # Deeper would only make work for whatever walks the value (validators,
+                # comparisons), recursively: refused, as `fantasy._json.loads` refuses it.
+                raise self._error(
+                    f"JSON nested more than {MAX_DEPTH} levels deep at {self._path()}", i - 1
+                )
             container: dict[str, Any] | list[Any] = {} if c == "{" else []
             self._stack.append(_Frame(container))
             self._state = _OBJECT_START if c == "{" else _ARRAY_START
@@ -256,6 +263,16 @@ class PartialJSONParser:
         else:
             raise self._error(f"unexpected character {c!r}", i - 1)
 
+    def _path(self) -> str:
+        """Where the next value goes, as a JSON path (shortened past ten levels)."""
+        parts = [
+            f".{frame.key}" if isinstance(frame.value, dict) else f"[{len(frame.value)}]"
+            for frame in self._stack
+        ]
+        if len(parts) > 12:
+            parts = [*parts[:10], f"...({len(parts) - 10} more levels)"]
+        return "".join(parts).lstrip(".") or "(root)"
+
     def _start_string(self, *, is_key: bool) -> None:
         self._pieces = []
         self._joined = ""
@@ -263,9 +280,10 @@ class PartialJSONParser:
         self._state = _STRING
 
     def _flush_surrogate(self) -> None:
-        """A high surrogate not followed by a low one stands alone, as json.loads keeps it."""
+        """A high surrogate not followed by a low one is U+FFFD, as `fantasy._json.loads`
+        reads it: strings are always valid Unicode."""
         if self._high_surrogate:
-            self._pieces.append(self._high_surrogate)
+            self._pieces.append("\ufffd")
             self._high_surrogate = ""
             if not self._is_key:
                 self.version += 1
@@ -285,7 +303,7 @@ class PartialJSONParser:
             if 0xD800 <= code <= 0xDBFF:
                 self._high_surrogate = chr(code)  # wait: a low surrogate may follow
                 return
-            self._pieces.append(chr(code))
+            self._pieces.append("\ufffd" if 0xDC00 <= code <= 0xDFFF else chr(code))
         if not self._is_key:
             self.version += 1
 

@@ -274,6 +274,9 @@ def _options(where: str, options: ObjectOptions) -> dict[str, Any]:
 
 def _checked(model: Any, output: _Output) -> _Output:
     """An output type the provider cannot express fails before the call, naming the field."""
+    from fantasy.schema_dialects import check_depth
+
+    check_depth(output.schema, f"output type {output.name or 'schema'}")
     check = getattr(model, "check_schema", None)
     if check is not None:
         check(output.schema, f"output type {output.name or 'schema'}")

@@ -73,6 +73,14 @@ def _equal(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
+_TOO_DEEP = (
+    "nested too deep to check (a value hundreds of levels deep, or a schema whose $ref "
+    "leads back to itself without going into the value)"
+)
+"""The walk is recursive; parsed JSON is at most 200 levels deep (`fantasy._json`), but
+schemas (a cycle of references) and values built in Python are not bounded."""
+
+
 class Validator:
     """Validates values against one root schema; remembers results for frozen containers."""
 
@@ -87,7 +95,10 @@ class Validator:
         ``frozen`` holds the ids of containers that will never change again; their
         results are remembered (with a reference, so the ids stay theirs).
         """
-        return self._check(value, self.schema, "(root)", frozen)
+        try:
+            return self._check(value, self.schema, "(root)", frozen)
+        except RecursionError:
+            return [f"(root): {_TOO_DEEP}"]
 
     def is_valid(self, value: Any, frozen: set[int] | frozenset[int] = frozenset()) -> bool:
         return not self.errors(value, frozen)
@@ -96,7 +107,10 @@ class Validator:
         self, value: Any, schema: Any, frozen: set[int] | frozenset[int] = frozenset()
     ) -> list[str]:
         """`errors` against a part of the root schema (references still resolve at the root)."""
-        return self._check(value, schema, "", frozen)
+        try:
+            return self._check(value, schema, "", frozen)
+        except RecursionError:
+            return [f": {_TOO_DEEP}"]
 
     def _check(
         self, value: Any, schema: Any, path: str, frozen: set[int] | frozenset[int]

@@ -28,6 +28,7 @@ import typing
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, overload
 
+from fantasy import _json
 from fantasy.errors import SerializationError
 from fantasy.model import Call, Response
 from fantasy.persistence import decode as load
@@ -189,14 +190,29 @@ def from_json(text: str | bytes, kind: type[T], *, path: str | None = None) -> T
 @overload
 def from_json(text: str | bytes, kind: Any, *, path: str | None = None) -> Any: ...
 def from_json(text: str | bytes, kind: Any, *, path: str | None = None) -> Any:
-    """Load ``kind`` from JSON text; see `from_dict` for the kinds."""
+    """Load ``kind`` from JSON text; see `from_dict` for the kinds.
+
+    Bytes that are not UTF-8 are read with U+FFFD in place of each bad sequence, and a
+    lone surrogate (``"\\ud83d"`` without its other half) becomes U+FFFD; JSON nested
+    more than 200 levels deep is a `SerializationError` naming where.
+    """
     decode, root = _decoder(kind)
     root = root if path is None else path
     try:
-        data = json.loads(text)
+        data = _json.loads(text)
+    except _json.JSONDepthError as exc:
+        reason = f"not valid JSON: nested more than {_json.MAX_DEPTH} levels deep"
+        raise SerializationError(_under(root, exc.path), reason) from None
     except ValueError as exc:
         raise SerializationError(root, f"not valid JSON: {exc}") from None
     return decode(data, root)
+
+
+def _under(root: str, path: str) -> str:
+    """``path`` (``[0].content``) inside the element called ``root``."""
+    if not path:
+        return root
+    return f"{root}{path}" if path.startswith("[") else f"{root}.{path}"
 
 
 def _decoder(kind: Any) -> tuple[_Decoder, str]:

@@ -9,11 +9,11 @@ rate-limited server) as well as the HTTP status.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
+from fantasy import _json
 from fantasy.errors import ProviderError, title_for_status
 from fantasy.http.unexpected import bounded, fallback_message, is_transient_kind
 
@@ -39,8 +39,8 @@ BEDROCK_TRANSIENT_EXCEPTIONS = frozenset(
 
 def _parse(body: bytes) -> Any:
     try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        return _json.loads(body)
+    except ValueError:
         return None
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 
+from fantasy import _json
 from fantasy.errors import ProviderError
 from fantasy.http import shape
 from fantasy.http.eventstream import EventStreamDecoder, EventStreamError, EventStreamMessage
@@ -42,11 +43,8 @@ def _invalid(message: str, provider: str, raw: bytes, *, transient: bool = False
 
 
 def _json_object(data: str | bytes, provider: str) -> JSON:
-    # pydantic_core's parser is about twice as fast as json.loads on stream events.
-    from pydantic_core import from_json
-
     try:
-        value = from_json(data)
+        value = _json.loads(data)
     except ValueError as exc:
         raw = data.encode() if isinstance(data, str) else data
         raise _invalid(f"stream event is not valid JSON: {exc}", provider, raw) from exc

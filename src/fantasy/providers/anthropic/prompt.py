@@ -9,10 +9,10 @@ breakpoint set on a message marks that message's last block.
 from __future__ import annotations
 
 import base64
-import json
 import re
 from typing import Any
 
+from fantasy import _json
 from fantasy.providers.anthropic.options import (
     NAME,
     WebSearchResultMetadata,
@@ -261,7 +261,7 @@ def _input_object(part: ToolCallPart, warnings: list[CallWarning]) -> Any:
     if not part.input.strip():
         return {}
     try:
-        value = json.loads(part.input)
+        value = _json.loads(part.input)
         if value is not None and not isinstance(value, dict):
             raise ValueError(f"expected a JSON object, got {type(value).__name__}")
     except ValueError as exc:
@@ -281,7 +281,7 @@ def _server_tool_use(part: ToolCallPart, warnings: list[CallWarning]) -> JSON:
     if not part.input.strip():
         return block
     try:
-        value = json.loads(part.input)
+        value = _json.loads(part.input)
     except ValueError as exc:
         warnings.append(
             _other(

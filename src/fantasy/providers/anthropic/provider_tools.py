@@ -10,13 +10,13 @@ written back as the API's integers.
 from __future__ import annotations
 
 import base64
-import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
+from fantasy import _json
 from fantasy.errors import InvalidResponseError
 from fantasy.http import shape
 from fantasy.providers.anthropic.options import UserLocation
@@ -283,7 +283,7 @@ def _point(data: Mapping[str, Any], key: str, size: int) -> tuple[int, ...] | No
 def parse_computer_use_input(text: str) -> ComputerUseInput:
     """Parse a call's JSON input; ValueError when it is malformed or a coordinate has the
     wrong number of elements (a silently padded coordinate would click the wrong spot)."""
-    data = json.loads(text)
+    data = _json.loads(text)
     if not isinstance(data, dict):
         raise ValueError("computer use input must be a JSON object")
     coordinate = _point(data, "coordinate", 2)

@@ -7,11 +7,11 @@ is not JSON keeps its raw text as the message, as Google's SDK does.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
+from fantasy import _json
 from fantasy.errors import ProviderError, title_for_status
 from fantasy.http.unexpected import bounded, fallback_message
 
@@ -98,8 +98,8 @@ def error_from_response(
 ) -> ProviderError:
     """An HTTP error status, with Google's own message when the body has one."""
     try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        payload = _json.loads(body)
+    except ValueError:
         payload = None
     return provider_error(
         error_object(payload),

@@ -10,12 +10,12 @@ system instruction with role ``"user"``, the last turn re-sent with role
 from __future__ import annotations
 
 import base64
-import json
 import math
 import struct
 from collections.abc import Mapping
 from typing import Any
 
+from fantasy import _json
 from fantasy._typecheck import check_fields
 from fantasy.errors import InvalidArgumentError
 from fantasy.model import Call
@@ -355,7 +355,7 @@ def _tool_args(text: str) -> dict[str, Any] | bool | None:
     """The call's arguments as an object; None for ``null``; False when the call must be
     dropped, as Fantasy drops calls whose input is not a JSON object."""
     try:
-        value = json.loads(text)
+        value = _json.loads(text)
     except ValueError:
         return False
     if value is None or isinstance(value, dict):

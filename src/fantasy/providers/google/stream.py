@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 
+from fantasy import _json
 from fantasy.errors import ProviderError, incomplete_stream_error
 from fantasy.http.shape import as_object, boolean, join, shape_error, text
 from fantasy.http.sse import LineSplitter
@@ -80,12 +81,9 @@ class GeminiEventSource:
     line must be a JSON ``{"error": ...}`` object (Google's in-stream error), SSE
     comments are skipped, and a last event cut short is an incomplete stream."""
 
-    __slots__ = ("_decoder", "_from_json", "provider", "url")
+    __slots__ = ("_decoder", "provider", "url")
 
     def __init__(self, provider: str = NAME, url: str = ""):
-        from pydantic_core import from_json
-
-        self._from_json = from_json
         self._decoder = EventDecoder()
         self.provider = provider
         self.url = url
@@ -108,7 +106,7 @@ class GeminiEventSource:
         prefix, _, data = event.partition(b":")
         if prefix == b"data":
             try:
-                payload = self._from_json(data)
+                payload = _json.loads(data)
             except ValueError as exc:
                 if last:
                     # A final event cut short is a truncated stream, which a retry can mend.
@@ -118,7 +116,7 @@ class GeminiEventSource:
                 raise self._invalid(f"expected a JSON object, got {type(payload).__name__}", data)
             return payload
         try:
-            payload = self._from_json(event)
+            payload = _json.loads(event)
         except ValueError:
             payload = None
         error = error_object(payload)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
+from fantasy import _json
 from fantasy.errors import ProviderError, parse_context_limits, title_for_status
 from fantasy.http.unexpected import (
     bounded,
@@ -18,8 +18,8 @@ from fantasy.http.unexpected import (
 
 def _error_object(body: bytes) -> dict[str, Any] | None:
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        data = _json.loads(body)
+    except ValueError:
         return None
     error = data.get("error") if isinstance(data, dict) else None
     return error if isinstance(error, dict) else None
