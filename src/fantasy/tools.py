@@ -135,9 +135,20 @@ def as_response(value: Any) -> ToolResponse:
         return ToolResponse.text(value)
     if value is None:
         return ToolResponse.text("")
-    from pydantic_core import to_json
+    from pydantic_core import PydanticSerializationError, to_json, to_jsonable_python
 
-    return ToolResponse.text(to_json(value).decode())
+    try:
+        return ToolResponse.text(to_json(value).decode())
+    except PydanticSerializationError as exc:
+        # A string holding a lone surrogate does not encode: it is sent with U+FFFD in
+        # its place, as all text is (`fantasy._json`). Anything else stays an error.
+        try:
+            plain = to_jsonable_python(value)
+        except PydanticSerializationError:
+            raise exc from None
+        return ToolResponse.text(
+            _json.valid_text(json.dumps(plain, ensure_ascii=False, separators=(",", ":")))
+        )
 
 
 class TypedTool(AgentTool):

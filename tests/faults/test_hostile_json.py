@@ -11,6 +11,7 @@ What a caller relies on:
 * structured output nested too deep is a `NoObjectGeneratedError` saying why;
 * text read is valid Unicode: bytes that are not UTF-8 and lone surrogates from a
   provider read as U+FFFD, the same whether the answer is streamed or not;
+* text sent is valid UTF-8: lone surrogates go as U+FFFD, never a ``UnicodeEncodeError``;
 """
 
 from __future__ import annotations
@@ -333,6 +334,67 @@ def test_text_that_is_not_valid_unicode_reads_as_replacement_characters(
         server.script(Reply(body=family.whole(f"Start: {MARK} end.").replace(MARK.encode(), sent)))
 
     assert _text_of(family, mode, streaming, server) == f"Start: {read} end."
+
+
+@FAMILY
+@MODE
+@STREAMING
+def test_user_text_with_a_lone_surrogate_is_sent_with_a_replacement_character(
+    family: Family, mode: str, streaming: bool, server: FaultServer
+) -> None:
+    server.script(
+        _stream(family, family.stream(["Hi"])) if streaming else Reply(body=family.whole("Hi"))
+    )
+    agent = fantasy.Agent(family.make(server.url, FAKE_KEY), max_retries=0)
+
+    # Half an emoji, as a file read with errors="surrogatepass" or a JS string can give.
+    prompt = "smile \ud83d please"
+    if mode == "sync":
+        result = agent.stream(prompt).result if streaming else agent.generate(prompt)
+    else:
+
+        async def go() -> fantasy.AgentResult:
+            if streaming:
+                return await agent.astream(prompt).collect()
+            return await agent.agenerate(prompt)
+
+        result = asyncio.run(closing_after(agent.model, go()))
+
+    assert result.text == "Hi"
+    sent = server.requests[0].body
+    assert "smile \ufffd please".encode() in sent
+    json.loads(sent)  # valid UTF-8 JSON
+
+
+@MODE
+@STREAMING
+@pytest.mark.parametrize(
+    "returned", ["sunny \udc80", {"sky": "sunny \udc80"}], ids=["text", "json"]
+)
+def test_a_tool_result_with_a_lone_surrogate_is_sent_with_a_replacement_character(
+    mode: str, streaming: bool, returned: Any, server: FaultServer
+) -> None:
+    family = OPENAI_CHAT
+    call = chat_tool_call_stream("call_1", "weather", '{"city":"Lisbon"}')
+    done = family.stream(["All done."])
+    if streaming:
+        server.script(_stream(family, call), _stream(family, done))
+    else:
+        whole = chat_tool_whole("call_1", "weather", '{"city":"Lisbon"}')
+        server.script(Reply(body=whole), Reply(body=family.whole("All done.")))
+
+    @fantasy.tool
+    def weather(city: str) -> Any:
+        return returned
+
+    agent = fantasy.Agent(family.make(server.url, FAKE_KEY), tools=[weather], max_retries=0)
+    result = run_agent(agent, mode, streaming)
+
+    assert result.text == "All done."
+    (tool_message,) = [
+        m for m in json.loads(server.requests[1].body)["messages"] if m["role"] == "tool"
+    ]
+    assert "sunny \ufffd" in tool_message["content"]
 
 
 @MODE

@@ -21,7 +21,7 @@ from fantasy.objects.partial_json import PartialJSONError, PartialJSONParser
 from fantasy.objects.validate import SchemaValidationError, Validator, validate
 from fantasy.schema_dialects import SchemaError
 from fantasy.testing import FakeModel
-from fantasy.tools import ToolCall
+from fantasy.tools import ToolCall, as_response
 
 DEEP = "[" * 1000 + "]" * 1000
 TOO_DEEP = "nested more than 200 levels deep"
@@ -115,6 +115,29 @@ def test_the_depth_error_pickles() -> None:
     assert str(error) == "JSON nested more than 200 levels deep at a[0]"
 
 
+# --------------------------------------------------------------------------- the writer
+
+
+@pytest.mark.parametrize(
+    ("text", "sent"),
+    [
+        ("plain", "plain"),
+        ("caf\u00e9 \U0001f600", "caf\u00e9 \U0001f600"),
+        ("half \ud83d", "half \ufffd"),
+        ("\udc80\ud83d", "\ufffd\ufffd"),
+        ("pair \ud83d\ude00", "pair \U0001f600"),  # two halves written apart: joined
+    ],
+)
+def test_text_sent_is_valid_utf8(text: str, sent: str) -> None:
+    assert _json.encode(text) == sent.encode()
+    assert _json.valid_text(text) == sent
+
+
+def test_valid_text_is_not_copied() -> None:
+    text = "caf\u00e9 " * 100
+    assert _json.valid_text(text) is text
+
+
 # --------------------------------------------------------------------------- persistence
 
 
@@ -136,6 +159,15 @@ def test_a_saved_conversation_that_is_not_utf8_loads_with_replacement_characters
     (message,) = fantasy.from_json(latin1, list[fantasy.Message])
 
     assert message.content[0].text == "caf\ufffd"  # type: ignore[union-attr]
+
+
+def test_lone_surrogates_are_saved_and_loaded_as_replacement_characters() -> None:
+    saved = fantasy.to_json([fantasy.user_message("half \ud83d of a smile")])
+
+    saved.encode("utf-8")  # writing it to a UTF-8 file cannot fail
+    assert "half \ufffd of a smile" in saved
+    (message,) = fantasy.from_json(saved.replace("\ufffd", "\\ud83d"), list[fantasy.Message])
+    assert message.content[0].text == "half \ufffd of a smile"  # type: ignore[union-attr]
 
 
 # --------------------------------------------------------------------------- validation
@@ -223,6 +255,15 @@ def test_an_output_schema_nested_too_deep_fails_before_the_call() -> None:
 
 
 # --------------------------------------------------------------------------- tools
+
+
+def test_a_tool_result_holding_a_lone_surrogate_is_sent_as_valid_text() -> None:
+    assert as_response({"sky": "sunny \udc80"}).content == '{"sky":"sunny \ufffd"}'
+
+
+def test_a_tool_result_that_cannot_be_json_stays_an_error() -> None:
+    with pytest.raises(Exception, match="Unable to serialize"):
+        as_response(object())
 
 
 def test_typed_tool_reads_a_lone_surrogate_escape_as_a_replacement_character() -> None:

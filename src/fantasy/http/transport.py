@@ -21,7 +21,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from fantasy import __version__, _runtime
+from fantasy import __version__, _json, _runtime
 from fantasy.errors import ProviderError, SecretTokens, mask_userinfo
 from fantasy.http.unexpected import (
     SSE,
@@ -381,7 +381,9 @@ class HttpTransport:
 
     @staticmethod
     def encode_json(body: Any) -> bytes:
-        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        """The request body as UTF-8 JSON. Text holding a lone surrogate is sent with
+        U+FFFD in its place (`fantasy._json.encode`), never a ``UnicodeEncodeError``."""
+        return _json.encode(json.dumps(body, ensure_ascii=False, separators=(",", ":")))
 
     async def post(
         self,

@@ -134,9 +134,16 @@ def to_dict(value: Any) -> Any:
 
 
 def to_json(value: Any, *, indent: int | None = None) -> str:
-    """``value`` as JSON text (compact, as Go's ``json.Marshal``, unless ``indent``)."""
+    """``value`` as JSON text (compact, as Go's ``json.Marshal``, unless ``indent``).
+
+    The text is always valid Unicode, ready to be written as UTF-8: a lone surrogate
+    in a string (half of an emoji, a file name read with ``surrogateescape``) is saved
+    as U+FFFD, as Go's encoder does with invalid UTF-8, rather than left to fail the
+    write.
+    """
     separators = (",", ":") if indent is None else None
-    return json.dumps(to_dict(value), ensure_ascii=False, indent=indent, separators=separators)
+    text = json.dumps(to_dict(value), ensure_ascii=False, indent=indent, separators=separators)
+    return _json.valid_text(text)
 
 
 def _root_of(value: Any) -> str:
