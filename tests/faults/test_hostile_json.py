@@ -12,6 +12,7 @@ What a caller relies on:
 * text read is valid Unicode: bytes that are not UTF-8 and lone surrogates from a
   provider read as U+FFFD, the same whether the answer is streamed or not;
 * text sent is valid UTF-8: lone surrogates go as U+FFFD, never a ``UnicodeEncodeError``;
+* a field of the wrong type is an `InvalidResponseError` naming its JSON path.
 """
 
 from __future__ import annotations
@@ -296,6 +297,42 @@ def test_structured_output_nested_too_deep_is_no_object(
 
     assert TOO_DEEP in str(info.value)
     assert "a[0][0]" in str(info.value)
+
+
+# --------------------------------------------------------------------------- wrong types
+
+
+WRONG_TYPED_TEXT = {
+    "openai-chat": ("choices[0].message.content", "choices[0].delta.content"),
+    "azure-chat": ("choices[0].message.content", "choices[0].delta.content"),
+    "openaicompat": ("choices[0].message.content", "choices[0].delta.content"),
+    "openai-responses": ("output[0].content[0].text", ".delta"),
+    "anthropic": ("content[0].text", "delta.text"),
+    "bedrock": ("content[0].text", "delta.text"),
+    "google": ("candidates[0].content.parts[0].text", "candidates[0].content.parts[0].text"),
+}
+
+
+@FAMILY
+@MODE
+@STREAMING
+def test_a_text_field_of_the_wrong_type_is_an_invalid_response_naming_it(
+    family: Family, mode: str, streaming: bool, server: FaultServer
+) -> None:
+    """``"content": 42`` (OpenAI chat), ``"text": 42`` (Anthropic, Gemini), ...: never an
+    AttributeError, never a silent ``""``."""
+    if streaming:
+        chunks = _in_answer(family.stream(["Hi", MARK]), f'"{MARK}"'.encode(), b"42", family)
+        server.script(_stream(family, chunks))
+    else:
+        server.script(Reply(body=family.whole(MARK).replace(f'"{MARK}"'.encode(), b"42")))
+    agent = fantasy.Agent(family.make(server.url, FAKE_KEY), max_retries=0)
+
+    with pytest.raises(fantasy.InvalidResponseError) as info:
+        run_agent(agent, mode, streaming)
+
+    where = WRONG_TYPED_TEXT[family.name][streaming]
+    assert f"{where}: expected a string, got number 42" in info.value.message
 
 
 # --------------------------------------------------------------------------- Unicode
