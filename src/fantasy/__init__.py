@@ -41,6 +41,7 @@ from fantasy.errors import (
     ToolCriticalError,
     ToolExecutionError,
 )
+from fantasy.http.limits import HttpLimits
 from fantasy.model import BaseLanguageModel, Call, LanguageModel, Provider, Response
 from fantasy.retry import RetryOptions
 from fantasy.stop import (
@@ -174,6 +175,7 @@ __all__ = [
     "FilePart",
     "FinishReason",
     "FunctionTool",
+    "HttpLimits",
     "InvalidArgumentError",
     "InvalidRequestError",
     "InvalidResponseError",

@@ -71,7 +71,18 @@ class Stall:
     """Read the request, then say nothing at all until the client gives up."""
 
 
-Behaviour = Reply | Stream | Stall
+@dataclass(slots=True)
+class Trickle:
+    """The bytes of a whole HTTP response (status line, headers, body), ``size`` bytes at
+    a time with ``delay`` between: a server or proxy too slow to trip any read timeout.
+    After the last byte the connection is held open until the client closes it."""
+
+    data: bytes
+    delay: float = 0.05
+    size: int = 1
+
+
+Behaviour = Reply | Stream | Stall | Trickle
 
 
 class FaultServer:
@@ -237,6 +248,8 @@ class FaultServer:
         if isinstance(behaviour, Stall):
             await self._until_client_closes(reader)
             return False
+        if isinstance(behaviour, Trickle):
+            return await self._trickle(behaviour, reader, writer)
         head = _head(
             behaviour.status,
             {
@@ -278,6 +291,24 @@ class FaultServer:
             await self._until_client_closes(reader)
         return False
 
+    async def _trickle(
+        self, behaviour: Trickle, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> bool:
+        data, step = behaviour.data, behaviour.size
+        deadline = time.monotonic() + self.max_wait
+        for start in range(0, len(data), step):
+            if reader.at_eof() or time.monotonic() > deadline:
+                break
+            writer.write(data[start : start + step])
+            try:
+                await writer.drain()
+            except ConnectionError:
+                self._closed_by_client()
+                return False
+            await asyncio.sleep(behaviour.delay)
+        await self._until_client_closes(reader)
+        return False
+
     async def _until_client_closes(self, reader: asyncio.StreamReader) -> None:
         deadline = time.monotonic() + self.max_wait
         while time.monotonic() < deadline:
@@ -290,6 +321,14 @@ class FaultServer:
             if not data:
                 self._closed_by_client()
                 return
+
+
+def response_bytes(
+    status: int, body: bytes, content_type: str = "application/json", **headers: str
+) -> bytes:
+    """A whole HTTP/1.1 response with a Content-Length, as bytes (for `Trickle`)."""
+    fields = {"Content-Type": content_type, "Content-Length": str(len(body)), **headers}
+    return _head(status, fields) + body
 
 
 def _head(status: int, headers: dict[str, str]) -> bytes:

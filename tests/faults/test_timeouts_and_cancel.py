@@ -85,7 +85,9 @@ def test_a_calls_timeout_overrides_the_providers(
     _timed_out(info.value)
     parts = stream_parts(model, mode, call(timeout=SILENT))
     _timed_out(parts[-1].error)
-    assert server.wait_client_closed(2)
+    # The call's deadline counts from the start, so on a busy machine it may pass
+    # before a connection is even made: what matters is that none is left open.
+    assert server.wait_connections_closed()
 
 
 @MODE
@@ -98,7 +100,7 @@ def test_a_calls_timeout_bounds_a_stream_that_trickles_forever(
     model = OPENAI_CHAT.make(server.url, FAKE_KEY)
     parts = stream_parts(model, mode, call(timeout=SHORT))
     error = _timed_out(parts[-1].error)
-    assert "did not finish within" in str(error)
+    assert "the call's timeout of 0.4s passed" in str(error)
     assert server.wait_client_closed(1)
 
 

@@ -17,6 +17,7 @@ import pytest
 from fantasy import Agent
 from fantasy.agent import AgentResult
 from fantasy.errors import ProviderError, RetryError
+from fantasy.http.limits import DEFAULT_LIMITS
 from tests.faults.conftest import FAKE_KEY, RecordingSleep
 from tests.faults.drive import MODES, answer, generate, run_agent
 from tests.faults.server import FaultServer, Reply, Request, Stream
@@ -322,7 +323,7 @@ def test_a_real_stream_under_another_content_type_still_streams(
 @FAMILY
 @STREAMING
 @pytest.mark.parametrize("status", [400, 502])
-def test_a_huge_error_page_is_quoted_briefly(
+def test_a_huge_error_page_is_quoted_briefly_and_kept_in_part(
     family: Family, streaming: bool, status: int, server: FaultServer, sleeps: RecordingSleep
 ) -> None:
     page = b"<html><body>" + b"<p>upstream failed</p>" * 100_000 + b"</body></html>"
@@ -332,7 +333,10 @@ def test_a_huge_error_page_is_quoted_briefly(
     err = info.value
     assert len(str(err)) < 1000
     assert f"({len(page)} bytes in all)" in str(err)
-    assert err.response_body == page, "the whole body is kept for whoever wants it"
+    kept = DEFAULT_LIMITS.max_error_body_bytes
+    assert err.response_body.startswith(page[:kept]), "the start of the body is kept"
+    assert err.response_body.endswith(b"\n[truncated: %d bytes in all]" % len(page))
+    assert len(err.response_body) < kept + 100, "and no more than HttpLimits says"
     assert err.is_retryable == (status >= 500)
     assert len(server.requests) == 1
 

@@ -26,6 +26,7 @@ from typing import Generic, Protocol, TypeVar
 
 from fantasy import _json
 from fantasy.errors import ProviderError
+from fantasy.http.limits import DEFAULT_LIMITS, HttpLimits, clip_body
 from fantasy.http.transport import HttpTransport
 from fantasy.http.unexpected import SSE
 from fantasy.model import Response
@@ -82,31 +83,33 @@ async def post_json(
     ex: Exchange, parse: Callable[[JSON], Response], warnings: list[CallWarning]
 ) -> Response:
     """Send the request, parse the JSON answer with the provider's ``parse``."""
-    if ex.authorize is not None:
-        try:
-            await ex.authorize()
-        except ProviderError as exc:
-            raise _placed(exc, ex) from None
-    resp = await ex.transport.post(ex.url, ex.body, ex.headers, timeout=ex.timeout)
-    if resp.status_code >= 400:
-        raise ex.http_error(resp.status_code, resp.headers, resp.content)
-    data = resp.json_object(ex.provider)
     try:
-        response = parse(data)
+        if ex.authorize is not None:
+            await ex.authorize()
+        resp = await ex.transport.post(ex.url, ex.body, ex.headers, timeout=ex.timeout)
+        if resp.status_code >= 400:
+            raise ex.http_error(resp.status_code, resp.headers, resp.content)
+        data = resp.json_object(ex.provider)
+        try:
+            response = parse(data)
+        except ProviderError as exc:
+            # A failure the API reported inside a well-formed answer: say where it came from.
+            exc.status_code = exc.status_code or resp.status_code
+            exc.response_body = exc.response_body or resp.content
+            raise
     except ProviderError as exc:
-        # A failure the API reported inside a well-formed answer: say where it came from.
-        exc.url = exc.url or ex.url
-        exc.status_code = exc.status_code or resp.status_code
-        exc.response_body = exc.response_body or resp.content
+        _placed(exc, ex)
         raise
     response.warnings = warnings
     return response
 
 
 def _placed(exc: ProviderError, ex: Exchange) -> ProviderError:
-    """The error, saying which provider and URL it came from if it does not yet."""
+    """The error, saying which provider and URL it came from if it does not yet, with
+    no more of the body than `HttpLimits.max_error_body_bytes`."""
     exc.url = exc.url or ex.url
     exc.provider = exc.provider or ex.provider
+    exc.response_body = clip_body(exc.response_body, ex.transport.limits.max_error_body_bytes)
     return exc
 
 
@@ -118,16 +121,34 @@ class StreamPump(Generic[E]):
     """The pure middle of a stream, no I/O: bytes in, parts out, through a source and a
     translator. A failure becomes one ``error`` part and sets `done`; nothing follows."""
 
-    __slots__ = ("done", "provider", "source", "translator", "url")
+    __slots__ = (
+        "done",
+        "max_error_body_bytes",
+        "max_event_bytes",
+        "pending",
+        "provider",
+        "source",
+        "translator",
+        "url",
+    )
 
     def __init__(
-        self, source: EventSource[E], translator: StreamTranslator[E], provider: str, url: str
+        self,
+        source: EventSource[E],
+        translator: StreamTranslator[E],
+        provider: str,
+        url: str,
+        limits: HttpLimits = DEFAULT_LIMITS,
     ):
         self.source = source
         self.translator = translator
         self.provider = provider
         self.url = url
         self.done = False
+        self.max_event_bytes = limits.max_event_bytes
+        self.max_error_body_bytes = limits.max_error_body_bytes
+        self.pending = 0
+        """Bytes fed since the last whole event: the framing holds at most these."""
 
     def start(self) -> list[StreamPart]:
         return self.translator.start()
@@ -136,11 +157,22 @@ class StreamPump(Generic[E]):
         """The parts of the events this chunk completes (a source may yield them lazily,
         so the parts of the events before a bad one are kept, ahead of its error)."""
         parts: list[StreamPart] = []
+        self.pending += len(chunk)
         try:
             self._translate(self.source.feed(chunk), parts)
+            if self.pending > self.max_event_bytes:
+                raise self._event_too_large()
         except Exception as exc:
             parts.extend(self._failed(exc))
         return parts
+
+    def _event_too_large(self) -> ProviderError:
+        return ProviderError(
+            f"the stream sent {self.pending:,} bytes without completing an event, more "
+            f"than HttpLimits.max_event_bytes ({self.max_event_bytes:,}); what it held "
+            "was dropped",
+            title="invalid provider response",
+        )
 
     def finish(self) -> list[StreamPart]:
         """The body ended: the last events, then the translator's closing parts."""
@@ -157,19 +189,28 @@ class StreamPump(Generic[E]):
 
     def _translate(self, events: Iterable[E], parts: list[StreamPart]) -> None:
         for event in events:
+            self.pending = 0
             new = self.translator.feed(event)
             parts.extend(new)
             if new and new[-1].type is StreamPartType.ERROR:
                 self.done = True
+                self._bound(new[-1].error)
                 return
 
     def _failed(self, exc: Exception) -> list[StreamPart]:
         self.done = True
+        self.source = _Drained()
         if isinstance(exc, ProviderError):
-            exc.url = exc.url or self.url
-            exc.provider = exc.provider or self.provider
+            self._bound(exc)
             return [_error(exc)]
         raise exc
+
+    def _bound(self, error: BaseException | None) -> None:
+        """Say where a stream's error came from; keep a bounded part of its body."""
+        if isinstance(error, ProviderError):
+            error.url = error.url or self.url
+            error.provider = error.provider or self.provider
+            error.response_body = clip_body(error.response_body, self.max_error_body_bytes)
 
 
 async def open_stream(
@@ -188,22 +229,38 @@ async def open_stream(
         return
     async with resp:
         if resp.status_code >= 400:
-            yield _error(ex.http_error(resp.status_code, resp.headers, resp.content))
+            yield _error(_placed(ex.http_error(resp.status_code, resp.headers, resp.content), ex))
             return
-        pump = StreamPump(source, translator, ex.provider, ex.url)
+        pump = StreamPump(source, translator, ex.provider, ex.url, ex.transport.limits)
         for part in pump.start():
             yield part
         try:
             async for chunk in resp.aiter_bytes():
-                for part in pump.feed(chunk):
-                    yield part
+                parts = pump.feed(chunk)
+                if parts:
+                    # Only data that made parts counts against the idle limit: comments,
+                    # pings and empty deltas keep a connection warm but do not advance.
+                    resp.progressed()
+                    for part in parts:
+                        yield part
                 if pump.done:
                     return
         except ProviderError as exc:  # the transport's: a cut connection, a deadline
-            yield _error(exc)
+            yield _error(_placed(exc, ex))
             return
         for part in pump.finish():
             yield part
+
+
+class _Drained(Generic[E]):
+    """The source of a pump that failed: nothing more comes out of it (what it held
+    is let go at once, not when the stream is closed)."""
+
+    def feed(self, chunk: bytes) -> list[E]:
+        return []
+
+    def end(self) -> list[E]:
+        return []
 
 
 class JsonEventSource(Generic[E]):

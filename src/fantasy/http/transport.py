@@ -14,7 +14,9 @@ not when `fantasy` is imported.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
+import math
 import re
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping
@@ -23,6 +25,10 @@ from typing import TYPE_CHECKING, Any
 
 from fantasy import __version__, _json, _runtime
 from fantasy.errors import ProviderError, SecretTokens, mask_userinfo
+from fantasy.http import deadline
+from fantasy.http.deadline import AsyncWatch, ResponseClock
+from fantasy.http.limits import DEFAULT_LIMITS, HttpLimits
+from fantasy.http.secret_headers import SecretHeaders
 from fantasy.http.unexpected import (
     SSE,
     StreamSniffer,
@@ -39,7 +45,7 @@ if TYPE_CHECKING:
 DEFAULT_USER_AGENT = f"fantasy-python/{__version__}"
 
 
-def resolve_headers(headers: Mapping[str, str] | None, user_agent: str | None) -> dict[str, str]:
+def resolve_headers(headers: Mapping[str, str] | None, user_agent: str | None) -> SecretHeaders:
     """Provider headers, one per name whatever its case (the later spelling wins), with
     exactly one User-Agent: explicit > given in headers > default."""
     by_name: dict[str, tuple[str, str]] = {}
@@ -49,7 +55,7 @@ def resolve_headers(headers: Mapping[str, str] | None, user_agent: str | None) -
             ua_from_headers = ua_from_headers or value
         else:
             by_name[key.lower()] = (key, value)
-    resolved = dict(by_name.values())
+    resolved = SecretHeaders(by_name.values())
     resolved["User-Agent"] = user_agent or ua_from_headers or DEFAULT_USER_AGENT
     return resolved
 
@@ -81,15 +87,22 @@ class HttpResponse:
 
 
 class StreamingHttpResponse:
-    """An open response whose body arrives as byte chunks; always close it (``async with``)."""
+    """An open response whose body arrives as byte chunks; always close it (``async with``).
+
+    Its `ResponseClock` holds it to the call's deadline and to the idle limit: the
+    reader says when data advanced the stream (`progressed`), and a stream that goes
+    past either bound ends with a timeout error, whether it trickles, keeps the
+    connection warm with comments, or falls silent.
+    """
 
     def __init__(
         self,
         response: httpx.Response,
         url: str,
-        deadline: float | None = None,
+        clock: ResponseClock,
         secrets: tuple[bytes, ...] = (),
         sniffer: StreamSniffer | None = None,
+        error_body: bytes = b"",
     ):
         self._response = response
         self._secrets = secrets
@@ -97,58 +110,113 @@ class StreamingHttpResponse:
         self.status_code = response.status_code
         self.headers = dict(response.headers)
         self.url = url
-        # (monotonic end, seconds): a per-call timeout also bounds a stream that keeps
-        # trickling, which the per-read timeout alone would let run forever.
-        self._deadline = deadline
+        self._clock = clock
+        self._error_body = error_body
 
     @property
     def content(self) -> bytes:
-        """The body of an error response, which `HttpTransport.post_stream` has read in full."""
-        return redact(self._response.content, self._secrets)
+        """The body of an error response, which `HttpTransport.post_stream` has read."""
+        return redact(self._error_body, self._secrets)
+
+    def progressed(self) -> None:
+        """Data that advances the stream arrived (not a comment or a ping); the idle
+        limit counts afresh from the next read."""
+        self._clock.advanced = True
 
     async def aiter_bytes(self) -> AsyncIterator[bytes]:
         """The body as it arrives. A successful body is first looked at (`StreamSniffer`):
-        one that is not the expected stream raises a `ProviderError` saying what it is."""
+        one that is not the expected stream raises a `ProviderError` saying what it is.
+
+        Each face reads in its own loop, inline, since this runs for every chunk: the
+        sync one cuts each socket wait to the clock's due time (`deadline.LOCAL`), the
+        async one has an `AsyncWatch` cancel a read that outlives it."""
         import httpx
 
-        sniffer = self._sniffer
-        self._sniffer = None
+        clock = self._clock
+        monotonic = time.monotonic
         try:
             if _runtime.is_sync():
-                for chunk in self._response.iter_bytes():
-                    self._check_deadline()
-                    if sniffer is not None:
-                        released = sniffer.feed(chunk)
-                        if released is None:
+                local = deadline.LOCAL
+                chunks = self._response.iter_bytes()
+                while True:
+                    now = monotonic()
+                    clock.note_progress(now)
+                    due = clock.due()
+                    if due <= now:
+                        raise self._timed_out(None)
+                    local.due = due
+                    try:
+                        chunk = next(chunks, None)
+                    finally:
+                        local.due = math.inf
+                    if chunk is None:
+                        break
+                    if self._sniffer is not None:
+                        chunk = self._sniff(chunk)
+                        if not chunk:
                             continue
-                        sniffer, chunk = None, released
                     yield chunk
             else:
-                async for chunk in self._response.aiter_bytes():
-                    self._check_deadline()
-                    if sniffer is not None:
-                        released = sniffer.feed(chunk)
-                        if released is None:
-                            continue
-                        sniffer, chunk = None, released
-                    yield chunk
-            if sniffer is not None:
-                rest = sniffer.finish()
+                import asyncio
+
+                watch = AsyncWatch(clock)
+                achunks = self._response.aiter_bytes()
+                try:
+                    while True:
+                        now = monotonic()
+                        clock.note_progress(now)
+                        if clock.due() <= now:
+                            raise self._timed_out(None)
+                        watch.reading = True
+                        try:
+                            chunk = await anext(achunks)
+                        except StopAsyncIteration:
+                            break
+                        except asyncio.CancelledError:
+                            if watch.timed_out():
+                                raise self._timed_out(None) from None
+                            raise
+                        finally:
+                            watch.reading = False
+                        if self._sniffer is not None:
+                            chunk = self._sniff(chunk)
+                            if not chunk:
+                                continue
+                        yield chunk
+                finally:
+                    watch.close()
+            if self._sniffer is not None:
+                rest = self._sniffer.finish()
+                self._sniffer = None
                 if rest:
                     yield rest
+        except httpx.TimeoutException as exc:
+            raise self._timed_out(exc) from exc
         except httpx.TransportError as exc:
             raise _network_error(exc, self.url, "stream transport error") from exc
         except httpx.DecodingError as exc:
             raise undecodable_body(exc, self.url, "") from exc
 
-    def _check_deadline(self) -> None:
-        if self._deadline is not None and time.monotonic() > self._deadline:
-            raise ProviderError(
-                "the stream did not finish within the call's timeout",
-                title="stream transport error",
-                url=self.url,
-                transient=True,
-            )
+    def _sniff(self, chunk: bytes) -> bytes:
+        """Held back (``b""``) until the sniffer has judged the body; then all it held."""
+        assert self._sniffer is not None
+        released = self._sniffer.feed(chunk)
+        if released is None:
+            return b""
+        self._sniffer = None
+        return released
+
+    def _timed_out(self, exc: Exception | None) -> ProviderError:
+        why = self._clock.expired()
+        if not why:
+            assert exc is not None
+            return _network_error(exc, self.url, "stream transport error")
+        return ProviderError(
+            f"request timed out: {why} while the stream was being read",
+            title="deadline exceeded",
+            url=self.url,
+            transient=True,
+        )
 
     async def aclose(self) -> None:
         if _runtime.is_sync():
@@ -252,6 +320,25 @@ def secret_tokens(values: Iterable[str]) -> tuple[bytes, ...]:
     return SecretTokens.of(values)
 
 
+def _limits_for(timeout: Any) -> HttpLimits:
+    """The default limits, the idle one following a provider's read timeout: waiting
+    for data is what it bounds, and keep-alives are not data."""
+    if timeout is None:
+        return DEFAULT_LIMITS
+    read = timeout if isinstance(timeout, int | float) else getattr(timeout, "read", 600.0)
+    return dataclasses.replace(DEFAULT_LIMITS, stream_idle_timeout=read)
+
+
+def _timeout_at(clock: ResponseClock) -> contextlib.AbstractAsyncContextManager[object]:
+    """``asyncio.timeout_at`` the clock's due time, or nothing when it has none."""
+    import asyncio
+
+    when = deadline.loop_deadline(clock, asyncio.get_running_loop())
+    if when is None:
+        return contextlib.nullcontext()
+    return asyncio.timeout_at(when)
+
+
 def _is_timeout(exc: Exception) -> bool:
     import httpx
 
@@ -294,12 +381,15 @@ class HttpTransport:
         secrets: Iterable[str] = (),
         provider: str = "",
         base_url: str = "",
+        limits: HttpLimits | None = None,
     ):
-        """``secrets``: credential values; an error body that echoes one (some APIs quote
+        """``limits``: the size and idle bounds of responses (`HttpLimits`).
+        ``secrets``: credential values; an error body that echoes one (some APIs quote
         the key they refused) has it replaced by ``[REDACTED]`` before anyone sees it.
         ``provider`` and ``base_url`` name the provider in errors raised here and let a
         redirect's error say which base_url would reach its target."""
         self.headers = resolve_headers(headers, user_agent)
+        self.limits = limits or _limits_for(timeout)
         self._secrets = secret_tokens(secrets)
         self.provider = provider
         self.base_url = base_url
@@ -326,6 +416,8 @@ class HttpTransport:
             import httpx
 
             self._client = httpx.Client(transport=self._transport, timeout=self._timeout_value())
+            if self._transport is None:
+                deadline.install(self._client)
         return self._client
 
     def _async(self) -> httpx.AsyncClient:
@@ -362,8 +454,9 @@ class HttpTransport:
 
     def request_headers(
         self, extra: Mapping[str, str] | None, user_agent: str = ""
-    ) -> dict[str, str]:
-        headers = dict(self.headers)
+    ) -> SecretHeaders:
+        """The headers of one request; their repr never shows a credential."""
+        headers = SecretHeaders(self.headers)
         headers["Accept"] = "application/json"
         headers["Content-Type"] = "application/json"
         # Header names are case-insensitive: a per-call "user-agent" replaces "User-Agent"
@@ -393,22 +486,14 @@ class HttpTransport:
         *,
         timeout: float | None = None,
     ) -> HttpResponse:
-        """``timeout`` (seconds) replaces the transport's timeout for this request only."""
-        import httpx
-
-        extra = _per_call(timeout)
-        try:
-            if _runtime.is_sync():
-                r = self._sync_client().post(url, content=body, headers=headers, **extra)
-            else:
-                r = await self._async().post(url, content=body, headers=headers, **extra)
-        except (httpx.TransportError, httpx.InvalidURL, UnicodeEncodeError) as exc:
-            raise self._failed(exc, url, "network error") from exc
-        except httpx.DecodingError as exc:
-            raise undecodable_body(exc, url, self.provider) from exc
+        """``timeout`` (seconds) bounds this request as a whole: connecting, sending,
+        the headers and the whole body, however slowly the server sends them."""
+        clock = ResponseClock(timeout, None)
+        r, content = await self._exchange(url, body, headers, clock, stream=False)
         if 300 <= r.status_code < 400:
             raise self._redirect(r, url)
-        content = r.content if r.status_code < 400 else redact(r.content, self._secrets)
+        if r.status_code >= 400:
+            content = redact(content, self._secrets)
         return HttpResponse(r.status_code, dict(r.headers), content, url, self._secrets)
 
     async def post_stream(
@@ -422,43 +507,15 @@ class HttpTransport:
     ) -> StreamingHttpResponse:
         """Open a streamed POST; an error status is read in full so it can be reported.
 
-        ``timeout`` (seconds) bounds every wait of this request and, checked as chunks
-        arrive, the whole stream; None leaves the transport's timeout in charge.
-        ``expect`` is the media type of the stream (Server-Sent Events unless said
-        otherwise): a successful body that is something else (an HTML page, a JSON
-        error object) raises a `ProviderError` from `StreamingHttpResponse.aiter_bytes`.
+        ``timeout`` (seconds) bounds the whole request, the stream included; the
+        provider's `HttpLimits.stream_idle_timeout` bounds the time between two pieces
+        of data that advance the stream. ``expect`` is the media type of the stream
+        (Server-Sent Events unless said otherwise): a successful body that is something
+        else (an HTML page, a JSON error object) raises a `ProviderError` from
+        `StreamingHttpResponse.aiter_bytes`.
         """
-        import httpx
-
-        extra = _per_call(timeout)
-        deadline = None if timeout is None else time.monotonic() + timeout
-        try:
-            # An error body is read in full and a redirect's is not wanted: either way the
-            # response is closed here, also when reading fails or is cancelled.
-            if _runtime.is_sync():
-                client = self._sync_client()
-                request = client.build_request("POST", url, content=body, headers=headers, **extra)
-                r = client.send(request, stream=True)
-                if r.status_code >= 300:
-                    try:
-                        if r.status_code >= 400:
-                            r.read()
-                    finally:
-                        r.close()
-            else:
-                aclient = self._async()
-                request = aclient.build_request("POST", url, content=body, headers=headers, **extra)
-                r = await aclient.send(request, stream=True)
-                if r.status_code >= 300:
-                    try:
-                        if r.status_code >= 400:
-                            await r.aread()
-                    finally:
-                        await r.aclose()
-        except (httpx.TransportError, httpx.InvalidURL, UnicodeEncodeError) as exc:
-            raise self._failed(exc, url, "network error") from exc
-        except httpx.DecodingError as exc:
-            raise undecodable_body(exc, url, self.provider) from exc
+        clock = ResponseClock(timeout, self.limits.stream_idle_timeout)
+        r, error_body = await self._exchange(url, body, headers, clock, stream=True)
         if 300 <= r.status_code < 400:
             raise self._redirect(r, url)
         sniffer = None
@@ -466,7 +523,119 @@ class HttpTransport:
             sniffer = StreamSniffer(
                 r.status_code, dict(r.headers), url, self.provider, expect, self._secrets
             )
-        return StreamingHttpResponse(r, url, deadline, self._secrets, sniffer)
+        return StreamingHttpResponse(r, url, clock, self._secrets, sniffer, error_body)
+
+    async def _exchange(
+        self,
+        url: str,
+        body: bytes,
+        headers: Mapping[str, str],
+        clock: ResponseClock,
+        *,
+        stream: bool,
+    ) -> tuple[httpx.Response, bytes]:
+        """Send the request and read what must be read before handing it back: a whole
+        answer, or an error's body (bounded by `HttpLimits.max_response_bytes`), all
+        within the clock's due time. A streamed success comes back open, unread; any
+        other response comes back closed, also when reading fails or is cancelled."""
+        import httpx
+
+        extra = _per_call(clock.timeout)
+        try:
+            if _runtime.is_sync():
+                client = self._sync_client()
+                with deadline.reading(clock.due()):
+                    request = client.build_request(
+                        "POST", url, content=body, headers=headers, **extra
+                    )
+                    r = client.send(request, stream=True)
+                    if stream and r.status_code < 300:
+                        return r, b""
+                    try:
+                        return r, self._read_sync(r, clock, url)
+                    finally:
+                        r.close()
+            aclient = self._async()
+            async with _timeout_at(clock):
+                request = aclient.build_request("POST", url, content=body, headers=headers, **extra)
+                r = await aclient.send(request, stream=True)
+                if stream and r.status_code < 300:
+                    return r, b""
+                try:
+                    return r, await self._read_async(r, clock, url)
+                finally:
+                    await r.aclose()
+        except TimeoutError as exc:  # asyncio.timeout_at's: the call's deadline passed
+            raise self._deadline_error(clock, url, exc) from None
+        except httpx.TimeoutException as exc:
+            if clock.expired():
+                raise self._deadline_error(clock, url, exc) from exc
+            raise self._failed(exc, url, "network error") from exc
+        except (httpx.TransportError, httpx.InvalidURL, UnicodeEncodeError) as exc:
+            raise self._failed(exc, url, "network error") from exc
+        except httpx.DecodingError as exc:
+            raise undecodable_body(exc, url, self.provider) from exc
+
+    def _read_sync(self, r: httpx.Response, clock: ResponseClock, url: str) -> bytes:
+        if 300 <= r.status_code < 400:
+            return b""  # a redirect's body is not wanted
+        limit = self._check_length(r, url)
+        parts: list[bytes] = []
+        size = 0
+        for chunk in r.iter_bytes():
+            size += len(chunk)
+            if size > limit:
+                raise self._too_large(r, url)
+            parts.append(chunk)
+            if clock.due() <= time.monotonic():
+                raise self._deadline_error(clock, url, None)
+        return b"".join(parts)
+
+    async def _read_async(self, r: httpx.Response, clock: ResponseClock, url: str) -> bytes:
+        if 300 <= r.status_code < 400:
+            return b""
+        limit = self._check_length(r, url)
+        parts: list[bytes] = []
+        size = 0
+        async for chunk in r.aiter_bytes():
+            size += len(chunk)
+            if size > limit:
+                raise self._too_large(r, url)
+            parts.append(chunk)
+        return b"".join(parts)
+
+    def _check_length(self, r: httpx.Response, url: str) -> int:
+        """The most the body may hold; a declared length past it is refused unread."""
+        limit = self.limits.max_response_bytes
+        declared = r.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit and "content-encoding" not in r.headers:
+            raise self._too_large(r, url)
+        return limit
+
+    def _too_large(self, r: httpx.Response, url: str) -> ProviderError:
+        return ProviderError(
+            f"the response body (HTTP {r.status_code}) is larger than "
+            f"HttpLimits.max_response_bytes ({self.limits.max_response_bytes:,} bytes, "
+            "after decompression); nothing of it was kept",
+            title="invalid provider response",
+            provider=self.provider,
+            url=url,
+            status_code=r.status_code if r.status_code >= 400 else 0,
+            response_headers=dict(r.headers),
+        )
+
+    def _deadline_error(
+        self, clock: ResponseClock, url: str, exc: Exception | None
+    ) -> ProviderError:
+        why = clock.expired() or f"the call's timeout of {clock.timeout:.3g}s passed"
+        return ProviderError(
+            f"request timed out: {why} before the response was complete",
+            title="deadline exceeded",
+            provider=self.provider,
+            url=url,
+            transient=True,
+            cause=exc,
+        )
 
     def _failed(self, exc: Exception, url: str, title: str) -> ProviderError:
         error = _network_error(exc, url, title)

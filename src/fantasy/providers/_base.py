@@ -23,14 +23,14 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from fantasy.errors import InvalidArgumentError, MissingAPIKeyError, mask_userinfo, url_credentials
+from fantasy.http.limits import HttpLimits
+from fantasy.http.secret_headers import CREDENTIAL_HEADERS
 from fantasy.http.transport import HttpTransport
 
 if TYPE_CHECKING:
     import httpx
 
-SECRET_HEADERS = frozenset(
-    {"authorization", "proxy-authorization", "x-api-key", "api-key", "x-goog-api-key"}
-)
+SECRET_HEADERS = CREDENTIAL_HEADERS
 """Header names whose values are credentials, wherever they come from: hidden in errors."""
 
 _LOCAL_HOSTS = ("localhost", "127.", "0.0.0.0", "[::1]", "host.docker.internal")
@@ -237,12 +237,15 @@ class HTTPProvider:
         async_http_client: httpx.AsyncClient | None = None,
         transport: Any = None,
         timeout: float | httpx.Timeout | None = None,
+        limits: HttpLimits | None = None,
         base_url_setting: str = "",
     ):
         """``base_url_setting`` names where ``base_url`` came from in an error about it
         ("base_url" unless a provider says it was an environment variable)."""
         self._name = name
         check_http_settings(http_client, async_http_client, transport, timeout)
+        if limits is not None and not isinstance(limits, HttpLimits):
+            raise InvalidArgumentError(f"limits must be a fantasy.HttpLimits, got {limits!r}")
         self.base_url = check_base_url(base_url, base_url_setting or "base_url")
         merged = dict(headers or {})
         # The credentials given to the provider win over any header of the same name
@@ -265,6 +268,7 @@ class HTTPProvider:
             async_http_client=async_http_client,
             transport=transport,
             timeout=timeout,
+            limits=limits,
             secrets=[*credentials.values(), *secrets, *url_credentials(self.base_url)],
             provider=name,
             base_url=self.base_url,

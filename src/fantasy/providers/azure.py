@@ -24,6 +24,7 @@ from fantasy.providers.openai.provider import ChatLanguageModel, routed_language
 if TYPE_CHECKING:
     import httpx
 
+    from fantasy.http.limits import HttpLimits
     from fantasy.providers.openai.responses_model import ResponsesLanguageModel
 
 NAME = "azure"
@@ -66,6 +67,7 @@ class Provider(HTTPProvider):
         async_http_client: httpx.AsyncClient | None = None,
         transport: Any = None,
         timeout: float | httpx.Timeout | None = None,
+        limits: HttpLimits | None = None,
         use_responses_api: bool = False,
         responses_api_predicate: Callable[[str], bool] | None = None,
     ):
@@ -98,6 +100,7 @@ class Provider(HTTPProvider):
             async_http_client=async_http_client,
             transport=transport,
             timeout=timeout,
+            limits=limits,
         )
 
     def language_model(self, model_id: str) -> ChatLanguageModel | ResponsesLanguageModel:

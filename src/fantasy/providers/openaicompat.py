@@ -54,6 +54,8 @@ from fantasy.types import (
 if TYPE_CHECKING:
     import httpx
 
+    from fantasy.http.limits import HttpLimits
+
 NAME = "openai-compat"
 
 
@@ -257,6 +259,7 @@ class Provider(HTTPProvider):
         async_http_client: httpx.AsyncClient | None = None,
         transport: Any = None,
         timeout: float | httpx.Timeout | None = None,
+        limits: HttpLimits | None = None,
         object_mode: ObjectMode | str = ObjectMode.TOOL,
     ):
         if not base_url:
@@ -274,6 +277,7 @@ class Provider(HTTPProvider):
             async_http_client=async_http_client,
             transport=transport,
             timeout=timeout,
+            limits=limits,
         )
         # Objects come from a forced tool call ("auto"/"json" mean that too), or "text".
         self.object_mode = ObjectMode(object_mode)

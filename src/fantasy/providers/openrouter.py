@@ -26,6 +26,8 @@ from fantasy.types import JSON, CallWarning
 if TYPE_CHECKING:
     import httpx
 
+    from fantasy.http.limits import HttpLimits
+
 NAME = "openrouter"
 API_KEY_ENV = "OPENROUTER_API_KEY"
 BASE_URL = "https://openrouter.ai/api/v1"
@@ -149,6 +151,7 @@ class Provider(HTTPProvider):
         async_http_client: httpx.AsyncClient | None = None,
         transport: Any = None,
         timeout: float | httpx.Timeout | None = None,
+        limits: HttpLimits | None = None,
     ):
         credentials = key_credentials(
             api_key,
@@ -168,6 +171,7 @@ class Provider(HTTPProvider):
             async_http_client=async_http_client,
             transport=transport,
             timeout=timeout,
+            limits=limits,
         )
 
     def language_model(self, model_id: str) -> ChatLanguageModel:

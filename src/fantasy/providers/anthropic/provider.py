@@ -38,6 +38,8 @@ from fantasy.types import CallWarning, ObjectMode, StreamPart
 if TYPE_CHECKING:
     import httpx
 
+    from fantasy.http.limits import HttpLimits
+
 API_KEY_ENV = "ANTHROPIC_API_KEY"
 AUTH_TOKEN_ENV = "ANTHROPIC_AUTH_TOKEN"
 BASE_URL_ENV = "ANTHROPIC_BASE_URL"
@@ -145,6 +147,7 @@ class ClaudeProvider(HTTPProvider):
         async_http_client: httpx.AsyncClient | None,
         transport: Any,
         timeout: float | httpx.Timeout | None,
+        limits: HttpLimits | None,
         base_url_setting: str = "",
     ):
         super().__init__(
@@ -159,6 +162,7 @@ class ClaudeProvider(HTTPProvider):
             async_http_client=async_http_client,
             transport=transport,
             timeout=timeout,
+            limits=limits,
         )
         self.platform = platform
         self.auth = auth
@@ -202,6 +206,7 @@ class Provider(ClaudeProvider):
         async_http_client: httpx.AsyncClient | None = None,
         transport: Any = None,
         timeout: float | httpx.Timeout | None = None,
+        limits: HttpLimits | None = None,
         name: str = NAME,
         vertex_project: str | None = None,
         vertex_location: str | None = None,
@@ -255,6 +260,7 @@ class Provider(ClaudeProvider):
             async_http_client=async_http_client,
             transport=transport,
             timeout=timeout,
+            limits=limits,
         )
 
 

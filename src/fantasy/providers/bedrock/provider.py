@@ -19,6 +19,8 @@ from fantasy.providers.anthropic.provider import ClaudeProvider
 if TYPE_CHECKING:
     import httpx
 
+    from fantasy.http.limits import HttpLimits
+
 NAME = "bedrock"
 BEARER_TOKEN_ENV = "AWS_BEARER_TOKEN_BEDROCK"
 
@@ -65,6 +67,7 @@ class Provider(ClaudeProvider):
         async_http_client: httpx.AsyncClient | None = None,
         transport: Any = None,
         timeout: float | httpx.Timeout | None = None,
+        limits: HttpLimits | None = None,
         name: str = NAME,
         skip_auth: bool = False,
         aws_profile: str | None = None,
@@ -129,4 +132,5 @@ class Provider(ClaudeProvider):
             async_http_client=async_http_client,
             transport=transport,
             timeout=timeout,
+            limits=limits,
         )

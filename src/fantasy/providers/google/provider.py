@@ -33,6 +33,7 @@ from fantasy.types import ObjectMode
 if TYPE_CHECKING:
     import httpx
 
+    from fantasy.http.limits import HttpLimits
     from fantasy.providers import anthropic
 
 API_KEY_ENVS = ("GOOGLE_API_KEY", "GEMINI_API_KEY")
@@ -122,6 +123,7 @@ class Provider(HTTPProvider):
         async_http_client: httpx.AsyncClient | None = None,
         transport: Any = None,
         timeout: float | httpx.Timeout | None = None,
+        limits: HttpLimits | None = None,
         name: str = NAME,
         tool_call_id: ToolCallIDFunc | None = None,
         object_mode: ObjectMode | str = ObjectMode.AUTO,
@@ -179,6 +181,7 @@ class Provider(HTTPProvider):
             async_http_client=async_http_client,
             transport=transport,
             timeout=timeout,
+            limits=limits,
         )
         # Kept for the Anthropic provider that serves Claude ids; never shown.
         self._vertex_settings: dict[str, Any] = {

@@ -16,6 +16,7 @@ from fantasy.types import ObjectMode
 if TYPE_CHECKING:
     import httpx
 
+    from fantasy.http.limits import HttpLimits
     from fantasy.providers.openai.responses_model import ResponsesLanguageModel
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -67,6 +68,7 @@ class Provider(HTTPProvider):
         async_http_client: httpx.AsyncClient | None = None,
         transport: Any = None,
         timeout: float | httpx.Timeout | None = None,
+        limits: HttpLimits | None = None,
         name: str = NAME,
         use_responses_api: bool = False,
         responses_api_predicate: Callable[[str], bool] | None = None,
@@ -97,6 +99,7 @@ class Provider(HTTPProvider):
             async_http_client=async_http_client,
             transport=transport,
             timeout=timeout,
+            limits=limits,
         )
         # Models go to the Responses API only when asked for, and only those the predicate
         # (Fantasy's IsResponsesModel by default) accepts; the rest stay on Chat Completions.
