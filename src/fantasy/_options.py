@@ -196,6 +196,7 @@ _CHECKS: dict[str, Callable[[str, str, Any], Any]] = {
     "max_retries": _int_at_least(0),
     "max_steps": _int_at_least(1),
     "timeout": _positive_number,
+    "total_timeout": _positive_number,
     "tool_timeout": _positive_number,
     "retry_initial_delay": _positive_number,
     "retry_backoff_factor": _positive_number,

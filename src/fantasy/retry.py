@@ -39,6 +39,9 @@ class RetryOptions:
     on_auth_refresh: OnAuthRefresh | None = None
     sleep: Callable[[float], Awaitable[None]] = field(default=_runtime.sleep)
     clock: Callable[[], float] = field(default=time.time)
+    deadline: float | None = None
+    """The run's end (``time.monotonic``), from ``total_timeout``: a retry whose wait
+    would reach it is not made."""
 
 
 _USER_CODE = "__fantasy_user_code__"
@@ -145,6 +148,13 @@ class RetryController:
                 delay = header_delay(err, self.backoff, o.clock())
                 if delay is None:
                     delay = self.backoff
+                if o.deadline is not None and time.monotonic() + delay >= o.deadline:
+                    out_of_time = RetryError(self.errors)
+                    out_of_time.add_note(
+                        f"not retried: the wait of {delay:g}s before another attempt would "
+                        "pass the run's total_timeout"
+                    )
+                    raise out_of_time from err
                 if o.on_retry is not None:
                     await _runtime.call_user(o.on_retry, find_provider_error(err), delay)
                 # Through call_user so that asyncio.sleep works from the sync face too.

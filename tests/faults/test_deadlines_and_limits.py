@@ -18,18 +18,19 @@ from __future__ import annotations
 
 import functools
 import gzip
+import re
 import struct
 import zlib
 
 import pytest
 
-from fantasy import HttpLimits, InvalidResponseError, ProviderTimeoutError
-from fantasy.errors import InvalidArgumentError, ProviderError
+from fantasy import Agent, HttpLimits, InvalidResponseError, ProviderTimeoutError
+from fantasy.errors import InvalidArgumentError, ProviderError, RetryError
 from fantasy.http.limits import clip_body
 from fantasy.types import StreamPartType
-from tests.faults.conftest import FAKE_KEY
-from tests.faults.drive import MODES, call, generate, stream_parts
-from tests.faults.server import FaultServer, Reply, Stream, Trickle, response_bytes
+from tests.faults.conftest import FAKE_KEY, RecordingSleep
+from tests.faults.drive import MODES, call, generate, run_agent, stream_parts
+from tests.faults.server import FaultServer, Reply, Stall, Stream, Trickle, response_bytes
 from tests.faults.wire import ANTHROPIC, BEDROCK, FAMILIES, OPENAI_CHAT, Family
 
 FAMILY = pytest.mark.parametrize("family", FAMILIES, ids=lambda f: f.name)
@@ -253,6 +254,49 @@ def test_limits_are_checked_when_given() -> None:
     with pytest.raises(InvalidArgumentError, match=r"limits must be a fantasy\.HttpLimits"):
         OPENAI_CHAT.make("http://127.0.0.1:1", FAKE_KEY, limits={"max_event_bytes": 1})
     assert HttpLimits().max_error_body_bytes == 8192
+
+
+# --------------------------------------------------------------------------- a whole run
+
+
+@MODE
+@pytest.mark.parametrize("streaming", [False, True], ids=["generate", "stream"])
+def test_total_timeout_ends_a_run_whose_next_retry_would_pass_it(
+    mode: str, streaming: bool, server: FaultServer, sleeps: RecordingSleep
+) -> None:
+    server.script(Stall(), Stall(), Stall())
+    agent = Agent(OPENAI_CHAT.make(server.url, FAKE_KEY), sleep=sleeps, max_retries=2)
+    with pytest.raises(RetryError) as info:
+        run_agent(agent, mode, streaming, total_timeout=DEADLINE)
+    err = info.value
+    # The one attempt had the whole run's time; the 5 s wait for the next would pass it.
+    assert len(server.requests) == 1
+    assert sleeps.delays == []
+    (only,) = err.errors
+    assert isinstance(only, ProviderTimeoutError)
+    assert re.search(r"the call's timeout of 0\.[1-4]\d*s passed", str(only)), str(only)
+    assert any("would pass the run's total_timeout" in note for note in err.__notes__)
+
+
+@MODE
+def test_total_timeout_bounds_every_attempt_and_the_waits_between(
+    mode: str, server: FaultServer
+) -> None:
+    server.script(*[Stall() for _ in range(10)])
+    agent = Agent(OPENAI_CHAT.make(server.url, FAKE_KEY), max_retries=9, retry_initial_delay=0.01)
+    with pytest.raises(RetryError) as info:
+        run_agent(agent, mode, False, timeout=0.2, total_timeout=0.5)
+    # Each attempt takes its 0.2 s (the last one what is left): three at the most.
+    assert 1 <= len(server.requests) <= 3
+    for error in info.value.errors:
+        assert isinstance(error, ProviderTimeoutError)
+    assert any("total_timeout" in note for note in info.value.__notes__)
+
+
+def test_total_timeout_is_checked_like_the_other_options() -> None:
+    agent = Agent(OPENAI_CHAT.make("http://127.0.0.1:1", FAKE_KEY))
+    with pytest.raises(InvalidArgumentError, match="total_timeout"):
+        agent.generate("hi", total_timeout=-3)
 
 
 @MODE

@@ -38,6 +38,7 @@ CALL_OPTIONS_BESIDES_SETTINGS = {
     "repair_tool_call",
     "max_retries",
     "timeout",
+    "total_timeout",
     "on_retry",
     "on_auth_refresh",
     "model_provider",

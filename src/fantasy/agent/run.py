@@ -6,6 +6,7 @@ overrides, the tools a step sends and may run, the continuation rule, the final 
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -27,7 +28,7 @@ from fantasy.agent.steps import (
 )
 from fantasy.call_settings import merge
 from fantasy.call_settings import values as settings_values
-from fantasy.errors import InvalidArgumentError, MaxStepsExceededError
+from fantasy.errors import InvalidArgumentError, MaxStepsExceededError, ProviderTimeoutError
 from fantasy.model import Call, LanguageModel, Response
 from fantasy.retry import RetryOptions, mark_user_error
 from fantasy.stop import StopCondition
@@ -100,6 +101,10 @@ class Run:
         self.provider_options = merge_maps(agent.provider_options, options.get("provider_options"))
         self.model_provider = options.get("model_provider")
         self.timeout = options.get("timeout")
+        self.total_timeout: float | None = options.get("total_timeout")
+        self.deadline = (
+            None if self.total_timeout is None else time.monotonic() + self.total_timeout
+        )
         # What every step's Call shares, passed as one mapping (as fast as spelt out).
         self.call_fields: dict[str, Any] = settings_values(self.settings)
         self.call_fields["provider_options"] = self.provider_options
@@ -113,6 +118,7 @@ class Run:
             on_retry=pick(options.get("on_retry"), agent.on_retry),
             on_auth_refresh=options.get("on_auth_refresh"),
             sleep=agent.sleep or _runtime.sleep,
+            deadline=self.deadline,
         )
         # check_values has turned role/content dicts into Messages.
         self.input_messages: list[Message] = list(options.get("messages") or ())  # type: ignore[arg-type]
@@ -205,6 +211,8 @@ class Run:
         return StepSetup(model, messages, system, call, step_tools)
 
     def model_for_attempt(self, setup: StepSetup) -> LanguageModel:
+        if self.deadline is not None:
+            self._time_attempt(setup)
         if self.model_provider is None:
             return setup.model
         try:
@@ -212,6 +220,18 @@ class Run:
         except Exception as exc:
             mark_user_error(exc)
             raise
+
+    def _time_attempt(self, setup: StepSetup) -> None:
+        """Give the attempt what is left of ``total_timeout`` (or ``timeout``, if less)."""
+        assert self.deadline is not None and self.total_timeout is not None
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise ProviderTimeoutError(
+                f"the run's total_timeout of {self.total_timeout:g}s passed before the "
+                "next model request",
+                title="deadline exceeded",
+            )
+        setup.call.timeout = left if self.timeout is None else min(self.timeout, left)
 
     def should_continue(self, steps: list[StepResult]) -> bool:
         """Fantasy's rule for another step, then the step limit: reaching it while the

@@ -165,7 +165,12 @@ class CallOptions(TypedDict, total=False):
     repair_tool_call: RepairToolCall | None
     max_retries: int | None
     timeout: float | None
-    """Seconds each model request of the run may take (see `fantasy.Call.timeout`)."""
+    """Seconds each model request (each attempt) of the run may take, however the
+    server sends its answer (see `fantasy.Call.timeout`)."""
+    total_timeout: float | None
+    """Seconds the whole run may take: every step, every retry and every wait between
+    them. An attempt gets what is left (or ``timeout`` if that is less); a retry whose
+    wait would pass it is not made."""
     on_retry: OnRetry | None
     on_auth_refresh: OnAuthRefresh | None
     model_provider: Callable[[], LanguageModel] | None
