@@ -76,6 +76,7 @@ class StreamPartType(StrEnum):
     TOOL_CALL = "tool_call"
     TOOL_RESULT = "tool_result"
     SOURCE = "source"
+    FILE = "file"
     FINISH = "finish"
     ERROR = "error"
 
@@ -414,3 +415,8 @@ class StreamPart:
     raw_finish_reason: str = ""
     """On ``finish``: the provider's own finish reason (``end_turn``, ``MAX_TOKENS``,
     ``content_filter``...), next to the mapped `finish_reason`."""
+    file: FileContent | None = None
+    """On ``file``: the file the model generated (an image, say)."""
+    source: SourceContent | None = None
+    """On ``source``, when the provider cites more than a URL and a title (a document,
+    a file, a page range): the whole citation, which the agent keeps as it is."""

@@ -61,6 +61,7 @@ CALLBACK_FOR_PART: dict[StreamPartType, str] = {
     StreamPartType.TOOL_INPUT_END: "on_tool_input_end",
     StreamPartType.TOOL_CALL: "on_tool_call",
     StreamPartType.SOURCE: "on_source",
+    StreamPartType.FILE: "on_file",
     StreamPartType.FINISH: "on_stream_finish",
 }
 
@@ -231,6 +232,7 @@ def test_all_part_callbacks_fire_and_tool_input_alone_makes_no_call(face: Stream
         StreamPart(StreamPartType.TOOL_INPUT_DELTA, id="c1", delta='{"location":'),
         StreamPart(StreamPartType.TOOL_INPUT_END, id="c1"),
         StreamPart(StreamPartType.SOURCE, id="s1", source_type=SourceType.URL, url="https://x.y"),
+        StreamPart(StreamPartType.FILE, file=fantasy.FileContent(b"img", "image/png")),
         finish_part(usage, FinishReason.STOP, {"fake": {"id": "resp-1"}}),
     ]
     weather, seen = make_weather()
@@ -250,6 +252,7 @@ def test_all_part_callbacks_fire_and_tool_input_alone_makes_no_call(face: Stream
     assert events.args("on_tool_input_delta") == [("c1", '{"location":')]
     assert events.args("on_tool_input_end") == [("c1",)]
     assert events.args("on_source") == [(SourceContent(SourceType.URL, "s1", url="https://x.y"),)]
+    assert events.args("on_file") == [(fantasy.FileContent(b"img", "image/png"),)]
     assert events.args("on_stream_finish") == [
         (usage, FinishReason.STOP, {"fake": {"id": "resp-1"}})
     ]
@@ -263,7 +266,7 @@ def test_all_part_callbacks_fire_and_tool_input_alone_makes_no_call(face: Stream
     assert step.warnings == [warning]
     assert step.provider_metadata == {"fake": {"id": "resp-1"}}
     assert step.content.tool_calls == []
-    assert [c.type for c in step.content] == ["reasoning", "text", "source"]
+    assert [c.type for c in step.content] == ["reasoning", "text", "source", "file"]
 
 
 def test_streamed_tool_call_reports_input_deltas_verbatim_and_the_full_input(
@@ -929,3 +932,36 @@ async def test_async_stream_as_context_manager_closes_the_model_stream_early() -
         async for _part in stream:
             break
     assert closed == [True]
+
+
+def test_a_generated_file_and_a_whole_citation_reach_the_result(face: StreamFace) -> None:
+    image = fantasy.FileContent(b"\x89PNG...", "image/png", {"openai": {"id": "ig_1"}})
+    cite = SourceContent(
+        SourceType.DOCUMENT, "c1", title="Report", media_type="application/pdf", filename="r.pdf"
+    )
+    parts = [
+        StreamPart(StreamPartType.FILE, file=image),
+        StreamPart(StreamPartType.SOURCE, id="c1", source_type=SourceType.DOCUMENT, source=cite),
+        *stream_parts_for_text("done"),
+    ]
+    events = Events()
+    _, result = collect(Agent(FakeModel([parts])), face, **events.callbacks())
+    assert result.steps[0].content[:2] == [image, cite]
+    assert events.args("on_file") == [(image,)]
+    assert events.args("on_source") == [(cite,)]
+
+
+def test_warnings_that_arrive_mid_stream_are_kept_with_the_first(face: StreamFace) -> None:
+    first = fantasy.CallWarning(fantasy.CallWarningType.UNSUPPORTED_SETTING, "top_k")
+    later = fantasy.CallWarning(fantasy.CallWarningType.OTHER, message="unknown event 'x'")
+    text = stream_parts_for_text("hi")
+    parts = [
+        StreamPart(StreamPartType.WARNINGS, warnings=[first]),
+        *text[:-1],
+        StreamPart(StreamPartType.WARNINGS, warnings=[later]),
+        text[-1],
+    ]
+    events = Events()
+    _, result = collect(Agent(FakeModel([parts])), face, **events.callbacks())
+    assert result.steps[0].warnings == [first, later]
+    assert events.args("on_warnings") == [([first],), ([later],)]

@@ -491,8 +491,15 @@ def test_stream_part_from_go_json_literal() -> None:
             id="c",
             tool_result=ToolResultContent("c", "add", ToolResultOutputText("5")),
         ),
+        StreamPart(StreamPartType.FILE, file=FileContent(b"\x89PNG\x00", "image/png")),
+        StreamPart(
+            StreamPartType.SOURCE,
+            id="d",
+            source_type=SourceType.DOCUMENT,
+            source=SourceContent(SourceType.DOCUMENT, "d", title="r", filename="r.pdf"),
+        ),
     ],
-    ids=lambda p: p.type.value,
+    ids=lambda p: p.type.value + ("-whole" if p.source else ""),
 )
 def test_stream_parts_round_trip(part: StreamPart) -> None:
     assert round_trip(part, StreamPart) == part
@@ -1110,3 +1117,11 @@ def test_a_loaded_history_continues_the_conversation() -> None:
     reasoning = resumed.calls[0].prompt[2].content[0]
     assert isinstance(reasoning, ReasoningPart)
     assert reasoning.provider_options == {"anthropic": anthropic.ReasoningMetadata(signature="s")}
+
+
+def test_a_stream_part_carrying_the_wrong_content_is_refused_naming_the_key() -> None:
+    part = StreamPart(StreamPartType.FILE, file=FileContent(b"x", "image/png"))
+    saved = json.loads(fantasy.to_json(part))
+    saved["file"] = json.loads(fantasy.to_json(TextContent("not a file")))
+    with pytest.raises(fantasy.SerializationError, match=r"stream_part\.file.*FileContent"):
+        fantasy.from_json(json.dumps(saved), StreamPart)

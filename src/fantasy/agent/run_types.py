@@ -17,6 +17,7 @@ from fantasy.stop import StopCondition
 from fantasy.tools import AgentTool
 from fantasy.types import (
     CallWarning,
+    FileContent,
     FilePart,
     FinishReason,
     Message,
@@ -200,6 +201,8 @@ class StreamCallbacks(TypedDict, total=False):
     on_tool_call: Callable[[ToolCallContent], Any]
     on_tool_result: Callable[[ToolResultContent], Any]
     on_source: Callable[[SourceContent], Any]
+    on_file: Callable[[FileContent], Any]
+    """A file the model generated (an image), as it arrives."""
     on_stream_finish: Callable[[Usage, FinishReason, ProviderMetadata], Any]
 
 

@@ -274,7 +274,7 @@ class StreamRun:
                 state.content.append(result)
                 await cb("on_tool_result", result)
         elif t is StreamPartType.SOURCE:
-            source = SourceContent(
+            source = part.source or SourceContent(
                 part.source_type or SourceType.URL,
                 part.id,
                 url=part.url,
@@ -283,6 +283,10 @@ class StreamRun:
             )
             state.content.append(source)
             await cb("on_source", source)
+        elif t is StreamPartType.FILE:
+            if part.file is not None:
+                state.content.append(part.file)
+                await cb("on_file", part.file)
         elif t is StreamPartType.FINISH:
             state.usage = part.usage or Usage()
             state.finish_reason = part.finish_reason or FinishReason.UNKNOWN
@@ -290,8 +294,10 @@ class StreamRun:
             state.metadata = part.provider_metadata or {}
             await cb("on_stream_finish", state.usage, state.finish_reason, state.metadata)
         elif t is StreamPartType.WARNINGS:
-            state.warnings = list(part.warnings or ())
-            await cb("on_warnings", state.warnings)
+            # The first part says what the request could not carry; later ones, what the
+            # answer held that the translator could not read: the step keeps them all.
+            state.warnings.extend(part.warnings or ())
+            await cb("on_warnings", list(part.warnings or ()))
         elif t is StreamPartType.ERROR:
             error = part.error
             if isinstance(error, Exception):

@@ -361,11 +361,9 @@ def stream_part(value: Any, path: str) -> StreamPart:
     source_type = data.get("source_type")
     raw_warnings = data.get("warnings")
     error = field(data, "error", str, path, "")
-    raw_result = data.get("tool_result")
-    result = None if raw_result is None else content(raw_result, f"{path}.tool_result")
-    if result is not None and not isinstance(result, ToolResultContent):
-        got = f'expected a tool-result, got "{result.type}"'
-        raise SerializationError(f"{path}.tool_result", got)
+    result = _carried(data, "tool_result", ToolResultContent, path)
+    file = _carried(data, "file", FileContent, path)
+    source = _carried(data, "source", SourceContent, path)
     return StreamPart(
         kind,
         id=field(data, "id", str, path, ""),
@@ -385,4 +383,20 @@ def stream_part(value: Any, path: str) -> StreamPart:
         title=field(data, "title", str, path, ""),
         provider_metadata=provider_data(data.get("provider_metadata"), f"{path}.provider_metadata"),
         tool_result=result,
+        file=file,
+        source=source,
     )
+
+
+_C = TypeVar("_C", ToolResultContent, FileContent, SourceContent)
+
+
+def _carried(data: JSON, key: str, kind: type[_C], path: str) -> _C | None:
+    """A content object a stream part carries whole under ``key``, of type ``kind``."""
+    raw = data.get(key)
+    if raw is None:
+        return None
+    value = content(raw, f"{path}.{key}")
+    if not isinstance(value, kind):
+        raise SerializationError(f"{path}.{key}", f'expected a {kind.__name__}, got "{value.type}"')
+    return value

@@ -255,8 +255,13 @@ def stream_part(part: StreamPart, path: str) -> JSON:
     if part.error is not None:
         # Only the text survives, as in Fantasy ("title: message" for our errors).
         out["error"] = str(part.error) or type(part.error).__name__
-    if part.tool_result is not None:
-        # Not in Fantasy's StreamPart (Go ignores the key): the result of a client tool
-        # the agent ran, kept so a saved Python stream loads back whole.
-        out["tool_result"] = content(part.tool_result, f"{path}.tool_result")
+    # Not in Fantasy's StreamPart (Go ignores these keys): the result of a tool the
+    # agent ran, a generated file, a whole citation; kept so a saved stream loads whole.
+    for key, value in (
+        ("tool_result", part.tool_result),
+        ("file", part.file),
+        ("source", part.source),
+    ):
+        if value is not None:
+            out[key] = content(value, f"{path}.{key}")
     return out
