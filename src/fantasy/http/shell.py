@@ -100,7 +100,9 @@ async def post_json(
     except ProviderError as exc:
         _placed(exc, ex)
         raise
-    response.warnings = warnings
+    # What the request could not carry first, then what the answer held that the
+    # provider's parser could not read.
+    response.warnings = [*warnings, *response.warnings]
     return response
 
 
