@@ -740,9 +740,11 @@ def test_reasoning_key_is_the_fallback() -> None:
         {"content": "Hi", "reasoning_content": None, "reasoning": None},
     ],
 )
-def test_a_present_reasoning_key_makes_reasoning_even_when_empty(message: dict[str, Any]) -> None:
+def test_a_null_or_empty_reasoning_key_is_no_reasoning(message: dict[str, Any]) -> None:
+    # DeepSeek and Qwen send "reasoning_content": null on answers without reasoning; it
+    # used to become an empty reasoning part (sent back as "reasoning_content": "").
     response = parse(message)
-    assert list(response.content) == [TextContent("Hi"), ReasoningContent("")]
+    assert list(response.content) == [TextContent("Hi")]
 
 
 def test_no_reasoning_key_no_reasoning() -> None:
@@ -825,9 +827,9 @@ def test_reasoning_then_text() -> None:
         ("reasoning_start", "0"),
         ("reasoning_delta", "0"),
         ("reasoning_delta", "0"),
+        ("reasoning_end", "0"),
         ("text_start", "0"),
         ("text_delta", "0"),
-        ("reasoning_end", "0"),
         ("text_delta", "0"),
         ("text_end", "0"),
         ("finish", ""),
@@ -853,9 +855,9 @@ def test_reasoning_ends_when_tool_calls_arrive() -> None:
     assert kinds(parts) == [
         ("reasoning_start", "0"),
         ("reasoning_delta", "0"),
+        ("reasoning_end", "0"),
         ("tool_input_start", "call_1"),
         ("tool_input_delta", "call_1"),
-        ("reasoning_end", "0"),
         ("tool_input_end", "call_1"),
         ("tool_call", "call_1"),
         ("finish", ""),
@@ -869,33 +871,41 @@ def test_plain_reasoning_field_streams_too() -> None:
     assert ("reasoning_end", "0") in kinds(parts)
 
 
-def test_an_empty_reasoning_key_starts_reasoning_with_an_empty_delta() -> None:
+def test_an_empty_reasoning_key_is_no_reasoning() -> None:
     parts = translate([chunk(reasoning_content=""), chunk("x", finish="stop")])
-    assert kinds(parts)[:2] == [("reasoning_start", "0"), ("reasoning_delta", "0")]
-    assert reasoning_deltas(parts) == [""]
+    assert ("reasoning_start", "0") not in kinds(parts)
 
 
-def test_a_later_null_reasoning_restarts_reasoning_that_never_ends() -> None:
-    # Avian's finish chunk carries "reasoning_content": null.
+def test_null_reasoning_on_every_chunk_opens_nothing() -> None:
+    # DeepSeek and Qwen send "reasoning_content": null on every answer chunk: it used to
+    # open a reasoning block that never closed (so the agent kept no reasoning).
     parts = translate(
         [
             chunk(reasoning_content="thinking"),
-            chunk("answer"),
+            chunk("answer", reasoning_content=None),
             chunk("", finish="stop", reasoning_content=None),
         ]
     )
     assert kinds(parts) == [
         ("reasoning_start", "0"),
         ("reasoning_delta", "0"),
+        ("reasoning_end", "0"),
         ("text_start", "0"),
         ("text_delta", "0"),
-        ("reasoning_end", "0"),
-        ("reasoning_start", "0"),
-        ("reasoning_delta", "0"),
         ("text_end", "0"),
         ("finish", ""),
     ]
-    assert reasoning_deltas(parts) == ["thinking", ""]
+    assert reasoning_deltas(parts) == ["thinking"]
+
+
+def test_reasoning_still_open_at_the_end_of_the_stream_is_closed() -> None:
+    parts = translate([chunk(reasoning_content="only thoughts"), chunk(finish="length")])
+    assert kinds(parts) == [
+        ("reasoning_start", "0"),
+        ("reasoning_delta", "0"),
+        ("reasoning_end", "0"),
+        ("finish", ""),
+    ]
 
 
 def test_no_reasoning_keys_no_reasoning_parts() -> None:
@@ -1105,9 +1115,9 @@ def test_stream_with_reasoning(face: Face) -> None:
     assert [p.type for p in parts] == [
         StreamPartType.REASONING_START,
         StreamPartType.REASONING_DELTA,
+        StreamPartType.REASONING_END,
         StreamPartType.TEXT_START,
         StreamPartType.TEXT_DELTA,
-        StreamPartType.REASONING_END,
         StreamPartType.TEXT_END,
         StreamPartType.FINISH,
     ]

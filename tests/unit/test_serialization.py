@@ -684,6 +684,7 @@ ALL_TYPES: list[tuple[str, str, Any]] = [
         "openai-compat",
         openaicompat.ContentExtraFields(fields={"cache": True}),
     ),
+    ("openai-compat.thinking_chunk", "openai-compat", openaicompat.ThinkingChunk(closed=False)),
     (
         "openrouter.options",
         "openrouter",

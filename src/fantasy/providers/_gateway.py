@@ -27,7 +27,7 @@ from fantasy.providers.openai.chat import (
     OptionsT,
     _other,
 )
-from fantasy.providers.openai.chat_stream import choice_paths
+from fantasy.providers.openai.chat_stream import choice_paths, delta_has_output
 from fantasy.types import (
     JSON,
     CallWarning,
@@ -391,6 +391,14 @@ class _ReasoningStream:
             return self._start(first_delta, _FIRST_DELTA)
         return self._continue(first_delta, _FIRST_DELTA, self.current)
 
+    def close(self) -> list[StreamPart]:
+        """End of stream: a block still open (Claude's, waiting for a signature that
+        never came; any other the server never ended) closes with what it has."""
+        if self.current is None:
+            return []
+        self.current = None
+        return [StreamPart(StreamPartType.REASONING_END, id="0")]
+
     def _start(self, delta: JSON, where: str) -> list[StreamPart]:
         details = delta.get("reasoning_details")
         details = as_list(details, f"{where}.reasoning_details") if details is not None else ()
@@ -464,7 +472,7 @@ class _ReasoningStream:
                 "anthropic-claude"
             ):
                 return []
-            if text(delta, "content", where) or arr(delta, "tool_calls", where):
+            if delta_has_output(delta, where):
                 self.current = None
                 return [StreamPart(StreamPartType.REASONING_END, id="0")]
             return []

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from fantasy.errors import InvalidArgumentError
-from fantasy.http.shape import arr, obj, text
+from fantasy.http.shape import obj, text
 from fantasy.persistence.registry import persisted
 from fantasy.providers._base import HTTPProvider, check_model_id
 from fantasy.providers.openai.chat import (
@@ -30,7 +30,12 @@ from fantasy.providers.openai.chat import (
     ChatCodecBase,
     _other,
 )
-from fantasy.providers.openai.chat_stream import choice_paths, chunk_choices, delta_of
+from fantasy.providers.openai.chat_stream import (
+    choice_paths,
+    chunk_choices,
+    delta_has_output,
+    delta_of,
+)
 from fantasy.providers.openai.options import REASONING_EFFORTS, ReasoningEffort
 from fantasy.providers.openai.provider import ChatLanguageModel
 from fantasy.types import (
@@ -88,11 +93,20 @@ def _extra_fields(options: ProviderOptionsMap | None, key: str) -> dict[str, Any
 
 
 def _reasoning_text(data: JSON, path: str) -> str:
+    """The reasoning of a message or delta: ``reasoning_content`` (DeepSeek, Qwen,
+    vLLM), else ``reasoning`` (Ollama, LM Studio, llama.cpp). Null or empty is none:
+    DeepSeek and Qwen send ``"reasoning_content": null`` on every answer chunk."""
     return text(data, "reasoning_content", path) or text(data, "reasoning", path)
 
 
-def _has_reasoning(data: JSON) -> bool:
-    return "reasoning_content" in data or "reasoning" in data
+@persisted("openai-compat.thinking_chunk")
+@dataclass(slots=True, kw_only=True)
+class ThinkingChunk:
+    """On reasoning that came as a ``thinking`` chunk of the message content (Mistral's
+    Magistral models): sent back the same way, as a ``thinking`` chunk of the assistant
+    message's content, instead of as ``reasoning_content``."""
+
+    closed: bool = True
 
 
 class CompatCodec(ChatCodecBase[ProviderOptions]):
@@ -185,6 +199,8 @@ class CompatCodec(ChatCodecBase[ProviderOptions]):
                 block, extra = self._text_block(part, message)
                 wire["content"] = [block] if extra else part.text
             elif isinstance(part, ReasoningPart):
+                if isinstance((part.provider_options or {}).get(NAME), ThinkingChunk):
+                    return self._chunked_assistant(message)
                 reasoning = part.text
             elif isinstance(part, ToolCallPart):
                 tool_calls.append(self.tool_call(part))
@@ -196,47 +212,80 @@ class CompatCodec(ChatCodecBase[ProviderOptions]):
             return None
         return wire
 
+    def _chunked_assistant(self, message: Message) -> JSON:
+        """An assistant message whose reasoning came as ``thinking`` chunks: its content
+        as the same chunk list, thoughts and texts in order."""
+        chunks: list[JSON] = []
+        tool_calls: list[JSON] = []
+        for part in message.content:
+            if isinstance(part, TextPart):
+                chunks.append(self._text_block(part, message)[0])
+            elif isinstance(part, ReasoningPart):
+                metadata = (part.provider_options or {}).get(NAME)
+                chunk: JSON = {
+                    "type": "thinking",
+                    "thinking": [{"type": "text", "text": part.text}],
+                }
+                if isinstance(metadata, ThinkingChunk) and not metadata.closed:
+                    chunk["closed"] = False
+                chunks.append(chunk)
+            elif isinstance(part, ToolCallPart):
+                tool_calls.append(self.tool_call(part))
+        wire: JSON = {"role": "assistant", "content": chunks}
+        if tool_calls:
+            wire["tool_calls"] = tool_calls
+        return wire
+
     # ------------------------------------------------------------------ responses
 
     def extra_content(self, choice: JSON) -> list[Content]:
-        """A ``reasoning_content`` or ``reasoning`` key, even null, becomes reasoning."""
+        """A non-empty ``reasoning_content`` or ``reasoning`` becomes reasoning."""
         message = obj(choice, "message", "choices[0]")
-        if _has_reasoning(message):
-            return [ReasoningContent(_reasoning_text(message, "choices[0].message"))]
-        return []
+        reasoning = _reasoning_text(message, "choices[0].message")
+        return [ReasoningContent(reasoning)] if reasoning else []
+
+    def chunk_reasoning_metadata(self) -> ProviderOptionsMap:
+        return {NAME: ThinkingChunk()}
 
     def stream_extension(self) -> _ReasoningStream:
         return _ReasoningStream()
 
 
 class _ReasoningStream:
-    """Reasoning deltas open a reasoning block; the first content or tool call ends it."""
+    """Reasoning deltas open a reasoning block; the first content or tool call ends it,
+    and so does the end of the stream."""
 
     __slots__ = ("open",)
 
     def __init__(self) -> None:
-        self.open = False
+        self.open: str | None = None
+        """The id of the open reasoning block (its choice's index)."""
 
     def feed(self, chunk: JSON, first_delta: JSON) -> list[StreamPart]:
         for index, choice in enumerate(chunk_choices(chunk)):
             paths = choice_paths(index)
             delta = first_delta if index == 0 else delta_of(choice, paths)
             where = paths.delta
-            part_id = str(index)
-            if _has_reasoning(delta):
-                reasoning = _reasoning_text(delta, where)
+            reasoning = _reasoning_text(delta, where)
+            if reasoning:
                 parts = []
-                if not self.open:
-                    self.open = True
-                    parts.append(StreamPart(StreamPartType.REASONING_START, id=part_id))
+                if self.open is None:
+                    self.open = str(index)
+                    parts.append(StreamPart(StreamPartType.REASONING_START, id=self.open))
                 parts.append(
-                    StreamPart(StreamPartType.REASONING_DELTA, id=part_id, delta=reasoning)
+                    StreamPart(StreamPartType.REASONING_DELTA, id=self.open, delta=reasoning)
                 )
                 return parts
-            if self.open and (text(delta, "content", where) or arr(delta, "tool_calls", where)):
-                self.open = False
-                return [StreamPart(StreamPartType.REASONING_END, id=part_id)]
+            if self.open is not None and delta_has_output(delta, where):
+                return self.close()
         return []
+
+    def close(self) -> list[StreamPart]:
+        if self.open is None:
+            return []
+        part = StreamPart(StreamPartType.REASONING_END, id=self.open)
+        self.open = None
+        return [part]
 
 
 class Provider(HTTPProvider):

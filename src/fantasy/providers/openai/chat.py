@@ -11,7 +11,6 @@ provider's differences stay visible in its own module.
 from __future__ import annotations
 
 import base64
-import uuid
 from typing import Any, Generic, TypeVar
 
 from fantasy._typecheck import check_fields
@@ -19,11 +18,21 @@ from fantasy.errors import FantasyError, InvalidArgumentError
 from fantasy.http.shape import arr, as_object, integer, obj, objects, text
 from fantasy.model import Call, Response
 from fantasy.providers.openai.chat_response import (
+    ChunkPiece,
+    annotation_source,
+    audio_media_type,
+    content_chunks,
+    decode_base64,
     extra_usage_fields,
     map_finish_reason,
+    search_sources,
     usage_from_openai,
 )
-from fantasy.providers.openai.chat_stream import ChatStreamExtension, ChatStreamTranslator
+from fantasy.providers.openai.chat_stream import (
+    FUNCTION_CALL_NOT_READ,
+    ChatStreamExtension,
+    ChatStreamTranslator,
+)
 from fantasy.providers.openai.models import CHAT, ModelCapabilities, capabilities
 from fantasy.providers.openai.options import (
     NAME,
@@ -38,15 +47,15 @@ from fantasy.types import (
     CallWarning,
     CallWarningType,
     Content,
+    FileContent,
     FilePart,
     FinishReason,
     FunctionTool,
     Message,
     ProviderDefinedTool,
+    ReasoningContent,
     ResponseContent,
     Role,
-    SourceContent,
-    SourceType,
     TextContent,
     TextPart,
     Tool,
@@ -58,6 +67,7 @@ from fantasy.types import (
     ToolResultPart,
     Usage,
 )
+from fantasy.types import ProviderMetadata as ProviderMetadataMap
 
 
 def _unsupported(setting: str, details: str = "", message: str = "") -> CallWarning:
@@ -410,10 +420,26 @@ class ChatCodecBase(Generic[OptionsT]):
         choice = as_object(choices[0], _CHOICE)
         message = obj(choice, "message", _CHOICE)
         content = ResponseContent()
-        answer = text(message, "content", _MESSAGE)
-        if answer:
-            content.append(TextContent(answer))
+        warnings: list[CallWarning] = []
+        raw_content = message.get("content")
+        if isinstance(raw_content, list):
+            self._chunk_content(
+                content_chunks(raw_content, f"{_MESSAGE}.content"), content, warnings
+            )
+        else:
+            answer = text(message, "content", _MESSAGE)
+            if answer:
+                content.append(TextContent(answer))
+        refusal = text(message, "refusal", _MESSAGE)
+        if refusal:
+            # A refusal is the model's answer: kept as text (Fantasy drops it).
+            content.append(TextContent(refusal))
+        audio = obj(message, "audio", _MESSAGE)
+        if audio:
+            self._audio(audio, content)
         content.extend(self.extra_content(choice))
+        if message.get("function_call") is not None:
+            warnings.append(_other(FUNCTION_CALL_NOT_READ.format(f"{_MESSAGE}.function_call")))
         tool_calls = objects(message, "tool_calls", _MESSAGE)
         for i, tc in enumerate(tool_calls):
             where = f"{_MESSAGE}.tool_calls[{i}]"
@@ -426,26 +452,58 @@ class ChatCodecBase(Generic[OptionsT]):
                     text(fn, "arguments", fn_where),
                 )
             )
-        for i, annotation in enumerate(objects(message, "annotations", _MESSAGE)):
-            where = f"{_MESSAGE}.annotations[{i}]"
-            if text(annotation, "type", where) == "url_citation":
-                cite = obj(annotation, "url_citation", where)
-                cite_where = f"{where}.url_citation"
-                content.append(
-                    SourceContent(
-                        SourceType.URL,
-                        str(uuid.uuid4()),
-                        url=text(cite, "url", cite_where),
-                        title=text(cite, "title", cite_where),
-                    )
-                )
+        for i, annotation in enumerate(arr(message, "annotations", _MESSAGE)):
+            piece = annotation_source(annotation, f"{_MESSAGE}.annotations[{i}]")
+            if piece is not None:
+                self._chunk_content([piece], content, warnings)
+        content.extend(search_sources(data, "", set()))
         usage, metadata = self.usage(data)
         raw = text(choice, "finish_reason", _CHOICE)
         finish = map_finish_reason(raw)
         if tool_calls:
             finish = FinishReason.TOOL_CALLS
         provider_metadata = {} if metadata is None else {self.metadata_key: metadata}
-        return Response(content, finish, usage, [], provider_metadata, raw)
+        return Response(content, finish, usage, warnings, provider_metadata, raw)
+
+    def _chunk_content(
+        self, pieces: list[ChunkPiece], content: ResponseContent, warnings: list[CallWarning]
+    ) -> None:
+        """Pieces of a content chunk list as content: consecutive texts (and thoughts)
+        joined into one part each."""
+        for piece in pieces:
+            kind = piece.kind
+            last = content[-1] if content else None
+            if kind == "text":
+                if isinstance(last, TextContent) and last.provider_metadata is None:
+                    last.text += piece.text
+                elif piece.text:
+                    content.append(TextContent(piece.text))
+            elif kind == "reasoning":
+                if isinstance(last, ReasoningContent):
+                    last.text += piece.text
+                else:
+                    content.append(ReasoningContent(piece.text, self.chunk_reasoning_metadata()))
+            elif piece.source is not None:
+                content.append(piece.source)
+            else:
+                warnings.append(_other(piece.text))
+
+    def chunk_reasoning_metadata(self) -> ProviderMetadataMap | None:
+        """The metadata of reasoning read from a ``thinking`` content chunk: what lets a
+        codec send it back the same way (none here: OpenAI sends no chunks)."""
+        return None
+
+    @staticmethod
+    def _audio(audio: JSON, content: ResponseContent) -> None:
+        """Generated audio as a file, its transcript as text when there is no other."""
+        where = f"{_MESSAGE}.audio"
+        data = text(audio, "data", where)
+        transcript = text(audio, "transcript", where)
+        if transcript and not any(isinstance(c, TextContent) for c in content):
+            content.append(TextContent(transcript))
+        if data:
+            raw = decode_base64(data, f"{where}.data")
+            content.append(FileContent(raw, audio_media_type(raw)))
 
     def extra_content(self, choice: JSON) -> list[Content]:
         """Content beyond text and tool calls (reasoning, for compatible servers), from the

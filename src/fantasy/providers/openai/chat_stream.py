@@ -3,17 +3,26 @@ Pure code, no I/O: the shared shell (`fantasy.http.shell`) feeds it decoded chun
 
 from __future__ import annotations
 
-import uuid
 from typing import TYPE_CHECKING, Any, Protocol
 
 from fantasy.errors import ProviderError, incomplete_stream_error
 from fantasy.http.shape import arr, as_list, as_object, integer, obj, text
-from fantasy.providers.openai.chat_response import map_finish_reason
+from fantasy.providers.openai.chat_response import (
+    ChunkPiece,
+    annotation_source,
+    audio_media_type,
+    content_chunks,
+    decode_base64,
+    map_finish_reason,
+    search_sources,
+)
 from fantasy.types import (
     JSON,
     CallWarning,
+    CallWarningType,
+    FileContent,
     FinishReason,
-    SourceType,
+    SourceContent,
     StreamPart,
     StreamPartType,
     Usage,
@@ -21,6 +30,11 @@ from fantasy.types import (
 
 if TYPE_CHECKING:
     from fantasy.providers.openai.chat import ChatCodecBase
+
+FUNCTION_CALL_NOT_READ = (
+    '{}: the deprecated function_call (an answer to a request\'s "functions") not read; '
+    "send tools instead"
+)
 
 
 class _ToolCallBuffer:
@@ -34,6 +48,18 @@ class _ToolCallBuffer:
 
 
 _TEXT_ID = "0"
+_THINKING_ID = "thinking"
+
+
+def _source_part(source: SourceContent) -> StreamPart:
+    return StreamPart(
+        StreamPartType.SOURCE,
+        id=source.id,
+        source_type=source.source_type,
+        url=source.url,
+        title=source.title,
+        source=source,
+    )
 
 
 class ChoicePaths:
@@ -91,6 +117,26 @@ class ChatStreamExtension(Protocol):
         checked to be an object."""
         ...
 
+    def close(self) -> list[StreamPart]:
+        """End of stream: the parts that close what it still has open (a reasoning
+        block the server never ended)."""
+        ...
+
+
+def delta_has_output(delta: JSON, where: str) -> bool:
+    """Whether a delta begins or continues the answer: text (a string, or a chunk list
+    with text in it), a refusal, or tool calls. An open reasoning block ends there."""
+    content = delta.get("content")
+    if type(content) is str:
+        if content:
+            return True
+    elif isinstance(content, list):
+        if any(isinstance(c, dict) and c.get("type") == "text" and c.get("text") for c in content):
+            return True
+    elif content is not None:
+        text(delta, "content", where)  # the shape error
+    return bool(text(delta, "refusal", where) or arr(delta, "tool_calls", where))
+
 
 class ChatStreamTranslator:
     """Turns decoded chunks into stream parts, keeping the state one stream needs."""
@@ -99,12 +145,19 @@ class ChatStreamTranslator:
         self.codec = codec
         self.warnings = warnings
         self.text_active = False
+        self.reasoning_active = False
+        """A reasoning block read from ``thinking`` content chunks is open."""
         self.tool_calls: dict[int, _ToolCallBuffer] = {}
         self.usage: Usage | None = None
         self.metadata: Any = None
         self.extension = codec.stream_extension()
         self.finish_reason = ""
         self.logprobs: list[Any] = []
+        self.cited: set[str] = set()
+        """URLs already given as sources (Perplexity repeats its citations per chunk)."""
+        self.warned: set[str] = set()
+        """What was already reported as not read, once per stream."""
+        self.audio: list[bytes] = []
 
     def start(self) -> list[StreamPart]:
         if self.warnings:
@@ -112,19 +165,24 @@ class ChatStreamTranslator:
         return []
 
     def feed(self, chunk: JSON) -> list[StreamPart]:
-        # Each chunk's usage replaces the running one (a chunk without usage resets it), so
-        # the final usage-only chunk wins; nothing is built for the chunks in between.
-        usage = self.codec.stream_usage(chunk) if chunk.get("usage") is not None else None
-        self.usage, self.metadata = usage if usage is not None else (None, None)
+        # The last chunk that reports usage wins: OpenAI may send a chunk without usage
+        # after it (an obfuscation or moderation chunk), which must not reset it.
+        if chunk.get("usage") is not None:
+            usage = self.codec.stream_usage(chunk)
+            if usage is not None:
+                self.usage, self.metadata = usage
         # Every chunk comes this way: the common type is checked inline first (as the
         # readers do), the reader called only for anything else (to default or to fail),
         # and the paths are made once (ChoicePaths).
         choices = chunk.get("choices")
         if type(choices) is not list:
             choices = as_list(choices, "chunk.choices")
-        if not choices:
-            return []
         parts: list[StreamPart] = []
+        if "citations" in chunk or "search_results" in chunk:
+            for source in search_sources(chunk, "chunk", self.cited):
+                parts.append(_source_part(source))
+        if not choices:
+            return parts
         annotated = False
         extension = self.extension
         first_delta: JSON = {}
@@ -139,16 +197,32 @@ class ChatStreamTranslator:
             delta = choice.get("delta")
             if type(delta) is not dict:
                 delta = as_object(delta, where.delta)
+            if extension is not None:
+                # First, so that a reasoning block ends before the text or tool call
+                # that ends it begins.
+                if i == 0:
+                    first_delta = delta
+                parts.extend(extension.feed(chunk, first_delta))
             content = delta.get("content")
-            if type(content) is not str:
-                content = text(delta, "content", where.delta)
-            if content:
-                if not self.text_active:
-                    self.text_active = True
-                    parts.append(StreamPart(StreamPartType.TEXT_START, id=_TEXT_ID))
-                parts.append(StreamPart(StreamPartType.TEXT_DELTA, id=_TEXT_ID, delta=content))
+            if type(content) is str:
+                if content:
+                    self._text(content, parts)
+            elif isinstance(content, list):
+                self._chunks(content_chunks(content, f"{where.delta}.content"), parts)
+            elif content is not None:
+                text(delta, "content", where.delta)  # the shape error
+            if delta.get("refusal") is not None:
+                refusal = text(delta, "refusal", where.delta)
+                if refusal:
+                    # A refusal is the model's answer: kept as text (Fantasy drops it).
+                    self._text(refusal, parts)
+            if delta.get("function_call") is not None:
+                self._warn(FUNCTION_CALL_NOT_READ.format(f"{where.delta}.function_call"), parts)
+            if delta.get("audio") is not None:
+                self._audio(obj(delta, "audio", where.delta), f"{where.delta}.audio", parts)
             tool_deltas = delta.get("tool_calls")
             if tool_deltas is not None and as_list(tool_deltas, where.tool_calls):
+                self._end_reasoning(parts)
                 if self.text_active:
                     self.text_active = False
                     parts.append(StreamPart(StreamPartType.TEXT_END, id=_TEXT_ID))
@@ -160,10 +234,6 @@ class ChatStreamTranslator:
                 tokens = arr(as_object(logprobs, where.logprobs), "content", where.logprobs)
                 if tokens:
                     self.logprobs.extend(tokens)
-            if extension is not None:
-                if i == 0:
-                    first_delta = delta
-                parts.extend(extension.feed(chunk, first_delta))
             annotated = annotated or "annotations" in delta
         if not annotated:
             return parts
@@ -172,24 +242,69 @@ class ChatStreamTranslator:
             delta = delta_of(choice, where)
             listed = f"{where.delta}.annotations"
             for k, annotation in enumerate(as_list(delta.get("annotations"), listed)):
-                at = f"{listed}[{k}]"
-                annotation = as_object(annotation, at)
-                if text(annotation, "type", at) != "url_citation":
-                    continue
-                cite = obj(annotation, "url_citation", at)
-                if cite.get("url") is None:
-                    continue
-                cite_at = f"{at}.url_citation"
-                parts.append(
-                    StreamPart(
-                        StreamPartType.SOURCE,
-                        id=str(uuid.uuid4()),
-                        source_type=SourceType.URL,
-                        url=text(cite, "url", cite_at),
-                        title=text(cite, "title", cite_at),
-                    )
-                )
+                piece = annotation_source(annotation, f"{listed}[{k}]")
+                if piece is not None:
+                    self._chunks([piece], parts)
         return parts
+
+    def _text(self, content: str, parts: list[StreamPart]) -> None:
+        self._end_reasoning(parts)
+        if not self.text_active:
+            self.text_active = True
+            parts.append(StreamPart(StreamPartType.TEXT_START, id=_TEXT_ID))
+        parts.append(StreamPart(StreamPartType.TEXT_DELTA, id=_TEXT_ID, delta=content))
+
+    def _chunks(self, pieces: list[ChunkPiece], parts: list[StreamPart]) -> None:
+        """Pieces of a content chunk list (or annotations) as parts."""
+        for piece in pieces:
+            kind = piece.kind
+            if kind == "text":
+                if piece.text:
+                    self._text(piece.text, parts)
+            elif kind == "reasoning":
+                if not self.reasoning_active:
+                    self.reasoning_active = True
+                    parts.append(
+                        StreamPart(
+                            StreamPartType.REASONING_START,
+                            id=_THINKING_ID,
+                            provider_metadata=self.codec.chunk_reasoning_metadata(),
+                        )
+                    )
+                if piece.text:
+                    parts.append(
+                        StreamPart(
+                            StreamPartType.REASONING_DELTA, id=_THINKING_ID, delta=piece.text
+                        )
+                    )
+            elif piece.source is not None:
+                parts.append(_source_part(piece.source))
+            else:
+                self._warn(piece.text, parts)
+
+    def _warn(self, message: str, parts: list[StreamPart]) -> None:
+        """Report what was not read, once per stream (a stream repeats itself)."""
+        key = message.split(": ", 1)[-1]
+        if key in self.warned:
+            return
+        self.warned.add(key)
+        warning = CallWarning(CallWarningType.OTHER, message=message)
+        parts.append(StreamPart(StreamPartType.WARNINGS, warnings=[warning]))
+
+    def _end_reasoning(self, parts: list[StreamPart]) -> None:
+        if self.reasoning_active:
+            self.reasoning_active = False
+            parts.append(StreamPart(StreamPartType.REASONING_END, id=_THINKING_ID))
+
+    def _audio(self, audio: JSON, where: str, parts: list[StreamPart]) -> None:
+        """Streamed audio: its transcript as text, its data (base64 pieces, each whole)
+        kept for one file at the end."""
+        transcript = text(audio, "transcript", where)
+        if transcript:
+            self._text(transcript, parts)
+        data = text(audio, "data", where)
+        if data:
+            self.audio.append(decode_base64(data, f"{where}.data"))
 
     def _tool_delta(self, tool_delta: Any, paths: tuple[str, str], parts: list[StreamPart]) -> bool:
         """Handle one tool-call delta (``paths``: where it and its function are); True when
@@ -201,11 +316,14 @@ class ChatStreamTranslator:
         args = text(fn, "arguments", fn_where)
         existing = self.tool_calls.get(index)
         if existing is not None:
-            if not existing.finished and args:
+            if args:
                 existing.arguments += args
-                parts.append(
-                    StreamPart(StreamPartType.TOOL_INPUT_DELTA, id=existing.id, delta=args)
-                )
+                # A call already closed (a later index began) still gets its arguments:
+                # some servers interleave parallel calls. Only its input deltas are over.
+                if not existing.finished:
+                    parts.append(
+                        StreamPart(StreamPartType.TOOL_INPUT_DELTA, id=existing.id, delta=args)
+                    )
             return False
         name = text(fn, "name", fn_where)
         if not name and not args:
@@ -244,9 +362,18 @@ class ChatStreamTranslator:
     def finish(self) -> list[StreamPart]:
         """End of stream: close what is open, emit the tool calls, then finish (or an error)."""
         parts: list[StreamPart] = []
+        self._end_reasoning(parts)
+        if self.extension is not None:
+            parts.extend(self.extension.close())
         if self.text_active:
             self.text_active = False
             parts.append(StreamPart(StreamPartType.TEXT_END, id=_TEXT_ID))
+        if self.audio:
+            data = b"".join(self.audio)
+            self.audio = []
+            parts.append(
+                StreamPart(StreamPartType.FILE, file=FileContent(data, audio_media_type(data)))
+            )
         for idx in sorted(self.tool_calls):
             call = self.tool_calls[idx]
             if not call.finished:
