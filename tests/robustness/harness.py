@@ -27,6 +27,7 @@ from typing import Any
 import httpx
 
 from fantasy import Agent
+from fantasy.errors import MaxStepsExceededError
 from fantasy.model import LanguageModel
 from fantasy.types import (
     CallWarning,
@@ -234,17 +235,24 @@ def run(fixture: Fixture, *, streaming: bool, seed: int = 0) -> Seen:
     """One path of a fixture, through the agent (one step, no tools run)."""
     build = BUILDERS[fixture.family]
     model = build(
-        BASE_URL, transport=_transport(fixture, streaming=streaming, seed=seed),
+        BASE_URL,
+        transport=_transport(fixture, streaming=streaming, seed=seed),
         **fixture.build_options,
     )
     agent = Agent(model, max_steps=1, max_retries=0)
-    if streaming:
-        stream = agent.stream("go")
-        for _ in stream:
-            pass
-        result = stream.result
-    else:
-        result = agent.generate("go")
+    try:
+        if streaming:
+            stream = agent.stream("go")
+            for _ in stream:
+                pass
+            result = stream.result
+        else:
+            result = agent.generate("go")
+    except MaxStepsExceededError as exc:
+        # The answer called a (client) tool: the agent would go on; its one step is
+        # what is checked.
+        assert exc.partial_result is not None
+        result = exc.partial_result
     return _seen(result.steps[0])
 
 
