@@ -667,18 +667,20 @@ def test_gemini_error_fields_of_the_wrong_type_are_left_out() -> None:
 
 
 def test_gemini_lenient_on_purpose() -> None:
-    """Null and missing fields are "not sent", null parts and parts of other kinds are
-    skipped, and usage counts add up chunk by chunk as Fantasy adds them."""
+    """Null and missing fields are "not sent", null parts and null part data are
+    skipped, and usage is the last counted chunk's (Gemini's counts are running totals;
+    Fantasy adds them up chunk by chunk)."""
     chunks = [
         {"candidates": None, "usageMetadata": None},
-        {"candidates": [{"content": {"parts": [None, {"inlineData": {"data": 1}}]}}]},
+        {"candidates": [{"content": {"parts": [None, {"inlineData": None}]}}]},
         {"candidates": [{"content": None, "finishReason": None}]},
         *CHUNKS,
-        {"usageMetadata": {"candidatesTokenCount": 1, "totalTokenCount": 15}},
+        {"usageMetadata": {"promptTokenCount": 6, "candidatesTokenCount": 10}},
+        {"usageMetadata": {"candidatesTokenCount": 10, "totalTokenCount": 19}},
     ]
     parts = gemini_stream([data(chunk) for chunk in chunks])
     assert parts[-1].type is T.FINISH
-    assert parts[-1].usage == Usage(5, 10, 5, reasoning_tokens=3)
+    assert parts[-1].usage == Usage(0, 10, 19)
 
 
 # =========================================================================== every field

@@ -14,10 +14,12 @@ import pytest
 from fantasy.errors import FantasyError, ProviderError
 from fantasy.http.shell import StreamPump
 from fantasy.providers.google import ReasoningMetadata, StreamTranslator, parse_response
+from fantasy.providers.google.options import ResponseMetadata
 from fantasy.providers.google.stream import EventDecoder, GeminiEventSource
 from fantasy.types import (
     CallWarning,
     CallWarningType,
+    FileContent,
     FinishReason,
     ReasoningContent,
     StreamPart,
@@ -89,7 +91,10 @@ def test_text_and_usage() -> None:
         reasoning_tokens=48,
         cache_read_tokens=7,
     )
-    assert resp.provider_metadata == {}
+    # Everything else Gemini says about the answer is metadata (not on Fantasy's wire).
+    assert resp.provider_metadata == {
+        "google": ResponseMetadata(model_version="gemini-2.5-flash", usage_metadata=usage)
+    }
 
 
 def test_missing_usage_is_zero() -> None:
@@ -170,14 +175,20 @@ def test_arguments_keep_unicode_and_nesting() -> None:
     assert json.loads(text) == args
 
 
-def test_other_parts_are_skipped() -> None:
+def test_code_and_files_are_content_and_a_lone_leading_signature_is_ignored() -> None:
+    """Code execution and inline images were skipped (as Fantasy skips them); a
+    signature on an empty first part has nothing to go with and is still ignored."""
     data = reply(
         {"text": "", "thoughtSignature": SIG},
         {"inlineData": {"mimeType": "image/png", "data": "aGk="}},
         {"executableCode": {"code": "print(1)"}},
         {"text": "done"},
     )
-    assert list(parse_response(data, counter()).content) == [TextContent("done")]
+    assert list(parse_response(data, counter()).content) == [
+        FileContent(b"hi", "image/png"),
+        ToolCallContent("1", "code_execution", '{"language":"","code":"print(1)"}', True),
+        TextContent("done"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -195,7 +206,15 @@ def test_other_parts_are_skipped() -> None:
         ("MALFORMED_FUNCTION_CALL", FinishReason.ERROR),
         ("OTHER", FinishReason.OTHER),
         ("FINISH_REASON_UNSPECIFIED", FinishReason.UNKNOWN),
-        ("UNEXPECTED_TOOL_CALL", FinishReason.UNKNOWN),
+        ("UNEXPECTED_TOOL_CALL", FinishReason.ERROR),
+        ("TOO_MANY_TOOL_CALLS", FinishReason.ERROR),
+        ("MISSING_THOUGHT_SIGNATURE", FinishReason.ERROR),
+        ("MALFORMED_RESPONSE", FinishReason.ERROR),
+        ("IMAGE_PROHIBITED_CONTENT", FinishReason.CONTENT_FILTER),
+        ("IMAGE_RECITATION", FinishReason.CONTENT_FILTER),
+        ("IMAGE_OTHER", FinishReason.OTHER),
+        ("NO_IMAGE", FinishReason.OTHER),
+        ("SOMETHING_NEW", FinishReason.UNKNOWN),
         (None, FinishReason.UNKNOWN),
     ],
 )
@@ -293,17 +312,18 @@ def test_stream_thoughts_then_text() -> None:
             reply({"text": "Answer", "thoughtSignature": SIG}),
         )
     )
+    # The reasoning closes before the text begins.
     assert kinds(parts) == [
         (T.REASONING_START, "0"),
         (T.REASONING_DELTA, "0"),
         (T.REASONING_DELTA, "0"),
-        (T.TEXT_START, "1"),
         (T.REASONING_END, "0"),
+        (T.TEXT_START, "1"),
         (T.TEXT_DELTA, "1"),
         (T.TEXT_END, "1"),
         (T.FINISH, ""),
     ]
-    assert parts[4].provider_metadata == google(SIG)
+    assert parts[3].provider_metadata == google(SIG)
 
 
 def test_stream_text_closing_unsigned_reasoning_carries_an_empty_signature() -> None:
@@ -329,12 +349,12 @@ def test_stream_text_then_thoughts_closes_the_text() -> None:
 def test_stream_lone_signature_on_text_gets_a_reasoning_block() -> None:
     parts = translate(sse(reply({"text": "A", "thoughtSignature": SIG})))
     assert kinds(parts)[:4] == [
-        (T.TEXT_START, "0"),
         (T.REASONING_START, ""),
         (T.REASONING_END, ""),
+        (T.TEXT_START, "0"),
         (T.TEXT_DELTA, "0"),
     ]
-    assert parts[2].provider_metadata == google(SIG)
+    assert parts[1].provider_metadata == google(SIG)
 
 
 def test_stream_function_call_after_thoughts() -> None:
@@ -402,8 +422,9 @@ def test_stream_text_then_calls() -> None:
     ]
 
 
-def test_stream_usage_follows_fantasys_arithmetic() -> None:
-    """Input and total from the first counted chunk; the rest added up, as Fantasy does."""
+def test_stream_usage_is_the_last_chunks_totals() -> None:
+    """Gemini's counts are running totals: the last counted chunk's are the answer's
+    (Fantasy keeps the first chunk's input and adds up the rest: 10, 16, 20, 12)."""
     parts = translate(
         sse(
             reply({"text": "a"}, finish=None, usage={"promptTokenCount": 9}),
@@ -430,7 +451,7 @@ def test_stream_usage_follows_fantasys_arithmetic() -> None:
         )
     )
     assert finish_of(parts).usage == Usage(
-        input_tokens=10, output_tokens=16, total_tokens=20, reasoning_tokens=12, cache_read_tokens=3
+        input_tokens=10, output_tokens=12, total_tokens=28, reasoning_tokens=6, cache_read_tokens=3
     )
 
 

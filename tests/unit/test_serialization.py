@@ -720,6 +720,27 @@ ALL_TYPES: list[tuple[str, str, Any]] = [
         ),
     ),
     ("google.reasoning_metadata", "google", google.ReasoningMetadata(signature="c2ln")),
+    ("google.file_metadata", "google", google.FileMetadata(signature="c2ln", thought=True)),
+    (
+        "google.code_execution_result_metadata",
+        "google",
+        google.CodeExecutionResultMetadata(outcome="OUTCOME_OK"),
+    ),
+    (
+        "google.response_metadata",
+        "google",
+        google.ResponseMetadata(
+            model_version="gemini-2.5-flash",
+            grounding_metadata=google.GroundingMetadata(
+                web_search_queries=["q"],
+                search_entry_point=google.SearchEntryPoint(rendered_content="<div>"),
+                grounding_chunks=[{"web": {"uri": "https://a.example"}}],
+            ),
+            url_context_metadata=[google.UrlMetadata(retrieved_url="https://a.example")],
+            avg_logprobs=-0.5,
+            usage_metadata={"promptTokenCount": 3},
+        ),
+    ),
 ]
 
 

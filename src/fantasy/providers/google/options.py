@@ -99,3 +99,89 @@ class ReasoningMetadata:
 
     signature: str
     tool_id: str = ""
+
+
+@persisted("google.file_metadata", omit_empty=["*"])
+@dataclass(slots=True, kw_only=True)
+class FileMetadata:
+    """On a generated file (``inlineData`` in Gemini's answer) under ``"google"``: the
+    thought signature Gemini put on it (image models do), sent back on that part, and
+    whether it was a thought image (an interim image the model made while thinking)."""
+
+    signature: str = ""
+    thought: bool = False
+
+
+@persisted("google.code_execution_result_metadata", omit_empty=["*"])
+@dataclass(slots=True, kw_only=True)
+class CodeExecutionResultMetadata:
+    """On a code execution result under ``"google"``: Gemini's outcome (``OUTCOME_OK``,
+    ``OUTCOME_FAILED``, ``OUTCOME_DEADLINE_EXCEEDED``) and a thought signature, if the
+    part carried one; both go back on the next request."""
+
+    outcome: str = ""
+    signature: str = ""
+
+
+@persisted(omit_empty=["*"])
+@dataclass(slots=True, kw_only=True)
+class SearchEntryPoint:
+    """Google's search suggestions, which its terms require you to show with grounded
+    answers: ``rendered_content`` is HTML/CSS to embed as is."""
+
+    rendered_content: str = ""
+    sdk_blob: str = ""
+
+
+@persisted(omit_empty=["*"])
+@dataclass(slots=True, kw_only=True)
+class GroundingMetadata:
+    """What grounding (Google Search, URL context, retrieval, Maps) used for the answer.
+
+    The pages themselves are the response's sources (`fantasy.SourceContent`); here
+    are the queries the model searched for, the entry point to show, and Gemini's own
+    ``groundingChunks`` / ``groundingSupports`` (which text is backed by which chunk)
+    as it sent them.
+    """
+
+    web_search_queries: list[str] = field(default_factory=list)
+    image_search_queries: list[str] = field(default_factory=list)
+    search_entry_point: SearchEntryPoint | None = None
+    grounding_chunks: list[dict[str, Any]] = field(default_factory=list)
+    grounding_supports: list[dict[str, Any]] = field(default_factory=list)
+    retrieval_metadata: dict[str, Any] | None = None
+    google_maps_widget_context_token: str = ""
+
+
+@persisted(omit_empty=["*"])
+@dataclass(slots=True, kw_only=True)
+class UrlMetadata:
+    """One page the URL context tool fetched, and how that went
+    (``URL_RETRIEVAL_STATUS_SUCCESS``, ``URL_RETRIEVAL_STATUS_ERROR``, ...)."""
+
+    retrieved_url: str = ""
+    url_retrieval_status: str = ""
+
+
+@persisted("google.response_metadata", omit_empty=["*"])
+@dataclass(slots=True, kw_only=True)
+class ResponseMetadata:
+    """``response.provider_metadata["google"]`` (and the stream's ``finish`` part's):
+    what Gemini said about the answer beyond its content.
+
+    Dicts are Gemini's JSON as sent (camelCase keys): ``usage_metadata`` holds every
+    count (``toolUsePromptTokenCount``, the ``*TokensDetails`` per modality, ...) of
+    which `fantasy.Usage` keeps the common ones.
+    """
+
+    model_version: str = ""
+    response_id: str = ""
+    grounding_metadata: GroundingMetadata | None = None
+    url_context_metadata: list[UrlMetadata] = field(default_factory=list)
+    safety_ratings: list[dict[str, Any]] = field(default_factory=list)
+    prompt_feedback: dict[str, Any] | None = None
+    """``blockReason``, ``blockReasonMessage`` and ``safetyRatings`` of the prompt."""
+    finish_message: str = ""
+    avg_logprobs: float | None = None
+    logprobs_result: dict[str, Any] | None = None
+    usage_metadata: dict[str, Any] | None = None

@@ -22,9 +22,16 @@ from fantasy.model import Call
 from fantasy.providers.google.options import (
     MIN_THINKING_BUDGET,
     NAME,
+    CodeExecutionResultMetadata,
+    FileMetadata,
     ProviderOptions,
     ReasoningMetadata,
     ThinkingConfig,
+)
+from fantasy.providers.google.provider_tools import (
+    BUILTIN_TOOL_IDS,
+    CODE_EXECUTION_TOOL_NAME,
+    builtin_tool_json,
 )
 from fantasy.providers.google.schema import (
     function_parameters,
@@ -38,6 +45,7 @@ from fantasy.types import (
     FilePart,
     FunctionTool,
     Message,
+    ProviderDefinedTool,
     ReasoningPart,
     Role,
     TextPart,
@@ -89,14 +97,24 @@ def provider_options(call: Call) -> ProviderOptions:
 
 
 def _signature(options: Mapping[str, Any] | None) -> str | None:
-    """The thought signature carried by a reasoning part's options, if any."""
+    """The thought signature carried by a part's options (`ReasoningMetadata`,
+    `FileMetadata`, `CodeExecutionResultMetadata`), if any."""
     value = (options or {}).get(NAME)
-    if isinstance(value, ReasoningMetadata):
+    if isinstance(value, ReasoningMetadata | FileMetadata | CodeExecutionResultMetadata):
         return value.signature
     # A mapping is what a JSON round trip of the metadata gives back.
     if isinstance(value, Mapping) and isinstance(value.get("signature"), str):
         return str(value["signature"])
     return None
+
+
+def _google_field(options: Mapping[str, Any] | None, name: str) -> Any:
+    """A field of the Google metadata in a part's options (a dataclass, or a mapping
+    after a JSON round trip)."""
+    value = (options or {}).get(NAME)
+    if isinstance(value, Mapping):
+        return value.get(name)
+    return getattr(value, name, None)
 
 
 class RequestBuilder:
@@ -164,7 +182,16 @@ class RequestBuilder:
             body["cachedContent"] = self.cached_content_name(options.cached_content)
         if call.tools:
             declarations, tool_config, tool_warnings = self.tools(call.tools, call.tool_choice)
-            body["tools"] = [{"functionDeclarations": declarations} if declarations else {}]
+            builtin = [
+                builtin_tool_json(t)
+                for t in call.tools
+                if isinstance(t, ProviderDefinedTool) and t.id in BUILTIN_TOOL_IDS
+            ]
+            wire_tools: list[JSON] = (
+                [{"functionDeclarations": declarations}] if declarations else []
+            )
+            # Fantasy sends [{}] when no tool could be sent.
+            body["tools"] = [*wire_tools, *builtin] or [{}]
             if tool_config is not None:
                 body["toolConfig"] = tool_config
             warnings.extend(tool_warnings)
@@ -267,7 +294,10 @@ class RequestBuilder:
         return parts
 
     def _model_parts(self, message: Message) -> list[JSON]:
-        """Thoughts are never sent back: only their signature, on the part that follows."""
+        """Thoughts are never sent back: only their signature, on the part that follows.
+        A signature kept on a part itself (text ended by a signed empty part, code,
+        files) goes back on that part. Code execution goes back as Gemini sent it;
+        other providers' server-side tools are left out (Gemini has no part for them)."""
         parts: list[JSON] = []
         signature: str | None = None
         for part in message.content:
@@ -280,6 +310,23 @@ class RequestBuilder:
                 if not part.text:
                     continue
                 wire: JSON = {"text": part.text}
+            elif isinstance(part, FilePart):
+                wire = {
+                    "inlineData": {
+                        "data": base64.b64encode(part.data).decode("ascii"),
+                        "mimeType": part.media_type,
+                    }
+                }
+                if _google_field(part.provider_options, "thought") is True:
+                    wire["thought"] = True
+            elif isinstance(part, ToolCallPart) and part.provider_executed:
+                if part.tool_name != CODE_EXECUTION_TOOL_NAME:
+                    continue
+                wire = {"executableCode": _code(part.input)}
+            elif isinstance(part, ToolResultPart) and part.provider_executed:
+                if not _is_code_result(part):
+                    continue
+                wire = {"codeExecutionResult": _code_result(part)}
             elif isinstance(part, ToolCallPart):
                 args = _tool_args(part.input)
                 if args is False:
@@ -299,6 +346,10 @@ class RequestBuilder:
                 if signature:
                     wire["thoughtSignature"] = signature
                 signature = None
+            if "thoughtSignature" not in wire:
+                own = _signature(part.provider_options)
+                if own:
+                    wire["thoughtSignature"] = own
             parts.append(wire)
         return parts
 
@@ -333,6 +384,8 @@ class RequestBuilder:
         for tool in tools:
             if isinstance(tool, FunctionTool):
                 declarations.append(function_declaration(tool))
+            elif isinstance(tool, ProviderDefinedTool) and tool.id in BUILTIN_TOOL_IDS:
+                continue  # sent as its own Tool object by build_body
             else:
                 warnings.append(
                     CallWarning(
@@ -349,6 +402,41 @@ class RequestBuilder:
                     "functionCallingConfig": {"mode": "ANY", "allowedFunctionNames": [choice]}
                 }
         return declarations, config, warnings
+
+
+def _code(text: str) -> JSON:
+    """A code execution call's input (``{"language", "code"}``) as ``executableCode``."""
+    try:
+        value = _json.loads(text)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        return {"language": "PYTHON", "code": text}
+    wire: JSON = {}
+    for key in ("language", "code"):
+        if isinstance(value.get(key), str) and value[key]:
+            wire[key] = value[key]
+    return wire
+
+
+def _is_code_result(part: ToolResultPart) -> bool:
+    """A code execution result: its metadata says so (the tool name is not kept on
+    result parts)."""
+    value = (part.provider_options or {}).get(NAME)
+    if isinstance(value, CodeExecutionResultMetadata):
+        return True
+    return isinstance(value, Mapping) and "outcome" in value
+
+
+def _code_result(part: ToolResultPart) -> JSON:
+    outcome = _google_field(part.provider_options, "outcome")
+    output = part.output
+    wire: JSON = {"outcome": outcome if isinstance(outcome, str) and outcome else "OUTCOME_OK"}
+    if isinstance(output, ToolResultOutputText) and output.text:
+        wire["output"] = output.text
+    elif isinstance(output, ToolResultOutputError) and output.error != wire["outcome"]:
+        wire["output"] = output.error
+    return wire
 
 
 def _tool_args(text: str) -> dict[str, Any] | bool | None:

@@ -4,7 +4,11 @@ Gemini returns thoughts as text parts flagged ``thought`` and may put a
 ``thoughtSignature`` on any part. A signature on a text or function-call part
 is moved onto the reasoning before it (or onto an empty reasoning item made
 for it), because that is where Fantasy keeps it and where the request codec
-looks for it on the next turn.
+looks for it on the next turn. A signature on an empty part after text stays on
+that text; one on code or a file stays on that content.
+
+Code execution, generated files, sources and metadata are read by
+`fantasy.providers.google.answer`, the same way for a stream.
 """
 
 from __future__ import annotations
@@ -13,17 +17,29 @@ import json
 from collections.abc import Callable
 
 from fantasy.errors import FantasyError
-from fantasy.http.shape import arr, as_object, boolean, integer, join, obj, shape_error, text
+from fantasy.http.shape import arr, as_object, boolean, integer, join, shape_error, text
 from fantasy.model import Response
+from fantasy.providers.google.answer import (
+    AnswerReader,
+    code_call_input,
+    code_call_metadata,
+    code_result,
+    inline_file,
+    part_kind,
+    unknown_part_message,
+)
 from fantasy.providers.google.options import NAME, ReasoningMetadata
+from fantasy.providers.google.provider_tools import CODE_EXECUTION_TOOL_NAME
 from fantasy.types import (
     JSON,
     Content,
+    FileContent,
     FinishReason,
     ReasoningContent,
     ResponseContent,
     TextContent,
     ToolCallContent,
+    ToolResultContent,
     Usage,
 )
 
@@ -39,6 +55,15 @@ _FINISH_REASONS = {
     "LANGUAGE": FinishReason.ERROR,
     "MALFORMED_FUNCTION_CALL": FinishReason.ERROR,
     "OTHER": FinishReason.OTHER,
+    # Documented since Fantasy's table was written (it maps them to unknown):
+    "IMAGE_PROHIBITED_CONTENT": FinishReason.CONTENT_FILTER,
+    "IMAGE_RECITATION": FinishReason.CONTENT_FILTER,
+    "IMAGE_OTHER": FinishReason.OTHER,
+    "NO_IMAGE": FinishReason.OTHER,
+    "UNEXPECTED_TOOL_CALL": FinishReason.ERROR,
+    "TOO_MANY_TOOL_CALLS": FinishReason.ERROR,
+    "MISSING_THOUGHT_SIGNATURE": FinishReason.ERROR,
+    "MALFORMED_RESPONSE": FinishReason.ERROR,
 }
 
 
@@ -56,10 +81,13 @@ def count(raw: JSON, key: str, path: str) -> int:
 
 
 def map_usage(raw: JSON | None, path: str) -> Usage:
-    """Gemini counts thoughts apart from the candidates; cached tokens are read tokens."""
+    """Gemini counts thoughts apart from the candidates; cached tokens are read tokens;
+    the prompts of built-in tools (search results read) are input, as Google bills them
+    (Fantasy leaves them out of every count)."""
     raw = as_object(raw, path)
     return Usage(
-        input_tokens=count(raw, "promptTokenCount", path),
+        input_tokens=count(raw, "promptTokenCount", path)
+        + count(raw, "toolUsePromptTokenCount", path),
         output_tokens=count(raw, "candidatesTokenCount", path),
         total_tokens=count(raw, "totalTokenCount", path),
         reasoning_tokens=count(raw, "thoughtsTokenCount", path),
@@ -98,9 +126,9 @@ def first_candidate(data: JSON, candidates_path: str) -> JSON | None:
     return candidate
 
 
-def _no_response(data: JSON) -> FantasyError:
+def no_response(reason: str) -> FantasyError:
+    """Gemini gave no candidate: the prompt was blocked (``reason``) or nothing came."""
     message = "no response from model"
-    reason = text(obj(data, "promptFeedback"), "blockReason", "promptFeedback")
     if reason:
         message += f" (prompt blocked: {reason})"
     return FantasyError(message, title="no response")
@@ -110,8 +138,14 @@ def _sign_last_reasoning(
     content: list[Content], metadata: ReasoningMetadata, *, unsigned: bool
 ) -> None:
     """Put a signature on the latest reasoning item (only an unsigned one, for text
-    parts), or on a new empty reasoning item when there is none."""
+    parts), or on a new empty reasoning item when there is none, or when code or a
+    file stands between (the request codec puts a reasoning's signature on the part
+    right after it)."""
     for item in reversed(content):
+        if isinstance(item, FileContent) or (
+            isinstance(item, ToolCallContent | ToolResultContent) and item.provider_executed
+        ):
+            break
         if isinstance(item, ReasoningContent):
             if unsigned and (item.provider_metadata or {}).get(NAME) is not None:
                 continue
@@ -121,13 +155,16 @@ def _sign_last_reasoning(
 
 
 def parse_response(data: JSON, new_tool_call_id: Callable[[], str]) -> Response:
+    reader = AnswerReader()
+    reader.top(data, "")
     candidate = first_candidate(data, "candidates")
     wire_content = None if candidate is None else candidate.get("content")
     if candidate is None or wire_content is None:
-        raise _no_response(data)
+        raise no_response(reader.block_reason)
     wire_content = as_object(wire_content, "candidates[0].content")
     content = ResponseContent()
     has_tool_calls = False
+    code_call_id = ""
     for i, value in enumerate(arr(wire_content, "parts", "candidates[0].content")):
         path = f"candidates[0].content.parts[{i}]"
         part = as_object(value, path)
@@ -142,29 +179,61 @@ def parse_response(data: JSON, new_tool_call_id: Callable[[], str]) -> Response:
                 _sign_last_reasoning(content, ReasoningMetadata(signature=signature), unsigned=True)
             content.append(TextContent(words))
             continue
-        call = part.get("functionCall")
-        if call is None:
-            # Other parts (signature-only empty text, inline data, code) carry nothing
-            # Fantasy keeps.
-            continue
-        where = join(path, "functionCall")
-        call = as_object(call, where)
-        # Fantasy draws an id for every call, even one that has its own.
-        generated = new_tool_call_id()
-        call_id = text(call, "id", where) or generated
-        if signature:
-            _sign_last_reasoning(
-                content, ReasoningMetadata(signature=signature, tool_id=call_id), unsigned=False
+        kind = part_kind(part)
+        if kind == "functionCall":
+            where = join(path, "functionCall")
+            call = as_object(part["functionCall"], where)
+            # Fantasy draws an id for every call, even one that has its own.
+            generated = new_tool_call_id()
+            call_id = text(call, "id", where) or generated
+            if signature:
+                _sign_last_reasoning(
+                    content, ReasoningMetadata(signature=signature, tool_id=call_id), unsigned=False
+                )
+            content.append(
+                ToolCallContent(
+                    call_id, text(call, "name", where), function_call_input(call, where)
+                )
             )
-        content.append(
-            ToolCallContent(call_id, text(call, "name", where), function_call_input(call, where))
-        )
-        has_tool_calls = True
+            has_tool_calls = True
+        elif kind == "executableCode":
+            code_call_id = new_tool_call_id()
+            content.append(
+                ToolCallContent(
+                    code_call_id,
+                    CODE_EXECUTION_TOOL_NAME,
+                    code_call_input(part, path),
+                    provider_executed=True,
+                    provider_metadata=code_call_metadata(part, path),
+                )
+            )
+        elif kind == "codeExecutionResult":
+            content.append(code_result(part, path, code_call_id or new_tool_call_id()))
+            code_call_id = ""
+        elif kind == "inlineData":
+            content.append(inline_file(part, path))
+        elif kind is None and (message := unknown_part_message(part)):
+            reader.warn(message)
+        elif kind is None and signature:
+            # A signature on an empty part belongs to what came just before it: the
+            # text it ends (sent back on that text) or the thoughts. After anything
+            # else Fantasy ignores it, and so does this (it would have no part to go on).
+            last = content[-1] if content else None
+            ends_text = isinstance(last, TextContent) and not boolean(part, "thought", path)
+            ends_thoughts = isinstance(last, ReasoningContent) and not last.provider_metadata
+            if last is not None and (ends_text or ends_thoughts):
+                last.provider_metadata = {NAME: ReasoningMetadata(signature=signature)}
+        elif kind is not None:
+            reader.warn(f"google: {kind} part in the answer was skipped")
+    content.extend(reader.candidate(candidate, "candidates[0]"))
     raw_finish_reason = text(candidate, "finishReason", "candidates[0]")
     finish = FinishReason.TOOL_CALLS if has_tool_calls else map_finish_reason(raw_finish_reason)
+    answer_metadata = reader.metadata()
     return Response(
         content,
         finish,
         map_usage(data.get("usageMetadata"), "usageMetadata"),
+        warnings=reader.warnings,
+        provider_metadata={NAME: answer_metadata} if answer_metadata is not None else {},
         raw_finish_reason=raw_finish_reason,
     )

@@ -22,14 +22,25 @@ from fantasy import _json
 from fantasy.errors import ProviderError, incomplete_stream_error
 from fantasy.http.shape import as_object, boolean, join, shape_error, text
 from fantasy.http.sse import LineSplitter
+from fantasy.providers.google.answer import (
+    AnswerReader,
+    code_call_input,
+    code_call_metadata,
+    code_result,
+    inline_file,
+    part_kind,
+    unknown_part_message,
+)
 from fantasy.providers.google.errors import error_from_stream_payload, error_object
 from fantasy.providers.google.options import NAME, ReasoningMetadata
+from fantasy.providers.google.provider_tools import CODE_EXECUTION_TOOL_NAME
 from fantasy.providers.google.response import (
     count,
     first_candidate,
     function_call_input,
     map_finish_reason,
     map_usage,
+    no_response,
 )
 from fantasy.types import JSON, CallWarning, FinishReason, StreamPart, StreamPartType, Usage
 
@@ -40,6 +51,7 @@ _PARTS = "chunk.candidates[0].content.parts"
 _PART_PATHS = tuple(join(_PARTS, i) for i in range(8))
 """The paths of a chunk's first parts, made once (a chunk seldom has more)."""
 _USAGE = "chunk.usageMetadata"
+_PLAIN_CANDIDATE = frozenset({"content", "index", "finishReason"})
 
 
 class EventDecoder:
@@ -155,10 +167,15 @@ class StreamTranslator:
         self.reasoning_id = ""
         self.text_active = False
         self.reasoning_active = False
+        self.text_signature = ""
+        """A signature that arrived on an empty part while text was open: the text's."""
+        self.code_call_id = ""
         self.tool_calls = 0
         self.usage: Usage | None = None
         self.finish_reason: FinishReason | None = None
         self.raw_finish_reason = ""
+        self.answered = False
+        self.reader = AnswerReader()
 
     def start(self) -> list[StreamPart]:
         if self.warnings:
@@ -175,7 +192,19 @@ class StreamTranslator:
     def _end_text(self, parts: list[StreamPart]) -> None:
         if self.text_active:
             self.text_active = False
-            parts.append(StreamPart(StreamPartType.TEXT_END, id=self.text_id))
+            metadata = None
+            if self.text_signature:
+                metadata = {NAME: ReasoningMetadata(signature=self.text_signature)}
+                self.text_signature = ""
+            parts.append(
+                StreamPart(StreamPartType.TEXT_END, id=self.text_id, provider_metadata=metadata)
+            )
+
+    def _end_reasoning(self, parts: list[StreamPart]) -> None:
+        """Close the open reasoning (a part of another kind begins)."""
+        if self.reasoning_active:
+            self.reasoning_active = False
+            parts.append(StreamPart(StreamPartType.REASONING_END, id=self.reasoning_id))
 
     def _signed(self, parts: list[StreamPart], metadata: ReasoningMetadata, signed: bool) -> None:
         """Close the open reasoning with this signature, or give a lone signature a block."""
@@ -192,6 +221,11 @@ class StreamTranslator:
                 provider_metadata={NAME: metadata},
             )
         )
+
+    def _warn(self, message: str, parts: list[StreamPart]) -> None:
+        warning = self.reader.warn(message)
+        if warning is not None:
+            parts.append(StreamPart(StreamPartType.WARNINGS, warnings=[warning]))
 
     def feed(self, payload: JSON) -> list[StreamPart]:
         """The parts of one decoded response chunk."""
@@ -211,6 +245,7 @@ class StreamTranslator:
         if candidate is not None:
             content = candidate.get("content")
             if content is not None:
+                self.answered = True
                 if type(content) is not dict:
                     content = as_object(content, _CONTENT)
                 wire_parts = content.get("parts")
@@ -222,24 +257,38 @@ class StreamTranslator:
                         if type(part) is not dict:
                             part = as_object(part, path)
                         self._part(part, path, parts)
+            if any(key not in _PLAIN_CANDIDATE for key in candidate):
+                # Sources and metadata (seldom: the common chunk skips this).
+                warned = len(self.reader.warnings)
+                sources = self.reader.candidate(candidate, _CANDIDATE)
+                if len(self.reader.warnings) > warned:
+                    new = self.reader.warnings[warned:]
+                    parts.append(StreamPart(StreamPartType.WARNINGS, warnings=list(new)))
+                for source in sources:
+                    parts.append(
+                        StreamPart(
+                            StreamPartType.SOURCE,
+                            id=source.id,
+                            source_type=source.source_type,
+                            url=source.url,
+                            title=source.title,
+                            source=source,
+                        )
+                    )
             reason = text(candidate, "finishReason", _CANDIDATE)
             if reason:
                 self.finish_reason = map_finish_reason(reason)
                 self.raw_finish_reason = reason
+        self.reader.top(payload, "chunk")
         usage = payload.get("usageMetadata")
         if usage is not None:
             if type(usage) is not dict:
                 usage = as_object(usage, _USAGE)
             if count(usage, "totalTokenCount", _USAGE):
-                current = map_usage(usage, _USAGE)
-                if self.usage is None:
-                    self.usage = current
-                else:
-                    # Gemini's counts are running totals, yet Fantasy adds them chunk by
-                    # chunk; kept for parity with its reported usage.
-                    self.usage.output_tokens += current.output_tokens
-                    self.usage.reasoning_tokens += current.reasoning_tokens
-                    self.usage.cache_read_tokens += current.cache_read_tokens
+                # Gemini's counts are running totals: the last chunk's are the answer's.
+                # (Fantasy adds the output counts of every chunk and keeps the first
+                # chunk's input count, which is not on the wire.)
+                self.usage = map_usage(usage, _USAGE)
         return parts
 
     def _part(self, part: JSON, path: str, parts: list[StreamPart]) -> None:
@@ -255,19 +304,95 @@ class StreamTranslator:
                 parts.append(
                     StreamPart(StreamPartType.REASONING_DELTA, id=self.reasoning_id, delta=words)
                 )
+                if signature:
+                    self._signed(parts, ReasoningMetadata(signature=signature), True)
                 return
+            # The reasoning closes before the text opens (with the text's signature:
+            # Fantasy keeps it there).
+            self._signed(parts, ReasoningMetadata(signature=signature or ""), signature is not None)
             if not self.text_active:
                 self.text_active = True
                 self.text_id = self._next_id()
                 parts.append(StreamPart(StreamPartType.TEXT_START, id=self.text_id))
-            self._signed(parts, ReasoningMetadata(signature=signature or ""), signature is not None)
             parts.append(StreamPart(StreamPartType.TEXT_DELTA, id=self.text_id, delta=words))
             return
-        call = part.get("functionCall")
-        if call is None:
-            return  # signature-only empty text, inline data, code: nothing Fantasy keeps
+        kind = part_kind(part)
+        if kind == "functionCall":
+            self._function_call(part, path, signature, parts)
+        elif kind == "executableCode":
+            self._end_text(parts)
+            self._end_reasoning(parts)
+            call_id = self.code_call_id = self.new_tool_call_id()
+            arguments = code_call_input(part, path)
+            metadata = code_call_metadata(part, path)
+            name = CODE_EXECUTION_TOOL_NAME
+            parts.append(
+                StreamPart(
+                    StreamPartType.TOOL_INPUT_START,
+                    id=call_id,
+                    tool_call_name=name,
+                    provider_executed=True,
+                )
+            )
+            parts.append(
+                StreamPart(
+                    StreamPartType.TOOL_INPUT_DELTA,
+                    id=call_id,
+                    delta=arguments,
+                    provider_executed=True,
+                )
+            )
+            parts.append(
+                StreamPart(StreamPartType.TOOL_INPUT_END, id=call_id, provider_executed=True)
+            )
+            parts.append(
+                StreamPart(
+                    StreamPartType.TOOL_CALL,
+                    id=call_id,
+                    tool_call_name=name,
+                    tool_call_input=arguments,
+                    provider_executed=True,
+                    provider_metadata=metadata,
+                )
+            )
+        elif kind == "codeExecutionResult":
+            self._end_text(parts)
+            self._end_reasoning(parts)
+            result = code_result(part, path, self.code_call_id or self.new_tool_call_id())
+            self.code_call_id = ""
+            parts.append(
+                StreamPart(
+                    StreamPartType.TOOL_RESULT,
+                    id=result.tool_call_id,
+                    tool_call_name=result.tool_name,
+                    provider_executed=True,
+                    provider_metadata=result.provider_metadata,
+                    tool_result=result,
+                )
+            )
+        elif kind == "inlineData":
+            self._end_text(parts)
+            self._end_reasoning(parts)
+            file = inline_file(part, path)
+            parts.append(StreamPart(StreamPartType.FILE, file=file))
+        elif kind is None and (message := unknown_part_message(part)):
+            self._warn(message, parts)
+        elif kind is None and signature:
+            # A signature on an empty part: the open text's (sent back on it), or the
+            # open reasoning's, which it closes. After anything else Fantasy ignores
+            # it, and so does this (it would have no part to go on).
+            if self.text_active and not boolean(part, "thought", path):
+                self.text_signature = signature
+            elif self.reasoning_active:
+                self._signed(parts, ReasoningMetadata(signature=signature), True)
+        elif kind is not None:
+            self._warn(f"google: {kind} part in the answer was skipped", parts)
+
+    def _function_call(
+        self, part: JSON, path: str, signature: str | None, parts: list[StreamPart]
+    ) -> None:
         where = join(path, "functionCall")
-        call = as_object(call, where)
+        call = as_object(part["functionCall"], where)
         self._end_text(parts)
         # Fantasy draws an id for every call, even one that has its own.
         generated = self.new_tool_call_id()
@@ -298,26 +423,27 @@ class StreamTranslator:
         """End of input: open blocks closed, then finish (or an error)."""
         parts: list[StreamPart] = []
         self._end_text(parts)
-        if self.reasoning_active:
-            self.reasoning_active = False
-            parts.append(StreamPart(StreamPartType.REASONING_END, id=self.reasoning_id))
+        self._end_reasoning(parts)
         if self.tool_calls:
             finish = FinishReason.TOOL_CALLS
         elif self.finish_reason is None:
-            parts.append(
-                StreamPart(
-                    StreamPartType.ERROR, error=incomplete_stream_error(self.provider, self.url)
-                )
-            )
+            if self.reader.block_reason and not self.answered:
+                # A blocked prompt: the same error as a whole answer gives, not a retry.
+                error: BaseException = no_response(self.reader.block_reason)
+            else:
+                error = incomplete_stream_error(self.provider, self.url)
+            parts.append(StreamPart(StreamPartType.ERROR, error=error))
             return parts
         else:
             finish = self.finish_reason
+        metadata = self.reader.metadata()
         parts.append(
             StreamPart(
                 StreamPartType.FINISH,
                 usage=self.usage or Usage(),
                 finish_reason=finish,
                 raw_finish_reason=self.raw_finish_reason,
+                provider_metadata={NAME: metadata} if metadata is not None else None,
             )
         )
         return parts
