@@ -110,11 +110,19 @@ def test_web_search_gives_call_sources_and_result() -> None:
             {
                 "type": "text",
                 "text": "About 14 million.",
-                "citations": [{"type": "web_search_result_location", "url": "https://t.example"}],
+                "citations": [
+                    {
+                        "type": "web_search_result_location",
+                        "url": "https://t.example",
+                        "title": "Tokyo",
+                        "cited_text": "14 million",
+                        "encrypted_index": "ix",
+                    }
+                ],
             },
         )
     )
-    call, first, second, result, text = response.content
+    call, first, second, result, text, cited = response.content
     # Sorted keys: Fantasy re-marshals a server tool call's input.
     assert call == ToolCallContent(
         "srv_1", "web_search", '{"a":1,"query":"tokyo"}', provider_executed=True
@@ -145,7 +153,24 @@ def test_web_search_gives_call_sources_and_result() -> None:
             ]
         )
     }
-    assert text == TextContent("About 14 million.")
+    # The citation rides on the text's metadata and is a source of its own.
+    citation = anthropic.Citation(
+        type="web_search_result_location",
+        cited_text="14 million",
+        url="https://t.example",
+        title="Tokyo",
+        encrypted_index="ix",
+    )
+    assert text == TextContent(
+        "About 14 million.", {"anthropic": anthropic.TextMetadata(citations=[citation])}
+    )
+    assert cited == SourceContent(
+        SourceType.URL,
+        "https://t.example",
+        url="https://t.example",
+        title="Tokyo",
+        provider_metadata={"anthropic": citation},
+    )
     assert response.content.text == "About 14 million."
 
 
@@ -169,11 +194,14 @@ def test_web_search_error_keeps_its_code() -> None:
     }
 
 
-def test_unknown_blocks_are_skipped() -> None:
+def test_unknown_blocks_are_skipped_with_a_warning() -> None:
     response = parse_message(
-        message({"type": "mcp_tool_use", "id": "x"}, {"type": "text", "text": "hi"})
+        message({"type": "hologram", "id": "x"}, {"type": "text", "text": "hi"})
     )
     assert list(response.content) == [TextContent("hi")]
+    assert [w.message for w in response.warnings] == [
+        "unsupported content block type 'hologram' skipped"
+    ]
 
 
 def test_usage_counts_cache_apart_from_the_total() -> None:

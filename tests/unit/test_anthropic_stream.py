@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from fantasy.errors import ProviderError
+from fantasy.errors import InvalidResponseError, ProviderError
 from fantasy.http.eventstream import encode_message
 from fantasy.providers import anthropic
 from fantasy.providers.anthropic.events import BedrockEvents, SSEEvents
@@ -286,7 +286,17 @@ def test_web_search_stream() -> None:
         {"type": "content_block_start", "index": 1, "content_block": result},
         block_stop(1),
         block_start(2, type="text", text=""),
-        delta(2, type="citations_delta", citation={"type": "web_search_result_location"}),
+        delta(
+            2,
+            type="citations_delta",
+            citation={
+                "type": "web_search_result_location",
+                "url": "https://t.example",
+                "title": "Tokyo",
+                "cited_text": "big",
+                "encrypted_index": "ix",
+            },
+        ),
         delta(2, type="text_delta", text="Big."),
         block_stop(2),
         message_delta("end_turn"),
@@ -303,8 +313,16 @@ def test_web_search_stream() -> None:
         T.TEXT_START,
         T.TEXT_DELTA,
         T.TEXT_END,
+        T.SOURCE,
         T.FINISH,
     ]
+    citation = (parts[9].provider_metadata or {})["anthropic"].citations[0]
+    assert (citation.type, citation.url, citation.cited_text) == (
+        "web_search_result_location",
+        "https://t.example",
+        "big",
+    )
+    assert parts[10].source is not None and parts[10].source.url == "https://t.example"
     assert all(p.provider_executed for p in parts[:4])
     assert parts[3].tool_call_input == '{"query": "tokyo"}'
     assert (parts[4].source_type, parts[4].id, parts[4].url, parts[4].title) == (
@@ -340,17 +358,36 @@ def test_web_search_error_result_keeps_its_code() -> None:
     }
 
 
-def test_stop_for_an_unknown_block_and_unknown_events_are_ignored() -> None:
+def test_unknown_events_and_blocks_are_warnings_once_each() -> None:
     parts = translate(
         START,
-        block_stop(7),
         {"type": "mystery"},
-        block_start(0, type="container_upload"),
+        {"type": "mystery"},
+        block_start(0, type="container_upload", file_id="f1"),
         block_stop(0),
+        block_start(1, type="hologram"),
+        delta(1, type="hologram_delta", x=1),
+        block_stop(1),
+        block_start(2, type="text", text=""),
+        delta(2, type="sparkle_delta"),
+        delta(2, type="sparkle_delta"),
+        block_stop(2),
         message_delta("end_turn"),
         STOP,
     )
-    assert kinds(parts) == [T.FINISH]
+    said = [w.message for p in parts if p.type is T.WARNINGS for w in p.warnings or []]
+    assert said == [
+        "unsupported stream event 'mystery' skipped",
+        "container_upload block (file 'f1') is not mapped to content",
+        "unsupported content block type 'hologram' skipped",
+        "unsupported delta type 'sparkle_delta' skipped",
+    ]
+    assert [k for k in kinds(parts) if k is not T.WARNINGS] == [T.TEXT_START, T.TEXT_END, T.FINISH]
+
+
+def test_a_stop_for_a_block_never_opened_is_an_error() -> None:
+    with pytest.raises(InvalidResponseError, match="content_block_stop for index 7"):
+        translate(START, block_stop(7), message_delta("end_turn"), STOP)
 
 
 @pytest.mark.parametrize(
@@ -387,7 +424,7 @@ def sse(name: str, data: Any) -> bytes:
     return f"event: {name}\ndata: {body}\n\n".encode()
 
 
-def test_sse_events_skip_pings_and_unknown_kinds() -> None:
+def test_sse_events_skip_pings_and_name_unknown_kinds() -> None:
     source = SSEEvents("anthropic")
     raw = (
         sse("message_start", START)
@@ -396,7 +433,8 @@ def test_sse_events_skip_pings_and_unknown_kinds() -> None:
         + sse("message_stop", STOP)
     )
     events = [e for i in range(0, len(raw), 5) for e in source.feed(raw[i : i + 5])]
-    assert events == [START, STOP]
+    # An unknown kind reaches the translator by name, which reports it.
+    assert events == [START, {"type": "future_event"}, STOP]
 
 
 def test_unnamed_sse_events_use_their_type() -> None:
@@ -461,9 +499,9 @@ def test_bedrock_chunks_become_events() -> None:
     assert events == [START, metrics]
 
 
-def test_bedrock_other_event_types_are_skipped() -> None:
+def test_bedrock_other_event_types_reach_the_translator_by_name() -> None:
     raw = encode_message({":event-type": "metadata", ":message-type": "event"}, b"{}")
-    assert BedrockEvents("bedrock").feed(raw) == []
+    assert BedrockEvents("bedrock").feed(raw) == [{"type": "bedrock metadata"}]
 
 
 @pytest.mark.parametrize(

@@ -266,3 +266,110 @@ def test_openai_usage_is_the_last_reported() -> None:
     stream.feed({"choices": [], "usage": None, "obfuscation": "x"})
     finish = stream.finish()[-1]
     assert finish.usage is not None and finish.usage.total_tokens == 5
+
+
+# --------------------------------------------------------------------------- hosted tools
+
+
+def _openai_chat(server: Server) -> Any:
+    return openai.Provider(
+        KEY, base_url="http://openai.invalid/v1", transport=httpx.MockTransport(server)
+    ).language_model("gpt-4o-search-preview")
+
+
+CITED = _completion(
+    {
+        "content": "Sunny.",
+        "annotations": [
+            {
+                "type": "url_citation",
+                "url_citation": {"url": "https://example.com/rome", "title": "Rome"},
+            }
+        ],
+    }
+)
+
+
+def test_openai_web_search_on_chat_is_web_search_options() -> None:
+    server = Server(CITED)
+    tool = openai.web_search_tool(
+        search_context_size="low",
+        user_location=openai.WebSearchUserLocation(city="Rome", country="IT"),
+    )
+    result = Agent(_openai_chat(server), provider_tools=[tool]).generate("weather?")
+    body = server.bodies[0]
+    assert body["web_search_options"] == {
+        "search_context_size": "low",
+        "user_location": {"type": "approximate", "approximate": {"city": "Rome", "country": "IT"}},
+    }
+    assert "tools" not in body
+    assert [s.url for s in result.steps[0].content if isinstance(s, SourceContent)] == [
+        "https://example.com/rome"
+    ]
+    assert result.steps[0].warnings == []
+
+
+def test_openai_chat_web_search_warns_about_domains() -> None:
+    server = Server(CITED)
+    tool = openai.web_search_tool(allowed_domains=["example.com"])
+    result = Agent(_openai_chat(server), provider_tools=[tool]).generate("weather?")
+    assert server.bodies[0]["web_search_options"] == {}
+    assert [w.setting for w in result.steps[0].warnings] == ["allowed_domains"]
+
+
+def test_a_compatible_server_has_no_hosted_web_search() -> None:
+    server = Server(_completion({"content": "ok"}))
+    result = Agent(_compat(server), provider_tools=[openai.web_search_tool()]).generate("hi")
+    assert "web_search_options" not in server.bodies[0]
+    assert [w.message for w in result.steps[0].warnings] == ["tool is not supported"]
+
+
+def _openrouter(server: Server) -> Any:
+    from fantasy.providers import openrouter
+
+    return openrouter.Provider(KEY, transport=httpx.MockTransport(server)).language_model(
+        "openai/gpt-4o"
+    )
+
+
+def test_openrouter_plugins_are_provider_tools() -> None:
+    from fantasy.providers import openrouter
+
+    answer = _completion(
+        {
+            "content": "Q3 grew.",
+            "annotations": [
+                {
+                    "type": "file",
+                    "file": {"hash": "h1", "name": "q3.pdf", "content": [{"type": "text"}]},
+                },
+                {"type": "url_citation", "url_citation": {"url": "https://e.com", "title": "E"}},
+            ],
+        }
+    )
+    server = Server(answer)
+    tools = [
+        openrouter.web_search_tool(max_results=3, engine="exa", exclude_domains=["x.com"]),
+        openrouter.file_parser_tool(pdf_engine="mistral-ocr"),
+    ]
+    result = Agent(_openrouter(server), provider_tools=tools).generate("summarize")
+    assert server.bodies[0]["plugins"] == [
+        {"id": "web", "max_results": 3, "engine": "exa", "exclude_domains": ["x.com"]},
+        {"id": "file-parser", "pdf": {"engine": "mistral-ocr"}},
+    ]
+    sources = [c for c in result.steps[0].content if isinstance(c, SourceContent)]
+    assert [(s.source_type.value, s.id, s.filename, s.media_type) for s in sources[:1]] == [
+        ("document", "h1", "q3.pdf", "application/pdf")
+    ]
+    assert sources[1].url == "https://e.com"
+    assert result.steps[0].warnings == []
+
+
+def test_web_search_on_a_model_without_search_is_not_supported() -> None:
+    server = Server(_completion({"content": "ok"}))
+    model = openai.Provider(
+        KEY, base_url="http://openai.invalid/v1", transport=httpx.MockTransport(server)
+    ).language_model("gpt-4o")
+    result = Agent(model, provider_tools=[openai.web_search_tool()]).generate("hi")
+    assert "web_search_options" not in server.bodies[0]
+    assert [w.message for w in result.steps[0].warnings] == ["tool is not supported"]

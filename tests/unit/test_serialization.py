@@ -713,6 +713,35 @@ ALL_TYPES: list[tuple[str, str, Any]] = [
         ),
     ),
     (
+        "anthropic.server_tool_result_metadata",
+        "anthropic",
+        anthropic.ServerToolResultMetadata(
+            block_type="mcp_tool_result", content=[{"type": "text", "text": "x"}], is_error=True
+        ),
+    ),
+    (
+        "anthropic.mcp_tool_use_metadata",
+        "anthropic",
+        anthropic.MCPToolUseMetadata(server_name="s"),
+    ),
+    (
+        "anthropic.citation",
+        "anthropic",
+        anthropic.Citation(type="char_location", cited_text="c", document_index=0, start=0, end=1),
+    ),
+    (
+        "anthropic.text_metadata",
+        "anthropic",
+        anthropic.TextMetadata(
+            citations=[anthropic.Citation(type="web_search_result_location", url="u")]
+        ),
+    ),
+    (
+        "anthropic.message_metadata",
+        "anthropic",
+        anthropic.MessageMetadata(container_id="c"),
+    ),
+    (
         "google.options",
         "google",
         google.ProviderOptions(

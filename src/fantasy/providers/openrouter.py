@@ -13,7 +13,7 @@ encrypted reasoning, Gemini thought signatures) and is replayed on the next turn
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -21,7 +21,7 @@ from fantasy.persistence.registry import persisted
 from fantasy.providers._base import HTTPProvider, check_model_id, key_credentials
 from fantasy.providers._gateway import GatewayCodec, GatewayDialect
 from fantasy.providers.openai.provider import ChatLanguageModel
-from fantasy.types import JSON, CallWarning
+from fantasy.types import JSON, CallWarning, ProviderDefinedTool
 
 if TYPE_CHECKING:
     import httpx
@@ -96,6 +96,50 @@ class ProviderMetadata:
         return float(cost) if isinstance(cost, (int, float)) else None
 
 
+WEB_SEARCH_TOOL_ID = "openrouter.web"
+FILE_PARSER_TOOL_ID = "openrouter.file_parser"
+
+WebSearchEngine = Literal["native", "exa", "parallel", "perplexity", "firecrawl"]
+PdfEngine = Literal["mistral-ocr", "pdf-text", "cloudflare-ai", "native"]
+
+
+def web_search_tool(
+    *,
+    max_results: int | None = None,
+    search_prompt: str | None = None,
+    engine: WebSearchEngine | None = None,
+    include_domains: Sequence[str] | None = None,
+    exclude_domains: Sequence[str] | None = None,
+) -> ProviderDefinedTool:
+    """OpenRouter's web plugin, for ``Agent(provider_tools=[...])``: OpenRouter (or the
+    upstream's own search, ``engine="native"``) searches once per request and the
+    answer cites its pages, which come back as URL sources. The same as a model id
+    ending in ``:online``, with options."""
+    args: dict[str, Any] = {}
+    if max_results is not None:
+        args["max_results"] = max_results
+    if search_prompt:
+        args["search_prompt"] = search_prompt
+    if engine:
+        args["engine"] = engine
+    if include_domains:
+        args["include_domains"] = list(include_domains)
+    if exclude_domains:
+        args["exclude_domains"] = list(exclude_domains)
+    return ProviderDefinedTool(WEB_SEARCH_TOOL_ID, "web", args)
+
+
+def file_parser_tool(*, pdf_engine: PdfEngine | None = None) -> ProviderDefinedTool:
+    """OpenRouter's PDF parsing plugin: how PDFs sent as file parts are read for models
+    that cannot read them natively. The parsed files come back as document sources
+    (``SourceContent`` with the file's ``hash`` as its id and its name as ``filename``)."""
+    args: dict[str, Any] = {"pdf": {"engine": pdf_engine}} if pdf_engine else {}
+    return ProviderDefinedTool(FILE_PARSER_TOOL_ID, "file-parser", args)
+
+
+_PLUGINS = {WEB_SEARCH_TOOL_ID: "web", FILE_PARSER_TOOL_ID: "file-parser"}
+
+
 class OpenRouterCodec(GatewayCodec[ProviderOptions]):
     provider_name = NAME
     options_key = NAME
@@ -124,6 +168,16 @@ class OpenRouterCodec(GatewayCodec[ProviderOptions]):
         ):
             if value is not None:
                 body[key] = value
+
+    def provider_tool(
+        self, body: JSON, tool: ProviderDefinedTool, warnings: list[CallWarning]
+    ) -> bool:
+        """`web_search_tool` and `file_parser_tool` as entries of ``plugins``."""
+        plugin = _PLUGINS.get(tool.id)
+        if plugin is None:
+            return False
+        body.setdefault("plugins", []).append({"id": plugin, **(tool.args or {})})
+        return True
 
     def metadata_from(self, body: JSON, usage: JSON) -> Any:
         # Lenient on purpose: any JSON is kept, a string as sent and anything else

@@ -18,7 +18,7 @@ from fantasy.providers.anthropic.options import NAME, Effort, ProviderOptions, T
 from fantasy.providers.anthropic.prompt import to_prompt
 from fantasy.providers.anthropic.response import parse_message
 from fantasy.providers.anthropic.stream import StreamTranslator
-from fantasy.providers.anthropic.tool_wire import to_tools
+from fantasy.providers.anthropic.tool_wire import MCP_BETA_FLAG, mcp_wire, to_tools
 from fantasy.types import JSON, CallWarning, CallWarningType
 
 DEFAULT_MAX_TOKENS = 4096
@@ -133,6 +133,14 @@ class MessagesCodec:
             if choice is not None:
                 body["tool_choice"] = choice
             warnings.extend(tool_warnings)
+        if options.mcp_servers:
+            servers, toolsets = mcp_wire(options.mcp_servers)
+            body["mcp_servers"] = servers
+            body["tools"] = [*body.get("tools", []), *toolsets]
+            if MCP_BETA_FLAG not in betas:
+                betas.append(MCP_BETA_FLAG)
+        if options.container:
+            body["container"] = options.container
         if stream:
             body["stream"] = True
         for key, value in (options.extra_body or {}).items():

@@ -2,9 +2,10 @@
 
 The direct API and Vertex send Server-Sent Events; Bedrock wraps each event,
 base64-encoded, in an AWS event-stream frame. Both end up as the same event dicts
-for `StreamTranslator`. ``ping`` and event kinds the Messages stream does not
-define are skipped, as Anthropic's SDK does; an ``error`` event, a Bedrock
-exception frame or a corrupt frame raises `ProviderError`.
+for `StreamTranslator`. ``ping`` is skipped; an event kind the Messages stream does
+not define reaches the translator as ``{"type": <its name>}``, which reports it as a
+warning (Anthropic's SDK skips it silently); an ``error`` event, a Bedrock exception
+frame or a corrupt frame raises `ProviderError`.
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ class SSEEvents:
             if name == "error":
                 raise stream_error(sse.data, self.provider)
             if name and name not in MESSAGE_EVENTS:
+                events.append({"type": name})
                 continue
             payload = _json_object(sse.data, self.provider)
             if not name and (
@@ -115,7 +117,7 @@ class BedrockEvents:
         kind = message.message_type
         if kind == "event":
             if message.event_type != "chunk":
-                return None
+                return {"type": f"bedrock {message.event_type}"}
             wrapper = _json_object(message.payload, self.provider)
             encoded = shape.text(wrapper, "bytes", "chunk")
             try:
@@ -128,7 +130,7 @@ class BedrockEvents:
             name = shape.text(event, "type", "event")
             if name == "error":
                 raise stream_error(decoded.decode("utf-8", errors="replace"), self.provider)
-            return event if name in MESSAGE_EVENTS else None
+            return None if name == "ping" else event
         if kind == "exception":
             raise self._exception(message)
         if kind == "error":

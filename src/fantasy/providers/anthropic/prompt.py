@@ -13,8 +13,11 @@ import re
 from typing import Any
 
 from fantasy import _json
+from fantasy.providers.anthropic.blocks import RESULT_TOOL_NAMES, result_block
 from fantasy.providers.anthropic.options import (
     NAME,
+    MCPToolUseMetadata,
+    ServerToolResultMetadata,
     WebSearchResultMetadata,
     has_cache_control,
     reasoning_metadata,
@@ -39,7 +42,10 @@ from fantasy.types import (
 EPHEMERAL: JSON = {"type": "ephemeral"}
 
 _USER_VISIBLE = frozenset({"text", "image", "document", "tool_result"})
-_ASSISTANT_VISIBLE = frozenset({"text", "tool_use", "server_tool_use", "web_search_tool_result"})
+_ASSISTANT_VISIBLE = frozenset(
+    {"text", "tool_use", "server_tool_use", "mcp_tool_use", "web_search_tool_result"}
+    | RESULT_TOOL_NAMES.keys()
+)
 
 # Anthropic accepts only these in a document title. ASCII whitespace only: Go's \s,
 # which Fantasy uses, does not match Unicode spaces (they are replaced instead).
@@ -235,7 +241,11 @@ def _assistant_blocks(
                     }
                     content.append(_mark(block, _cached(part, message, index)))
             elif isinstance(part, ToolResultPart) and part.provider_executed:
-                content.append(_web_search_result(part))
+                kept = (part.provider_options or {}).get(NAME)
+                if isinstance(kept, ServerToolResultMetadata):
+                    content.append(result_block(part.tool_call_id, kept))
+                else:
+                    content.append(_web_search_result(part))
     return content
 
 
@@ -276,7 +286,17 @@ def _input_object(part: ToolCallPart, warnings: list[CallWarning]) -> Any:
 
 
 def _server_tool_use(part: ToolCallPart, warnings: list[CallWarning]) -> JSON:
-    """A web search the server ran; ``input`` is left out when there is none (or it is null)."""
+    """A hosted tool's call (an MCP server's, when its metadata says so); ``input`` is left
+    out when there is none (or it is null)."""
+    mcp = (part.provider_options or {}).get(NAME)
+    if isinstance(mcp, MCPToolUseMetadata):
+        return {
+            "id": part.tool_call_id,
+            "input": _input_object(part, warnings),
+            "name": part.tool_name,
+            "server_name": mcp.server_name,
+            "type": "mcp_tool_use",
+        }
     block: JSON = {"id": part.tool_call_id, "name": part.tool_name, "type": "server_tool_use"}
     if not part.input.strip():
         return block

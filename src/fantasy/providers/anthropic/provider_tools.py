@@ -324,3 +324,199 @@ def error_result(tool_call_id: str, message: str) -> ToolResultPart:
 
 def text_result(tool_call_id: str, text: str) -> ToolResultPart:
     return ToolResultPart(tool_call_id, ToolResultOutputText(text))
+
+
+# --------------------------------------------------------------------------- hosted tools
+
+WEB_FETCH_TOOL_ID = "anthropic.web_fetch"
+CODE_EXECUTION_TOOL_ID = "anthropic.code_execution"
+TOOL_SEARCH_TOOL_ID = "anthropic.tool_search"
+
+WebFetchVersion = Literal["web_fetch_20250910", "web_fetch_20260209", "web_fetch_20260309"]
+CodeExecutionVersion = Literal[
+    "code_execution_20250825", "code_execution_20250522", "code_execution_20260120"
+]
+ToolSearchKind = Literal["regex", "bm25"]
+
+TOOL_BETA_FLAGS: dict[str, str] = {
+    "web_fetch_20250910": "web-fetch-2025-09-10",
+    "code_execution_20250522": "code-execution-2025-05-22",
+    "code_execution_20250825": "code-execution-2025-08-25",
+    "tool_search_tool_regex_20251119": "advanced-tool-use-2025-11-20",
+    "tool_search_tool_bm25_20251119": "advanced-tool-use-2025-11-20",
+    "memory_20250818": "context-management-2025-06-27",
+}
+"""The beta flag each tool version was released under (later versions need none)."""
+
+
+def web_fetch_tool(
+    *,
+    max_uses: int | None = None,
+    allowed_domains: Sequence[str] | None = None,
+    blocked_domains: Sequence[str] | None = None,
+    citations: bool = False,
+    max_content_tokens: int | None = None,
+    version: WebFetchVersion = "web_fetch_20250910",
+) -> ProviderDefinedTool:
+    """Anthropic's server-side web fetch: the model reads pages (and PDFs) whose URLs the
+    user gave or a search found. Each fetch comes back as a provider-executed call
+    (``web_fetch``) and result: the page's text as the result's output, the whole
+    document in ``provider_metadata["anthropic"]`` (`ServerToolResultMetadata`).
+    ``citations=True`` lets the model cite the fetched page."""
+    args: dict[str, Any] = {"version": version}
+    if max_uses:
+        args["max_uses"] = max_uses
+    if allowed_domains:
+        args["allowed_domains"] = list(allowed_domains)
+    if blocked_domains:
+        args["blocked_domains"] = list(blocked_domains)
+    if citations:
+        args["citations"] = True
+    if max_content_tokens:
+        args["max_content_tokens"] = max_content_tokens
+    return ProviderDefinedTool(WEB_FETCH_TOOL_ID, "web_fetch", args)
+
+
+def code_execution_tool(
+    *, version: CodeExecutionVersion = "code_execution_20250825"
+) -> ProviderDefinedTool:
+    """Anthropic's sandboxed code execution (Bash commands and file edits from
+    ``code_execution_20250825``; Python only in ``code_execution_20250522``). Calls come
+    back provider-executed (``bash_code_execution``, ``text_editor_code_execution``, or
+    ``code_execution``) with results whose output is stdout (or the file viewed) and
+    whose metadata has stdout, stderr, the return code and created file ids."""
+    return ProviderDefinedTool(CODE_EXECUTION_TOOL_ID, "code_execution", {"version": version})
+
+
+def tool_search_tool(kind: ToolSearchKind = "regex") -> ProviderDefinedTool:
+    """Anthropic's tool search: tools marked ``provider_options=anthropic.defer_loading()``
+    stay out of the prompt until the model finds them (by regex or BM25). The search
+    comes back as a provider-executed call and a result listing the tools found."""
+    if kind not in ("regex", "bm25"):
+        raise ValueError(f"tool search kind {kind!r}: use 'regex' or 'bm25'")
+    return ProviderDefinedTool(TOOL_SEARCH_TOOL_ID, f"tool_search_tool_{kind}", {"kind": kind})
+
+
+def _version(tool: ProviderDefinedTool, default: str) -> str:
+    version = (tool.args or {}).get("version")
+    return version if isinstance(version, str) and version else default
+
+
+def hosted_tool_json(tool: ProviderDefinedTool) -> JSON:
+    """The tool object of a hosted tool (web fetch, code execution, tool search)."""
+    args = tool.args or {}
+    if tool.id == WEB_FETCH_TOOL_ID:
+        wire: JSON = {"name": "web_fetch", "type": _version(tool, "web_fetch_20250910")}
+        if allowed := _strings(args.get("allowed_domains")):
+            wire["allowed_domains"] = allowed
+        if blocked := _strings(args.get("blocked_domains")):
+            wire["blocked_domains"] = blocked
+        if args.get("citations") is True:
+            wire["citations"] = {"enabled": True}
+        tokens = as_int(args.get("max_content_tokens"))
+        if tokens is not None and tokens > 0:
+            wire["max_content_tokens"] = tokens
+        max_uses = as_int(args.get("max_uses"))
+        if max_uses is not None and max_uses > 0:
+            wire["max_uses"] = max_uses
+        return wire
+    if tool.id == CODE_EXECUTION_TOOL_ID:
+        return {"name": "code_execution", "type": _version(tool, "code_execution_20250825")}
+    kind = args.get("kind") if args.get("kind") in ("regex", "bm25") else "regex"
+    return {"name": f"tool_search_tool_{kind}", "type": f"tool_search_tool_{kind}_20251119"}
+
+
+HOSTED_TOOL_IDS = frozenset({WEB_FETCH_TOOL_ID, CODE_EXECUTION_TOOL_ID, TOOL_SEARCH_TOOL_ID})
+
+
+# --------------------------------------------------------------------------- client tools
+
+MEMORY_TOOL_ID = "anthropic.memory"
+BASH_TOOL_ID = "anthropic.bash"
+TEXT_EDITOR_TOOL_ID = "anthropic.text_editor"
+
+CLIENT_TOOLS: dict[str, tuple[str, str]] = {
+    MEMORY_TOOL_ID: ("memory", "memory_20250818"),
+    BASH_TOOL_ID: ("bash", "bash_20250124"),
+    TEXT_EDITOR_TOOL_ID: ("str_replace_based_edit_tool", "text_editor_20250728"),
+}
+"""Anthropic-defined tools run by the client: (the name the model calls, the type)."""
+
+
+def memory_tool(run: Callable[[ToolCall], Any]) -> ExecutableProviderTool:
+    """Anthropic's memory tool, run here: the model keeps files under ``/memories``
+    across conversations through ``view``, ``create``, ``str_replace``, ``insert``,
+    ``delete`` and ``rename`` commands (parse each call with `parse_memory_command`);
+    ``run`` stores them where you choose and answers in text."""
+    return ExecutableProviderTool(ProviderDefinedTool(MEMORY_TOOL_ID, "memory", {}), run)
+
+
+def bash_tool(run: Callable[[ToolCall], Any]) -> ExecutableProviderTool:
+    """Anthropic's bash tool (``bash_20250124``), run here: each call's input is
+    ``{"command": ...}`` or ``{"restart": true}``; answer with the command's output."""
+    return ExecutableProviderTool(ProviderDefinedTool(BASH_TOOL_ID, "bash", {}), run)
+
+
+def text_editor_tool(
+    run: Callable[[ToolCall], Any], *, max_characters: int | None = None
+) -> ExecutableProviderTool:
+    """Anthropic's text editor tool (``text_editor_20250728``, called
+    ``str_replace_based_edit_tool``), run here: ``view``, ``create``, ``str_replace``
+    and ``insert`` commands (`parse_memory_command` reads them too)."""
+    args: dict[str, Any] = {}
+    if max_characters:
+        args["max_characters"] = max_characters
+    definition = ProviderDefinedTool(TEXT_EDITOR_TOOL_ID, "str_replace_based_edit_tool", args)
+    return ExecutableProviderTool(definition, run)
+
+
+def client_tool_json(tool: ProviderDefinedTool) -> JSON:
+    name, kind = CLIENT_TOOLS[tool.id]
+    wire: JSON = {"name": name, "type": kind}
+    limit = as_int((tool.args or {}).get("max_characters"))
+    if tool.id == TEXT_EDITOR_TOOL_ID and limit is not None and limit > 0:
+        wire["max_characters"] = limit
+    return wire
+
+
+@dataclass(slots=True, kw_only=True)
+class MemoryCommand:
+    """A memory (or text editor) tool call's input; which fields are set depends on
+    ``command``."""
+
+    command: str
+    path: str = ""
+    file_text: str = ""
+    old_str: str = ""
+    new_str: str = ""
+    insert_line: int | None = None
+    insert_text: str = ""
+    view_range: tuple[int, int] | None = None
+    old_path: str = ""
+    new_path: str = ""
+
+
+def parse_memory_command(text: str) -> MemoryCommand:
+    """Parse a memory or text editor call's JSON input; ValueError when malformed."""
+    data = _json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError("memory tool input must be a JSON object")
+    view = _point(data, "view_range", 2)
+    try:
+        insert_line = data.get("insert_line")
+        line = None if insert_line is None else shape.integer(data, "insert_line")
+        # The text editor calls it new_str, the memory tool insert_text.
+        return MemoryCommand(
+            command=shape.text(data, "command"),
+            path=shape.text(data, "path"),
+            file_text=shape.text(data, "file_text"),
+            old_str=shape.text(data, "old_str"),
+            new_str=shape.text(data, "new_str"),
+            insert_line=line,
+            insert_text=shape.text(data, "insert_text"),
+            view_range=(view[0], view[1]) if view else None,
+            old_path=shape.text(data, "old_path"),
+            new_path=shape.text(data, "new_path"),
+        )
+    except InvalidResponseError as exc:
+        raise ValueError(exc.message) from None

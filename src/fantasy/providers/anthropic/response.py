@@ -11,14 +11,23 @@ from typing import Any
 
 from fantasy.http.shape import arr, as_object, integer, join, obj, shape_error, text
 from fantasy.model import Response
+from fantasy.providers.anthropic.blocks import (
+    RESULT_TOOL_NAMES,
+    citations,
+    mcp_call,
+    server_result,
+    unknown_block,
+)
 from fantasy.providers.anthropic.options import (
     NAME,
+    MessageMetadata,
     ReasoningMetadata,
     WebSearchResultItem,
     WebSearchResultMetadata,
 )
 from fantasy.types import (
     JSON,
+    CallWarning,
     Content,
     FinishReason,
     ReasoningContent,
@@ -113,54 +122,88 @@ def web_search_results(block: JSON, path: str) -> tuple[list[SourceContent], Too
     return sources, result
 
 
-def _content(block: JSON, path: str) -> list[Content]:
-    kind = text(block, "type", path)
-    if kind == "text":
-        return [TextContent(text(block, "text", path))]
-    if kind == "thinking":
-        signature = text(block, "signature", path)
-        return [
-            ReasoningContent(
-                text(block, "thinking", path), {NAME: ReasoningMetadata(signature=signature)}
+class BlockReader:
+    """Whole content blocks to content, for one message: remembers the calls seen (which
+    name the results that answer them) and what it could not read (warnings)."""
+
+    def __init__(self) -> None:
+        self.warnings: list[CallWarning] = []
+        self.call_names: dict[str, str] = {}
+
+    def read(self, block: JSON, path: str) -> list[Content]:
+        kind = text(block, "type", path)
+        if kind == "text":
+            metadata, sources = citations(block, path, self.warnings)
+            return [TextContent(text(block, "text", path), metadata), *sources]
+        if kind == "thinking":
+            signature = text(block, "signature", path)
+            return [
+                ReasoningContent(
+                    text(block, "thinking", path), {NAME: ReasoningMetadata(signature=signature)}
+                )
+            ]
+        if kind == "redacted_thinking":
+            redacted = text(block, "data", path)
+            return [ReasoningContent("", {NAME: ReasoningMetadata(redacted_data=redacted)})]
+        if kind == "tool_use":
+            encoded = json.dumps(
+                obj(block, "input", path), ensure_ascii=False, separators=(",", ":")
             )
-        ]
-    if kind == "redacted_thinking":
-        redacted = text(block, "data", path)
-        return [ReasoningContent("", {NAME: ReasoningMetadata(redacted_data=redacted)})]
-    if kind == "tool_use":
-        encoded = json.dumps(obj(block, "input", path), ensure_ascii=False, separators=(",", ":"))
-        return [ToolCallContent(text(block, "id", path), text(block, "name", path), encoded)]
-    if kind == "server_tool_use":
-        # Sorted keys, as Fantasy re-marshals the input of server tool calls (a missing
-        # input is re-marshalled as null, as Go does).
-        server_input = block.get("input")
-        if server_input is not None:
-            as_object(server_input, join(path, "input"))
-        encoded = json.dumps(
-            server_input, ensure_ascii=False, separators=(",", ":"), sort_keys=True
+            return [ToolCallContent(text(block, "id", path), text(block, "name", path), encoded)]
+        if kind == "server_tool_use":
+            call = server_call(block, path)
+            self.call_names[call.tool_call_id] = call.tool_name
+            return [call]
+        if kind == "mcp_tool_use":
+            call = mcp_call(block, path)
+            self.call_names[call.tool_call_id] = call.tool_name
+            return [call]
+        if kind == "web_search_tool_result":
+            sources, result = web_search_results(block, path)
+            return [*sources, result]
+        if kind in RESULT_TOOL_NAMES:
+            return [server_result(block, path, self.call_names)]
+        self.warnings.append(unknown_block(kind, block))
+        return []
+
+
+def server_call(block: JSON, path: str) -> ToolCallContent:
+    """A ``server_tool_use`` block. Sorted keys, as Fantasy re-marshals the input of server
+    tool calls (a missing input is re-marshalled as null, as Go does)."""
+    server_input = block.get("input")
+    if server_input is not None:
+        as_object(server_input, join(path, "input"))
+    encoded = json.dumps(server_input, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return ToolCallContent(
+        text(block, "id", path), text(block, "name", path), encoded, provider_executed=True
+    )
+
+
+def message_metadata(container: Any, path: str) -> dict[str, Any]:
+    """``{"anthropic": MessageMetadata}`` when the message names a container, else {}."""
+    if container is None:
+        return {}
+    container = as_object(container, path)
+    return {
+        NAME: MessageMetadata(
+            container_id=text(container, "id", path),
+            container_expires_at=text(container, "expires_at", path),
         )
-        return [
-            ToolCallContent(
-                text(block, "id", path), text(block, "name", path), encoded, provider_executed=True
-            )
-        ]
-    if kind == "web_search_tool_result":
-        sources, result = web_search_results(block, path)
-        return [*sources, result]
-    return []  # block kinds Fantasy does not read (MCP, containers, ...) are skipped
+    }
 
 
 def parse_message(data: JSON) -> Response:
     content = ResponseContent()
+    reader = BlockReader()
     for i, block in enumerate(arr(data, "content")):
         path = join("content", i)
-        content.extend(_content(as_object(block, path), path))
+        content.extend(reader.read(as_object(block, path), path))
     stop_reason = text(data, "stop_reason")
     return Response(
         content,
         map_finish_reason(stop_reason),
         usage_from(data.get("usage")),
-        [],
-        {},
+        reader.warnings,
+        message_metadata(data.get("container"), "container"),
         stop_reason,
     )

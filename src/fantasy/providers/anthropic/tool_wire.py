@@ -16,13 +16,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from fantasy.providers.anthropic.options import has_cache_control
+from fantasy.providers.anthropic.options import NAME, MCPServer, ToolOptions, has_cache_control
 from fantasy.providers.anthropic.prompt import EPHEMERAL
 from fantasy.providers.anthropic.provider_tools import (
+    CLIENT_TOOLS,
     COMPUTER_USE_BETA_FLAGS,
     COMPUTER_USE_TOOL_ID,
+    HOSTED_TOOL_IDS,
+    TOOL_BETA_FLAGS,
     WEB_SEARCH_TOOL_IDS,
+    client_tool_json,
     computer_use_tool_json,
+    hosted_tool_json,
     web_search_tool_json,
 )
 from fantasy.schema_dialects import check_tool_root, is_tool_context, output_mode, refs_to_defs
@@ -56,7 +61,33 @@ def function_tool_json(tool: FunctionTool) -> JSON:
     wire: JSON = {"input_schema": input_schema, "name": tool.name, "description": tool.description}
     if has_cache_control(tool.provider_options):
         wire["cache_control"] = dict(EPHEMERAL)
+    options = (tool.provider_options or {}).get(NAME)
+    if isinstance(options, ToolOptions) and options.defer_loading:
+        wire["defer_loading"] = True
     return wire
+
+
+MCP_BETA_FLAG = "mcp-client-2025-11-20"
+
+
+def mcp_wire(servers: Sequence[MCPServer]) -> tuple[list[JSON], list[JSON]]:
+    """``(mcp_servers, mcp_toolset tools)``: each server is named by exactly one toolset,
+    which carries its allowed or blocked tools."""
+    definitions: list[JSON] = []
+    toolsets: list[JSON] = []
+    for server in servers:
+        definition: JSON = {"name": server.name, "type": "url", "url": server.url}
+        if server.authorization_token:
+            definition["authorization_token"] = server.authorization_token
+        definitions.append(definition)
+        toolset: JSON = {"mcp_server_name": server.name, "type": "mcp_toolset"}
+        if server.allowed_tools is not None:
+            toolset["default_config"] = {"enabled": False}
+            toolset["configs"] = {name: {"enabled": True} for name in server.allowed_tools}
+        elif server.blocked_tools:
+            toolset["configs"] = {name: {"enabled": False} for name in server.blocked_tools}
+        toolsets.append(toolset)
+    return definitions, toolsets
 
 
 def _unsupported(tool: Tool) -> CallWarning:
@@ -85,6 +116,14 @@ def to_tools(
             wire.append(function_tool_json(tool))
         elif isinstance(tool, ProviderDefinedTool) and tool.id in WEB_SEARCH_TOOL_IDS:
             wire.append(web_search_tool_json(tool))
+        elif isinstance(tool, ProviderDefinedTool) and (
+            tool.id in HOSTED_TOOL_IDS or tool.id in CLIENT_TOOLS
+        ):
+            built = hosted_tool_json(tool) if tool.id in HOSTED_TOOL_IDS else client_tool_json(tool)
+            wire.append(built)
+            beta = TOOL_BETA_FLAGS.get(built["type"])
+            if beta is not None and beta not in betas:
+                betas.append(beta)
         elif isinstance(tool, ProviderDefinedTool) and tool.id == COMPUTER_USE_TOOL_ID:
             try:
                 wire.append(computer_use_tool_json(tool))

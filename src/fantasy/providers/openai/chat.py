@@ -41,6 +41,7 @@ from fantasy.providers.openai.options import (
     ProviderMetadata,
     ProviderOptions,
 )
+from fantasy.providers.openai.web_search import WEB_SEARCH_TOOL_IDS, WebSearchUserLocation
 from fantasy.schema_dialects import check_tool_root, refs_to_defs
 from fantasy.types import (
     JSON,
@@ -150,6 +151,17 @@ class ChatCodecBase(Generic[OptionsT]):
             if choice is not None:
                 body["tool_choice"] = choice
             warnings.extend(tool_warnings)
+            for tool in call.tools:
+                if isinstance(tool, ProviderDefinedTool) and not self.provider_tool(
+                    body, tool, warnings
+                ):
+                    warnings.append(
+                        CallWarning(
+                            CallWarningType.UNSUPPORTED_TOOL,
+                            tool=tool,
+                            message="tool is not supported",
+                        )
+                    )
         if call.response_format is not None and self.native_object_output:
             from fantasy.providers.openai.structured import chat_response_format
 
@@ -389,12 +401,6 @@ class ChatCodecBase(Generic[OptionsT]):
         for tool in tools:
             if isinstance(tool, FunctionTool):
                 wire.append(self.function_tool(tool))
-            elif isinstance(tool, ProviderDefinedTool):
-                warnings.append(
-                    CallWarning(
-                        CallWarningType.UNSUPPORTED_TOOL, tool=tool, message="tool is not supported"
-                    )
-                )
         wire_choice: Any = None
         if choice is not None:
             if choice in ("auto", "none", "required"):
@@ -402,6 +408,14 @@ class ChatCodecBase(Generic[OptionsT]):
             else:
                 wire_choice = {"type": "function", "function": {"name": choice}}
         return wire, wire_choice, warnings
+
+    def provider_tool(
+        self, body: JSON, tool: ProviderDefinedTool, warnings: list[CallWarning]
+    ) -> bool:
+        """Ask for a provider-hosted tool on the request body (Chat Completions has no
+        hosted tools in ``tools``: each server asks for them its own way). False when
+        this server has no such tool (the caller warns)."""
+        return False
 
     def function_tool(self, tool: FunctionTool) -> JSON:
         function: JSON = {"name": tool.name, "description": tool.description, "strict": False}
@@ -556,11 +570,52 @@ class ChatCodecBase(Generic[OptionsT]):
         return ChatStreamTranslator(self, warnings)
 
 
+def chat_web_search(tool: ProviderDefinedTool) -> tuple[JSON, list[str]]:
+    """`web_search_tool`'s options as Chat Completions' ``web_search_options``, and the
+    settings it has no place for (``allowed_domains``)."""
+    args = tool.args or {}
+    options: JSON = {}
+    size = args.get("search_context_size")
+    if isinstance(size, str) and size:
+        options["search_context_size"] = size
+    location = args.get("user_location")
+    if isinstance(location, WebSearchUserLocation):
+        location = {
+            "city": location.city,
+            "region": location.region,
+            "country": location.country,
+            "timezone": location.timezone,
+        }
+    if isinstance(location, dict):
+        fields = ("city", "region", "country", "timezone")
+        where = {k: location[k] for k in fields if isinstance(location.get(k), str) and location[k]}
+        if where:
+            options["user_location"] = {"type": "approximate", "approximate": where}
+    unsupported = ["allowed_domains"] if args.get("allowed_domains") else []
+    return options, unsupported
+
+
 class ChatCodec(ChatCodecBase[ProviderOptions]):
     """OpenAI's Chat Completions (and Azure's): `ProviderOptions` under ``"openai"``."""
 
     options_type = ProviderOptions
     options_path = "fantasy.providers.openai.ProviderOptions"
+
+    def provider_tool(
+        self, body: JSON, tool: ProviderDefinedTool, warnings: list[CallWarning]
+    ) -> bool:
+        """`web_search_tool` as ``web_search_options`` on the search models
+        (``gpt-4o-search-preview``, ``gpt-5-search-api``, ...): their citations come back
+        as URL sources. Other models take no web search here (Fantasy's warning)."""
+        if tool.id not in WEB_SEARCH_TOOL_IDS or "search" not in self.model_id.lower():
+            return False
+        options, unsupported = chat_web_search(tool)
+        body["web_search_options"] = options
+        for setting in unsupported:
+            warnings.append(
+                _unsupported(setting, f"{setting} is not supported by Chat Completions' web search")
+            )
+        return True
 
     def default_options(self, call: Call) -> ProviderOptions | None:
         # As in Fantasy: the defaults only when the call gives other providers' options.
