@@ -108,9 +108,14 @@ class ExecutableProviderTool:
         self,
         definition: ProviderDefinedTool,
         run: Callable[[ToolCall], Any],
+        *,
+        free_form_input: bool = False,
     ):
         self.definition = definition
         self._run = run
+        self.free_form_input = free_form_input
+        """The model's input is plain text, not a JSON object (OpenAI's custom tools):
+        it is given to ``run`` as it came, without JSON validation or repair."""
 
     @property
     def name(self) -> str:

@@ -76,8 +76,11 @@ def validation_error(call: ToolCallContent, tools: StepTools) -> str | None:
     """Fantasy's shallow check: the tool exists, the input is a JSON object, and the
     required keys are present. Types are left to the tool's own validation."""
     tool = tools.agent_tools.get(call.tool_name)
-    if tool is None and call.tool_name not in tools.provider_tools:
+    provider_tool = tools.provider_tools.get(call.tool_name)
+    if tool is None and provider_tool is None:
         return f"tool not found: {call.tool_name}. Available tools: {', '.join(tools.names())}"
+    if provider_tool is not None and provider_tool.free_form_input:
+        return None
     try:
         value = _json.loads(call.input)
     except ValueError as exc:
