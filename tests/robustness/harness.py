@@ -205,6 +205,15 @@ class Seen:
     warnings: list[CallWarning]
 
 
+def _arguments(value: str) -> Any:
+    """A call's arguments as a JSON value; free-form input (OpenAI's custom tools) as
+    the text it is."""
+    try:
+        return json.loads(value or "{}")
+    except ValueError:
+        return value
+
+
 def _seen(step: Any) -> Seen:
     content = list(step.content)
     calls = [c for c in content if isinstance(c, ToolCallContent)]
@@ -212,7 +221,7 @@ def _seen(step: Any) -> Seen:
         text="".join(c.text for c in content if isinstance(c, TextContent)),
         reasoning="".join(c.text for c in content if isinstance(c, ReasoningContent)),
         tool_calls=[
-            (c.tool_call_id, c.tool_name, json.loads(c.input or "{}"))
+            (c.tool_call_id, c.tool_name, _arguments(c.input))
             for c in calls
             if not c.provider_executed
         ],

@@ -29,6 +29,7 @@ from fantasy.providers.openai import (
     web_search_tool,
 )
 from fantasy.providers.openai.models import capabilities
+from fantasy.providers.openai.responses_items import FileCitation
 from fantasy.types import (
     CallWarning,
     CallWarningType,
@@ -772,7 +773,7 @@ def test_parse_function_call_forces_tool_calls() -> None:
 
 
 def test_parse_citations(monkeypatch: pytest.MonkeyPatch) -> None:
-    ids = iter(["u1", "u2", "u3"])
+    ids = iter(["u1", "u2", "u3", "u4", "u5"])
     monkeypatch.setattr(uuid, "uuid4", lambda: next(ids))
     r = parse(
         response(
@@ -781,30 +782,44 @@ def test_parse_citations(monkeypatch: pytest.MonkeyPatch) -> None:
                 {"type": "url_citation", "url": "https://a.example", "title": "A"},
                 {"type": "file_citation", "file_id": "file-1"},
                 {"type": "file_citation", "file_id": "file-2", "filename": "notes.txt"},
-                {"type": "container_file_citation"},
+                {
+                    "type": "container_file_citation",
+                    "container_id": "cntr_1",
+                    "file_id": "cfile_1",
+                    "filename": "plot.png",
+                },
+                {"type": "file_path", "file_id": "cfile_2"},
             )
         )
     )
+
+    def document(sid: str, title: str, filename: str, file_id: str, container: str = "") -> Any:
+        citation = FileCitation(file_id=file_id, container_id=container)
+        return SourceContent(
+            SourceType.DOCUMENT,
+            sid,
+            title=title,
+            media_type="text/plain",
+            filename=filename,
+            provider_metadata={"openai": citation},
+        )
+
     assert r.content == [
         TextContent("Tokyo"),
         SourceContent(SourceType.URL, "u1", url="https://a.example", title="A"),
-        SourceContent(
-            SourceType.DOCUMENT, "u2", title="Document", media_type="text/plain", filename="file-1"
-        ),
-        SourceContent(
-            SourceType.DOCUMENT,
-            "u3",
-            title="notes.txt",
-            media_type="text/plain",
-            filename="notes.txt",
-        ),
+        document("u2", "Document", "file-1", "file-1"),
+        document("u3", "notes.txt", "notes.txt", "file-2"),
+        document("u4", "plot.png", "plot.png", "cfile_1", "cntr_1"),
+        document("u5", "Document", "cfile_2", "cfile_2"),
     ]
+    assert r.warnings == []
 
 
-def test_parse_refusal_parts_are_skipped() -> None:
+def test_parse_refusal_is_text() -> None:
+    """Fantasy drops a refusal; it is what the model said, so it is kept as text."""
     item = message("ok")
     item["content"].insert(0, {"type": "refusal", "refusal": "no"})
-    assert parse(response(item)).content == [TextContent("ok")]
+    assert parse(response(item)).content == [TextContent("no"), TextContent("ok")]
 
 
 def test_parse_web_search_call_is_a_provider_executed_pair() -> None:
@@ -1014,11 +1029,18 @@ def test_function_call_stream() -> None:
     assert parts[-1].finish_reason is FinishReason.TOOL_CALLS
 
 
-def test_function_call_done_without_added_is_ignored() -> None:
+def test_function_call_done_without_added_is_read_whole() -> None:
+    """Fantasy drops it; a server that sends whole items only would lose every call."""
     call = {"type": "function_call", "call_id": "call_1", "name": "x", "arguments": "{}"}
     parts = translate(done(call), completed())
-    assert kinds(parts) == [("finish", "")]
-    assert parts[-1].finish_reason is FinishReason.STOP
+    assert kinds(parts) == [
+        ("tool_input_start", "x"),
+        ("tool_input_end", ""),
+        ("tool_call", "x"),
+        ("finish", ""),
+    ]
+    assert parts[2].tool_call_input == "{}"
+    assert parts[-1].finish_reason is FinishReason.TOOL_CALLS
 
 
 def test_reasoning_summary_stream() -> None:
@@ -1056,22 +1078,31 @@ def test_reasoning_summary_stream() -> None:
         ("reasoning_end", ""),
         ("finish", ""),
     ]
-    # The encrypted content of the added event is kept; the summaries are complete at the end.
+    # The encrypted content of the done event replaces the provisional one of the added
+    # event (Fantasy keeps the provisional one); the summaries are complete at the end.
     assert parts[7].provider_metadata == {
         "openai": ResponsesReasoningMetadata(
-            item_id="rs_1", encrypted_content="gA-added", summary=["**One**", "Two"]
+            item_id="rs_1", encrypted_content="gA-done", summary=["**One**", "Two"]
         )
     }
 
 
-def test_reasoning_events_for_unknown_items_are_ignored() -> None:
+def test_reasoning_events_without_an_added_item_start_one() -> None:
+    """Some servers send no output_item.added: the reasoning starts with its first event
+    and is not lost."""
     parts = translate(
         {"type": "response.reasoning_summary_part.added", "item_id": "rs_9"},
         {"type": "response.reasoning_summary_text.delta", "item_id": "rs_9", "delta": "x"},
         done({"id": "rs_9", "type": "reasoning"}),
         completed(),
     )
-    assert kinds(parts) == [("finish", "")]
+    assert kinds(parts) == [
+        ("reasoning_start", ""),
+        ("reasoning_delta", "\n"),
+        ("reasoning_delta", "x"),
+        ("reasoning_end", ""),
+        ("finish", ""),
+    ]
 
 
 def test_web_search_stream(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -1125,8 +1156,11 @@ def test_web_search_stream(monkeypatch: pytest.MonkeyPatch) -> None:
         source_type=SourceType.URL,
         url="https://a.example",
         title="A",
+        source=SourceContent(SourceType.URL, "u1", url="https://a.example", title="A"),
     )
+    # A document citation travels whole (file name and id included).
     assert parts[7].source_type is SourceType.DOCUMENT and parts[7].title == "Document"
+    assert parts[7].source is not None and parts[7].source.filename
     assert parts[-1].finish_reason is FinishReason.STOP
 
 
@@ -1229,6 +1263,16 @@ def test_stream_without_terminal_event_is_retryable(events: tuple[dict[str, Any]
     assert error.is_retryable
 
 
-def test_unknown_events_are_ignored() -> None:
-    parts = translate({"type": "response.something_new"}, {"no": "type"}, completed())
-    assert kinds(parts) == [("finish", "")]
+def test_unknown_events_are_reported_once_per_type() -> None:
+    parts = translate(
+        {"type": "response.something_new"},
+        {"type": "response.something_new"},
+        {"no": "type"},
+        completed(),
+    )
+    assert kinds(parts) == [("warnings", ""), ("warnings", ""), ("finish", "")]
+    said = [w.message for p in parts if p.warnings for w in p.warnings]
+    assert said == [
+        "unsupported Responses API stream event type 'response.something_new' ignored",
+        "unsupported Responses API stream event type '' ignored",
+    ]

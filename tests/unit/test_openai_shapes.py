@@ -636,7 +636,7 @@ DONE = "event(response.output_item.done)"
     ("event", "path", "value", "expected"),
     [
         ("text delta", ("delta",), 42, "a string, got number 42"),
-        ("text delta", ("item_id",), [], "a string, got array"),
+        ("text delta", ("output_index",), "2", "an integer, got string '2'"),
         ("created", ("response",), "resp_1", "an object, got string 'resp_1'"),
         ("reasoning added", ("item", "id"), 5, "a string, got number 5"),
         ("reasoning added", ("item",), [], "an object, got array"),
@@ -688,7 +688,8 @@ def test_a_null_field_of_an_event_is_not_sent() -> None:
     events[8] = replaced(events[8], ("item_id",), None)
     parts = stream(ResponsesCodec("o4-mini"), events)
     assert parts[-1].type is StreamPartType.FINISH
-    assert [p.id for p in parts if p.type is StreamPartType.TEXT_DELTA] == [""]
+    # The delta belongs to the item at its output index, whatever its item id says.
+    assert [p.id for p in parts if p.type is StreamPartType.TEXT_DELTA] == ["msg_1"]
 
 
 def test_an_error_object_of_the_wrong_shape() -> None:

@@ -675,6 +675,84 @@ ALL_TYPES: list[tuple[str, str, Any]] = [
         ),
     ),
     (
+        "openai.responses.tool_call_metadata",
+        "openai",
+        openai.ResponsesToolCallMetadata(item_type="custom_tool_call", item_id="ctc"),
+    ),
+    (
+        "openai.responses.file_search_call_metadata",
+        "openai",
+        openai.FileSearchCallMetadata(
+            item_id="fs",
+            status="completed",
+            queries=["q"],
+            results=[
+                openai.FileSearchResult(
+                    file_id="f", filename="a.md", score=0.5, text="t", attributes={"k": 1}
+                )
+            ],
+        ),
+    ),
+    (
+        "openai.responses.code_interpreter_call_metadata",
+        "openai",
+        openai.CodeInterpreterCallMetadata(
+            item_id="ci",
+            container_id="c",
+            code="print(1)",
+            outputs=[openai.CodeInterpreterOutput(type="logs", logs="1")],
+        ),
+    ),
+    (
+        "openai.responses.image_generation_call_metadata",
+        "openai",
+        openai.ImageGenerationCallMetadata(item_id="ig", output_format="png"),
+    ),
+    (
+        "openai.responses.mcp_list_tools_metadata",
+        "openai",
+        openai.McpListToolsMetadata(
+            item_id="ml",
+            server_label="s",
+            tools=[openai.McpToolInfo(name="t", input_schema={"type": "object"})],
+        ),
+    ),
+    (
+        "openai.responses.mcp_call_metadata",
+        "openai",
+        openai.McpCallMetadata(item_id="mc", server_label="s", name="t", output="o"),
+    ),
+    (
+        "openai.responses.mcp_approval_request_metadata",
+        "openai",
+        openai.McpApprovalRequestMetadata(item_id="mr", server_label="s", name="t"),
+    ),
+    (
+        "openai.responses.mcp_approval_response",
+        "openai",
+        openai.McpApprovalResponse(approve=False, reason="no"),
+    ),
+    (
+        "openai.responses.shell_call_metadata",
+        "openai",
+        openai.ShellCallMetadata(
+            item_id="sh",
+            commands=["ls"],
+            output_item_id="sho",
+            outputs=[openai.ShellCommandOutput(stdout="a", exit_code=1)],
+        ),
+    ),
+    (
+        "openai.responses.tool_search_metadata",
+        "openai",
+        openai.ToolSearchMetadata(item_id="ts", output_item_id="tso", tools=[{"name": "x"}]),
+    ),
+    (
+        "openai.responses.file_citation",
+        "openai",
+        openai.FileCitation(file_id="f", container_id="c"),
+    ),
+    (
         "openai-compat.options",
         "openai-compat",
         openaicompat.ProviderOptions(user="u", reasoning_effort="high", extra_body={"a": 1}),
@@ -783,6 +861,8 @@ def test_every_registered_type_round_trips(type_id: str, key: str, value: Any) -
 PROVIDER_MODULES = [
     "fantasy.providers.openai",
     "fantasy.providers.openai.web_search",
+    "fantasy.providers.openai.responses_items",
+    "fantasy.providers.openai.responses_tools",
     "fantasy.providers.openaicompat",
     "fantasy.providers.openrouter",
     "fantasy.providers.vercel",

@@ -25,9 +25,13 @@ from fantasy.model import Call, Response
 from fantasy.providers.openai.models import RESPONSES, capabilities
 from fantasy.providers.openai.options import NAME
 from fantasy.providers.openai.responses_items import (
+    Unknowns,
     annotation_source,
     arguments,
+    is_known_annotation,
     map_finish_reason,
+    reasoning_text,
+    reasoning_texts,
     usage_from_responses,
 )
 from fantasy.providers.openai.responses_options import (
@@ -38,6 +42,16 @@ from fantasy.providers.openai.responses_options import (
     ResponsesReasoningMetadata,
 )
 from fantasy.providers.openai.responses_stream import ResponsesStreamTranslator
+from fantasy.providers.openai.responses_tools import (
+    HOSTED_TOOL_IDS,
+    ItemReader,
+    McpApprovalRequestMetadata,
+    McpApprovalResponse,
+    ResponsesToolCallMetadata,
+    client_call_item,
+    client_output_item,
+    hosted_tool_param,
+)
 from fantasy.providers.openai.web_search import (
     WEB_SEARCH_TOOL_ID,
     WEB_SEARCH_TOOL_IDS,
@@ -56,6 +70,7 @@ from fantasy.types import (
     ProviderDefinedTool,
     ProviderMetadata,
     ReasoningContent,
+    ReasoningPart,
     ResponseContent,
     Role,
     TextContent,
@@ -263,15 +278,18 @@ class ResponsesCodec:
         """The prompt as input items. ``store`` decides whether provider-executed calls
         can be referenced by id (stored) or must be left out (ephemeral)."""
         items: list[JSON] = []
+        kinds: dict[str, str] = {}
+        """The item type of each call that is not a function call, by call id, so its
+        result goes back as the output item that answers it."""
         for message in prompt:
             if message.role is Role.SYSTEM:
                 items.extend(self.system_items(message, warnings))
             elif message.role is Role.USER:
                 items.extend(self.user_items(message, warnings))
             elif message.role is Role.ASSISTANT:
-                items.extend(self.assistant_items(message, warnings, store=store))
+                items.extend(self.assistant_items(message, warnings, store=store, kinds=kinds))
             elif message.role is Role.TOOL:
-                items.extend(self.tool_items(message, warnings))
+                items.extend(self.tool_items(message, warnings, kinds))
         return items
 
     def system_items(self, message: Message, warnings: list[CallWarning]) -> list[JSON]:
@@ -326,17 +344,36 @@ class ResponsesCodec:
         return None
 
     def assistant_items(
-        self, message: Message, warnings: list[CallWarning], *, store: bool
+        self,
+        message: Message,
+        warnings: list[CallWarning],
+        *,
+        store: bool,
+        kinds: dict[str, str] | None = None,
     ) -> list[JSON]:
-        """Text and function calls go back; reasoning never does (stored items are
-        referenced server-side, ephemeral ids would not be found), and a provider-executed
-        call goes back only as a reference to the stored item."""
+        """Text and calls go back. OpenAI's reasoning never does (stored items are
+        referenced server-side, ephemeral ids would not be found); reasoning with raw
+        text from a compatible server goes back as its item. A provider-executed call
+        goes back only as a reference to the stored item, except an MCP approval
+        request, which goes back whole when not stored (its answer needs it)."""
         items: list[JSON] = []
+        kinds = {} if kinds is None else kinds
         for part in message.content:
             if isinstance(part, TextPart):
                 items.append({"role": "assistant", "content": part.text})
+            elif isinstance(part, ReasoningPart):
+                item = self._raw_reasoning_item(part)
+                if item is not None:
+                    items.append(item)
             elif isinstance(part, ToolCallPart):
+                meta = (part.provider_options or {}).get(self.options_key)
                 if not part.provider_executed:
+                    if isinstance(meta, ResponsesToolCallMetadata):
+                        kinds[part.tool_call_id] = meta.item_type
+                        items.append(
+                            client_call_item(part.tool_call_id, part.tool_name, part.input, meta)
+                        )
+                        continue
                     items.append(
                         {
                             "type": "function_call",
@@ -345,8 +382,29 @@ class ResponsesCodec:
                             "arguments": part.input,
                         }
                     )
+                elif isinstance(meta, McpApprovalRequestMetadata):
+                    kinds[part.tool_call_id] = "mcp_approval_request"
+                    items.append(
+                        {"id": meta.item_id}
+                        if store
+                        else {
+                            "type": "mcp_approval_request",
+                            "id": meta.item_id,
+                            "server_label": meta.server_label,
+                            "name": meta.name,
+                            "arguments": part.input,
+                        }
+                    )
                 elif store:
-                    items.append({"id": part.tool_call_id})
+                    item_id = getattr(meta, "item_id", "") or part.tool_call_id
+                    items.append({"id": item_id})
+            elif isinstance(part, ToolResultPart) and part.provider_executed and store:
+                # A hosted result that is an item of its own (a container shell's output,
+                # a tool search's output): referenced like its call.
+                meta = (part.provider_options or {}).get(self.options_key)
+                output_item_id = getattr(meta, "output_item_id", "")
+                if output_item_id:
+                    items.append({"id": output_item_id})
         if not items:
             warnings.append(
                 _other(
@@ -356,13 +414,46 @@ class ResponsesCodec:
             )
         return items
 
-    def tool_items(self, message: Message, warnings: list[CallWarning]) -> list[JSON]:
-        """One function_call_output per client result; provider-executed results are
-        already represented by their call. Media results add a user item after theirs."""
+    def _raw_reasoning_item(self, part: ReasoningPart) -> JSON | None:
+        meta = (part.provider_options or {}).get(self.options_key)
+        if not isinstance(meta, ResponsesReasoningMetadata) or not meta.content:
+            return None
+        item: JSON = {
+            "type": "reasoning",
+            "id": meta.item_id,
+            "summary": [{"type": "summary_text", "text": t} for t in meta.summary if t],
+            "content": [{"type": "reasoning_text", "text": t} for t in meta.content],
+        }
+        if meta.encrypted_content:
+            item["encrypted_content"] = meta.encrypted_content
+        return item
+
+    def tool_items(
+        self,
+        message: Message,
+        warnings: list[CallWarning],
+        kinds: dict[str, str] | None = None,
+    ) -> list[JSON]:
+        """One function_call_output per client result (or the output item of the call's
+        own type); provider-executed results are already represented by their call. Media
+        results add a user item after theirs. An answer to an MCP approval request is an
+        ``mcp_approval_response``."""
         items: list[JSON] = []
+        kinds = kinds or {}
         for part in message.content:
             if not isinstance(part, ToolResultPart):
                 warnings.append(_other("tool message can only have tool result content"))
+                continue
+            answer = (part.provider_options or {}).get(self.options_key)
+            if isinstance(answer, McpApprovalResponse):
+                response: JSON = {
+                    "type": "mcp_approval_response",
+                    "approval_request_id": part.tool_call_id,
+                    "approve": answer.approve,
+                }
+                if answer.reason:
+                    response["reason"] = answer.reason
+                items.append(response)
                 continue
             if part.provider_executed:
                 continue
@@ -377,9 +468,14 @@ class ResponsesCodec:
             else:
                 warnings.append(_other(f"tool result output type {output!r} not supported"))
                 continue
-            items.append(
-                {"type": "function_call_output", "call_id": part.tool_call_id, "output": text}
-            )
+            kind = kinds.get(part.tool_call_id)
+            if kind is not None and kind != "mcp_approval_request":
+                failed = isinstance(output, ToolResultOutputError)
+                items.append(client_output_item(part.tool_call_id, kind, text, failed))
+            else:
+                items.append(
+                    {"type": "function_call_output", "call_id": part.tool_call_id, "output": text}
+                )
             if follow_up is not None:
                 items.append(follow_up)
         return items
@@ -428,6 +524,10 @@ class ResponsesCodec:
                 wire.append(function)
             elif isinstance(tool, ProviderDefinedTool) and tool.id in WEB_SEARCH_TOOL_IDS:
                 wire.append(web_search_tool_param(tool))
+            elif isinstance(tool, ProviderDefinedTool) and tool.id in HOSTED_TOOL_IDS:
+                hosted = hosted_tool_param(tool)
+                if hosted is not None:
+                    wire.append(hosted)
             else:
                 warnings.append(
                     CallWarning(
@@ -464,12 +564,14 @@ class ResponsesCodec:
             )
         content = ResponseContent()
         has_function_call = False
+        warnings = Unknowns()
+        reader = ItemReader(self.metadata_key)
         for i, item in enumerate(arr(data, "output")):
             where = f"output[{i}]"
             item = as_object(item, where)
             kind = text(item, "type", where)
             if kind == "message":
-                content.extend(self._message_content(item, where))
+                content.extend(self._message_content(item, where, warnings))
             elif kind == "function_call":
                 has_function_call = True
                 content.append(
@@ -485,29 +587,46 @@ class ResponsesCodec:
                 reasoning = self._reasoning_content(item, where)
                 if reasoning is not None:
                     content.append(reasoning)
+            else:
+                hosted = reader.read(item, kind, where)
+                if hosted is None:
+                    warnings.add("output item", kind)
+                    continue
+                content.extend(hosted)
+                has_function_call = has_function_call or reader.is_client_call(item, kind)
         reason = text(obj(data, "incomplete_details"), "reason", "incomplete_details")
         return Response(
             content,
             map_finish_reason(reason, has_function_call),
             usage_from_responses(obj(data, "usage"), "usage"),
-            [],
+            warnings.warnings,
             self.response_metadata(text(data, "id")),
             reason or text(data, "status"),
         )
 
-    def _message_content(self, item: JSON, path: str) -> list[Content]:
+    def _message_content(self, item: JSON, path: str, warnings: Unknowns) -> list[Content]:
+        """Text parts with their citations; a refusal is what the model said instead,
+        kept as text."""
         out: list[Content] = []
         for i, part in enumerate(arr(item, "content", path)):
             where = f"{path}.content[{i}]"
             part = as_object(part, where)
-            if text(part, "type", where) != "output_text":
+            kind = text(part, "type", where)
+            if kind == "refusal":
+                out.append(TextContent(text(part, "refusal", where)))
+                continue
+            if kind != "output_text":
+                warnings.add("message content part", kind)
                 continue
             out.append(TextContent(text(part, "text", where)))
             for k, annotation in enumerate(arr(part, "annotations", where)):
                 at = f"{where}.annotations[{k}]"
-                source = annotation_source(as_object(annotation, at), at)
+                annotation = as_object(annotation, at)
+                source = annotation_source(annotation, at)
                 if source is not None:
                     out.append(source)
+                elif not is_known_annotation(annotation):
+                    warnings.add("annotation", text(annotation, "type", at))
         return out
 
     def _web_search_content(self, item: JSON, path: str) -> list[Content]:
@@ -526,19 +645,23 @@ class ResponsesCodec:
         ]
 
     def _reasoning_content(self, item: JSON, path: str) -> ReasoningContent | None:
+        """Summaries joined by a newline, then the raw reasoning text (``content``, which
+        compatible servers send) after another."""
         encrypted = text(item, "encrypted_content", path) or None
         summaries = [
             text(s, "text", f"{path}.summary[{i}]")
             for i, s in enumerate(objects(item, "summary", path))
         ]
-        if not summaries and encrypted is None:
+        raw = reasoning_texts(item, path)
+        if not summaries and encrypted is None and not raw:
             return None
         metadata = ResponsesReasoningMetadata(
             item_id=text(item, "id", path),
             encrypted_content=encrypted,
             summary=summaries or [""],
+            content=raw,
         )
-        return ReasoningContent("\n".join(metadata.summary), {self.metadata_key: metadata})
+        return ReasoningContent(reasoning_text(metadata), {self.metadata_key: metadata})
 
     def new_stream(self, warnings: list[CallWarning]) -> ResponsesStreamTranslator:
         return ResponsesStreamTranslator(self, warnings)

@@ -5,10 +5,21 @@ codec and the stream translator."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from typing import Any
 
 from fantasy.errors import TRANSIENT_STREAM_ERROR_TYPES, ProviderError
-from fantasy.http.shape import integer, join, obj, text
-from fantasy.types import JSON, FinishReason, SourceContent, SourceType, Usage
+from fantasy.http.shape import integer, join, obj, objects, text
+from fantasy.persistence.registry import persisted
+from fantasy.types import (
+    JSON,
+    CallWarning,
+    CallWarningType,
+    FinishReason,
+    SourceContent,
+    SourceType,
+    Usage,
+)
 
 
 def map_finish_reason(reason: str | None, has_function_call: bool) -> FinishReason:
@@ -78,13 +89,81 @@ def annotation_source(annotation: JSON, path: str) -> SourceContent | None:
             url=text(annotation, "url", path),
             title=text(annotation, "title", path),
         )
-    if kind == "file_citation":
+    if kind in ("file_citation", "container_file_citation", "file_path"):
         filename = text(annotation, "filename", path)
+        file_id = text(annotation, "file_id", path)
+        citation = FileCitation(
+            file_id=file_id, container_id=text(annotation, "container_id", path)
+        )
         return SourceContent(
             SourceType.DOCUMENT,
             str(uuid.uuid4()),
             title=filename or "Document",
             media_type="text/plain",
-            filename=filename or text(annotation, "file_id", path),
+            filename=filename or file_id,
+            provider_metadata={"openai": citation},
         )
     return None
+
+
+@persisted("openai.responses.file_citation", omit_empty=["container_id"])
+@dataclass(slots=True, kw_only=True)
+class FileCitation:
+    """On a document source: the cited file (``file_citation`` from file search, or,
+    with ``container_id``, a file the code interpreter made: ``container_file_citation``
+    and ``file_path`` annotations). Download a container file from
+    ``/v1/containers/{container_id}/files/{file_id}/content``."""
+
+    file_id: str
+    container_id: str = ""
+
+
+KNOWN_ANNOTATIONS = frozenset(
+    {"url_citation", "file_citation", "container_file_citation", "file_path"}
+)
+
+
+def is_known_annotation(annotation: JSON) -> bool:
+    return annotation.get("type") in KNOWN_ANNOTATIONS
+
+
+def reasoning_texts(item: JSON, path: str) -> list[str]:
+    """The raw reasoning text parts of a reasoning item (``content``)."""
+    return [
+        text(part, "text", f"{path}.content[{i}]")
+        for i, part in enumerate(objects(item, "content", path))
+        if part.get("type") in ("reasoning_text", None)
+    ]
+
+
+def reasoning_text(metadata: Any) -> str:
+    """A reasoning item's text: its summaries joined by newlines, then its raw text."""
+    joined = "\n".join(metadata.summary)
+    raw = "".join(metadata.content)
+    if not raw:
+        return joined
+    return f"{joined}\n{raw}" if joined else raw
+
+
+class Unknowns:
+    """What a response held that this translator does not read: one warning per type,
+    never a silent drop."""
+
+    __slots__ = ("seen", "warnings")
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+        self.warnings: list[CallWarning] = []
+
+    def add(self, what: str, kind: str) -> CallWarning | None:
+        """A warning for the first ``what`` of type ``kind``; None when already said."""
+        key = f"{what}:{kind}"
+        if key in self.seen:
+            return None
+        self.seen.add(key)
+        warning = CallWarning(
+            CallWarningType.OTHER,
+            message=f"unsupported Responses API {what} type {kind!r} ignored",
+        )
+        self.warnings.append(warning)
+        return warning

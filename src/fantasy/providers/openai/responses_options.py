@@ -75,17 +75,22 @@ class ResponsesProviderMetadata:
     response_id: str
 
 
-@persisted("openai.responses.reasoning_metadata")
+@persisted("openai.responses.reasoning_metadata", omit_empty=["content"])
 @dataclass(slots=True, kw_only=True)
 class ResponsesReasoningMetadata:
     """One reasoning item, kept on `ReasoningContent` (and on the `ReasoningPart` replayed
     from it) under ``"openai"``.
 
-    Reasoning is never sent back to the Responses API (stored items cannot be
+    OpenAI's reasoning is never sent back to the Responses API (stored items cannot be
     referenced without ``store`` and inline replay is not accepted), but the
-    encrypted content lets other providers and a later turn use it.
+    encrypted content lets other providers and a later turn use it. Reasoning that
+    carries raw text (``content``, from servers that return ``reasoning_text`` parts:
+    gpt-oss on LM Studio, DeepSeek, OpenRouter, Bedrock) goes back as the reasoning
+    item it was, as those servers expect.
     """
 
     item_id: str
     encrypted_content: str | None = None
     summary: list[str] = field(default_factory=list)
+    content: list[str] = field(default_factory=list)
+    """The raw reasoning text parts (``reasoning_text``), when the server sends them."""
