@@ -373,3 +373,31 @@ def test_web_search_on_a_model_without_search_is_not_supported() -> None:
     result = Agent(model, provider_tools=[openai.web_search_tool()]).generate("hi")
     assert "web_search_options" not in server.bodies[0]
     assert [w.message for w in result.steps[0].warnings] == ["tool is not supported"]
+
+
+def test_thoughts_between_texts_each_get_their_own_block() -> None:
+    stream = ChatStreamTranslator(openaicompat.CompatCodec("m"), [])
+
+    def thinking(t: str) -> dict[str, Any]:
+        return {"type": "thinking", "thinking": [{"type": "text", "text": t}]}
+
+    parts = stream.feed(_chunk({"content": [thinking("a")]}))
+    parts += stream.feed(_chunk({"content": "b"}))
+    parts += stream.feed(_chunk({"content": [thinking("c")]}))
+    parts += stream.feed(_chunk({"content": "d"}, "stop"))
+    parts += stream.finish()
+    assert [p.type.value for p in parts] == [
+        "reasoning_start",
+        "reasoning_delta",
+        "reasoning_end",
+        "text_start",
+        "text_delta",
+        "text_end",
+        "reasoning_start",
+        "reasoning_delta",
+        "reasoning_end",
+        "text_start",
+        "text_delta",
+        "text_end",
+        "finish",
+    ]

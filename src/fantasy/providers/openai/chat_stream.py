@@ -205,8 +205,10 @@ class ChatStreamTranslator:
                 parts.extend(extension.feed(chunk, first_delta))
             content = delta.get("content")
             if type(content) is str:
-                if content:
-                    self._text(content, parts)
+                if content:  # the hot path, inline: most chunks are text deltas
+                    if not self.text_active:
+                        self._text_start(parts)
+                    parts.append(StreamPart(StreamPartType.TEXT_DELTA, id=_TEXT_ID, delta=content))
             elif isinstance(content, list):
                 self._chunks(content_chunks(content, f"{where.delta}.content"), parts)
             elif content is not None:
@@ -247,11 +249,15 @@ class ChatStreamTranslator:
                     self._chunks([piece], parts)
         return parts
 
-    def _text(self, content: str, parts: list[StreamPart]) -> None:
+    def _text_start(self, parts: list[StreamPart]) -> None:
+        """Text begins: an open reasoning block ends first."""
         self._end_reasoning(parts)
+        self.text_active = True
+        parts.append(StreamPart(StreamPartType.TEXT_START, id=_TEXT_ID))
+
+    def _text(self, content: str, parts: list[StreamPart]) -> None:
         if not self.text_active:
-            self.text_active = True
-            parts.append(StreamPart(StreamPartType.TEXT_START, id=_TEXT_ID))
+            self._text_start(parts)
         parts.append(StreamPart(StreamPartType.TEXT_DELTA, id=_TEXT_ID, delta=content))
 
     def _chunks(self, pieces: list[ChunkPiece], parts: list[StreamPart]) -> None:
@@ -263,6 +269,9 @@ class ChatStreamTranslator:
                     self._text(piece.text, parts)
             elif kind == "reasoning":
                 if not self.reasoning_active:
+                    if self.text_active:  # thoughts after text: that text block ends
+                        self.text_active = False
+                        parts.append(StreamPart(StreamPartType.TEXT_END, id=_TEXT_ID))
                     self.reasoning_active = True
                     parts.append(
                         StreamPart(
