@@ -321,6 +321,37 @@ FIXTURES = [
         ),
     ),
     Fixture(
+        # n=2: a whole answer is read from choices[0]; a stream sends each choice's
+        # deltas with its index, and only the first answer is read there too.
+        name="two-choices",
+        family="openai-chat",
+        whole={
+            **_completion({"content": "First"}),
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": "First"},
+                    "finish_reason": "stop",
+                },
+                {
+                    "index": 1,
+                    "message": {"role": "assistant", "content": "Second"},
+                    "finish_reason": "stop",
+                },
+            ],
+        },
+        stream=sse(
+            {**_chunk({}), "choices": [{"index": 0, "delta": {"content": "Fir"}}]},
+            {**_chunk({}), "choices": [{"index": 1, "delta": {"content": "Sec"}}]},
+            {**_chunk({}), "choices": [{"index": 1, "delta": {"content": "ond"}}]},
+            {**_chunk({}), "choices": [{"index": 0, "delta": {"content": "st"}}]},
+            {**_chunk({}), "choices": [{"index": 1, "delta": {}, "finish_reason": "length"}]},
+            {**_chunk({}), "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
+            done=True,
+        ),
+        expect=Expected(text="First", raw_finish_reason="stop"),
+    ),
+    Fixture(
         # Web search models (gpt-4o-search-preview) cite with url_citation annotations.
         name="url-citations",
         family="openai-chat",

@@ -9,8 +9,10 @@ What differs from OpenAI's own provider, and lives here:
 - options: only ``reasoning_effort``, ``user`` and ``extra_body`` (merged into the
   request body, where it overrides standard fields);
 - reasoning in both directions: ``reasoning_content`` / ``reasoning`` fields of the
-  response become reasoning content, and reasoning in the history is sent back as
-  ``reasoning_content`` on the assistant message;
+  response become reasoning content (null or empty is none), and reasoning in the
+  history is sent back as ``reasoning_content`` on the assistant message; reasoning
+  read from ``thinking`` content chunks (Mistral) goes back as such chunks
+  (`ThinkingChunk`);
 - `ContentExtraFields` on a text part (or its message) adds server-specific keys
   to that text block, which forces the array form of the message content.
 """

@@ -8,6 +8,8 @@ reasoning, provider routing, usage accounting (on by default, so responses repor
 cost), and a few sampling extras. Reasoning from any upstream comes back as
 reasoning content with that upstream's metadata (Anthropic signatures, OpenAI
 encrypted reasoning, Gemini thought signatures) and is replayed on the next turn.
+The web search and PDF parsing plugins are provider tools (`web_search_tool`,
+`file_parser_tool`); their citations and parsed files come back as sources.
 """
 
 from __future__ import annotations

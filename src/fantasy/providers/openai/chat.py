@@ -4,8 +4,11 @@ Pure code, no I/O. Stream chunks are `chat_stream`'s; finish reasons and usage a
 
 The OpenAI-compatible providers reuse this by subclassing `ChatCodec` and
 overriding its small named hooks (`provider_options`, `apply_options`,
-`assistant_message`, `usage`, `extra_content`, `stream_extension`), so each
-provider's differences stay visible in its own module.
+`assistant_message`, `provider_tool`, `usage`, `extra_content`,
+`chunk_reasoning_metadata`, `stream_extension`), so each provider's differences stay
+visible in its own module. What every server may send beyond a string of text
+(content chunk lists, annotations, Perplexity's citations, audio) is read here, for
+all of them (`chat_response`).
 """
 
 from __future__ import annotations

@@ -190,6 +190,10 @@ class ChatStreamTranslator:
             where = _PATHS[i] if i < _KEPT else ChoicePaths(i)
             if type(choice) is not dict:
                 choice = as_object(choice, where.choice)
+            if choice.get("index"):
+                # Another of ``n`` answers: only the first is read, as a whole answer's
+                # ``choices[0]`` (Fantasy mixes them all into one text).
+                continue
             if choice.get("finish_reason") is not None:
                 reason = text(choice, "finish_reason", where.choice)
                 if reason:
