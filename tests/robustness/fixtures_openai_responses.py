@@ -912,6 +912,35 @@ FIXTURES.append(
     )
 )
 
+
+# A server that streams nothing but the finished response.
+_TERMINAL_ONLY = response(
+    REASONING, message(output_text("Only the end", URL_CITATION)), FUNCTION_CALL, IMAGE
+)
+FIXTURES.append(
+    Fixture(
+        name="only the terminal event",
+        family="openai-responses",
+        whole=_TERMINAL_ONLY,
+        stream=sse(
+            {"type": "response.created", "response": {**_TERMINAL_ONLY, "output": []}},
+            {"type": "response.completed", "response": _TERMINAL_ONLY},
+            named=True,
+        ),
+        expect=Expected(
+            text="Only the end",
+            reasoning="**Plan** look it up\nThen answer",
+            sources=["https://www.metro.tokyo.lg.jp/"],
+            tool_calls=[("call_1", "weather", {"city": "Rome"})],
+            provider_calls=[("ig_1", "image_generation")],
+            provider_results=[("ig_1", "image_generation")],
+            files=["image/png"],
+            finish_reason=FinishReason.TOOL_CALLS,
+            usage=DETAILED,
+        ),
+    )
+)
+
 ALL_EVENT_TYPES = frozenset(
     json.loads(line[len("data: ") :])["type"]
     for f in FIXTURES

@@ -533,3 +533,28 @@ def test_azure_responses_reads_hosted_tools_the_same_way(streaming: bool) -> Non
     ]
     results = [c for c in result.response.content if isinstance(c, ToolResultContent)]
     assert isinstance(results[0].provider_metadata["openai"], openai.CodeInterpreterCallMetadata)
+
+
+@pytest.mark.parametrize(
+    ("tool", "choice", "sent"),
+    [
+        (lambda: openai.file_search_tool(["vs"]), "file_search", {"type": "file_search"}),
+        (
+            lambda: openai.custom_tool("python", _echo),
+            "python",
+            {"type": "custom", "name": "python"},
+        ),
+        (
+            lambda: openai.mcp_tool("deepwiki", server_url="https://x"),
+            "mcp.deepwiki",
+            {"type": "mcp", "server_label": "deepwiki"},
+        ),
+        (lambda: openai.image_generation_tool(), "image_generation", {"type": "image_generation"}),
+    ],
+    ids=["file_search", "custom", "mcp", "image_generation"],
+)
+def test_a_hosted_tool_can_be_forced(tool: Callable[[], Any], choice: str, sent: Any) -> None:
+    server = Server(response(message(output_text("ok"))))
+    agent = fantasy.Agent(server.model(), provider_tools=[tool()])
+    agent.generate("go", tool_choice=choice)
+    assert server.bodies[0]["tool_choice"] == sent

@@ -50,6 +50,7 @@ from fantasy.providers.openai.responses_tools import (
     ResponsesToolCallMetadata,
     client_call_item,
     client_output_item,
+    hosted_tool_choice,
     hosted_tool_param,
 )
 from fantasy.providers.openai.web_search import (
@@ -173,7 +174,9 @@ class ResponsesCodec:
             if tools:
                 body["tools"] = tools
                 if call.tool_choice is not None:
-                    body["tool_choice"] = self.tool_choice(call.tool_choice)
+                    body["tool_choice"] = hosted_tool_choice(
+                        call.tool_choice, call.tools
+                    ) or self.tool_choice(call.tool_choice)
         if call.response_format is not None:
             from fantasy.providers.openai.structured import responses_text_format
 

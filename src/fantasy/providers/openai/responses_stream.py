@@ -48,6 +48,7 @@ from fantasy.types import (
     Content,
     FileContent,
     FinishReason,
+    ReasoningContent,
     SourceContent,
     StreamPart,
     StreamPartType,
@@ -115,6 +116,8 @@ class ResponsesStreamTranslator:
         self.tool_inputs: dict[int, str] = {}
         """Open tool inputs of hosted and custom tool calls, by output index."""
         self.reader = ItemReader(codec.metadata_key)
+        self.items_seen = False
+        """Whether any output_item event came (else the terminal response is read whole)."""
         self.unknowns = Unknowns()
 
     def start(self) -> list[StreamPart]:
@@ -290,6 +293,7 @@ class ResponsesStreamTranslator:
         return []
 
     def _item_added(self, event: JSON) -> list[StreamPart]:
+        self.items_seen = True
         item = obj(event, "item", _ITEM_ADDED)
         where = _ITEM_ADDED_ITEM
         kind = text(item, "type", where)
@@ -350,6 +354,7 @@ class ResponsesStreamTranslator:
         return parts
 
     def _item_done(self, event: JSON) -> list[StreamPart]:
+        self.items_seen = True
         item = obj(event, "item", _ITEM_DONE)
         where = _ITEM_DONE_ITEM
         kind = text(item, "type", where)
@@ -549,12 +554,42 @@ class ResponsesStreamTranslator:
         where = f"{where}.response"
         self.terminal = True
         self.response_id = text(response, "id", where) or self.response_id
+        parts: list[StreamPart] = []
+        if not (self.items_seen or self.ids or self.texts) and response.get("output"):
+            # A server that streams nothing but the finished response: read it whole.
+            parts = self._whole(response)
         details = obj(response, "incomplete_details", where)
         reason = text(details, "reason", f"{where}.incomplete_details")
         self.finish_reason = map_finish_reason(reason, self.has_function_call)
         self.raw_finish_reason = reason or text(response, "status", where)
         self.usage = usage_from_responses(obj(response, "usage", where), f"{where}.usage")
-        return []
+        return parts
+
+    def _whole(self, response: JSON) -> list[StreamPart]:
+        whole = self.codec.parse_response(response)
+        parts: list[StreamPart] = []
+        if whole.warnings:
+            parts.append(StreamPart(StreamPartType.WARNINGS, warnings=list(whole.warnings)))
+        for i, c in enumerate(whole.content):
+            part_id = f"item-{i}"
+            if isinstance(c, TextContent):
+                parts.append(StreamPart(StreamPartType.TEXT_START, id=part_id))
+                parts.append(StreamPart(StreamPartType.TEXT_DELTA, id=part_id, delta=c.text))
+                parts.append(StreamPart(StreamPartType.TEXT_END, id=part_id))
+            elif isinstance(c, ReasoningContent):
+                meta = c.provider_metadata
+                parts.append(
+                    StreamPart(StreamPartType.REASONING_START, id=part_id, provider_metadata=meta)
+                )
+                parts.append(StreamPart(StreamPartType.REASONING_DELTA, id=part_id, delta=c.text))
+                parts.append(
+                    StreamPart(StreamPartType.REASONING_END, id=part_id, provider_metadata=meta)
+                )
+            else:
+                if isinstance(c, ToolCallContent) and not c.provider_executed:
+                    self.has_function_call = True
+                parts.extend(self._content_parts([c]))
+        return parts
 
     def _failed(self, event: JSON) -> list[StreamPart]:
         where = "event(response.failed).response"

@@ -313,6 +313,24 @@ def hosted_tool_param(tool: ProviderDefinedTool) -> JSON | None:
     return {"type": api_type, **wire}
 
 
+def hosted_tool_choice(choice: str, tools: Sequence[Any]) -> JSON | None:
+    """The ``tool_choice`` that forces the hosted tool named ``choice`` (a custom tool
+    by its name, an MCP server by its label, the others by their type); None when no
+    hosted tool has that name."""
+    for tool in tools:
+        if not isinstance(tool, ProviderDefinedTool) or tool.name != choice:
+            continue
+        wire = hosted_tool_param(tool)
+        if wire is None:
+            return None
+        if wire["type"] == "custom":
+            return {"type": "custom", "name": wire["name"]}
+        if wire["type"] == "mcp":
+            return {"type": "mcp", "server_label": wire.get("server_label", "")}
+        return {"type": wire["type"]}
+    return None
+
+
 # --------------------------------------------------------------------------- metadata
 
 
