@@ -93,8 +93,10 @@ class ReasoningMetadata:
 
     It arrives on reasoning content as ``provider_metadata["google"]`` and must go
     back unchanged on the next request: the agent turns it into the reasoning
-    part's options, and the codec puts it on the text or function-call part that
-    follows. ``signature`` is kept as the base64 text Gemini sent.
+    part's options, and the codec puts it on the part that follows. On text content
+    (a signature Gemini sent on an empty part right after that text) and on a code
+    execution call it goes back on that part itself. ``signature`` is kept as the
+    base64 text Gemini sent.
     """
 
     signature: str
