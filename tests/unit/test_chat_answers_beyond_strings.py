@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 from tests.robustness.harness import sse
 
 import fantasy
@@ -401,3 +402,14 @@ def test_thoughts_between_texts_each_get_their_own_block() -> None:
         "text_end",
         "finish",
     ]
+
+
+def test_a_failed_choice_is_the_error_it_reports() -> None:
+    """OpenRouter documents ``error`` on a choice that failed (``finish_reason``
+    ``"error"``); it used to be an empty answer with an unknown finish reason."""
+    answer = _completion({"content": ""}, "error")
+    answer["choices"][0]["error"] = {"code": 502, "message": "Upstream disconnected"}
+    server = Server(answer)
+    with pytest.raises(fantasy.ProviderError, match="Upstream disconnected") as caught:
+        Agent(_openrouter(server), max_retries=0).generate("hi")
+    assert caught.value.transient

@@ -331,7 +331,8 @@ def test_the_parts_before_a_malformed_chunk_are_kept() -> None:
 
 def test_a_second_choice_of_the_wrong_shape_is_named_by_its_index() -> None:
     bad = chunk({"content": "a"})
-    bad["choices"].append({"index": 1, "delta": {"content": 5}})
+    # (Without an index: a choice with "index" > 0, another of n answers, is not read.)
+    bad["choices"].append({"delta": {"content": 5}})
     error = stream_error(ChatCodec("gpt-4o"), [bad])
     assert error.message == "chunk.choices[1].delta.content: expected a string, got number 5"
 

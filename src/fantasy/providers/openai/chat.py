@@ -17,7 +17,7 @@ import base64
 from typing import Any, Generic, TypeVar
 
 from fantasy._typecheck import check_fields
-from fantasy.errors import FantasyError, InvalidArgumentError
+from fantasy.errors import FantasyError, InvalidArgumentError, ProviderError
 from fantasy.http.shape import arr, as_object, integer, obj, objects, text
 from fantasy.model import Call, Response
 from fantasy.providers.openai.chat_response import (
@@ -435,6 +435,8 @@ class ChatCodecBase(Generic[OptionsT]):
         if not choices:
             raise FantasyError("no response generated", title="no response")
         choice = as_object(choices[0], _CHOICE)
+        if choice.get("error") is not None:
+            raise _choice_error(choice, self.provider_name)
         message = obj(choice, "message", _CHOICE)
         content = ResponseContent()
         warnings: list[CallWarning] = []
@@ -571,6 +573,38 @@ class ChatCodecBase(Generic[OptionsT]):
 
     def new_stream(self, warnings: list[CallWarning]) -> ChatStreamTranslator:
         return ChatStreamTranslator(self, warnings)
+
+
+def _choice_error(choice: JSON, provider: str) -> ProviderError:
+    """A choice that failed (OpenRouter: ``"finish_reason": "error"`` with an ``error``
+    object, as in its streams), as the error it reports."""
+    import json
+
+    from fantasy.http.unexpected import (
+        bounded,
+        error_fields,
+        is_transient_code,
+        is_transient_kind,
+    )
+
+    error = choice.get("error")
+    message, kind, code = "", "", 0
+    if isinstance(error, dict):
+        said = error.get("message")
+        message = said if isinstance(said, str) else ""
+        _, kind, code = error_fields(error)
+        kind = kind or str(error.get("code") or "")
+    elif isinstance(error, str):
+        message = error
+    raw = json.dumps(choice, ensure_ascii=False)
+    return ProviderError(
+        bounded(message or f"the answer failed: {raw}"),
+        title="provider error",
+        provider=provider,
+        response_body=raw.encode(errors="replace"),
+        transient=is_transient_kind(kind) or is_transient_code(code),
+        error_type=kind,
+    )
 
 
 def chat_web_search(tool: ProviderDefinedTool) -> tuple[JSON, list[str]]:
