@@ -413,3 +413,45 @@ def test_a_failed_choice_is_the_error_it_reports() -> None:
     with pytest.raises(fantasy.ProviderError, match="Upstream disconnected") as caught:
         Agent(_openrouter(server), max_retries=0).generate("hi")
     assert caught.value.transient
+
+
+REDACTED = {"type": "reasoning.encrypted", "data": "EmwKAh", "format": "anthropic-claude-v1"}
+
+
+def _claude_via_openrouter(server: Server) -> Any:
+    from fantasy.providers import openrouter
+
+    return openrouter.Provider(KEY, transport=httpx.MockTransport(server)).language_model(
+        "anthropic/claude-sonnet-4.5"
+    )
+
+
+def test_claude_redacted_thinking_via_openrouter_is_kept_and_sent_back() -> None:
+    """Redacted thinking arrives as an ``anthropic-claude-v1`` ``reasoning.encrypted``
+    detail; its data used to be dropped (an empty reasoning part with no metadata)."""
+    from fantasy.providers import anthropic
+
+    kept = {"anthropic": anthropic.ReasoningMetadata(redacted_data="EmwKAh")}
+    server = Server(
+        sse(
+            _chunk({"content": "", "reasoning_details": [REDACTED]}),
+            _chunk({"content": None, "tool_calls": [CALL]}, "tool_calls"),
+            done=True,
+        ),
+        sse(_chunk({"content": "Sunny."}, "stop"), done=True),
+    )
+    result = Agent(_claude_via_openrouter(server), tools=[WEATHER], max_steps=2).stream("w?").result
+    reasoning = [c for c in result.steps[0].content if isinstance(c, ReasoningContent)]
+    assert [r.provider_metadata for r in reasoning] == [kept]
+    (assistant,) = _assistant_messages(server.bodies[1])
+    assert assistant["reasoning_details"] == [
+        {
+            "type": "reasoning.encrypted",
+            "format": "anthropic-claude-v1",
+            "index": 0,
+            "data": "EmwKAh",
+        }
+    ]
+    whole = Server(_completion({"content": "Hi", "reasoning_details": [REDACTED]}))
+    step = Agent(_claude_via_openrouter(whole)).generate("hi").steps[0]
+    assert [c.provider_metadata for c in step.content if isinstance(c, ReasoningContent)] == [kept]

@@ -72,6 +72,24 @@ def _anthropic_metadata(signature: str) -> Any:
     return ReasoningMetadata(signature=signature)
 
 
+def _anthropic_redacted(data: str) -> Any:
+    from fantasy.providers.anthropic import ReasoningMetadata
+
+    return ReasoningMetadata(redacted_data=data)
+
+
+def _redacted_block(data: str) -> list[StreamPart]:
+    """Claude's redacted thinking, streamed: a block of its own, with no text."""
+    return [
+        StreamPart(StreamPartType.REASONING_START, id="0"),
+        StreamPart(
+            StreamPartType.REASONING_END,
+            id="0",
+            provider_metadata={"anthropic": _anthropic_redacted(data)},
+        ),
+    ]
+
+
 def _google_metadata(signature: str = "", tool_id: str = "") -> Any:
     from fantasy.providers.google import ReasoningMetadata
 
@@ -223,6 +241,12 @@ class GatewayCodec(ChatCodecBase[OptionsT]):
         model = self.model_id
         options = part.provider_options
         text = part.text
+        if model.startswith("anthropic/"):
+            redacted = getattr((options or {}).get("anthropic"), "redacted_data", "")
+            if isinstance(redacted, str) and redacted:
+                details = [_detail("reasoning.encrypted", "anthropic-claude-v1", data=redacted)]
+                built.extra = {"reasoning_details": details}
+                return
         if model.startswith("anthropic/") and text:
             signature = _anthropic_signature(options)
             if signature is None:
@@ -332,6 +356,10 @@ class GatewayCodec(ChatCodecBase[OptionsT]):
                     metadata.tool_id = text(detail, "id", at)
                 google[index] = (thought, metadata)
             elif fmt.startswith("anthropic-claude"):
+                if kind == "reasoning.encrypted":  # Claude's redacted thinking
+                    redacted = _anthropic_redacted(text(detail, "data", at))
+                    anthropic.append(ReasoningContent("", {"anthropic": redacted}))
+                    continue
                 anthropic.append(
                     ReasoningContent(
                         text(detail, "text", at),
@@ -434,6 +462,10 @@ class _ReasoningStream:
                             provider_metadata={"openai": end_metadata},
                         ),
                     ]
+            if fmt.startswith("anthropic-claude") and text(detail, "type", at) == (
+                "reasoning.encrypted"
+            ):
+                return _redacted_block(text(detail, "data", at))
             if fmt.startswith("google-gemini"):
                 if text(detail, "type", at) == "reasoning.encrypted":
                     signature = _google_metadata(text(detail, "data", at), text(detail, "id", at))
@@ -509,6 +541,13 @@ class _ReasoningStream:
                 )
             ]
         if fmt.startswith("anthropic-claude"):
+            if text(detail, "type", at) == "reasoning.encrypted":
+                # Redacted thinking after a block: that block ends, this one is apart.
+                self.current = None
+                return [
+                    StreamPart(StreamPartType.REASONING_END, id="0"),
+                    *_redacted_block(text(detail, "data", at)),
+                ]
             signature = text(detail, "signature", at)
             if signature:
                 self.current = None
