@@ -71,6 +71,12 @@ def _openrouter(base_url: str, **kw: Any) -> LanguageModel:
     return model
 
 
+def _vercel(base_url: str, **kw: Any) -> LanguageModel:
+    from fantasy.providers import vercel
+
+    return vercel.Provider(KEY, base_url=base_url, **kw).language_model("anthropic/claude-sonnet-4")
+
+
 def _anthropic(base_url: str, **kw: Any) -> LanguageModel:
     from fantasy.providers import anthropic
 
@@ -96,6 +102,7 @@ BUILDERS: dict[str, Callable[..., LanguageModel]] = {
     "openai-responses": _responses,
     "openaicompat": _compat,
     "openrouter": _openrouter,
+    "vercel": _vercel,
     "anthropic": _anthropic,
     "bedrock": _bedrock,
     "google": _gemini,
