@@ -190,7 +190,8 @@ class ChatStreamTranslator:
             where = _PATHS[i] if i < _KEPT else ChoicePaths(i)
             if type(choice) is not dict:
                 choice = as_object(choice, where.choice)
-            if choice.get("index"):
+            index = choice.get("index")
+            if type(index) is int and index > 0:
                 # Another of ``n`` answers: only the first is read, as a whole answer's
                 # ``choices[0]`` (Fantasy mixes them all into one text).
                 continue
