@@ -108,7 +108,7 @@ def content_chunks(chunks: list[Any], where: str) -> list[ChunkPiece]:
     for i, chunk in enumerate(chunks):
         at = join(where, i)
         chunk = as_object(chunk, at)
-        kind = text(chunk, "type", at)
+        kind = text(chunk, "type", at) or ("text" if "text" in chunk else "")
         if kind == "text":
             out.append(ChunkPiece("text", text(chunk, "text", at)))
         elif kind == "thinking":
