@@ -532,3 +532,20 @@ def test_content_is_typed_after_saving() -> None:
         "anthropic": anthropic.MCPToolUseMetadata(server_name="example-mcp")
     }
     assert isinstance(result.response.content[0], ToolCallContent)
+
+
+def test_tool_search_uses_the_clouds_own_beta_flag() -> None:
+    from fantasy.providers.anthropic.platforms import BedrockPlatform, Platform, VertexPlatform
+
+    betas = ["advanced-tool-use-2025-11-20", "code-execution-2025-08-25"]
+    bedrock = BedrockPlatform("us-east-1").prepare({"model": "m"}, stream=False, betas=betas)
+    assert bedrock.body["anthropic_beta"] == [
+        "tool-search-tool-2025-10-19",
+        "code-execution-2025-08-25",
+    ]
+    vertex = VertexPlatform("p", "us-east5").prepare({"model": "m"}, stream=False, betas=betas)
+    assert vertex.headers == {
+        "anthropic-beta": "tool-search-tool-2025-10-19,code-execution-2025-08-25"
+    }
+    direct = Platform().prepare({"model": "m"}, stream=False, betas=betas)
+    assert direct.headers == {"anthropic-beta": ",".join(betas)}

@@ -44,6 +44,14 @@ def _beta_query(betas: list[str]) -> str:
     return "?beta=true" if betas else ""
 
 
+CLOUD_BETA_FLAGS = {"advanced-tool-use-2025-11-20": "tool-search-tool-2025-10-19"}
+"""Flags the clouds (Vertex, Bedrock) know by another name: tool search's."""
+
+
+def _cloud_betas(betas: list[str]) -> list[str]:
+    return list(dict.fromkeys(CLOUD_BETA_FLAGS.get(flag, flag) for flag in betas))
+
+
 def bedrock_base_url(region: str) -> str:
     return f"https://bedrock-runtime.{region}.amazonaws.com"
 
@@ -84,6 +92,7 @@ class VertexPlatform(Platform):
         self.location = location
 
     def prepare(self, body: JSON, *, stream: bool, betas: list[str]) -> WireRequest:
+        betas = _cloud_betas(betas)
         body = dict(body)
         body.setdefault("anthropic_version", VERTEX_VERSION)
         model = str(body.pop("model", ""))
@@ -109,6 +118,7 @@ class BedrockPlatform(Platform):
         return {}
 
     def prepare(self, body: JSON, *, stream: bool, betas: list[str]) -> WireRequest:
+        betas = _cloud_betas(betas)
         body = dict(body)
         body.setdefault("anthropic_version", BEDROCK_VERSION)
         if betas:
