@@ -1,5 +1,7 @@
 """Two hundred agent streams at once over loopback, on one provider: every answer arrives
 intact and in its own stream, and when the provider is closed no socket is left open.
+Beyond httpx's default pool (100 connections), a provider's own pool still has every
+stream in flight at once.
 """
 
 from __future__ import annotations
@@ -87,3 +89,36 @@ def test_two_hundred_concurrent_streams_on_the_default_pool(server: FaultServer)
     while _open_fds() > before and time.monotonic() < deadline:
         time.sleep(0.02)
     assert _open_fds() <= before
+
+
+def test_streams_beyond_httpx_default_limit_are_all_in_flight_at_once(
+    server: FaultServer,
+) -> None:
+    """httpx's default pool holds 100 connections: the 101st stream would wait for one of
+    the first hundred to end (and each request would re-examine the whole queue). The
+    provider's own pool opens one connection per stream: the server sees all of them
+    streaming at once, and when the provider is closed every socket is closed."""
+    streams = 150
+    server.responder = lambda request: Stream(
+        OPENAI_CHAT.stream(["x", "y", "z"]), hold_until=streams
+    )
+    before = _open_fds()
+    model = OPENAI_CHAT.make(server.url, FAKE_KEY)
+
+    async def main() -> list[str]:
+        agent = Agent(model, max_retries=0)
+        try:
+            results = await asyncio.gather(
+                *(agent.astream(f"stream #{i}").collect() for i in range(streams))
+            )
+        finally:
+            await model.transport.aclose()  # type: ignore[attr-defined]
+        return [r.text for r in results]
+
+    assert asyncio.run(main()) == ["xyz"] * streams
+    assert server.peak_open_streams == streams, server.peak_open_streams
+    assert len(server.requests) == streams, "each stream sent once, none queued and resent"
+    deadline = time.monotonic() + 10
+    while _open_fds() > before and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert _open_fds() <= before, "no file descriptor left open"

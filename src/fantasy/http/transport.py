@@ -443,11 +443,11 @@ class HttpTransport:
         """A pooled client for this loop (its connections belong to it), closed on it at
         its end. Clients left by loops that closed without finalizing their async
         generators are dropped here: with their loop gone they cannot be closed."""
-        import httpx
+        from fantasy.http.pool import async_client
 
         for dead in [other for other in self._loop_clients if other.is_closed()]:
             del self._loop_clients[dead]
-        client = httpx.AsyncClient(timeout=self._timeout_value())
+        client = async_client(self._timeout_value())
         entry = _LoopClient(client, _closer(client, loop, self._loop_clients))
         self._loop_clients[loop] = entry
         return entry
