@@ -204,6 +204,9 @@ _CHECKS: dict[str, Callable[[str, str, Any], Any]] = {
     "system_prompt": _string,
     "schema_name": _string,
     "schema_description": _string,
+    "output_type": lambda where, name, value: value,  # checked by the agent's output spec
+    "output_mode": _string,
+    "output_retries": _int_at_least(0),
 }
 
 

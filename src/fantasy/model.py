@@ -136,6 +136,10 @@ class BaseLanguageModel:
     ``"tool"`` or ``"text"``; see `fantasy.objects.ObjectMode`."""
     native_object_output = False
     """True when this model's request builder honours `Call.response_format`."""
+    native_output_with_tools = False
+    """True when the provider accepts `Call.response_format` together with tools, so an
+    agent with tools and an ``output_type`` can use native structured output (else it
+    gives the model a final-answer tool)."""
 
     @property
     def provider(self) -> str:

@@ -79,6 +79,9 @@ class StreamPartType(StrEnum):
     FILE = "file"
     FINISH = "finish"
     ERROR = "error"
+    OUTPUT = "output"
+    """Emitted by an agent with an ``output_type``: a validated partial (then the final)
+    output in ``StreamPart.output``; providers never send it."""
 
 
 class ObjectMode(StrEnum):
@@ -420,3 +423,5 @@ class StreamPart:
     source: SourceContent | None = None
     """On ``source``, when the provider cites more than a URL and a title (a document,
     a file, a page range): the whole citation, which the agent keeps as it is."""
+    output: Any = None
+    """On ``output``: the typed run's output so far (an instance of its ``output_type``)."""

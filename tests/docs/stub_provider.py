@@ -25,6 +25,8 @@ What the model answers:
 1. If the request offers function tools, does not turn them off (``tool_choice`` none),
    and its last message is not a tool result: a call of the tool it forces, else of the
    first one, with arguments generated from the tool's JSON schema (`example_value`).
+   After a tool result, a request that offers a tool named ``final_result`` (an agent's
+   final-answer tool for its ``output_type``) gets a call of it.
 2. Else, if it asks for structured output natively (``response_format``, Responses
    ``text.format``, Gemini ``responseJsonSchema`` / ``responseSchema``) or in text mode
    (fantasy's "You must respond with valid JSON that matches this schema: ..."
@@ -380,9 +382,12 @@ class StubProvider:
         return httpx.Response(200, headers={"content-type": kind}, content=content)
 
     def decide(self, ask: Ask) -> Answer:
-        if ask.tools and not ask.tools_off and not ask.after_tool_result:
-            by_name = dict(ask.tools)
+        by_name = dict(ask.tools)
+        final = ask.after_tool_result and "final_result" in by_name and not ask.tools_off
+        if final or (ask.tools and not ask.tools_off and not ask.after_tool_result):
             name = ask.forced if ask.forced in by_name else ask.tools[0][0]
+            if final:
+                name = "final_result"
             self._calls += 1
             arguments = json.dumps(example_value(by_name[name]), separators=(",", ":"))
             return Answer("tool", tool=name, arguments=arguments, call_id=f"call_{self._calls}")

@@ -38,6 +38,8 @@ CALL_OPTIONS_BESIDES_SETTINGS = {
     "repair_tool_call",
     "max_retries",
     "timeout",
+    "output_mode",
+    "output_retries",
     "total_timeout",
     "on_retry",
     "on_auth_refresh",

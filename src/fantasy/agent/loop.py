@@ -10,7 +10,8 @@ blocking (see `fantasy._runtime`).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Unpack
+from types import UnionType
+from typing import TYPE_CHECKING, Any, Generic, Unpack, overload
 
 from fantasy import _runtime
 from fantasy._options import check_values
@@ -18,6 +19,7 @@ from fantasy.agent.run import Run, StepSetup
 from fantasy.agent.run_types import (
     AgentResult,
     CallOptions,
+    OutputT,
     PrepareStep,
     PrepareStepOptions,
     PrepareStepResult,
@@ -47,6 +49,13 @@ from fantasy.types import (
     ToolCallContent,
 )
 
+if TYPE_CHECKING:
+    from typing_extensions import TypeVar
+
+    from fantasy.agent.output import OutputSpec
+
+    T = TypeVar("T")
+
 DEFAULT_MAX_STEPS = 20
 """A run that reaches this many steps while the model still calls tools raises
 `fantasy.MaxStepsExceededError` instead of looping (and paying) forever."""
@@ -65,10 +74,10 @@ __all__ = [
 ]
 
 
-_NOT_OPTIONS = frozenset(("self", "model", "tools", "provider_tools"))
+_NOT_OPTIONS = frozenset(("self", "model", "tools", "provider_tools", "output_type"))
 
 
-class Agent:
+class Agent(Generic[OutputT]):
     """A model with a system prompt, tools, and defaults for every call.
 
     ``None`` means "not set" for every option, so ``temperature=0`` is sent
@@ -81,6 +90,12 @@ class Agent:
     functions, which are made into tools as ``@fantasy.tool`` would. ``max_steps``
     bounds a run (default 20); ``None`` lets it go on as long as the model calls
     tools, as Fantasy does.
+
+    ``output_type`` (a pydantic model, dataclass, TypedDict, scalar, list, or a union
+    of models) makes every run end with a validated value of that type in
+    ``result.output`` (``AgentResult[OutputType]`` for type checkers); see
+    `fantasy.agent.output` for ``output_mode`` and ``output_retries``. For a union,
+    mypy needs the type spelled out: ``Agent[A | B](model, output_type=A | B)``.
     """
 
     def __init__(
@@ -110,6 +125,9 @@ class Agent:
         retry_backoff_factor: float = 2.0,
         sleep: Callable[[float], Awaitable[None]] | None = None,
         tool_timeout: float | None = None,
+        output_type: type[OutputT] | UnionType | None = None,
+        output_mode: str | None = None,
+        output_retries: int | None = None,
     ):
         # locals() holds the parameters only: every option but the model and the tools.
         options = {k: v for k, v in locals().items() if k not in _NOT_OPTIONS}
@@ -159,20 +177,62 @@ class Agent:
         self.sleep = sleep
         # Seconds any tool run may take, for tools that set no ``timeout`` of their own.
         self.tool_timeout = tool_timeout
+        self.output_type = output_type
+        self.output_mode = output_mode
+        self.output_retries = output_retries
+        self.output_spec: OutputSpec | None = None
+        """The typed output, checked against the model now (None: the output is the text)."""
+        if output_type is not None and output_type is not str:  # str: the output is the text
+            from fantasy.agent.output import OutputSpec
+
+            self.output_spec = OutputSpec(output_type, output_mode, output_retries, "Agent")
+            self.output_spec.check(model, bool(self.tools or self.provider_tools))
+        elif output_type is None and (output_mode is not None or output_retries is not None):
+            raise InvalidArgumentError("Agent: output_mode and output_retries need output_type")
 
     # ------------------------------------------------------------------ generate
 
-    def generate(self, prompt: str = "", **options: Unpack[CallOptions]) -> AgentResult:
-        """Run the agent to completion, blocking."""
-        return _runtime.run_sync(self.agenerate(prompt, **options))
+    @overload
+    def generate(
+        self, prompt: str = "", *, output_type: type[T], **options: Unpack[CallOptions]
+    ) -> AgentResult[T]: ...
+    @overload
+    def generate(
+        self, prompt: str = "", **options: Unpack[CallOptions]
+    ) -> AgentResult[OutputT]: ...
+    def generate(
+        self, prompt: str = "", *, output_type: Any = None, **options: Unpack[CallOptions]
+    ) -> AgentResult[Any]:
+        """Run the agent to completion, blocking.
 
-    async def agenerate(self, prompt: str = "", **options: Unpack[CallOptions]) -> AgentResult:
+        ``output_type=`` replaces the agent's output type for this run."""
+        return _runtime.run_sync(self._agenerate(prompt, output_type, options))
+
+    @overload
+    async def agenerate(
+        self, prompt: str = "", *, output_type: type[T], **options: Unpack[CallOptions]
+    ) -> AgentResult[T]: ...
+    @overload
+    async def agenerate(
+        self, prompt: str = "", **options: Unpack[CallOptions]
+    ) -> AgentResult[OutputT]: ...
+    async def agenerate(
+        self, prompt: str = "", *, output_type: Any = None, **options: Unpack[CallOptions]
+    ) -> AgentResult[Any]:
         """Run the agent to completion.
 
         An exception that ends the run carries the steps completed before it as
         ``err.partial_result`` (an `AgentResult`), so the work done can be saved.
         """
-        run = Run(self, prompt, options, "Agent.generate")  # type: ignore[arg-type]
+        return await self._agenerate(prompt, output_type, options)
+
+    async def _agenerate(
+        self, prompt: str, output_type: Any, options: CallOptions
+    ) -> AgentResult[Any]:
+        given: dict[str, Any] = dict(options)
+        if output_type is not None:
+            given["output_type"] = output_type
+        run = Run(self, prompt, given, "Agent.generate")  # type: ignore[arg-type]
         steps: list[StepResult] = []
         try:
             return await self._generate_steps(run, steps)
@@ -180,7 +240,7 @@ class Agent:
             run.keep_partial(err, steps)
             raise
 
-    async def _generate_steps(self, run: Run, steps: list[StepResult]) -> AgentResult:
+    async def _generate_steps(self, run: Run, steps: list[StepResult]) -> AgentResult[Any]:
         history: list[Message] = []
         while True:
             setup = await run.setup_step(steps, history)
@@ -191,21 +251,26 @@ class Agent:
             response = await retry(attempt, run.retry)
             content = ResponseContent()
             calls: list[ToolCallContent] = []
+            finals: list[ToolCallContent] = []
             for c in response.content:
                 if isinstance(c, ToolCallContent) and not c.provider_executed:
-                    c = await validate_tool_call(
-                        c, setup.tools, run.repair, setup.system, setup.messages
-                    )
-                    calls.append(c)
+                    if run.is_final_call(c):
+                        finals.append(c)
+                    else:
+                        c = await validate_tool_call(
+                            c, setup.tools, run.repair, setup.system, setup.messages
+                        )
+                        calls.append(c)
                 content.append(c)
             content.extend(await execute_tools(calls, setup.tools))
+            retry_messages = run.settle_output(content, calls, finals)
             step = StepResult(
                 content,
                 response.finish_reason,
                 response.usage,
                 response.warnings,
                 response.provider_metadata,
-                response_messages(content),
+                [*response_messages(content), *retry_messages],
                 response.raw_finish_reason,
             )
             steps.append(step)
@@ -215,13 +280,44 @@ class Agent:
 
     # ------------------------------------------------------------------ stream
 
-    def stream(self, prompt: str = "", **options: Unpack[StreamOptions]) -> AgentStream:
+    @overload
+    def stream(
+        self, prompt: str = "", *, output_type: type[T], **options: Unpack[StreamOptions]
+    ) -> AgentStream[T]: ...
+    @overload
+    def stream(
+        self, prompt: str = "", **options: Unpack[StreamOptions]
+    ) -> AgentStream[OutputT]: ...
+    def stream(
+        self, prompt: str = "", *, output_type: Any = None, **options: Unpack[StreamOptions]
+    ) -> AgentStream[Any]:
         """Stream the run, blocking: iterate for parts, then read ``.result``."""
-        return AgentStream(StreamRun(self, prompt, options, "Agent.stream"))
+        return AgentStream(
+            StreamRun(self, prompt, _with_output(options, output_type), "Agent.stream")
+        )
 
-    def astream(self, prompt: str = "", **options: Unpack[StreamOptions]) -> AsyncAgentStream:
+    @overload
+    def astream(
+        self, prompt: str = "", *, output_type: type[T], **options: Unpack[StreamOptions]
+    ) -> AsyncAgentStream[T]: ...
+    @overload
+    def astream(
+        self, prompt: str = "", **options: Unpack[StreamOptions]
+    ) -> AsyncAgentStream[OutputT]: ...
+    def astream(
+        self, prompt: str = "", *, output_type: Any = None, **options: Unpack[StreamOptions]
+    ) -> AsyncAgentStream[Any]:
         """Stream the run: ``async for part in ...``, then ``.result`` (or ``await .collect()``)."""
-        return AsyncAgentStream(StreamRun(self, prompt, options, "Agent.astream"))
+        return AsyncAgentStream(
+            StreamRun(self, prompt, _with_output(options, output_type), "Agent.astream")
+        )
+
+
+def _with_output(options: StreamOptions, output_type: Any) -> StreamOptions:
+    if output_type is None:
+        return options
+    given: dict[str, Any] = {**options, "output_type": output_type}
+    return given  # type: ignore[return-value]
 
 
 def _check_tool_schemas(model: object, tools: Sequence[AgentTool]) -> None:

@@ -49,6 +49,8 @@ from fantasy.types import (
 
 if TYPE_CHECKING:
     from fantasy.agent import Agent
+    from fantasy.agent.output import OutputState
+    from fantasy.types import ResponseContent, ToolCallContent
 
 
 def pick(*values: Any) -> Any:
@@ -67,8 +69,13 @@ class StepSetup:
     tools: StepTools
 
 
-CALL_OPTION_NAMES = CallOptions.__required_keys__ | CallOptions.__optional_keys__
-STREAM_OPTION_NAMES = StreamOptions.__required_keys__ | StreamOptions.__optional_keys__
+# output_type is a keyword of its own (typed: generate(..., output_type=X) -> AgentResult[X]).
+CALL_OPTION_NAMES = (CallOptions.__required_keys__ | CallOptions.__optional_keys__) | {
+    "output_type"
+}
+STREAM_OPTION_NAMES = (StreamOptions.__required_keys__ | StreamOptions.__optional_keys__) | {
+    "output_type"
+}
 TOOL_CHOICES = ("auto", "none", "required")
 
 
@@ -78,7 +85,7 @@ class Run:
     Built when the call is made, so a wrong option fails at the call, not mid-run.
     """
 
-    def __init__(self, agent: Agent, prompt: str, options: StreamOptions, where: str):
+    def __init__(self, agent: Agent[Any], prompt: str, options: StreamOptions, where: str):
         check_names(where, options, STREAM_OPTION_NAMES if "stream" in where else CALL_OPTION_NAMES)
         if prompt is None:  # generate(None, messages=...) reads as "no new prompt"
             prompt = ""
@@ -129,6 +136,28 @@ class Run:
             prompt, options.get("files") or (), self.input_messages
         )
         self._check_tool_names(where)
+        self.output = self._output(options, where)
+
+    def _output(self, options: StreamOptions, where: str) -> OutputState | None:
+        """The run's typed output: the call's ``output_type`` (checked now), else the agent's."""
+        agent = self.agent
+        given = options.get("output_type")
+        mode = pick(options.get("output_mode"), agent.output_mode)
+        retries = pick(options.get("output_retries"), agent.output_retries)
+        spec = agent.output_spec
+        if given is str:  # plain text: the output is the text, as without an output type
+            return None
+        if given is not None or (spec is not None and (mode, retries) != (spec.mode, spec.retries)):
+            from fantasy.agent.output import OutputSpec
+
+            output_type = given if given is not None else agent.output_type
+            spec = OutputSpec(output_type, mode, retries, where)
+            spec.check(agent.model, bool(agent.tools or agent.provider_tools))
+        if spec is None:
+            return None
+        from fantasy.agent.output import OutputState
+
+        return OutputState(spec)
 
     def _check_tool_names(self, where: str) -> None:
         """A tool named in tool_choice or active_tools must exist, or a typo silently
@@ -208,7 +237,30 @@ class Run:
         if not disable:
             wire_tools = _wire_tools(agent_tools, agent.provider_tools, active)
         call = Call(prompt=messages, tools=wire_tools, tool_choice=tool_choice, **self.call_fields)
+        if self.output is not None:
+            self.output.spec.prepare(call, self.output.step_mode(model, bool(wire_tools)))
         return StepSetup(model, messages, system, call, step_tools)
+
+    def is_final_call(self, call: ToolCallContent) -> bool:
+        """A call of the typed output's final-answer tool (not a tool to run)."""
+        return self.output is not None and self.output.is_final_call(call)
+
+    def settle_output(
+        self,
+        content: ResponseContent,
+        client_calls: list[ToolCallContent],
+        final_calls: list[ToolCallContent],
+    ) -> list[Message]:
+        """Read a step's answer as the typed output: results for its final-tool calls
+        join ``content``; the messages returned (a request to answer again) join the
+        step's history. Raises `NoObjectGeneratedError` when the retries are spent."""
+        if self.output is None:
+            return []
+        text = None if client_calls or final_calls else content.text
+        outcome = self.output.settle(final_calls, text)  # type: ignore[arg-type]
+        if outcome.content:
+            content.extend(outcome.content)
+        return [outcome.message] if outcome.message is not None else []
 
     def model_for_attempt(self, setup: StepSetup) -> LanguageModel:
         if self.deadline is not None:
@@ -237,21 +289,39 @@ class Run:
         """Fantasy's rule for another step, then the step limit: reaching it while the
         model still wants to go on raises `MaxStepsExceededError`."""
         last = steps[-1]
+        output = self.output
+        if output is not None and output.done:
+            return False
         if any(cond(steps) for cond in self.stop_when):
             return False
         if any(r.stop_turn for r in last.content.tool_results):
             return False
         client_calls = [c for c in last.content.tool_calls if not c.provider_executed]
         go_on = bool(client_calls) and last.finish_reason is FinishReason.TOOL_CALLS
+        if output is not None and output.retry_pending:
+            go_on = True
         if go_on and self.max_steps is not None and len(steps) >= self.max_steps:
             raise MaxStepsExceededError(self.max_steps)
         return go_on
 
-    def result(self, steps: list[StepResult]) -> AgentResult:
-        """The run's result (or its partial result, when it failed)."""
-        result = final_result(steps)
+    def result(self, steps: list[StepResult], partial: bool = False) -> AgentResult[Any]:
+        """The run's result (or its partial result, when it failed).
+
+        A typed run that ended without its output (a stop condition, a tool's
+        ``stop_turn``) raises `NoObjectGeneratedError` with the last text."""
+        result: AgentResult[Any] = final_result(steps)
         result.input_messages = self.input_messages
         result.prompt_messages = self.prompt_messages
+        if self.output is not None:
+            if self.output.done:
+                result.typed_output = self.output.value
+            elif not partial:
+                from fantasy.errors import NoObjectGeneratedError
+
+                raise NoObjectGeneratedError(
+                    "no output: the run ended before the model gave a valid output",
+                    raw_text=result.text,
+                )
         return result
 
     def keep_partial(self, err: BaseException, steps: list[StepResult]) -> None:
@@ -259,7 +329,7 @@ class Run:
         if getattr(err, "partial_result", None) is None:
             # contextlib.suppress: an exception type that takes no new attributes.
             with contextlib.suppress(AttributeError):
-                err.partial_result = self.result(list(steps))  # type: ignore[attr-defined]
+                err.partial_result = self.result(list(steps), partial=True)  # type: ignore[attr-defined]
 
 
 def _with_system(messages: list[Message], system: str) -> list[Message]:
@@ -291,7 +361,7 @@ def _wire_tools(
     return out
 
 
-def final_result(steps: list[StepResult]) -> AgentResult:
+def final_result(steps: list[StepResult]) -> AgentResult[Any]:
     total = Usage()
     for s in steps:
         total = total + s.usage

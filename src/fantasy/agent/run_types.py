@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, Generic, TypedDict, cast
 
 from fantasy.agent.steps import (
     RepairToolCall,
@@ -31,6 +31,19 @@ from fantasy.types import (
     ToolResultContent,
     Usage,
 )
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeVar
+
+    OutputT = TypeVar("OutputT", default=str)
+else:
+    from typing import TypeVar
+
+    OutputT = TypeVar("OutputT")
+"""The type of a run's ``output``: the agent's ``output_type``, ``str`` without one."""
+
+TEXT_OUTPUT: Any = object()
+"""``AgentResult.typed_output`` of a run without an output type: ``output`` is the text."""
 
 
 @dataclass(slots=True)
@@ -63,7 +76,7 @@ class StepResult:
 
 
 @dataclass(slots=True)
-class AgentResult:
+class AgentResult(Generic[OutputT]):
     """A finished run (or, on an error's ``partial_result``, the steps completed before it).
 
     Three views of the conversation:
@@ -79,6 +92,9 @@ class AgentResult:
 
     ``response_messages`` is only what the model and the tools added (Fantasy's
     step messages), without the prompt.
+
+    ``output`` is the run's validated output, an instance of the agent's (or the
+    call's) ``output_type``; the text when the run has none.
     """
 
     steps: list[StepResult]
@@ -89,10 +105,19 @@ class AgentResult:
     """The ``messages=`` the run was given (the agent's system prompt is not among them)."""
     prompt_messages: list[Message] = field(default_factory=list)
     """The user message this run's prompt became (empty when it continued without one)."""
+    typed_output: Any = field(default=TEXT_OUTPUT, repr=False)
+    """The validated output of a typed run; read it as ``output``."""
 
     @property
     def text(self) -> str:
         return self.response.content.text
+
+    @property
+    def output(self) -> OutputT:
+        """The validated output (the text when the run has no ``output_type``)."""
+        if self.typed_output is TEXT_OUTPUT:
+            return cast(OutputT, self.text)
+        return cast(OutputT, self.typed_output)
 
     @property
     def response_messages(self) -> list[Message]:
@@ -176,6 +201,11 @@ class CallOptions(TypedDict, total=False):
     on_auth_refresh: OnAuthRefresh | None
     model_provider: Callable[[], LanguageModel] | None
     """Called before every attempt to get the model (e.g. with refreshed credentials)."""
+    output_mode: str | None
+    """How the typed output is asked for: ``"auto"`` (default), ``"native"``,
+    ``"tool"`` or ``"text"`` (see `fantasy.agent.output`)."""
+    output_retries: int | None
+    """Invalid outputs sent back to the model before `NoObjectGeneratedError` (default 2)."""
 
 
 class StreamCallbacks(TypedDict, total=False):

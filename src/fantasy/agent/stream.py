@@ -6,11 +6,11 @@ tool calls validated as they complete), then the step's tools run.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic
 
 from fantasy import _runtime
 from fantasy.agent.run import Run, StepSetup
-from fantasy.agent.run_types import AgentResult, StepResult, StreamOptions
+from fantasy.agent.run_types import AgentResult, OutputT, StepResult, StreamOptions
 from fantasy.agent.steps import (
     execute_tools,
     response_messages,
@@ -36,6 +36,7 @@ from fantasy.types import (
 
 if TYPE_CHECKING:
     from fantasy.agent import Agent
+    from fantasy.agent.output import StreamOutput
 
 
 class _Callbacks:
@@ -67,7 +68,8 @@ class _Callbacks:
 class _StepState:
     """What a streamed step has assembled so far."""
 
-    def __init__(self) -> None:
+    def __init__(self, run: Run | None = None) -> None:
+        self.run = run
         self.reset()
 
     def reset(self) -> None:
@@ -76,6 +78,15 @@ class _StepState:
         self.texts: dict[str, list[str]] = {}
         self.reasonings: dict[str, tuple[list[str], ProviderMetadata | None]] = {}
         self.calls: list[ToolCallContent] = []
+        self.finals: list[ToolCallContent] = []
+        """Calls of the typed output's final-answer tool."""
+        self.output: StreamOutput | None = None
+        """The typed output growing in this step (None without an output type)."""
+        output = None if self.run is None else self.run.output
+        if output is not None:
+            from fantasy.agent.output import StreamOutput
+
+            self.output = StreamOutput(output)
         self.warnings: list[CallWarning] = []
         self.usage = Usage()
         self.finish_reason = FinishReason.UNKNOWN
@@ -92,13 +103,13 @@ NOT_RETRIED_NOTE = (
 
 
 class StreamRun:
-    def __init__(self, agent: Agent, prompt: str, options: StreamOptions, where: str):
+    def __init__(self, agent: Agent[Any], prompt: str, options: StreamOptions, where: str):
         # Built now, so a wrong option fails at agent.stream(...), not at the first part.
         self.run = Run(agent, prompt, options, where)
-        self.result: AgentResult | None = None
+        self.result: AgentResult[Any] | None = None
         self.error: BaseException | None = None
 
-    def outcome(self) -> AgentResult:
+    def outcome(self) -> AgentResult[Any]:
         """The finished run's result; its error again if it failed."""
         if self.error is not None:
             raise self.error
@@ -116,7 +127,7 @@ class StreamRun:
             while True:
                 setup = await run.setup_step(steps, history)
                 await cb("on_step_start", len(steps))
-                state = _StepState()
+                state = _StepState(run)
                 output = self._model_output(run, setup, cb, state)
                 async with _runtime.closing(output) as model_parts:
                     async for part in model_parts:
@@ -128,6 +139,12 @@ class StreamRun:
                 # Outside the retry: a tool that ran is never run again.
                 results = await execute_tools(state.calls, setup.tools, on_result)
                 state.content.extend(results)
+                retry_messages: list[Message] = []
+                if run.output is not None:
+                    before = len(state.content)
+                    retry_messages = run.settle_output(state.content, state.calls, state.finals)
+                    # The final-answer tool's results, after the tools' own.
+                    results = [*results, *state.content[before:]]  # type: ignore[list-item]
                 for r in results:
                     yield StreamPart(
                         StreamPartType.TOOL_RESULT,
@@ -135,13 +152,17 @@ class StreamRun:
                         tool_call_name=r.tool_name,
                         tool_result=r,
                     )
+                if run.output is not None and run.output.done and state.output is not None:
+                    final = state.output.final(run.output.value)
+                    if final is not None:
+                        yield final
                 step = StepResult(
                     state.content,
                     state.finish_reason,
                     state.usage,
                     state.warnings,
                     state.metadata,
-                    response_messages(state.content),
+                    [*response_messages(state.content), *retry_messages],
                     state.raw_finish_reason,
                 )
                 await cb("on_step_finish", step)
@@ -195,6 +216,10 @@ class StreamRun:
                         if part.type is not warnings:
                             state.delivered = True
                         yield part
+                        if state.output is not None:
+                            output_part = state.output.see(part)
+                            if output_part is not None:
+                                yield output_part
                 return
             except Exception as err:
                 if is_user_error(err):
@@ -255,7 +280,9 @@ class StreamRun:
                 part.provider_executed,
                 part.provider_metadata,
             )
-            if not call.provider_executed:
+            if run.output is not None and run.is_final_call(call):
+                state.finals.append(call)
+            elif not call.provider_executed:
                 call = await validate_tool_call(
                     call, setup.tools, run.repair, setup.system, setup.messages
                 )
@@ -305,8 +332,12 @@ class StreamRun:
             raise RuntimeError(f"stream error: {error}")
 
 
-class AgentStream:
-    """A blocking stream of parts; ``result`` runs it to the end if you have not."""
+class AgentStream(Generic[OutputT]):
+    """A blocking stream of parts; ``result`` runs it to the end if you have not.
+
+    Iterate it for every part, or read one view: `text_deltas` (the text only) or
+    `partial_outputs` (the typed output as it grows). All read the same stream, once.
+    """
 
     def __init__(self, run: StreamRun):
         self._run = run
@@ -318,8 +349,24 @@ class AgentStream:
         self._iterator = _runtime.iterate_sync(self._run.parts())
         return self._iterator
 
+    def _parts(self) -> Iterator[StreamPart]:
+        return self._iterator if self._iterator is not None else iter(self)
+
+    def text_deltas(self) -> Iterator[str]:
+        """The text of every step as it arrives; the run's error is raised."""
+        for part in self._parts():
+            if part.type is StreamPartType.TEXT_DELTA and part.delta:
+                yield part.delta
+
+    def partial_outputs(self) -> Iterator[OutputT]:
+        """The typed output as it grows (each value valid for ``output_type``), the
+        validated final output last; the run's error is raised."""
+        for part in self._parts():
+            if part.type is StreamPartType.OUTPUT:
+                yield part.output
+
     @property
-    def result(self) -> AgentResult:
+    def result(self) -> AgentResult[OutputT]:
         if self._iterator is None:
             for _ in self:
                 pass
@@ -328,7 +375,7 @@ class AgentStream:
                 pass
         return self._run.outcome()
 
-    def collect(self) -> AgentResult:
+    def collect(self) -> AgentResult[OutputT]:
         return self.result
 
     def close(self) -> None:
@@ -338,15 +385,18 @@ class AgentStream:
             if close is not None:
                 close()
 
-    def __enter__(self) -> AgentStream:
+    def __enter__(self) -> AgentStream[OutputT]:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
 
-class AsyncAgentStream:
-    """An async stream of parts; ``await collect()`` runs it to the end and returns the result."""
+class AsyncAgentStream(Generic[OutputT]):
+    """An async stream of parts; ``await collect()`` runs it to the end and returns the result.
+
+    `text_deltas` and `partial_outputs` are views of the same stream, as on `AgentStream`.
+    """
 
     def __init__(self, run: StreamRun):
         self._run = run
@@ -358,7 +408,22 @@ class AsyncAgentStream:
         self._iterator = self._run.parts()
         return self._iterator
 
-    async def collect(self) -> AgentResult:
+    def _parts(self) -> AsyncIterator[StreamPart]:
+        return self._iterator if self._iterator is not None else self.__aiter__()
+
+    async def text_deltas(self) -> AsyncIterator[str]:
+        """The text of every step as it arrives; the run's error is raised."""
+        async for part in self._parts():
+            if part.type is StreamPartType.TEXT_DELTA and part.delta:
+                yield part.delta
+
+    async def partial_outputs(self) -> AsyncIterator[OutputT]:
+        """The typed output as it grows, the validated final output last."""
+        async for part in self._parts():
+            if part.type is StreamPartType.OUTPUT:
+                yield part.output
+
+    async def collect(self) -> AgentResult[OutputT]:
         if self._iterator is None:
             self.__aiter__()
         assert self._iterator is not None
@@ -367,7 +432,7 @@ class AsyncAgentStream:
         return self._run.outcome()
 
     @property
-    def result(self) -> AgentResult:
+    def result(self) -> AgentResult[OutputT]:
         if self._run.result is None and self._run.error is None:
             raise RuntimeError("the stream has not finished; iterate it or await collect()")
         return self._run.outcome()
@@ -381,7 +446,7 @@ class AsyncAgentStream:
         if aclose is not None:
             await aclose()
 
-    async def __aenter__(self) -> AsyncAgentStream:
+    async def __aenter__(self) -> AsyncAgentStream[OutputT]:
         return self
 
     async def __aexit__(self, *exc: object) -> None:

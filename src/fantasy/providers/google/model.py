@@ -3,6 +3,7 @@ stream translator, all through `HttpTransport` so both faces share it."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -23,6 +24,13 @@ class GeminiLanguageModel(BaseLanguageModel):
     """A Gemini model on ``generateContent`` / ``streamGenerateContent?alt=sse``."""
 
     native_object_output = True
+
+    @property
+    def native_output_with_tools(self) -> bool:  # type: ignore[override]
+        """Gemini 3 models combine ``responseJsonSchema`` with function calling (Gemini
+        API docs, "Structured outputs with tools"); earlier models refuse the pair."""
+        match = re.match(r"(?:.*/)?gemini-(\d+)", self.model_id)
+        return match is not None and int(match.group(1)) >= 3
 
     def __init__(
         self,

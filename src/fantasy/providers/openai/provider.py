@@ -32,6 +32,8 @@ class ChatLanguageModel(OpenAIHTTPModel[ChatCodecBase[Any]]):
     ):
         super().__init__(codec, transport, url, provider_name)
         self.native_object_output = codec.native_object_output
+        # Chat Completions takes response_format beside tools (OpenAI, Azure).
+        self.native_output_with_tools = codec.native_object_output
 
     def check_schema(self, schema: dict[str, Any], where: str) -> None:
         from fantasy.providers.openai.structured import check_chat_schema

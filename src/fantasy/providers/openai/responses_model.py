@@ -19,6 +19,8 @@ class ResponsesLanguageModel(OpenAIHTTPModel[ResponsesCodec]):
     """A model on OpenAI's Responses API (``POST {base_url}/responses``)."""
 
     native_object_output = True
+    native_output_with_tools = True
+    """``text.format`` goes with tools: the model calls tools, then answers in the format."""
 
     def check_schema(self, schema: dict[str, Any], where: str) -> None:
         from fantasy.providers.openai.structured import check_responses_schema
