@@ -119,6 +119,26 @@ def test_unknown_output_mode_is_refused_when_built() -> None:
         fantasy.Agent(FakeModel([]), output_type=Invoice, output_mode="json-ish")
 
 
+def test_native_mode_forced_on_a_model_without_it_is_refused() -> None:
+    with pytest.raises(fantasy.InvalidArgumentError, match="no native structured output"):
+        fantasy.Agent(FakeModel([]), output_type=Invoice, output_mode="native")
+    agent = fantasy.Agent(FakeModel([]), output_type=Invoice)
+    with pytest.raises(fantasy.InvalidArgumentError, match="no native structured output"):
+        agent.generate("go", output_mode="native")
+
+
+def test_a_schema_the_provider_cannot_express_fails_when_built() -> None:
+    from fantasy.providers import openai
+    from fantasy.schema_dialects import SchemaError
+
+    class Loose(BaseModel):
+        extra: dict[str, int]
+
+    model = openai.Provider(api_key="k").language_model("gpt-4o")
+    with pytest.raises(SchemaError, match="extra"):
+        fantasy.Agent(model, tools=[lookup], output_type=Loose)
+
+
 # --------------------------------------------------------------------------- retries
 
 
@@ -164,7 +184,10 @@ def test_retries_spent_raise_no_object_generated_with_the_last_text(retries: int
     assert info.value.raw_text == f"not json {retries}"
     assert len(model.calls) == retries + 1
     assert model.remaining == 0
-    assert getattr(info.value, "partial_result", None) is not None
+    # The run so far, the last answer included, so it can be saved and resumed.
+    partial = info.value.partial_result  # type: ignore[attr-defined]
+    assert len(partial.steps) == retries + 1
+    assert partial.text == f"not json {retries}"
 
 
 def test_a_run_stopped_before_its_output_raises() -> None:
@@ -276,6 +299,7 @@ def test_stream_retries_an_invalid_answer_then_raises() -> None:
     with pytest.raises(NoObjectGeneratedError) as info:
         list(stream)
     assert info.value.raw_text == "still nope"
+    assert len(info.value.partial_result.steps) == 2  # type: ignore[attr-defined]
 
 
 # --------------------------------------------------------------------------- persistence

@@ -45,6 +45,24 @@ def tool_names(body: dict[str, Any]) -> list[str]:
     return names
 
 
+def final_tool_schema(body: dict[str, Any]) -> Any:
+    """The final-answer tool's input schema, where each dialect documents it: Chat
+    Completions ``tools[].function.parameters``, Anthropic (and Claude on Bedrock and
+    Vertex) ``tools[].input_schema``, Gemini ``tools[].functionDeclarations[].parameters``
+    (or ``parametersJsonSchema``)."""
+    for t in body.get("tools") or []:
+        function = t.get("function")
+        if isinstance(function, dict) and function.get("name") == FINAL_TOOL_NAME:
+            assert t["type"] == "function"
+            return function["parameters"]
+        if t.get("name") == FINAL_TOOL_NAME:
+            return t["input_schema"]
+        for d in t.get("functionDeclarations") or []:
+            if d["name"] == FINAL_TOOL_NAME:
+                return d.get("parameters") or d.get("parametersJsonSchema")
+    return None
+
+
 def native_format(body: dict[str, Any]) -> Any:
     """The native structured-output request of any dialect, or None."""
     if "response_format" in body:
@@ -97,6 +115,10 @@ def test_typed_output_with_tools_on_every_family(family: str, face: str) -> None
     else:
         assert native_format(first) is None
         assert tool_names(first)[-1] == FINAL_TOOL_NAME
+        schema = final_tool_schema(first)
+        assert schema["type"] == "object" or schema["type"] == "OBJECT"
+        assert set(schema["properties"]) == {"number", "total"}
+        assert set(schema["required"]) == {"number", "total"}
         assert stub.exchanges[-1].answer is not None
         assert stub.exchanges[-1].answer.tool == FINAL_TOOL_NAME
         assert tool_names(last)[-1] == FINAL_TOOL_NAME

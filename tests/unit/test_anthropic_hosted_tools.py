@@ -58,7 +58,12 @@ class Server:
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
-        answer = self.answers.pop(0) if self.answers else message({"type": "text", "text": "ok"})
+        if self.answers:
+            answer = self.answers.pop(0)
+        else:
+            answer = message({"type": "text", "text": "ok"})
+            if json.loads(request.content).get("stream"):
+                answer = stream_of(answer)
         if isinstance(answer, bytes):
             return httpx.Response(
                 200, headers={"content-type": "text/event-stream"}, content=answer
@@ -549,3 +554,48 @@ def test_tool_search_uses_the_clouds_own_beta_flag() -> None:
     }
     direct = Platform().prepare({"model": "m"}, stream=False, betas=betas)
     assert direct.headers == {"anthropic-beta": ",".join(betas)}
+
+
+PROGRAMMATIC = message(
+    {
+        "type": "server_tool_use",
+        "id": "srvtoolu_20",
+        "name": "code_execution",
+        "input": {"code": "await weather(city='Rome')"},
+    },
+    {
+        "type": "tool_use",
+        "id": "toolu_20",
+        "name": "weather",
+        "input": {"city": "Rome"},
+        "caller": {"type": "code_execution_20250825", "tool_id": "srvtoolu_20"},
+    },
+    stop="tool_use",
+)
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["generate", "stream"])
+def test_programmatic_tool_calls_go_back_with_their_caller(streamed: bool) -> None:
+    @fantasy.tool(
+        description="Weather",
+        provider_options={
+            "anthropic": anthropic.ToolOptions(allowed_callers=["code_execution_20250825"])
+        },
+    )
+    def weather(city: str) -> str:
+        return "sunny"
+
+    server = Server(stream_of(PROGRAMMATIC) if streamed else PROGRAMMATIC)
+    agent = fantasy.Agent(
+        model(server), tools=[weather], provider_tools=[anthropic.code_execution_tool()]
+    )
+    if streamed:
+        agent.stream("go").result  # noqa: B018
+    else:
+        agent.generate("go")
+    first = server.body(0)
+    assert first["tools"][0]["allowed_callers"] == ["code_execution_20250825"]
+    assistant = server.body(1)["messages"][1]["content"]
+    assert [b["type"] for b in assistant] == ["server_tool_use", "tool_use"]
+    assert "caller" not in assistant[0]  # the model's own call: no caller sent
+    assert assistant[1]["caller"] == {"type": "code_execution_20250825", "tool_id": "srvtoolu_20"}

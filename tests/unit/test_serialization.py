@@ -798,6 +798,11 @@ ALL_TYPES: list[tuple[str, str, Any]] = [
         ),
     ),
     (
+        "anthropic.tool_caller_metadata",
+        "anthropic",
+        anthropic.ToolCallerMetadata(type="code_execution_20250825", tool_id="srv"),
+    ),
+    (
         "anthropic.mcp_tool_use_metadata",
         "anthropic",
         anthropic.MCPToolUseMetadata(server_name="s"),

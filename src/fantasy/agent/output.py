@@ -123,6 +123,11 @@ class OutputSpec:
         from fantasy.schema_dialects import check_depth
 
         check_depth(self.schema, f"output type {self.name}")
+        if self.mode == "native" and not getattr(model, "native_object_output", False):
+            raise InvalidArgumentError(
+                f"output_mode='native': {type(model).__name__} has no native structured "
+                "output (its requests would drop it); use 'auto', 'tool' or 'text'"
+            )
         check = getattr(model, "check_schema", None)
         if check is None:
             return
@@ -257,6 +262,8 @@ class OutputState:
         self.done = False
         self.value: Any = None
         self.retry_pending = False
+        self.error: NoObjectGeneratedError | None = None
+        """Set when the retries are spent; the run raises it once the step is kept."""
         self.mode = spec.mode
 
     def step_mode(self, model: Any, has_tools: bool) -> str:
@@ -268,9 +275,10 @@ class OutputState:
             self.mode == "tool" and call.tool_name == FINAL_TOOL_NAME and not call.provider_executed
         )
 
-    def settle(self, calls: list[ToolCallContent], text: str) -> StepOutcome:
+    def settle(self, calls: list[ToolCallContent], text: str | None) -> StepOutcome:
         """Read a step's answer. ``calls`` are its final-tool calls; ``text`` its text,
-        read when the model called no client tool (the answer is then the output)."""
+        read when the model called no client tool (the answer is then the output).
+        When the retries are spent, ``error`` is set (the caller raises it)."""
         self.retry_pending = False
         outcome = StepOutcome()
         if calls:
@@ -313,13 +321,15 @@ class OutputState:
     ) -> StepOutcome:
         self.failures += 1
         if self.failures > self.spec.retries:
-            raise NoObjectGeneratedError(
+            self.error = NoObjectGeneratedError(
                 f"no valid output after {self.failures} answer(s) "
                 f"(output_retries={self.spec.retries}): {error}",
                 raw_text=text,
                 parse_error=error.parse_error,
                 validation_error=error.validation_error,
-            ) from error
+            )
+            self.error.__cause__ = error
+            return outcome
         self.retry_pending = outcome.retry = True
         if ask:
             if self.mode == "tool":

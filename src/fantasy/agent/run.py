@@ -253,11 +253,12 @@ class Run:
     ) -> list[Message]:
         """Read a step's answer as the typed output: results for its final-tool calls
         join ``content``; the messages returned (a request to answer again) join the
-        step's history. Raises `NoObjectGeneratedError` when the retries are spent."""
+        step's history. When the retries are spent, `should_continue` raises
+        `NoObjectGeneratedError` (the step is kept in the partial result first)."""
         if self.output is None:
             return []
         text = None if client_calls or final_calls else content.text
-        outcome = self.output.settle(final_calls, text)  # type: ignore[arg-type]
+        outcome = self.output.settle(final_calls, text)
         if outcome.content:
             content.extend(outcome.content)
         return [outcome.message] if outcome.message is not None else []
@@ -292,6 +293,8 @@ class Run:
         output = self.output
         if output is not None and output.done:
             return False
+        if output is not None and output.error is not None:
+            raise output.error
         if any(cond(steps) for cond in self.stop_when):
             return False
         if any(r.stop_turn for r in last.content.tool_results):

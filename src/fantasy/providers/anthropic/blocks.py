@@ -21,6 +21,7 @@ from fantasy.providers.anthropic.options import (
     MCPToolUseMetadata,
     ServerToolResultMetadata,
     TextMetadata,
+    ToolCallerMetadata,
 )
 from fantasy.types import (
     JSON,
@@ -73,6 +74,27 @@ def unknown_block(kind: str, block: JSON) -> CallWarning:
 
 
 # --------------------------------------------------------------------------- calls
+
+
+def caller_metadata(block: JSON, path: str) -> dict[str, Any] | None:
+    """A call's ``caller`` when code execution made it; None for the model's own calls
+    (``{"type": "direct"}``, not sent back, as Fantasy does not)."""
+    caller = block.get("caller")
+    if caller is None:
+        return None
+    where = join(path, "caller")
+    caller = as_object(caller, where)
+    kind = text(caller, "type", where)
+    if kind in ("", "direct"):
+        return None
+    return {NAME: ToolCallerMetadata(type=kind, tool_id=text(caller, "tool_id", where))}
+
+
+def caller_json(metadata: ToolCallerMetadata) -> JSON:
+    out: JSON = {"type": metadata.type}
+    if metadata.tool_id:
+        out["tool_id"] = metadata.tool_id
+    return out
 
 
 def mcp_call(block: JSON, path: str, arguments: str | None = None) -> ToolCallContent:

@@ -142,6 +142,9 @@ class ToolOptions:
     """Leave the tool out of the prompt until the tool search tool finds it."""
     cache_control: bool = False
     """Make the tool a prompt-cache breakpoint."""
+    allowed_callers: list[str] | None = None
+    """Who may call the tool: ``"direct"`` (the model) and/or a code execution tool
+    version (``"code_execution_20250825"``), for programmatic tool calling."""
 
 
 def defer_loading() -> dict[str, Any]:
@@ -266,6 +269,17 @@ class ServerToolResultMetadata:
             for ref in refs
             if isinstance(ref, dict) and isinstance(ref.get("tool_name"), str)
         ]
+
+
+@persisted("anthropic.tool_caller_metadata", omit_empty=["tool_id"])
+@dataclass(slots=True, kw_only=True)
+class ToolCallerMetadata:
+    """On a tool call that code execution made (programmatic tool calling), not the model:
+    the caller (``type`` ``"code_execution_20250825"``..., ``tool_id`` the code execution
+    call), sent back with the call. Calls the model made directly carry none."""
+
+    type: str
+    tool_id: str = ""
 
 
 @persisted("anthropic.mcp_tool_use_metadata")

@@ -13,11 +13,12 @@ import re
 from typing import Any
 
 from fantasy import _json
-from fantasy.providers.anthropic.blocks import RESULT_TOOL_NAMES, result_block
+from fantasy.providers.anthropic.blocks import RESULT_TOOL_NAMES, caller_json, result_block
 from fantasy.providers.anthropic.options import (
     NAME,
     MCPToolUseMetadata,
     ServerToolResultMetadata,
+    ToolCallerMetadata,
     WebSearchResultMetadata,
     has_cache_control,
     reasoning_metadata,
@@ -239,6 +240,7 @@ def _assistant_blocks(
                         "name": part.tool_name,
                         "type": "tool_use",
                     }
+                    _add_caller(block, part)
                     content.append(_mark(block, _cached(part, message, index)))
             elif isinstance(part, ToolResultPart) and part.provider_executed:
                 kept = (part.provider_options or {}).get(NAME)
@@ -247,6 +249,13 @@ def _assistant_blocks(
                 else:
                     content.append(_web_search_result(part))
     return content
+
+
+def _add_caller(block: JSON, part: ToolCallPart) -> None:
+    """A call code execution made goes back with its caller."""
+    caller = (part.provider_options or {}).get(NAME)
+    if isinstance(caller, ToolCallerMetadata):
+        block["caller"] = caller_json(caller)
 
 
 def _thinking(
@@ -298,6 +307,7 @@ def _server_tool_use(part: ToolCallPart, warnings: list[CallWarning]) -> JSON:
             "type": "mcp_tool_use",
         }
     block: JSON = {"id": part.tool_call_id, "name": part.tool_name, "type": "server_tool_use"}
+    _add_caller(block, part)
     if not part.input.strip():
         return block
     try:

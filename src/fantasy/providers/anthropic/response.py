@@ -13,6 +13,7 @@ from fantasy.http.shape import arr, as_object, integer, join, obj, shape_error, 
 from fantasy.model import Response
 from fantasy.providers.anthropic.blocks import (
     RESULT_TOOL_NAMES,
+    caller_metadata,
     citations,
     mcp_call,
     server_result,
@@ -149,7 +150,14 @@ class BlockReader:
             encoded = json.dumps(
                 obj(block, "input", path), ensure_ascii=False, separators=(",", ":")
             )
-            return [ToolCallContent(text(block, "id", path), text(block, "name", path), encoded)]
+            return [
+                ToolCallContent(
+                    text(block, "id", path),
+                    text(block, "name", path),
+                    encoded,
+                    provider_metadata=caller_metadata(block, path),
+                )
+            ]
         if kind == "server_tool_use":
             call = server_call(block, path)
             self.call_names[call.tool_call_id] = call.tool_name
@@ -175,7 +183,11 @@ def server_call(block: JSON, path: str) -> ToolCallContent:
         as_object(server_input, join(path, "input"))
     encoded = json.dumps(server_input, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     return ToolCallContent(
-        text(block, "id", path), text(block, "name", path), encoded, provider_executed=True
+        text(block, "id", path),
+        text(block, "name", path),
+        encoded,
+        provider_executed=True,
+        provider_metadata=caller_metadata(block, path),
     )
 
 

@@ -29,6 +29,7 @@ from fantasy.http.shape import as_list, as_object, integer, join, shape_error, t
 from fantasy.providers.anthropic.blocks import (
     CALL_BLOCKS,
     RESULT_TOOL_NAMES,
+    caller_metadata,
     citations,
     mcp_call,
     other,
@@ -492,9 +493,10 @@ class StreamTranslator:
         executed = block.kind != "tool_use"
         # The start event's input stands until the first fragment replaces it.
         arguments = "".join(block.pieces) or block.start or "{}"
-        metadata = None
         if block.kind == "mcp_tool_use":
             metadata = mcp_call(block.raw, _BLOCK, arguments).provider_metadata
+        else:
+            metadata = caller_metadata(block.raw, _BLOCK)
         if executed:
             self.reader.call_names[block.id] = block.name
         return [

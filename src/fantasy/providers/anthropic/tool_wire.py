@@ -64,6 +64,8 @@ def function_tool_json(tool: FunctionTool) -> JSON:
     options = (tool.provider_options or {}).get(NAME)
     if isinstance(options, ToolOptions) and options.defer_loading:
         wire["defer_loading"] = True
+    if isinstance(options, ToolOptions) and options.allowed_callers is not None:
+        wire["allowed_callers"] = list(options.allowed_callers)
     return wire
 
 
