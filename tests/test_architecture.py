@@ -35,6 +35,14 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     # Structured output and persistence know no provider and no agent.
     "fantasy.objects": ("fantasy.agent", "fantasy.providers", "fantasy.testing"),
     "fantasy.persistence": ("fantasy.agent", "fantasy.providers", "fantasy.testing"),
+    # Models by name import a provider by its name, on demand, never statically.
+    "fantasy.model_names": (
+        "fantasy.agent",
+        "fantasy.objects",
+        "fantasy.persistence",
+        "fantasy.providers",
+        "fantasy.testing",
+    ),
 }
 
 ALLOWED_IN_VOCABULARY = {"fantasy", "fantasy.types", "fantasy.errors"}

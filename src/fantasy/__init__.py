@@ -96,6 +96,7 @@ from fantasy.types import (
 )
 
 if TYPE_CHECKING:
+    from fantasy.model_names import language_model, register_openai_compatible
     from fantasy.objects import (
         ObjectCall,
         ObjectMode,
@@ -121,6 +122,7 @@ if TYPE_CHECKING:
 _LAZY = {
     **dict.fromkeys(("from_dict", "from_json", "to_dict", "to_json"), "fantasy.persistence.api"),
     "register_provider_type": "fantasy.persistence.registry",
+    **dict.fromkeys(("language_model", "register_openai_compatible"), "fantasy.model_names"),
     **dict.fromkeys(
         ("ObjectCall", "ObjectMode", "ObjectResponse", "ObjectStreamPart", "ObjectStreamPartType"),
         "fantasy.objects",
@@ -241,7 +243,9 @@ __all__ = [
     "generate_object",
     "has_content",
     "has_tool_call",
+    "language_model",
     "max_tokens_used",
+    "register_openai_compatible",
     "register_provider_type",
     "step_count_is",
     "stream_object",

@@ -119,6 +119,9 @@ CLEARED_ENV = (
     "AWS_SESSION_TOKEN",
     "AWS_PROFILE",
     "AWS_DEFAULT_REGION",
+    "OLLAMA_BASE_URL",
+    "OLLAMA_HOST",
+    "OLLAMA_API_KEY",
     "FANTASY_RECORD",
 )
 """Variables that would send a request elsewhere, pick other credentials, or record."""
@@ -363,6 +366,11 @@ def stub(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[StubProvid
 
     for table in ("_user_types", "_user_ids", "_user_specs"):
         monkeypatch.setattr(registry, table, dict(getattr(registry, table)))
+    # So do providers built from model names, and the servers a block registers.
+    from fantasy import model_names
+
+    monkeypatch.setattr(model_names, "_providers", {})
+    monkeypatch.setattr(model_names, "_registered", dict(model_names._registered))
     module = types.ModuleType(MODULE_NAME)
     monkeypatch.setitem(sys.modules, MODULE_NAME, module)
     try:

@@ -127,7 +127,10 @@ def test_agent_checks_its_defaults_when_built(option: str, value: Any, expected:
 
 def test_a_model_that_is_not_a_model_is_refused_when_the_agent_is_built() -> None:
     with pytest.raises(InvalidArgumentError, match="model must be a language model"):
-        Agent("gpt-4o")  # type: ignore[arg-type]
+        Agent(42)  # type: ignore[arg-type]
+    # A string is a model's name, and this one names no provider.
+    with pytest.raises(InvalidArgumentError, match=r"no provider prefix.*'openai:gpt-4o'"):
+        Agent("gpt-4o")
 
 
 def test_a_plain_function_in_tools_becomes_a_tool() -> None:

@@ -100,7 +100,7 @@ class Agent(Generic[OutputT]):
 
     def __init__(
         self,
-        model: LanguageModel,
+        model: LanguageModel | str,
         *,
         system_prompt: str = "",
         tools: Sequence[AgentTool | Callable[..., Any]] = (),
@@ -132,10 +132,14 @@ class Agent(Generic[OutputT]):
         # locals() holds the parameters only: every option but the model and the tools.
         options = {k: v for k, v in locals().items() if k not in _NOT_OPTIONS}
         checked = check_values("Agent", options)
+        if isinstance(model, str):  # a name, "openai:gpt-4o"
+            from fantasy.model_names import language_model
+
+            model = language_model(model)
         if not _is_model(model):
             raise InvalidArgumentError(
-                f"Agent: model must be a language model (provider.language_model(...)), "
-                f"got {type(model).__name__}"
+                f"Agent: model must be a language model (provider.language_model(...)) or "
+                f"a name ('openai:gpt-4o'), got {type(model).__name__}"
             )
         self.model = model
         self.system_prompt = system_prompt

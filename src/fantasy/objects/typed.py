@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar, Unpack, over
 from fantasy.call_settings import SETTING_NAMES, CallSettings, merge
 from fantasy.call_settings import values as settings_values
 from fantasy.errors import NoObjectGeneratedError
+from fantasy.model_names import model_or_name
 from fantasy.objects import ObjectCall, ObjectStreamPart, ObjectStreamPartType, RepairFunc
 from fantasy.types import (
     CallWarning,
@@ -185,20 +186,20 @@ def _result(output: _Output, response: Any) -> ObjectResult[Any]:
 
 @overload
 def generate_object(
-    model: LanguageModel,
+    model: LanguageModel | str,
     prompt: str | list[Message],
     output_type: type[T],
     **options: Unpack[ObjectOptions],
 ) -> ObjectResult[T]: ...
 @overload
 def generate_object(
-    model: LanguageModel,
+    model: LanguageModel | str,
     prompt: str | list[Message],
     output_type: dict[str, Any],
     **options: Unpack[ObjectOptions],
 ) -> ObjectResult[Any]: ...
 def generate_object(
-    model: LanguageModel,
+    model: LanguageModel | str,
     prompt: str | list[Message],
     output_type: Any,
     **options: Unpack[ObjectOptions],
@@ -215,26 +216,27 @@ def generate_object(
     """
     _check_prompt("generate_object", prompt)
     opts = _options("generate_object", options)
+    model = model_or_name(model)
     output = _checked(model, _Output(output_type))
     return _result(output, model.generate_object(_call(output, prompt, **opts)))
 
 
 @overload
 async def agenerate_object(
-    model: LanguageModel,
+    model: LanguageModel | str,
     prompt: str | list[Message],
     output_type: type[T],
     **options: Unpack[ObjectOptions],
 ) -> ObjectResult[T]: ...
 @overload
 async def agenerate_object(
-    model: LanguageModel,
+    model: LanguageModel | str,
     prompt: str | list[Message],
     output_type: dict[str, Any],
     **options: Unpack[ObjectOptions],
 ) -> ObjectResult[Any]: ...
 async def agenerate_object(
-    model: LanguageModel,
+    model: LanguageModel | str,
     prompt: str | list[Message],
     output_type: Any,
     **options: Unpack[ObjectOptions],
@@ -242,6 +244,7 @@ async def agenerate_object(
     """The async face of `generate_object`."""
     _check_prompt("agenerate_object", prompt)
     opts = _options("agenerate_object", options)
+    model = model_or_name(model)
     output = _checked(model, _Output(output_type))
     call = _call(output, prompt, **opts)
     return _result(output, await model.agenerate_object(call))
@@ -435,20 +438,20 @@ class AsyncObjectStream(Generic[T]):
 
 @overload
 def stream_object(
-    model: LanguageModel,
+    model: LanguageModel | str,
     prompt: str | list[Message],
     output_type: type[T],
     **options: Unpack[ObjectOptions],
 ) -> ObjectStream[T]: ...
 @overload
 def stream_object(
-    model: LanguageModel,
+    model: LanguageModel | str,
     prompt: str | list[Message],
     output_type: dict[str, Any],
     **options: Unpack[ObjectOptions],
 ) -> ObjectStream[Any]: ...
 def stream_object(
-    model: LanguageModel,
+    model: LanguageModel | str,
     prompt: str | list[Message],
     output_type: Any,
     **options: Unpack[ObjectOptions],
@@ -456,6 +459,7 @@ def stream_object(
     """Stream one object of ``output_type``; options as `generate_object`."""
     _check_prompt("stream_object", prompt)
     opts = _options("stream_object", options)
+    model = model_or_name(model)
     output = _checked(model, _Output(output_type))
     call = _call(output, prompt, **opts)
     return ObjectStream(iter(model.stream_object(call)), output)
@@ -463,20 +467,20 @@ def stream_object(
 
 @overload
 def astream_object(
-    model: LanguageModel,
+    model: LanguageModel | str,
     prompt: str | list[Message],
     output_type: type[T],
     **options: Unpack[ObjectOptions],
 ) -> AsyncObjectStream[T]: ...
 @overload
 def astream_object(
-    model: LanguageModel,
+    model: LanguageModel | str,
     prompt: str | list[Message],
     output_type: dict[str, Any],
     **options: Unpack[ObjectOptions],
 ) -> AsyncObjectStream[Any]: ...
 def astream_object(
-    model: LanguageModel,
+    model: LanguageModel | str,
     prompt: str | list[Message],
     output_type: Any,
     **options: Unpack[ObjectOptions],
@@ -484,6 +488,7 @@ def astream_object(
     """The async face of `stream_object`."""
     _check_prompt("astream_object", prompt)
     opts = _options("astream_object", options)
+    model = model_or_name(model)
     output = _checked(model, _Output(output_type))
     call = _call(output, prompt, **opts)
     return AsyncObjectStream(model.astream_object(call), output)
