@@ -31,6 +31,9 @@ async def check() -> None:
     text: str = fantasy.Agent(model).generate("x").output
     both = fantasy.Agent[Invoice | Refund](model, output_type=Invoice | Refund)
     either: Invoice | Refund = both.generate("x").output
+    either = agent.generate("x", output_type=Invoice | Refund).output
+    either = (await agent.agenerate("x", output_type=Invoice | Refund)).output
+    either = agent.stream("x", output_type=Invoice | Refund).result.output
     del invoice, refund, text, either
 
     wrong: Refund = agent.generate("x").output  # E: assignment

@@ -119,6 +119,13 @@ def test_unknown_output_mode_is_refused_when_built() -> None:
         fantasy.Agent(FakeModel([]), output_type=Invoice, output_mode="json-ish")
 
 
+def test_output_options_without_an_output_type_are_refused() -> None:
+    with pytest.raises(fantasy.InvalidArgumentError, match="need output_type"):
+        fantasy.Agent(FakeModel([]), output_retries=1)
+    with pytest.raises(fantasy.InvalidArgumentError, match="need output_type"):
+        fantasy.Agent(FakeModel([])).generate("go", output_mode="tool")
+
+
 def test_native_mode_forced_on_a_model_without_it_is_refused() -> None:
     with pytest.raises(fantasy.InvalidArgumentError, match="no native structured output"):
         fantasy.Agent(FakeModel([]), output_type=Invoice, output_mode="native")

@@ -202,6 +202,10 @@ class Agent(Generic[OutputT]):
     ) -> AgentResult[T]: ...
     @overload
     def generate(
+        self, prompt: str = "", *, output_type: UnionType, **options: Unpack[CallOptions]
+    ) -> AgentResult[Any]: ...
+    @overload
+    def generate(
         self, prompt: str = "", **options: Unpack[CallOptions]
     ) -> AgentResult[OutputT]: ...
     def generate(
@@ -216,6 +220,10 @@ class Agent(Generic[OutputT]):
     async def agenerate(
         self, prompt: str = "", *, output_type: type[T], **options: Unpack[CallOptions]
     ) -> AgentResult[T]: ...
+    @overload
+    async def agenerate(
+        self, prompt: str = "", *, output_type: UnionType, **options: Unpack[CallOptions]
+    ) -> AgentResult[Any]: ...
     @overload
     async def agenerate(
         self, prompt: str = "", **options: Unpack[CallOptions]
@@ -290,6 +298,10 @@ class Agent(Generic[OutputT]):
     ) -> AgentStream[T]: ...
     @overload
     def stream(
+        self, prompt: str = "", *, output_type: UnionType, **options: Unpack[StreamOptions]
+    ) -> AgentStream[Any]: ...
+    @overload
+    def stream(
         self, prompt: str = "", **options: Unpack[StreamOptions]
     ) -> AgentStream[OutputT]: ...
     def stream(
@@ -304,6 +316,10 @@ class Agent(Generic[OutputT]):
     def astream(
         self, prompt: str = "", *, output_type: type[T], **options: Unpack[StreamOptions]
     ) -> AsyncAgentStream[T]: ...
+    @overload
+    def astream(
+        self, prompt: str = "", *, output_type: UnionType, **options: Unpack[StreamOptions]
+    ) -> AsyncAgentStream[Any]: ...
     @overload
     def astream(
         self, prompt: str = "", **options: Unpack[StreamOptions]

@@ -154,6 +154,10 @@ class Run:
             spec = OutputSpec(output_type, mode, retries, where)
             spec.check(agent.model, bool(agent.tools or agent.provider_tools))
         if spec is None:
+            if options.get("output_mode") is not None or options.get("output_retries") is not None:
+                raise InvalidArgumentError(
+                    f"{where}: output_mode and output_retries need output_type"
+                )
             return None
         from fantasy.agent.output import OutputState
 
