@@ -43,6 +43,8 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "fantasy.providers",
         "fantasy.testing",
     ),
+    # A fallback model wraps models from outside: no provider, no agent.
+    "fantasy.fallback": ("fantasy.agent", "fantasy.providers", "fantasy.testing"),
 }
 
 ALLOWED_IN_VOCABULARY = {"fantasy", "fantasy.types", "fantasy.errors"}

@@ -96,6 +96,14 @@ from fantasy.types import (
 )
 
 if TYPE_CHECKING:
+    from fantasy.fallback import (
+        DEFAULT_FALLBACK_ERRORS,
+        FallbackError,
+        FallbackFailure,
+        FallbackMetadata,
+        FallbackModel,
+        default_fallback_on,
+    )
     from fantasy.model_names import language_model, register_openai_compatible
     from fantasy.objects import (
         ObjectCall,
@@ -123,6 +131,17 @@ _LAZY = {
     **dict.fromkeys(("from_dict", "from_json", "to_dict", "to_json"), "fantasy.persistence.api"),
     "register_provider_type": "fantasy.persistence.registry",
     **dict.fromkeys(("language_model", "register_openai_compatible"), "fantasy.model_names"),
+    **dict.fromkeys(
+        (
+            "DEFAULT_FALLBACK_ERRORS",
+            "FallbackError",
+            "FallbackFailure",
+            "FallbackMetadata",
+            "FallbackModel",
+            "default_fallback_on",
+        ),
+        "fantasy.fallback",
+    ),
     **dict.fromkeys(
         ("ObjectCall", "ObjectMode", "ObjectResponse", "ObjectStreamPart", "ObjectStreamPartType"),
         "fantasy.objects",
@@ -155,6 +174,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "DEFAULT_FALLBACK_ERRORS",
     "DEFAULT_MAX_STEPS",
     "Agent",
     "AgentResult",
@@ -172,6 +192,10 @@ __all__ = [
     "ContentType",
     "ContextWindowError",
     "ExecutableProviderTool",
+    "FallbackError",
+    "FallbackFailure",
+    "FallbackMetadata",
+    "FallbackModel",
     "FantasyError",
     "FileContent",
     "FilePart",
@@ -237,6 +261,7 @@ __all__ = [
     "Usage",
     "agenerate_object",
     "astream_object",
+    "default_fallback_on",
     "finish_reason_is",
     "from_dict",
     "from_json",

@@ -82,6 +82,8 @@ BY_ANNOTATION: dict[str, Any] = {
     "Any": "any value",
     "BaseException | None": ValueError("the root cause"),
     "list[BaseException]": [TimeoutError("first attempt"), _provider_error()],
+    "Sequence[BaseException]": [TimeoutError("first model"), _provider_error()],
+    "Sequence[str]": ["openai:gpt-4o", "anthropic:claude-sonnet-4"],
     "list[str]": ["$.a: expected a string", "$.b: required"],
     "list[tuple[int, str, str]]": [(3, "POST", "https://api.example.com/v1/chat")],
     "Mapping[str, str] | None": {"Retry-After": "2"},

@@ -884,7 +884,10 @@ def test_every_provider_type_id_is_covered() -> None:
     and each id's prefix names (by the registry's convention) the package declaring it."""
     for name in PROVIDER_MODULES:
         importlib.import_module(name)
-    assert registry.registered_type_ids() == sorted(t[0] for t in ALL_TYPES)
+    # fantasy's own persisted classes (fantasy.fallback's) are found by their table.
+    core = tuple(f"{prefix}." for prefix in registry.CORE_TYPE_MODULES)
+    provided = [i for i in registry.registered_type_ids() if not i.startswith(core)]
+    assert provided == sorted(t[0] for t in ALL_TYPES)
     for type_id, _, value in ALL_TYPES:
         package = registry.provider_module(type_id)
         assert package is not None

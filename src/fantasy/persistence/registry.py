@@ -49,6 +49,10 @@ T = TypeVar("T", bound=type)
 PROVIDER_PACKAGE = "fantasy.providers"
 """Where the package of a type id's prefix is looked for."""
 
+CORE_TYPE_MODULES = {"fallback": "fantasy.fallback"}
+"""Type id prefixes of fantasy's own persisted classes (not a provider's), and the
+module that declares them."""
+
 _ALL = "*"
 _PREFIX = re.compile(r"[a-z][a-z0-9]*")
 
@@ -187,7 +191,7 @@ def _unimportable(type_id: str, module_name: str, exc: ImportError) -> ProviderT
 
 def _load_provider(type_id: str) -> None:
     """Import the provider that declares ``type_id``, so its classes register."""
-    module_name = provider_module(type_id)
+    module_name = CORE_TYPE_MODULES.get(type_id.partition(".")[0]) or provider_module(type_id)
     if module_name is None:
         return
     package = _import(module_name, type_id)
