@@ -355,9 +355,11 @@ def test_a_stream_falls_back_when_the_connection_fails_first() -> None:
     assert finish.provider_metadata["fallback"].index == 1
 
 
-def test_a_stream_never_falls_back_after_its_first_part(run_stream: RunAgent) -> None:
+@pytest.mark.parametrize("how", ["error-part", "raised"])
+def test_a_stream_never_falls_back_after_its_first_part(how: str, run_stream: RunAgent) -> None:
     parts = stream_parts_for_text("half an answer")[:2]  # text_start, one delta
-    primary = fake("a", [*parts, error_part(unavailable("cut"))])
+    failure = unavailable("cut")
+    primary = fake("a", [*parts, error_part(failure) if how == "error-part" else failure])
     backup = fake("b", stream_parts_for_text("never"))
     with pytest.raises(ProviderUnavailableError, match="cut"):
         run_stream(agent(FallbackModel(primary, backup)), "hi")
