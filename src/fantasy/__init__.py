@@ -40,6 +40,7 @@ from fantasy.errors import (
     StreamInterruptedError,
     ToolCriticalError,
     ToolExecutionError,
+    UsageLimitExceeded,
 )
 from fantasy.http.limits import HttpLimits
 from fantasy.model import BaseLanguageModel, Call, LanguageModel, Provider, Response
@@ -96,6 +97,7 @@ from fantasy.types import (
 )
 
 if TYPE_CHECKING:
+    from fantasy.cost import Cost, cost_of
     from fantasy.fallback import (
         DEFAULT_FALLBACK_ERRORS,
         FallbackError,
@@ -104,6 +106,7 @@ if TYPE_CHECKING:
         FallbackModel,
         default_fallback_on,
     )
+    from fantasy.limiter import LimitedModel, RequestLimiter
     from fantasy.model_names import language_model, register_openai_compatible
     from fantasy.objects import (
         ObjectCall,
@@ -124,12 +127,17 @@ if TYPE_CHECKING:
     )
     from fantasy.persistence.api import from_dict, from_json, to_dict, to_json
     from fantasy.persistence.registry import register_provider_type
+    from fantasy.usage_limits import UsageLimits
 
 # Structured output and persistence are loaded on first use: most programs never ask
 # for an object, and JSON persistence is only needed when saving or loading.
 _LAZY = {
     **dict.fromkeys(("from_dict", "from_json", "to_dict", "to_json"), "fantasy.persistence.api"),
     "register_provider_type": "fantasy.persistence.registry",
+    # Limits and cost: loaded with the first limit, limiter or price asked for.
+    **dict.fromkeys(("Cost", "cost_of"), "fantasy.cost"),
+    **dict.fromkeys(("LimitedModel", "RequestLimiter"), "fantasy.limiter"),
+    "UsageLimits": "fantasy.usage_limits",
     **dict.fromkeys(("language_model", "register_openai_compatible"), "fantasy.model_names"),
     **dict.fromkeys(
         (
@@ -191,6 +199,7 @@ __all__ = [
     "Content",
     "ContentType",
     "ContextWindowError",
+    "Cost",
     "ExecutableProviderTool",
     "FallbackError",
     "FallbackFailure",
@@ -206,6 +215,7 @@ __all__ = [
     "InvalidRequestError",
     "InvalidResponseError",
     "LanguageModel",
+    "LimitedModel",
     "MaxStepsExceededError",
     "Message",
     "MessagePart",
@@ -229,6 +239,7 @@ __all__ = [
     "RateLimitError",
     "ReasoningContent",
     "ReasoningPart",
+    "RequestLimiter",
     "Response",
     "ResponseContent",
     "RetryError",
@@ -259,8 +270,11 @@ __all__ = [
     "ToolResultPart",
     "TypedTool",
     "Usage",
+    "UsageLimitExceeded",
+    "UsageLimits",
     "agenerate_object",
     "astream_object",
+    "cost_of",
     "default_fallback_on",
     "finish_reason_is",
     "from_dict",

@@ -204,10 +204,23 @@ _CHECKS: dict[str, Callable[[str, str, Any], Any]] = {
     "system_prompt": _string,
     "schema_name": _string,
     "schema_description": _string,
+    "usage_limits": lambda where, name, value: _instance_of(where, name, value, "UsageLimits"),
+    "limiter": lambda where, name, value: _instance_of(where, name, value, "RequestLimiter"),
     "output_type": lambda where, name, value: value,  # checked by the agent's output spec
     "output_mode": _string,
     "output_retries": _int_at_least(0),
 }
+
+
+def _instance_of(where: str, name: str, value: Any, kind: str) -> Any:
+    """A `fantasy.UsageLimits` or `fantasy.RequestLimiter` (both import nothing heavy)."""
+    from fantasy.limiter import RequestLimiter
+    from fantasy.usage_limits import UsageLimits
+
+    expected = {"UsageLimits": UsageLimits, "RequestLimiter": RequestLimiter}[kind]
+    if not isinstance(value, expected):
+        raise _fail(where, name, f"a fantasy.{kind}", value)
+    return value
 
 
 def check_values(where: str, options: Mapping[str, Any]) -> dict[str, Any]:

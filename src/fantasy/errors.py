@@ -655,6 +655,25 @@ class MaxStepsExceededError(FantasyError):
         self.max_steps = max_steps
 
 
+class UsageLimitExceeded(FantasyError):
+    """A run reached one of its `fantasy.UsageLimits` (requests, tokens, cost).
+
+    ``limit`` names it (``"max_requests"``, ``"max_input_tokens"``,
+    ``"max_output_tokens"``, ``"max_total_tokens"``, ``"max_cost"``), ``value`` is
+    the limit and ``used`` what the run had used when it was checked (for
+    ``max_requests`` before a request: the count that request would have made).
+    ``partial_result`` holds the steps completed before it, as for
+    `MaxStepsExceededError`: a step whose answer went over the limit has run its
+    tools, so ``partial_result.all_messages()`` can be resumed.
+    """
+
+    def __init__(self, limit: str, value: Any, used: Any, message: str):
+        super().__init__(message, title="usage limit exceeded")
+        self.limit = limit
+        self.value = value
+        self.used = used
+
+
 class ToolExecutionError(FantasyError):
     """A tool signalled a critical failure with `fantasy.ToolCriticalError`."""
 

@@ -44,6 +44,8 @@ CALL_OPTIONS_BESIDES_SETTINGS = {
     "on_retry",
     "on_auth_refresh",
     "model_provider",
+    "usage_limits",
+    "limiter",
 }
 OBJECT_OPTIONS_BESIDES_SETTINGS = {
     "system_prompt",

@@ -53,6 +53,8 @@ if TYPE_CHECKING:
     from typing_extensions import TypeVar
 
     from fantasy.agent.output import OutputSpec
+    from fantasy.limiter import RequestLimiter
+    from fantasy.usage_limits import UsageLimits
 
     T = TypeVar("T")
 
@@ -125,6 +127,8 @@ class Agent(Generic[OutputT]):
         retry_backoff_factor: float = 2.0,
         sleep: Callable[[float], Awaitable[None]] | None = None,
         tool_timeout: float | None = None,
+        usage_limits: UsageLimits | None = None,
+        limiter: RequestLimiter | None = None,
         output_type: type[OutputT] | UnionType | None = None,
         output_mode: str | None = None,
         output_retries: int | None = None,
@@ -181,6 +185,10 @@ class Agent(Generic[OutputT]):
         self.sleep = sleep
         # Seconds any tool run may take, for tools that set no ``timeout`` of their own.
         self.tool_timeout = tool_timeout
+        self.usage_limits = usage_limits
+        """Most a run may use (requests, tokens, cost); see `fantasy.UsageLimits`."""
+        self.limiter = limiter
+        """Shared with other agents: caps their requests in flight (and per minute)."""
         self.output_type = output_type
         self.output_mode = output_mode
         self.output_retries = output_retries
@@ -285,6 +293,7 @@ class Agent(Generic[OutputT]):
                 [*response_messages(content), *retry_messages],
                 response.raw_finish_reason,
             )
+            step.model = run.step_model
             steps.append(step)
             history.extend(step.messages)
             if not run.should_continue(steps):

@@ -135,6 +135,14 @@ class Run:
         self.initial_prompt = self._initial_prompt(
             prompt, options.get("files") or (), self.input_messages
         )
+        from fantasy.usage_limits import UsageMeter
+
+        self.meter = UsageMeter(
+            pick(options.get("usage_limits"), agent.usage_limits), self.max_steps
+        )
+        self.limiter = pick(options.get("limiter"), agent.limiter)
+        self.step_model: LanguageModel | None = None
+        """The model of the latest attempt (the step's model, once it answered)."""
         self._check_tool_names(where)
         self.output = self._output(options, where)
 
@@ -268,15 +276,20 @@ class Run:
         return [outcome.message] if outcome.message is not None else []
 
     def model_for_attempt(self, setup: StepSetup) -> LanguageModel:
+        """The model for the next attempt, counted against the usage limits (each
+        attempt is a request) and, with a limiter, taking a slot of it."""
         if self.deadline is not None:
             self._time_attempt(setup)
-        if self.model_provider is None:
-            return setup.model
+        model = setup.model
         try:
-            return self.model_provider()
+            if self.model_provider is not None:
+                model = self.model_provider()
+            self.meter.before_request(model)
         except Exception as exc:
-            mark_user_error(exc)
+            mark_user_error(exc)  # never retried
             raise
+        self.step_model = model
+        return model if self.limiter is None else self.limiter.limit(model)
 
     def _time_attempt(self, setup: StepSetup) -> None:
         """Give the attempt what is left of ``total_timeout`` (or ``timeout``, if less)."""
@@ -292,8 +305,10 @@ class Run:
 
     def should_continue(self, steps: list[StepResult]) -> bool:
         """Fantasy's rule for another step, then the step limit: reaching it while the
-        model still wants to go on raises `MaxStepsExceededError`."""
+        model still wants to go on raises `MaxStepsExceededError`; a step that took the
+        run over a usage limit raises `UsageLimitExceeded`."""
         last = steps[-1]
+        self.meter.after_step(last.usage, last.cost if self.meter.wants_cost else None)
         output = self.output
         if output is not None and output.done:
             return False

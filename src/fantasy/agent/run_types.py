@@ -35,6 +35,10 @@ from fantasy.types import (
 if TYPE_CHECKING:
     from typing_extensions import TypeVar
 
+    from fantasy.cost import Cost
+    from fantasy.limiter import RequestLimiter
+    from fantasy.usage_limits import UsageLimits
+
     OutputT = TypeVar("OutputT", default=str)
 else:
     from typing import TypeVar
@@ -58,10 +62,20 @@ class StepResult:
     messages: list[Message] = field(default_factory=list)
     raw_finish_reason: str = ""
     """The provider's own finish reason, next to the mapped `finish_reason`."""
+    model: LanguageModel | None = field(default=None, repr=False, compare=False)
+    """The model that answered this step (None for a step built by hand)."""
 
     @property
     def text(self) -> str:
         return self.content.text
+
+    @property
+    def cost(self) -> Cost:
+        """What this step's model call cost, from the `genai-prices` table (extra
+        ``cost``); ``amount`` is None, with a ``reason``, when it is not known."""
+        from fantasy.cost import answering_model, cost_of
+
+        return cost_of(self.usage, answering_model(self.model, self.provider_metadata))
 
     @property
     def response(self) -> Response:
@@ -118,6 +132,17 @@ class AgentResult(Generic[OutputT]):
         if self.typed_output is TEXT_OUTPUT:
             return cast(OutputT, self.text)
         return cast(OutputT, self.typed_output)
+
+    @property
+    def total_cost(self) -> Cost:
+        """What the run's model calls cost, the sum of each step's ``cost``; unknown
+        (``amount`` None, with the first step's ``reason``) if one step's is."""
+        from fantasy.cost import zero
+
+        total = zero()
+        for step in self.steps:
+            total = total + step.cost
+        return total
 
     @property
     def response_messages(self) -> list[Message]:
@@ -201,6 +226,10 @@ class CallOptions(TypedDict, total=False):
     on_auth_refresh: OnAuthRefresh | None
     model_provider: Callable[[], LanguageModel] | None
     """Called before every attempt to get the model (e.g. with refreshed credentials)."""
+    usage_limits: UsageLimits | None
+    """Most the run may use (requests, tokens, cost); replaces the agent's."""
+    limiter: RequestLimiter | None
+    """A `fantasy.RequestLimiter` every request of the run takes a slot of."""
     output_mode: str | None
     """How the typed output is asked for: ``"auto"`` (default), ``"native"``,
     ``"tool"`` or ``"text"`` (see `fantasy.agent.output`)."""

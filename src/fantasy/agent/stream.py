@@ -165,6 +165,7 @@ class StreamRun:
                     [*response_messages(state.content), *retry_messages],
                     state.raw_finish_reason,
                 )
+                step.model = run.step_model
                 await cb("on_step_finish", step)
                 steps.append(step)
                 history.extend(step.messages)
