@@ -177,8 +177,12 @@ def _lookup(ref: PriceRef) -> Any:
 
 
 def check_priced(model: LanguageModel | Any) -> str:
-    """Empty when ``model`` can be priced; otherwise why not."""
-    ref = price_ref(model)
+    """Empty when ``model`` can be priced; otherwise why not. A model made of models
+    (a `fantasy.FallbackModel`) can be priced when each of them can."""
+    members = getattr(model, "models", None)
+    if isinstance(members, list) and members:
+        return next((why for m in members if (why := check_priced(m))), "")
+    ref = price_ref(getattr(model, "wrapped", model))
     if isinstance(ref, str):
         return ref
     try:

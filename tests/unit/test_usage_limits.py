@@ -221,3 +221,33 @@ def test_the_error_pickles_with_its_fields() -> None:
         4,
         str(err),
     )
+
+
+@pytest.mark.parametrize("face", FACES)
+def test_max_cost_with_a_fallback_model_prices_the_model_that_answered(face: str) -> None:
+    overloaded = ProviderError("overloaded", status_code=529)
+    step_usage = Usage(input_tokens=100_000, output_tokens=10_000, total_tokens=110_000)
+    primary = FakeModel([overloaded] * 3, provider="openai", model="gpt-4o")
+    # claude-sonnet-4: $3 input, $15 output per million: $0.45 a step.
+    backup = FakeModel(
+        tool_steps(3, step_usage), provider="anthropic", model="claude-sonnet-4-20250514"
+    )
+    agent = Agent(
+        fantasy.FallbackModel(primary, backup),
+        tools=[add],
+        usage_limits=UsageLimits(max_cost=0.5),
+        sleep=RecordingSleep(),
+    )
+    with pytest.raises(UsageLimitExceeded) as caught:
+        run(face, agent)
+    assert caught.value.used == Decimal("0.90")
+    assert len(caught.value.partial_result.steps) == 2
+
+
+def test_max_cost_with_a_fallback_model_needs_every_model_priced() -> None:
+    primary = FakeModel([], provider="openai", model="gpt-4o")
+    local = FakeModel([text_response("hi")], provider="my-server", model="local")
+    agent = Agent(fantasy.FallbackModel(primary, local), usage_limits=UsageLimits(max_cost=1))
+    with pytest.raises(fantasy.InvalidArgumentError, match="my-server"):
+        agent.generate("hi")
+    assert primary.calls == [] and local.calls == []
