@@ -247,5 +247,28 @@ def answering_model(model: Any, provider_metadata: Any) -> Any:
     return getattr(model, "wrapped", model)
 
 
+@dataclass(frozen=True, slots=True)
+class ModelRef:
+    """What prices a model, without the model: a pickled step's ``model`` (an error's
+    partial result sent across processes keeps its cost)."""
+
+    provider: str
+    model: str
+    url: str | None = None
+
+
+def model_ref(model: Any, provider_metadata: Any = None) -> ModelRef | None:
+    """The `ModelRef` of the model that answered (see `answering_model`)."""
+    if model is None:
+        return None
+    answered = answering_model(model, provider_metadata)
+    url = getattr(answered, "url", None)
+    return ModelRef(
+        str(getattr(answered, "provider", "") or ""),
+        str(getattr(answered, "model", "") or ""),
+        url if isinstance(url, str) else None,
+    )
+
+
 def _describe(model: Any) -> str:
     return f"{getattr(model, 'provider', '?')}:{getattr(model, 'model', '?')}"

@@ -276,3 +276,25 @@ def test_a_fallback_model_step_costs_what_the_answering_model_charges(face: str)
     result = _run(face, Agent(fantasy.FallbackModel(primary, backup)))
     assert result.steps[0].cost.amount == cost_of(u, backup).amount
     assert result.total_cost.amount == (1000 * 3 + 100 * 15) / M
+
+
+def test_a_pickled_partial_result_keeps_its_steps_and_their_cost() -> None:
+    """An error crossing a process pool keeps its partial result: each step's model
+    (here a FakeModel, which does not pickle) travels as what prices it."""
+    import pickle
+
+    u = Usage(input_tokens=1000, output_tokens=100, total_tokens=1100)
+    fake = FakeModel(
+        [tool_call_response("add", {"a": 1, "b": 2}, usage=u), text_response("3")],
+        provider="openai",
+        model="gpt-4o",
+    )
+    limits = fantasy.UsageLimits(max_requests=1)
+    with pytest.raises(fantasy.UsageLimitExceeded) as caught:
+        Agent(fake, tools=[add], usage_limits=limits).generate("add")
+    back = pickle.loads(pickle.dumps(caught.value))
+    step = back.partial_result.steps[0]
+    assert (step.model.provider, step.model.model) == ("openai", "gpt-4o")
+    assert step.cost.amount == Decimal("0.0035")  # 1000 x $2.50 + 100 x $10 per million
+    assert back.partial_result.total_cost == caught.value.partial_result.total_cost
+    assert caught.value.partial_result.steps[0].model is fake  # the original is untouched

@@ -5,7 +5,7 @@ and the prepare-step hook's types.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Generic, TypedDict, cast
 
 from fantasy.agent.steps import (
@@ -76,6 +76,16 @@ class StepResult:
         from fantasy.cost import answering_model, cost_of
 
         return cost_of(self.usage, answering_model(self.model, self.provider_metadata))
+
+    def __getstate__(self) -> tuple[None, dict[str, Any]]:
+        """Pickled (an error's partial result crossing a process pool) with ``model``
+        reduced to a `fantasy.cost.ModelRef` of the model that answered: its provider,
+        id and URL, all its cost needs."""
+        from fantasy.cost import model_ref
+
+        state = {f.name: getattr(self, f.name) for f in fields(self)}
+        state["model"] = model_ref(self.model, self.provider_metadata)
+        return None, state  # the form of a slotted object's state
 
     @property
     def response(self) -> Response:
