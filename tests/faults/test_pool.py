@@ -275,3 +275,30 @@ def test_a_full_pool_makes_room_for_another_origin(server: FaultServer) -> None:
         assert len(server.requests) == 2 and len(other.requests) == 2
     finally:
         other.stop()
+
+
+def test_proxies_from_the_environment_are_still_used(
+    server: FaultServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The client is httpx's own, with only its direct pool replaced: an HTTP_PROXY
+    from the environment still carries plain-HTTP requests (here the fault server is
+    the proxy), through a pool of httpx's that keeps few idle connections."""
+    monkeypatch.setenv("HTTP_PROXY", server.url)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    server.responder = lambda request: Reply(200, b'{"via": "proxy"}')
+
+    async def main() -> tuple[bytes, list[Any]]:
+        client = async_client(TIMEOUT)
+        try:
+            response = await client.post("http://api.example.invalid/v1/x", content=b"{}")
+            pools = [t._pool for t in client._mounts.values() if t is not None]  # type: ignore[attr-defined]
+            return response.content, pools
+        finally:
+            await client.aclose()
+
+    body, pools = asyncio.run(main())
+    assert body == b'{"via": "proxy"}'
+    assert server.requests[0].path == "http://api.example.invalid/v1/x"
+    assert pools and all(isinstance(p, httpcore.AsyncHTTPProxy) for p in pools)
+    assert all(p._max_keepalive_connections == 20 for p in pools)

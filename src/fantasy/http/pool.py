@@ -348,16 +348,30 @@ free one, within the ``pool`` timeout), all kept for reuse while idle for less t
 stream wait for another to finish, and reconnect all but 20 after each burst."""
 
 
+STOCK_KEEPALIVE = 20
+"""The idle connections kept by a pool of httpx's own that `async_client` makes."""
+
+
 def async_client(
     timeout: httpx.Timeout | float, limits: httpx.Limits = POOL_LIMITS
 ) -> httpx.AsyncClient:
     """An ``httpx.AsyncClient`` as httpx makes it by default (TLS verified with its
-    certificates, the environment's proxy and certificate settings honoured) with
-    ``limits``, whose direct connections go through a `FairConnectionPool`. Should
-    httpx ever keep its pool elsewhere, the client keeps httpx's own pool (with the
-    same limits); ``tests/faults/test_pool.py`` checks that it does not."""
+    certificates, the environment's proxy and certificate settings honoured) whose
+    direct connections go through a `FairConnectionPool` with ``limits``.
+
+    The pools that stay httpx's (those of proxies set in the environment, or every
+    one should httpx ever keep its pool elsewhere: ``tests/faults/test_pool.py``
+    checks that it does not) get as many connections but keep at most 20 idle:
+    httpx's pool compares every idle connection with every other on each request,
+    so more idle ones cost more than reconnecting (see the README's "Networking")."""
     ssl_context = httpx.create_ssl_context()
-    client = httpx.AsyncClient(timeout=timeout, limits=limits, verify=ssl_context)
+    kept = limits.max_keepalive_connections
+    stock = httpx.Limits(
+        max_connections=limits.max_connections,
+        max_keepalive_connections=STOCK_KEEPALIVE if kept is None else min(kept, STOCK_KEEPALIVE),
+        keepalive_expiry=limits.keepalive_expiry,
+    )
+    client = httpx.AsyncClient(timeout=timeout, limits=stock, verify=ssl_context)
     transport = getattr(client, "_transport", None)
     if type(transport) is httpx.AsyncHTTPTransport and (
         type(getattr(transport, "_pool", None)) is httpcore.AsyncConnectionPool
