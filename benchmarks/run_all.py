@@ -1,6 +1,6 @@
 """Run every benchmark, each in its own fresh interpreter, and print everything.
 
-python benchmarks/run_all.py            # the defaults (a few minutes on 2 cores)
+python benchmarks/run_all.py            # the defaults (about 10 minutes on 2 cores)
 python benchmarks/run_all.py --quick    # fewer runs, for a smoke check
 """
 
@@ -16,13 +16,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 QUICK = {
     "bench_stream.py": ["--runs", "3", "--warmups", "1", "--calls", "50", "--call-rounds", "1"],
     "bench_import.py": ["--runs", "3", "--warmups", "1"],
+    "bench_concurrency.py": ["--chunks", "50", "--runs", "1", "--skip-memory"],
 }
 
 
 def main() -> int:
     quick = "--quick" in sys.argv[1:]
     failed = 0
-    for script in ("bench_stream.py", "bench_import.py"):
+    for script in ("bench_stream.py", "bench_import.py", "bench_concurrency.py"):
         args = QUICK[script] if quick else []
         title = f" {script} {' '.join(args)} ".rstrip()
         print(f"{'=' * 8}{title} {'=' * max(4, 90 - len(title))}", flush=True)

@@ -16,20 +16,29 @@ N comes from the ``X-Bench-Chunks`` request header, else from the body's
 
 Every response is built once per N and cached as bytes, and the server runs in
 its own process (`serve`), so it costs the measured client no CPU time while
-the client parses: what the benchmarks time is the client.
+the client parses: what the benchmarks time is the client. One asyncio loop
+serves every connection (listen backlog 4096), so a thousand concurrent streams
+cost it a thousand sockets, not a thousand threads.
+
+For the concurrency benchmark, a stream request may carry ``X-Bench-Round: <id>``
+and ``X-Bench-Hold: <N>``: the server sends the head and first event at once,
+then holds the rest until N requests of that round have arrived (or none has
+arrived for `QUIET` seconds, when the client's pool cannot open N connections),
+so that N streams are really in flight together. ``GET /bench/round/<id>``
+answers how many arrived and the most that were in flight at once.
 
 Run it by hand with ``python benchmarks/server.py`` (prints the base URL).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
 import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 
 _WORDS = (
@@ -156,18 +165,22 @@ _COMPLETION_RESPONSE = _plain(
 )
 _NOT_FOUND = _plain("404 Not Found", b'{"error":{"message":"not found","type":"invalid_request"}}')
 
-_cache: dict[int, bytes] = {}
-_cache_lock = threading.Lock()
+_cache: dict[int, tuple[bytes, bytes]] = {}
+
+
+def _stream_parts(n: int) -> tuple[bytes, bytes]:
+    """The head and first event (the role chunk), and the rest, of a stream of ``n``."""
+    cached = _cache.get(n)
+    if cached is None:
+        body = stream_body(n)
+        first = body.index(b"\n\n\r\n") + 4  # the end of the first HTTP chunk
+        cached = _cache[n] = (_STREAM_HEAD + body[:first], body[first:])
+    return cached
 
 
 def _stream_response(n: int) -> bytes:
-    cached = _cache.get(n)
-    if cached is None:
-        with _cache_lock:
-            cached = _cache.get(n)
-            if cached is None:
-                cached = _cache[n] = _STREAM_HEAD + stream_body(n)
-    return cached
+    first, rest = _stream_parts(n)
+    return first + rest
 
 
 def _chunks_wanted(headers: dict[bytes, bytes], body: dict[str, object]) -> int:
@@ -181,66 +194,153 @@ def _chunks_wanted(headers: dict[bytes, bytes], body: dict[str, object]) -> int:
     return 20
 
 
-def _respond(head: bytes, body: bytes) -> bytes:
+def _parse_head(head: bytes) -> tuple[list[bytes], dict[bytes, bytes]]:
     request_line, _, rest = head.partition(b"\r\n")
-    parts = request_line.split()
     headers: dict[bytes, bytes] = {}
     for line in rest.split(b"\r\n"):
         name, _, value = line.partition(b":")
         headers[name.strip().lower()] = value.strip()
+    return request_line.split(), headers
+
+
+QUIET = 0.5
+"""Seconds without a new request after which a round's held streams go on anyway."""
+
+
+class _Round:
+    """The streams of one benchmark round (``X-Bench-Round``), held back (after their
+    first event) until ``X-Bench-Hold`` of them have arrived, so that that many are in
+    flight at once. A client that cannot open that many connections (a pool that queues
+    the rest) sends no new request for `QUIET` seconds: then the held ones go on, and
+    later arrivals are not held. ``peak`` is the most streams of the round in flight at
+    once (arrived, not yet written out)."""
+
+    def __init__(self, hold: int) -> None:
+        self.hold = hold
+        self.arrived = 0
+        self.in_flight = 0
+        self.peak = 0
+        self.released = asyncio.Event()
+        self.by_quiet = False
+        self.timer: asyncio.TimerHandle | None = None
+
+    def arrive(self) -> None:
+        self.arrived += 1
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
+        if self.released.is_set():
+            return
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        if self.arrived >= self.hold:
+            self.released.set()
+        else:
+            self.timer = asyncio.get_running_loop().call_later(QUIET, self._quiet)
+
+    def _quiet(self) -> None:
+        self.by_quiet = True
+        self.released.set()
+
+    def stats(self) -> bytes:
+        return json.dumps(
+            {"arrived": self.arrived, "peak": self.peak, "released_by_quiet": self.by_quiet}
+        ).encode()
+
+
+_rounds: dict[bytes, _Round] = {}
+
+
+async def _send_stream(writer: asyncio.StreamWriter, n: int, headers: dict[bytes, bytes]) -> None:
+    first, rest = _stream_parts(n)
+    round_id = headers.get(b"x-bench-round")
+    if not round_id:
+        writer.write(first + rest)
+        await writer.drain()
+        return
+    state = _rounds.get(round_id)
+    if state is None:
+        state = _rounds[round_id] = _Round(int(headers.get(b"x-bench-hold") or 1))
+    state.arrive()
+    try:
+        writer.write(first)
+        await state.released.wait()
+        writer.write(rest)
+        await writer.drain()
+    finally:
+        state.in_flight -= 1
+
+
+async def _answer(
+    writer: asyncio.StreamWriter, parts: list[bytes], headers: dict[bytes, bytes], body: bytes
+) -> None:
+    if len(parts) >= 2 and parts[0] == b"GET" and parts[1].startswith(b"/bench/round/"):
+        state = _rounds.get(parts[1].rsplit(b"/", 1)[1])
+        writer.write(_NOT_FOUND if state is None else _plain("200 OK", state.stats()))
+        await writer.drain()
+        return
     if len(parts) < 2 or parts[0] != b"POST" or not parts[1].endswith(b"/chat/completions"):
-        return _NOT_FOUND
+        writer.write(_NOT_FOUND)
+        await writer.drain()
+        return
     request = json.loads(body) if body else {}
     if request.get("stream"):
-        return _stream_response(_chunks_wanted(headers, request))
-    return _COMPLETION_RESPONSE
+        await _send_stream(writer, _chunks_wanted(headers, request), headers)
+    else:
+        writer.write(_COMPLETION_RESPONSE)
+        await writer.drain()
 
 
-def _content_length(head: bytes) -> int:
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            return int(value.strip())
-    return 0
-
-
-def _handle(conn: socket.socket) -> None:
-    conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    buf = b""
+async def _handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    sock = writer.get_extra_info("socket")
+    if sock is not None:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         while True:
-            end = buf.find(b"\r\n\r\n")
-            while end < 0:
-                data = conn.recv(65536)
-                if not data:
-                    return
-                buf += data
-                end = buf.find(b"\r\n\r\n")
-            head, buf = buf[:end], buf[end + 4 :]
-            length = _content_length(head)
-            while len(buf) < length:
-                data = conn.recv(65536)
-                if not data:
-                    return
-                buf += data
-            body, buf = buf[:length], buf[length:]
-            conn.sendall(_respond(head, body))
-    except (ConnectionError, OSError):
+            head = await reader.readuntil(b"\r\n\r\n")
+            parts, headers = _parse_head(head[:-4])
+            length = int(headers.get(b"content-length") or 0)
+            body = await reader.readexactly(length) if length else b""
+            await _answer(writer, parts, headers, body)
+    except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, OSError):
         return
     finally:
-        conn.close()
+        writer.close()
+
+
+BACKLOG = 4096
+"""The listen backlog (the kernel caps it at net.core.somaxconn): a thousand clients
+connecting at once must not overflow it, or their SYNs are dropped and retried after
+a second."""
+
+
+def _raise_fd_limit() -> None:
+    with contextlib.suppress(ImportError, ValueError, OSError):
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if hard == resource.RLIM_INFINITY or hard > soft:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 def run_forever(port: int = 0) -> None:
-    """Serve until killed; prints ``http://127.0.0.1:<port>/v1`` once listening."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", port))
-    listener.listen(128)
-    print(f"http://127.0.0.1:{listener.getsockname()[1]}/v1", flush=True)
-    while True:
-        conn, _ = listener.accept()
-        threading.Thread(target=_handle, args=(conn,), daemon=True).start()
+    """Serve until killed; prints ``http://127.0.0.1:<port>/v1`` once listening.
+
+    One asyncio event loop serves every connection, so a thousand concurrent streams
+    cost it a thousand sockets, not a thousand threads."""
+    _raise_fd_limit()
+
+    async def main() -> None:
+        server = await asyncio.start_server(_handle, "127.0.0.1", port, backlog=BACKLOG)
+        print(f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/v1", flush=True)
+        async with server:
+            await server.serve_forever()
+
+    asyncio.run(main())
+
+
+SERVER_PIDS: list[int] = []
+"""The process id of each server `serve` has running (to read its CPU time)."""
 
 
 @contextlib.contextmanager
@@ -253,6 +353,7 @@ def serve(prewarm: tuple[int, ...] = ()) -> Iterator[str]:
     if prewarm:
         args += ["--prewarm", ",".join(str(n) for n in prewarm)]
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
+    SERVER_PIDS.append(proc.pid)
     try:
         assert proc.stdout is not None
         url = proc.stdout.readline().strip()
@@ -260,6 +361,7 @@ def serve(prewarm: tuple[int, ...] = ()) -> Iterator[str]:
             raise RuntimeError(f"benchmark server did not start (got {url!r})")
         yield url
     finally:
+        SERVER_PIDS.remove(proc.pid)
         proc.terminate()
         try:
             proc.wait(timeout=5)
