@@ -79,6 +79,35 @@ class Exchange:
     """The stream's media type: an event stream unless the platform says otherwise."""
 
 
+class ErrorReader(Protocol):
+    """A provider's ``error_from_response``: an error status and body to its error."""
+
+    def __call__(
+        self,
+        *,
+        provider: str,
+        status: int,
+        headers: Mapping[str, str],
+        body: bytes,
+        url: str,
+        request_body: bytes = b"",
+    ) -> ProviderError: ...
+
+
+def status_errors(
+    read: ErrorReader, provider: str, url: str, request_body: bytes
+) -> HttpErrorMapper:
+    """The `Exchange.http_error` of one request: the provider's reader, told where."""
+    return lambda status, headers, content: read(
+        provider=provider,
+        status=status,
+        headers=headers,
+        body=content,
+        url=url,
+        request_body=request_body,
+    )
+
+
 async def post_json(
     ex: Exchange, parse: Callable[[JSON], Response], warnings: list[CallWarning]
 ) -> Response:

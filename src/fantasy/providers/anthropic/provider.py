@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from fantasy.errors import InvalidArgumentError, MissingAPIKeyError
 from fantasy.http.auth import Authenticator
 from fantasy.http.auth.google import TokenProvider, VertexAuth
-from fantasy.http.shell import Exchange, open_stream, post_json
+from fantasy.http.shell import Exchange, open_stream, post_json, status_errors
 from fantasy.http.transport import HttpTransport
 from fantasy.model import BaseLanguageModel, Call, Response
 from fantasy.providers._base import (
@@ -101,14 +101,7 @@ class MessagesLanguageModel(BaseLanguageModel):
             raw,
             headers,
             self.provider_name,
-            http_error=lambda status, hdrs, content: error_from_response(
-                provider=self.provider_name,
-                status=status,
-                headers=hdrs,
-                body=content,
-                url=url,
-                request_body=raw,
-            ),
+            http_error=status_errors(error_from_response, self.provider_name, url, raw),
             timeout=call.timeout,
             authorize=authorize,
             expect=self.platform.stream_media_type,

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from fantasy.http.auth.google import VertexAuth
-from fantasy.http.shell import Exchange, open_stream, post_json
+from fantasy.http.shell import Exchange, open_stream, post_json, status_errors
 from fantasy.http.transport import HttpTransport
 from fantasy.model import BaseLanguageModel, Call, Response
 from fantasy.providers.google.errors import error_from_response
@@ -71,14 +71,7 @@ class GeminiLanguageModel(BaseLanguageModel):
             raw,
             headers,
             self.provider_name,
-            http_error=lambda status, hdrs, content: error_from_response(
-                provider=self.provider_name,
-                status=status,
-                headers=hdrs,
-                body=content,
-                url=url,
-                request_body=raw,
-            ),
+            http_error=status_errors(error_from_response, self.provider_name, url, raw),
             timeout=call.timeout,
             authorize=authorize if auth is not None else None,
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fantasy.http.shell import Exchange, JsonEventSource
+from fantasy.http.shell import Exchange, JsonEventSource, status_errors
 from fantasy.http.transport import HttpTransport
 from fantasy.model import Call
 from fantasy.providers.openai.errors import error_from_response, error_from_stream_payload
@@ -37,13 +37,6 @@ def openai_exchange(
         raw,
         transport.request_headers(call.headers, call.user_agent),
         provider,
-        http_error=lambda status, headers, content: error_from_response(
-            provider=provider,
-            status=status,
-            headers=headers,
-            body=content,
-            url=url,
-            request_body=raw,
-        ),
+        http_error=status_errors(error_from_response, provider, url, raw),
         timeout=call.timeout,
     )
