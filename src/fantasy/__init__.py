@@ -55,7 +55,9 @@ from fantasy.stop import (
 )
 from fantasy.tools import (
     AgentTool,
+    Denied,
     ExecutableProviderTool,
+    PendingCall,
     ToolCall,
     ToolInfo,
     ToolResponse,
@@ -200,6 +202,7 @@ __all__ = [
     "ContentType",
     "ContextWindowError",
     "Cost",
+    "Denied",
     "ExecutableProviderTool",
     "FallbackError",
     "FallbackFailure",
@@ -229,6 +232,7 @@ __all__ = [
     "ObjectStream",
     "ObjectStreamPart",
     "ObjectStreamPartType",
+    "PendingCall",
     "PrepareStepOptions",
     "PrepareStepResult",
     "Provider",

@@ -10,9 +10,9 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, overload
+from typing import Any, Literal, TypeAlias, overload
 
 from fantasy import _json, _runtime
 from fantasy.types import ProviderDefinedTool, ProviderOptions
@@ -72,6 +72,40 @@ class ToolResponse:
         return base64.b64encode(self.data).decode("ascii")
 
 
+NeedsApproval: TypeAlias = "bool | Callable[[Any], bool | Awaitable[bool]]"
+"""A tool's ``needs_approval``: a constant, or a function of the call's validated input."""
+
+
+@dataclass(slots=True, frozen=True)
+class Denied:
+    """A "no" to a tool call that needed approval, with a reason the model sees.
+
+    Return it from an ``approve`` callback, or give it in ``approvals=`` when resuming
+    (``False`` is a denial without a reason). The tool does not run; the model gets an
+    error result ``denied: <reason>`` for the call and the run goes on.
+    """
+
+    reason: str = ""
+
+
+@dataclass(slots=True, frozen=True)
+class PendingCall:
+    """A tool call the run did not settle itself: one waiting for approval, or one
+    whose result comes from outside the run (a deferred tool).
+
+    ``input`` is the call's input validated by the tool (the value its function
+    would receive: a pydantic model, a dataclass, ...), ``raw_input`` the JSON the
+    model sent. An ``approve`` callback receives one of these; a paused run lists
+    them in ``result.pending_approvals`` and ``result.pending_calls``.
+    """
+
+    tool_call_id: str
+    tool_name: str
+    input: Any
+    raw_input: str
+    kind: Literal["approval", "deferred"] = "approval"
+
+
 @dataclass(slots=True)
 class ToolInfo:
     name: str
@@ -92,10 +126,26 @@ class AgentTool:
     timeout: float | None = None
     """Seconds a run may take; past that the model gets a "timed out" error result and
     the agent goes on (a sync tool's thread cannot be killed: it is abandoned)."""
+    needs_approval: NeedsApproval = False
+    """Ask before running a call: ``True`` for every call, or a function of the call's
+    validated input (the value `parse_input` returns; sync or async) that says whether
+    this call needs it, e.g. ``lambda inp: inp.amount > 100``. The agent's ``approve``
+    callback answers at once; without one the run pauses with the call in
+    ``result.pending_approvals`` (see README, "Human in the loop"). A call whose input
+    does not validate is not asked about: it runs, and the model gets the error."""
+    deferred: bool = False
+    """The result is produced outside the run (a human, a queue, another service): the
+    run never calls `run`; it pauses with the call in ``result.pending_calls`` and is
+    resumed with ``tool_results={call_id: value}``."""
 
     @property
     def name(self) -> str:
         return self.info.name
+
+    def parse_input(self, call: ToolCall) -> Any:
+        """The call's input as the tool reads it, for `needs_approval` and `PendingCall`;
+        raises `ValueError` when it is not valid. Here the decoded JSON."""
+        return _json.loads(call.input) if call.input.strip() else {}
 
     async def run(self, call: ToolCall) -> ToolResponse:
         raise NotImplementedError
@@ -110,16 +160,27 @@ class ExecutableProviderTool:
         run: Callable[[ToolCall], Any],
         *,
         free_form_input: bool = False,
+        needs_approval: NeedsApproval = False,
     ):
         self.definition = definition
         self._run = run
         self.free_form_input = free_form_input
         """The model's input is plain text, not a JSON object (OpenAI's custom tools):
         it is given to ``run`` as it came, without JSON validation or repair."""
+        self.needs_approval = needs_approval
+        """As `AgentTool.needs_approval`; the function gets the decoded JSON input (the
+        text itself for a free-form tool)."""
 
     @property
     def name(self) -> str:
         return self.definition.name
+
+    def parse_input(self, call: ToolCall) -> Any:
+        """The input `needs_approval` sees: the text as it came for a free-form tool,
+        else the decoded JSON (`ValueError` when it is not JSON)."""
+        if self.free_form_input:
+            return call.input
+        return _json.loads(call.input) if call.input.strip() else {}
 
     async def run(self, call: ToolCall) -> ToolResponse:
         return as_response(await _invoke(self._run, call))
@@ -172,9 +233,13 @@ class TypedTool(AgentTool):
         parallel: bool,
         provider_options: ProviderOptions | None,
         timeout: float | None = None,
+        needs_approval: NeedsApproval = False,
+        deferred: bool = False,
     ):
         self.fn = fn
         self.timeout = timeout
+        self.needs_approval = needs_approval
+        self.deferred = deferred
         self.input_model = input_model
         self.schema = schema
         self._single = single_argument
@@ -187,6 +252,21 @@ class TypedTool(AgentTool):
             parallel=parallel,
         )
         self.provider_options = provider_options
+
+    def parse_input(self, call: ToolCall) -> Any:
+        """The validated input (what the function receives: its single argument, or a
+        model whose attributes are its parameters); `ValueError` when it does not
+        validate (pydantic's ValidationError is one)."""
+        raw = call.input if call.input and call.input.strip() != "null" else "{}"
+        from pydantic import ValidationError
+
+        try:
+            return self.input_model.validate_json(raw)
+        except ValidationError as exc:
+            fixed = _readable_json(raw, exc)
+            if fixed is None:
+                raise
+            return self.input_model.validate_json(fixed)
 
     async def run(self, call: ToolCall) -> ToolResponse:
         from pydantic import ValidationError
@@ -286,6 +366,8 @@ def _make_tool(
     parallel: bool,
     provider_options: ProviderOptions | None,
     timeout: float | None = None,
+    needs_approval: NeedsApproval = False,
+    deferred: bool = False,
 ) -> TypedTool:
     import inspect
 
@@ -318,6 +400,8 @@ def _make_tool(
             parallel=parallel,
             provider_options=provider_options,
             timeout=timeout,
+            needs_approval=needs_approval,
+            deferred=deferred,
         )
     skip = (call_param,) if call_param else ()
     model, tool_schema = schema_mod.schema_for_signature(fn, skip=skip)
@@ -332,6 +416,8 @@ def _make_tool(
         parallel=parallel,
         provider_options=provider_options,
         timeout=timeout,
+        needs_approval=needs_approval,
+        deferred=deferred,
     )
 
 
@@ -356,6 +442,8 @@ def tool(
     parallel: bool = False,
     provider_options: ProviderOptions | None = None,
     timeout: float | None = None,
+    needs_approval: NeedsApproval = False,
+    deferred: bool = False,
 ) -> Callable[[Callable[..., Any]], TypedTool]: ...
 
 
@@ -368,6 +456,8 @@ def tool(
     parallel: bool = False,
     provider_options: ProviderOptions | None = None,
     timeout: float | None = None,
+    needs_approval: NeedsApproval = False,
+    deferred: bool = False,
 ) -> TypedTool | Callable[[Callable[..., Any]], TypedTool]:
     """Turn a typed function (sync or async) into a tool.
 
@@ -380,10 +470,20 @@ def tool(
     The name defaults to the function's, the description to its docstring's
     first paragraph. ``timeout`` (seconds) bounds each run: a tool that takes
     longer gives the model an error result and the agent goes on.
+
+    ``needs_approval`` (``True``, or a function of the validated input returning
+    whether this call needs it, sync or async) makes each call wait for a yes or
+    `Denied` from the agent's ``approve`` callback, or pause the run until the
+    caller resumes it with ``approvals=``. ``deferred=True`` declares a tool whose
+    result comes from outside the run: the function is never called (it gives the
+    name, the schema and the description); the run pauses and is resumed with
+    ``tool_results=``. See README, "Human in the loop".
     """
 
     def decorate(f: Callable[..., Any]) -> TypedTool:
-        return _make_tool(f, name, description, parallel, provider_options, timeout)
+        return _make_tool(
+            f, name, description, parallel, provider_options, timeout, needs_approval, deferred
+        )
 
     if fn is not None:
         return decorate(fn)
