@@ -30,8 +30,10 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     ),
     # Providers translate; they never reach for the agent loop or persistence.
     "fantasy.providers": ("fantasy.agent", "fantasy.persistence.api", "fantasy.testing"),
-    # The agent loop knows no provider.
-    "fantasy.agent": ("fantasy.providers", "fantasy.testing"),
+    # The agent loop knows no provider, and no capability that watches it from outside.
+    "fantasy.agent": ("fantasy.providers", "fantasy.testing", "fantasy.telemetry"),
+    # Telemetry watches runs through fantasy.agent.observe: it names no provider.
+    "fantasy.telemetry": ("fantasy.providers", "fantasy.testing"),
     # Structured output and persistence know no provider and no agent.
     "fantasy.objects": ("fantasy.agent", "fantasy.providers", "fantasy.testing"),
     "fantasy.persistence": ("fantasy.agent", "fantasy.providers", "fantasy.testing"),

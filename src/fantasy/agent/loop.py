@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Generic, Unpack, overload
 
 from fantasy import _runtime
 from fantasy._options import check_values
+from fantasy.agent.observe import AgentObserver, RunStart, agent_observers, start_run
 from fantasy.agent.run import Run, StepSetup
 from fantasy.agent.run_types import (
     AgentResult,
@@ -76,7 +77,9 @@ __all__ = [
 ]
 
 
-_NOT_OPTIONS = frozenset(("self", "model", "tools", "provider_tools", "output_type"))
+_NOT_OPTIONS = frozenset(
+    ("self", "model", "tools", "provider_tools", "output_type", "name", "telemetry")
+)
 
 
 class Agent(Generic[OutputT]):
@@ -132,6 +135,8 @@ class Agent(Generic[OutputT]):
         output_type: type[OutputT] | UnionType | None = None,
         output_mode: str | None = None,
         output_retries: int | None = None,
+        name: str = "",
+        telemetry: AgentObserver | Sequence[AgentObserver] | None = None,
     ):
         # locals() holds the parameters only: every option but the model and the tools.
         options = {k: v for k, v in locals().items() if k not in _NOT_OPTIONS}
@@ -192,6 +197,12 @@ class Agent(Generic[OutputT]):
         self.output_type = output_type
         self.output_mode = output_mode
         self.output_retries = output_retries
+        if not isinstance(name, str):
+            raise InvalidArgumentError(f"Agent: name must be a string, got {type(name).__name__}")
+        self.name = name
+        """Names the agent in traces (``gen_ai.agent.name``); empty by default."""
+        self.telemetry = agent_observers(telemetry)
+        """This agent's own observers (`fantasy.telemetry.Telemetry`), beside the global ones."""
         self.output_spec: OutputSpec | None = None
         """The typed output, checked against the model now (None: the output is the text)."""
         if output_type is not None and output_type is not str:  # str: the output is the text
@@ -254,11 +265,18 @@ class Agent(Generic[OutputT]):
             given["output_type"] = output_type
         run = Run(self, prompt, given, "Agent.generate")  # type: ignore[arg-type]
         steps: list[StepResult] = []
+        run.observer = observer = start_run(self.telemetry, lambda: RunStart(self, False))
         try:
-            return await self._generate_steps(run, steps)
-        except Exception as err:
-            run.keep_partial(err, steps)
+            result = await self._generate_steps(run, steps)
+        except BaseException as err:
+            if isinstance(err, Exception):
+                run.keep_partial(err, steps)
+            if observer is not None:
+                observer.end(None, err)
             raise
+        if observer is not None:
+            observer.end(result, None)
+        return result
 
     async def _generate_steps(self, run: Run, steps: list[StepResult]) -> AgentResult[Any]:
         history: list[Message] = []

@@ -49,6 +49,7 @@ from fantasy.types import (
 
 if TYPE_CHECKING:
     from fantasy.agent import Agent
+    from fantasy.agent.observe import RunObserver
     from fantasy.agent.output import OutputState
     from fantasy.types import ResponseContent, ToolCallContent
 
@@ -143,6 +144,8 @@ class Run:
         self.limiter = pick(options.get("limiter"), agent.limiter)
         self.step_model: LanguageModel | None = None
         """The model of the latest attempt (the step's model, once it answered)."""
+        self.observer: RunObserver | None = None
+        """Who watches this run (`fantasy.agent.observe`); set when the run starts."""
         self._check_tool_names(where)
         self.output = self._output(options, where)
 
@@ -245,6 +248,7 @@ class Run:
                     agent_tools = list(prepared.tools)
         step_tools = tools_by_name(agent_tools, agent.executable_provider_tools, active)
         step_tools.default_timeout = agent.tool_timeout
+        step_tools.observer = self.observer
         wire_tools: list[Tool] = []
         if not disable:
             wire_tools = _wire_tools(agent_tools, agent.provider_tools, active)
@@ -289,7 +293,9 @@ class Run:
             mark_user_error(exc)  # never retried
             raise
         self.step_model = model
-        return model if self.limiter is None else self.limiter.limit(model)
+        if self.limiter is not None:
+            model = self.limiter.limit(model)
+        return model if self.observer is None else self.observer.model(model, setup.call)
 
     def _time_attempt(self, setup: StepSetup) -> None:
         """Give the attempt what is left of ``total_timeout`` (or ``timeout``, if less)."""

@@ -9,7 +9,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fantasy import _json, _runtime
 from fantasy.errors import ToolCriticalError, ToolExecutionError
@@ -35,7 +35,10 @@ from fantasy.types import (
     ToolResultPart,
 )
 
-logger = logging.getLogger("fantasy")
+if TYPE_CHECKING:
+    from fantasy.agent.observe import RunObserver
+
+logger = logging.getLogger("fantasy.agent")
 
 MAX_PARALLEL_TOOLS = 5
 
@@ -64,6 +67,8 @@ class StepTools:
     provider_tools: dict[str, ExecutableProviderTool]
     default_timeout: float | None = None
     """The agent's ``tool_timeout``, for tools without a ``timeout`` of their own."""
+    observer: RunObserver | None = None
+    """The run's observer (`fantasy.agent.observe`), which hears each tool run."""
 
     def names(self) -> list[str]:
         return [*self.agent_tools, *self.provider_tools]
@@ -155,6 +160,13 @@ def _error_result(call: ToolCallContent, message: str) -> ToolResultContent:
 async def execute_tool(call: ToolCallContent, tools: StepTools) -> ToolResultContent:
     """Run one call. Any exception becomes an error result the model sees, except
     `ToolCriticalError`, which is raised as `ToolExecutionError` to stop the run."""
+    if tools.observer is not None:
+        kind = "extension" if call.tool_name in tools.provider_tools else "function"
+        return await tools.observer.tool(call, kind, lambda: _execute_tool(call, tools))
+    return await _execute_tool(call, tools)
+
+
+async def _execute_tool(call: ToolCallContent, tools: StepTools) -> ToolResultContent:
     if call.invalid:
         return _error_result(call, call.validation_error or "invalid tool call")
     tool: AgentTool | ExecutableProviderTool | None = tools.agent_tools.get(call.tool_name)

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any, Generic
 
 from fantasy import _runtime
+from fantasy.agent.observe import RunStart, start_run
 from fantasy.agent.run import Run, StepSetup
 from fantasy.agent.run_types import AgentResult, OutputT, StepResult, StreamOptions
 from fantasy.agent.steps import (
@@ -121,6 +122,8 @@ class StreamRun:
         run = self.run
         cb = _Callbacks(run.options)
         steps: list[StepResult] = []
+        agent = run.agent
+        run.observer = observer = start_run(agent.telemetry, lambda: RunStart(agent, True))
         try:
             await cb("on_agent_start")
             history: list[Message] = []
@@ -178,8 +181,14 @@ class StreamRun:
         except Exception as err:
             run.keep_partial(err, steps)
             self.error = err
+            if observer is not None:
+                observer.end(None, err)
+                observer = None
             await cb("on_error", err)
             raise
+        finally:
+            if observer is not None:  # finished, or closed (or cancelled) before the end
+                observer.end(self.result, None)
 
     async def _model_output(
         self, run: Run, setup: StepSetup, cb: _Callbacks, state: _StepState

@@ -1,0 +1,157 @@
+"""The AI SDK's own client (npm ``ai``, pinned in tests/ui/node/package.json) reads the
+endpoint: its chat transport posts the request and parses every chunk against the
+package's UI message chunk schema, and `readUIMessageStream` assembles the message."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+import fantasy
+import fantasy.ui
+from fantasy.errors import AuthenticationError
+from fantasy.testing import FakeModel
+from fantasy.types import Role, TextPart, ToolCallPart, ToolResultOutputText, ToolResultPart
+
+from .conftest import answer_parts, full_turn_parts, serve, weather
+
+NODE_DIR = Path(__file__).parent / "node"
+
+
+def ai_sdk_client(url: str, messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the AI SDK's client makes of the endpoint's answer to ``messages``."""
+    node = shutil.which("node")
+    assert node, "node is not installed (scripts/test needs Node 20 and npm)"
+    assert (NODE_DIR / "node_modules" / "ai").is_dir(), (
+        "the npm `ai` package is not installed: run `npm ci --prefix tests/ui/node` "
+        "(scripts/test does)"
+    )
+    done = subprocess.run(
+        [node, str(NODE_DIR / "read_stream.mjs"), url],
+        input=json.dumps({"chatId": "chat-1", "messages": messages}),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+def user(text: str, id: str = "u1") -> dict[str, Any]:
+    return {"id": id, "role": "user", "parts": [{"type": "text", "text": text}]}
+
+
+def test_the_ai_sdk_client_assembles_text_reasoning_tools_sources_files_and_finish(
+    weather_agent: tuple[fantasy.Agent[Any], FakeModel],
+) -> None:
+    agent, model = weather_agent
+    with serve(fantasy.ui.asgi(agent)) as url:
+        got = ai_sdk_client(url, [user("Weather in Paris?")])
+    assert "error" not in got, got
+    message = got["message"]
+    assert message["role"] == "assistant"
+    assert message["id"].startswith("msg-")
+    assert message["parts"] == [
+        {"type": "step-start"},
+        {"type": "reasoning", "id": "r1", "text": "The user wants the weather.", "state": "done"},
+        {"type": "text", "text": "Let me check.", "state": "done"},
+        {
+            "type": "source-url",
+            "sourceId": "src-1",
+            "url": "https://weather.example/paris",
+            "title": "Paris forecast",
+        },
+        {
+            "type": "source-document",
+            "sourceId": "src-2",
+            "mediaType": "application/pdf",
+            "title": "Almanac",
+        },
+        {"type": "file", "mediaType": "image/png", "url": "data:image/png;base64,iVBORyBmYWtl"},
+        {
+            "type": "tool-weather",
+            "toolCallId": "call-1",
+            "state": "output-available",
+            "input": {"city": "Paris"},
+            "output": {"city": "Paris", "forecast": "sunny", "celsius": 21},
+        },
+        {"type": "step-start"},
+        {"type": "text", "text": "It is sunny in Paris, 21 °C.", "state": "done"},
+    ]
+    # The finish chunk's metadata: the run's usage over both steps.
+    assert message["metadata"] == {
+        "finishReason": "stop",
+        "steps": 2,
+        "usage": {
+            "inputTokens": 30,
+            "outputTokens": 13,
+            "totalTokens": 43,
+            "reasoningTokens": 0,
+            "cachedInputTokens": 0,
+        },
+    }
+    assert model.calls[0].prompt[-1].content == [TextPart("Weather in Paris?")]
+
+
+def test_the_message_the_client_assembled_comes_back_as_the_history(
+    weather_agent: tuple[fantasy.Agent[Any], FakeModel],
+) -> None:
+    """The next turn posts the whole conversation, tool parts included: the model gets
+    each step as an assistant message and the tool's output as a tool message."""
+    agent, model = weather_agent
+    model.add(answer_parts("Tomorrow too."))
+    with serve(fantasy.ui.asgi(agent)) as url:
+        first = ai_sdk_client(url, [user("Weather in Paris?")])["message"]
+        second = ai_sdk_client(url, [user("Weather in Paris?"), first, user("And tomorrow?", "u2")])
+    assert second["message"]["parts"][-1]["text"] == "Tomorrow too."
+    prompt = model.calls[2].prompt
+    assert [m.role for m in prompt] == [
+        Role.USER,
+        Role.ASSISTANT,
+        Role.TOOL,
+        Role.ASSISTANT,
+        Role.USER,
+    ]
+    step_one = prompt[1].content
+    assert [type(p).__name__ for p in step_one] == [
+        "ReasoningPart",
+        "TextPart",
+        "FilePart",
+        "ToolCallPart",
+    ]
+    assert step_one[3] == ToolCallPart("call-1", "weather", '{"city":"Paris"}')
+    assert prompt[2].content == [
+        ToolResultPart(
+            "call-1", ToolResultOutputText('{"city":"Paris","forecast":"sunny","celsius":21}')
+        )
+    ]
+    assert prompt[3].content == [TextPart("It is sunny in Paris, 21 °C.")]
+    assert prompt[4].content == [TextPart("And tomorrow?")]
+
+
+def test_a_failed_run_reaches_the_client_as_an_error_without_the_exception_text() -> None:
+    secret = "sk-live-0123456789abcdef"
+    error = AuthenticationError(f"invalid key {secret}", status_code=401)
+    agent = fantasy.Agent(FakeModel([error]), max_retries=0)
+    with serve(fantasy.ui.asgi(agent)) as url:
+        got = ai_sdk_client(url, [user("hi")])
+    assert got["error"] == "The server's credentials for the model provider were refused."
+    assert secret not in json.dumps(got)
+
+
+def test_the_response_is_marked_as_a_ui_message_stream(
+    weather_agent: tuple[fantasy.Agent[Any], FakeModel],
+) -> None:
+    agent, _ = weather_agent
+    with serve(fantasy.ui.asgi(agent)) as url:
+        response = httpx.post(url, json={"messages": [user("Weather?")]}, timeout=30)
+    assert response.status_code == 200
+    assert response.headers["x-vercel-ai-ui-message-stream"] == "v1"
+    assert response.headers["content-type"] == "text/event-stream"
+    assert response.text.endswith("data: [DONE]\n\n")
