@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 from fantasy.errors import MissingAPIKeyError
 from fantasy.providers._base import HTTPProvider, check_model_id, key_credentials, resolve_setting
+from fantasy.providers.openai.hooks import ChatHooks, check_hooks
 from fantasy.providers.openai.models import is_responses_model
 from fantasy.providers.openai.provider import ChatLanguageModel, routed_language_model
+from fantasy.types import ObjectMode
 
 if TYPE_CHECKING:
     import httpx
@@ -70,7 +72,12 @@ class Provider(HTTPProvider):
         limits: HttpLimits | None = None,
         use_responses_api: bool = False,
         responses_api_predicate: Callable[[str], bool] | None = None,
+        object_mode: ObjectMode | str = ObjectMode.AUTO,
+        hooks: ChatHooks | None = None,
     ):
+        # Native JSON schema output unless "tool" or "text", as OpenAI's.
+        self.object_mode = ObjectMode(object_mode)
+        self.hooks = check_hooks(hooks)
         self.use_responses_api = use_responses_api
         self.responses_api_predicate = responses_api_predicate or is_responses_model
         endpoint, setting = resolve_setting(base_url, ENDPOINT_ENV, "")
@@ -103,10 +110,16 @@ class Provider(HTTPProvider):
             limits=limits,
         )
 
-    def language_model(self, model_id: str) -> ChatLanguageModel | ResponsesLanguageModel:
+    def language_model(
+        self, model_id: str, *, hooks: ChatHooks | None = None
+    ) -> ChatLanguageModel | ResponsesLanguageModel:
         """Chat Completions, or the Responses API when ``use_responses_api`` is set and the
-        predicate (OpenAI's list of Responses models by default) accepts the deployment."""
+        predicate (OpenAI's list of Responses models by default) accepts the deployment.
+        ``hooks`` (`fantasy.providers.openai.ChatHooks`, over the provider's) patch a Chat
+        Completions model's translation; OpenAI's `DEFAULT_HOOKS` are its own steps."""
         check_model_id(model_id)
-        return routed_language_model(
-            self, model_id, self.use_responses_api, self.responses_api_predicate
+        model = routed_language_model(
+            self, model_id, self.use_responses_api, self.responses_api_predicate, self.hooks, hooks
         )
+        model.object_mode = self.object_mode
+        return model

@@ -19,7 +19,7 @@ What differs from OpenAI's own provider, and lives here:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -38,8 +38,10 @@ from fantasy.providers.openai.chat_stream import (
     delta_has_output,
     delta_of,
 )
+from fantasy.providers.openai.hooks import ChatHooks, check_hooks, default_hooks
+from fantasy.providers.openai.models import is_responses_model
 from fantasy.providers.openai.options import REASONING_EFFORTS, ReasoningEffort
-from fantasy.providers.openai.provider import ChatLanguageModel
+from fantasy.providers.openai.provider import ChatLanguageModel, routed_language_model
 from fantasy.types import (
     JSON,
     CallWarning,
@@ -62,6 +64,7 @@ if TYPE_CHECKING:
     import httpx
 
     from fantasy.http.limits import HttpLimits
+    from fantasy.providers.openai.responses_model import ResponsesLanguageModel
 
 NAME = "openai-compat"
 
@@ -296,6 +299,13 @@ class Provider(HTTPProvider):
     ``api_key`` is sent as a bearer token when given (local servers such as
     llama.cpp need none). ``name`` is the provider name reported by models and
     the key under which `ProviderOptions` are looked up.
+
+    ``hooks`` (`fantasy.providers.openai.ChatHooks`) patch the translation for a
+    server's quirks, for every model or (``language_model(id, hooks=...)``) one;
+    `DEFAULT_HOOKS` holds this provider's own steps. With ``use_responses_api=True``
+    the models ``responses_api_predicate`` accepts (default: OpenAI's Responses
+    models) go to ``POST {base_url}/responses`` (Fantasy's ``WithUseResponsesAPI``),
+    with OpenAI's Responses options under the ``"openai"`` key.
     """
 
     def __init__(
@@ -312,7 +322,13 @@ class Provider(HTTPProvider):
         timeout: float | httpx.Timeout | None = None,
         limits: HttpLimits | None = None,
         object_mode: ObjectMode | str = ObjectMode.TOOL,
+        hooks: ChatHooks | None = None,
+        use_responses_api: bool = False,
+        responses_api_predicate: Callable[[str], bool] | None = None,
     ):
+        self.hooks = check_hooks(hooks)
+        self.use_responses_api = use_responses_api
+        self.responses_api_predicate = responses_api_predicate or is_responses_model
         if not base_url:
             raise InvalidArgumentError(
                 "openaicompat.Provider needs base_url=, e.g. https://api.groq.com/openai/v1"
@@ -333,13 +349,25 @@ class Provider(HTTPProvider):
         # Objects come from a forced tool call ("auto"/"json" mean that too), or "text".
         self.object_mode = ObjectMode(object_mode)
 
-    def language_model(self, model_id: str) -> ChatLanguageModel:
+    def language_model(
+        self, model_id: str, *, hooks: ChatHooks | None = None
+    ) -> ChatLanguageModel | ResponsesLanguageModel:
         check_model_id(model_id)
-        model = ChatLanguageModel(
-            CompatCodec(model_id, self.name),
-            self.transport,
-            self.url("chat/completions"),
-            self.name,
+        name = self.name
+        model = routed_language_model(
+            self,
+            model_id,
+            self.use_responses_api,
+            self.responses_api_predicate,
+            self.hooks,
+            hooks,
+            chat_codec=lambda model_id: CompatCodec(model_id, name),
         )
         model.object_mode = self.object_mode
         return model
+
+
+DEFAULT_HOOKS = default_hooks(lambda model_id, provider: CompatCodec(model_id, provider or NAME))
+"""This provider's own Chat Completions steps as `ChatHooks` (Fantasy's
+``PrepareCallFunc``, ``ExtraContentFunc``, ``StreamExtraFunc``, ``ToPromptFunc``, with
+OpenAI's finish reasons and usage)."""

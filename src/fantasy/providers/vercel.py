@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from fantasy.persistence.registry import persisted
 from fantasy.providers._base import HTTPProvider, check_model_id, key_credentials
 from fantasy.providers._gateway import GatewayCodec, GatewayDialect
-from fantasy.providers.openai.provider import ChatLanguageModel
-from fantasy.types import JSON, CallWarning
+from fantasy.providers.openai.hooks import ChatHooks, check_hooks, default_hooks
+from fantasy.providers.openai.provider import ChatLanguageModel, attach_hooks
+from fantasy.types import JSON, CallWarning, ObjectMode
 
 if TYPE_CHECKING:
     import httpx
@@ -152,7 +153,14 @@ class Provider(HTTPProvider):
         transport: Any = None,
         timeout: float | httpx.Timeout | None = None,
         limits: HttpLimits | None = None,
+        name: str = NAME,
+        object_mode: ObjectMode | str = ObjectMode.TOOL,
+        hooks: ChatHooks | None = None,
     ):
+        # No native JSON mode here: "auto" and "json" use a forced tool call (as in
+        # Fantasy), "text" reads the object from the text.
+        self.object_mode = ObjectMode(object_mode)
+        self.hooks = check_hooks(hooks)
         credentials = key_credentials(
             api_key,
             env_var=API_KEY_ENV,
@@ -162,7 +170,7 @@ class Provider(HTTPProvider):
             prefix="Bearer ",
         )
         super().__init__(
-            name=NAME,
+            name=name,
             base_url=base_url or DEFAULT_BASE_URL,
             credentials=credentials,
             headers=headers,
@@ -174,8 +182,18 @@ class Provider(HTTPProvider):
             limits=limits,
         )
 
-    def language_model(self, model_id: str) -> ChatLanguageModel:
+    def language_model(self, model_id: str, *, hooks: ChatHooks | None = None) -> ChatLanguageModel:
+        """A model; ``hooks`` (`fantasy.providers.openai.ChatHooks`) replace steps of its
+        translation, over the provider's own ``hooks`` (`DEFAULT_HOOKS` are the steps
+        they replace)."""
         check_model_id(model_id)
-        return ChatLanguageModel(
+        model = ChatLanguageModel(
             VercelCodec(model_id), self.transport, self.url("chat/completions"), self.name
         )
+        model.object_mode = self.object_mode
+        given = check_hooks(hooks)
+        return attach_hooks(model, self.hooks.merged(given) if self.hooks else given)
+
+
+DEFAULT_HOOKS = default_hooks(lambda model_id, _provider: VercelCodec(model_id))
+"""This gateway's own Chat Completions steps as `ChatHooks`."""

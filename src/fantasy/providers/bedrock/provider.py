@@ -15,6 +15,7 @@ from fantasy.http.auth.aws import SigV4Auth, aws_region
 from fantasy.providers._base import check_name_like, env, env_label, header_value
 from fantasy.providers.anthropic.platforms import BEDROCK_DEFAULT_REGION, BedrockPlatform
 from fantasy.providers.anthropic.provider import ClaudeProvider
+from fantasy.types import ObjectMode
 
 if TYPE_CHECKING:
     import httpx
@@ -74,7 +75,10 @@ class Provider(ClaudeProvider):
         aws_access_key_id: str | None = None,
         aws_secret_access_key: str | None = None,
         aws_session_token: str | None = None,
+        object_mode: ObjectMode | str = ObjectMode.AUTO,
     ):
+        # Claude has no JSON mode: "auto" and "json" use a forced tool call; or "text".
+        self.object_mode = ObjectMode(object_mode)
         auth = Authenticator()
         credentials: dict[str, str] = {}
         if bool(aws_access_key_id) != bool(aws_secret_access_key):

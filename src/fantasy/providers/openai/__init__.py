@@ -8,6 +8,7 @@ model = openai.Provider(use_responses_api=True).language_model("gpt-5")  # Respo
 from typing import TYPE_CHECKING, Any
 
 from fantasy.providers.openai.chat import ChatCodec, ChatStreamTranslator
+from fantasy.providers.openai.hooks import ChatHooks
 from fantasy.providers.openai.models import is_reasoning_model, is_responses_model
 from fantasy.providers.openai.options import (
     NAME,
@@ -16,7 +17,12 @@ from fantasy.providers.openai.options import (
     ProviderOptions,
     ReasoningEffort,
 )
-from fantasy.providers.openai.provider import API_KEY_ENV, ChatLanguageModel, Provider
+from fantasy.providers.openai.provider import (
+    API_KEY_ENV,
+    DEFAULT_HOOKS,
+    ChatLanguageModel,
+    Provider,
+)
 from fantasy.providers.openai.responses_options import (
     INCLUDE_FILE_SEARCH_CALL_RESULTS,
     INCLUDE_MESSAGE_OUTPUT_TEXT_LOGPROBS,
@@ -185,6 +191,7 @@ __all__ = [
     "APPLY_PATCH_TOOL_ID",
     "CODE_INTERPRETER_TOOL_ID",
     "CUSTOM_TOOL_ID",
+    "DEFAULT_HOOKS",
     "FILE_SEARCH_TOOL_ID",
     "IMAGE_GENERATION_TOOL_ID",
     "INCLUDE_FILE_SEARCH_CALL_RESULTS",
@@ -197,6 +204,7 @@ __all__ = [
     "TOOL_SEARCH_TOOL_ID",
     "WEB_SEARCH_TOOL_ID",
     "ChatCodec",
+    "ChatHooks",
     "ChatLanguageModel",
     "ChatStreamTranslator",
     "CodeInterpreterCallMetadata",

@@ -36,6 +36,7 @@ from fantasy.providers.openai.chat_stream import (
     ChatStreamExtension,
     ChatStreamTranslator,
 )
+from fantasy.providers.openai.hooks import ChatHooks
 from fantasy.providers.openai.models import CHAT, ModelCapabilities, capabilities
 from fantasy.providers.openai.options import (
     NAME,
@@ -128,6 +129,12 @@ class ChatCodecBase(Generic[OptionsT]):
     """Structured output uses ``response_format`` (OpenAI, Azure); OpenAI-compatible
     servers turn it off and get objects through a forced tool call, as in Fantasy."""
 
+    hooks: ChatHooks | None = None
+    """The model's hooks (`fantasy.providers.openai.hooks`): steps that replace this
+    codec's own; None for none."""
+    language_model: Any = None
+    """The model this codec translates for, handed to a ``prepare_call`` hook."""
+
     def __init__(self, model_id: str):
         self.model_id = model_id
 
@@ -139,14 +146,21 @@ class ChatCodecBase(Generic[OptionsT]):
     # ================================================================== request
 
     def build_body(self, call: Call, *, stream: bool) -> tuple[JSON, list[CallWarning]]:
-        messages, warnings = self.to_messages(call.prompt)
+        hooks = self.hooks
+        if hooks is not None and hooks.to_prompt is not None:
+            messages, given = hooks.to_prompt(call.prompt, self.provider_name, self.model_id)
+            warnings = list(given)
+        else:
+            messages, warnings = self.to_messages(call.prompt)
         body: JSON = {"model": self.model_id, "messages": messages}
         if call.top_k is not None:
             warnings.append(_unsupported("top_k"))
         self._sampling(body, call, warnings)
-        options = self.provider_options(call)
-        if options is not None:
-            self.apply_options(body, options, warnings)
+        options: OptionsT | None = None
+        if hooks is not None and hooks.prepare_call is not None:
+            warnings.extend(hooks.prepare_call(self.language_model, body, call))
+        else:
+            options = self.prepare_options(body, call, warnings)
         if call.tools:
             tools, choice, tool_warnings = self.tools(call.tools, call.tool_choice)
             if tools:
@@ -180,6 +194,58 @@ class ChatCodecBase(Generic[OptionsT]):
             if stream:
                 body["stream"] = True
         return body, warnings
+
+    def prepare_options(
+        self,
+        body: JSON,
+        call: Call,
+        warnings: list[CallWarning],
+        *,
+        merge_extra_body: bool = False,
+    ) -> OptionsT | None:
+        """This provider's options from the call, put on the body: the default
+        ``prepare_call`` step. An ``extra_body`` is merged at the end of `build_body`
+        (over the tools too); with ``merge_extra_body`` (a hook calling the default)
+        it is merged here, over what the body has so far."""
+        options = self.provider_options(call)
+        if options is not None:
+            self.apply_options(body, options, warnings)
+            extra = getattr(options, "extra_body", None)
+            if merge_extra_body and extra:
+                body.update(extra)
+        return options
+
+    def finish_reason(self, raw: str) -> FinishReason:
+        """A ``finish_reason`` as a `FinishReason`: the hook's mapping, else Fantasy's."""
+        hooks = self.hooks
+        if hooks is not None and hooks.map_finish_reason is not None:
+            return hooks.map_finish_reason(raw)
+        return map_finish_reason(raw)
+
+    def read_usage(self, data: JSON) -> tuple[Usage, Any]:
+        """A response's usage and metadata: the hook's reading, else `usage`."""
+        hooks = self.hooks
+        if hooks is not None and hooks.usage is not None:
+            return hooks.usage(data)
+        return self.usage(data)
+
+    def read_stream_usage(self, chunk: JSON) -> tuple[Usage, Any] | None:
+        hooks = self.hooks
+        if hooks is not None and hooks.stream_usage is not None:
+            return hooks.stream_usage(chunk)
+        return self.stream_usage(chunk)
+
+    def read_extra_content(self, choice: JSON) -> list[Content]:
+        hooks = self.hooks
+        if hooks is not None and hooks.extra_content is not None:
+            return hooks.extra_content(choice)
+        return self.extra_content(choice)
+
+    def open_stream_extension(self) -> ChatStreamExtension | None:
+        hooks = self.hooks
+        if hooks is not None and hooks.stream_extra is not None:
+            return hooks.stream_extra()
+        return self.stream_extension()
 
     def _sampling(self, body: JSON, call: Call, warnings: list[CallWarning]) -> None:
         caps = self.caps
@@ -456,7 +522,7 @@ class ChatCodecBase(Generic[OptionsT]):
         audio = obj(message, "audio", _MESSAGE)
         if audio:
             self._audio(audio, content)
-        content.extend(self.extra_content(choice))
+        content.extend(self.read_extra_content(choice))
         if message.get("function_call") is not None:
             warnings.append(_other(FUNCTION_CALL_NOT_READ.format(f"{_MESSAGE}.function_call")))
         tool_calls = objects(message, "tool_calls", _MESSAGE)
@@ -476,9 +542,9 @@ class ChatCodecBase(Generic[OptionsT]):
             if piece is not None:
                 self._chunk_content([piece], content, warnings)
         content.extend(search_sources(data, "", set()))
-        usage, metadata = self.usage(data)
+        usage, metadata = self.read_usage(data)
         raw = text(choice, "finish_reason", _CHOICE)
-        finish = map_finish_reason(raw)
+        finish = self.finish_reason(raw)
         if tool_calls:
             finish = FinishReason.TOOL_CALLS
         provider_metadata = {} if metadata is None else {self.metadata_key: metadata}

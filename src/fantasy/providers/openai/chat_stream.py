@@ -13,7 +13,6 @@ from fantasy.providers.openai.chat_response import (
     audio_media_type,
     content_chunks,
     decode_base64,
-    map_finish_reason,
     search_sources,
 )
 from fantasy.types import (
@@ -150,7 +149,7 @@ class ChatStreamTranslator:
         self.tool_calls: dict[int, _ToolCallBuffer] = {}
         self.usage: Usage | None = None
         self.metadata: Any = None
-        self.extension = codec.stream_extension()
+        self.extension = codec.open_stream_extension()
         self.finish_reason = ""
         self.logprobs: list[Any] = []
         self.cited: set[str] = set()
@@ -168,7 +167,7 @@ class ChatStreamTranslator:
         # The last chunk that reports usage wins: OpenAI may send a chunk without usage
         # after it (an obfuscation or moderation chunk), which must not reset it.
         if chunk.get("usage") is not None:
-            usage = self.codec.stream_usage(chunk)
+            usage = self.codec.read_stream_usage(chunk)
             if usage is not None:
                 self.usage, self.metadata = usage
         # Every chunk comes this way: the common type is checked inline first (as the
@@ -400,7 +399,7 @@ class ChatStreamTranslator:
                     tool_call_input=call.arguments,
                 )
             )
-        finish = map_finish_reason(self.finish_reason)
+        finish = self.codec.finish_reason(self.finish_reason)
         if self.tool_calls:
             finish = FinishReason.TOOL_CALLS
         if not self.finish_reason and finish is not FinishReason.TOOL_CALLS:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from fantasy.errors import InvalidArgumentError
 from fantasy.http.transport import HttpTransport
 from fantasy.providers._base import HTTPProvider, check_model_id, key_credentials, resolve_setting
 from fantasy.providers.openai.chat import ChatCodec, ChatCodecBase
+from fantasy.providers.openai.hooks import ChatHooks, check_hooks, default_hooks
 from fantasy.providers.openai.http_model import OpenAIHTTPModel
 from fantasy.providers.openai.models import is_responses_model
 from fantasy.providers.openai.options import NAME
@@ -31,6 +33,7 @@ class ChatLanguageModel(OpenAIHTTPModel[ChatCodecBase[Any]]):
         self, codec: ChatCodecBase[Any], transport: HttpTransport, url: str, provider_name: str
     ):
         super().__init__(codec, transport, url, provider_name)
+        codec.language_model = self
         self.native_object_output = codec.native_object_output
         # Chat Completions takes response_format beside tools (OpenAI, Azure).
         self.native_output_with_tools = codec.native_object_output
@@ -55,6 +58,10 @@ class Provider(HTTPProvider):
     `ResponsesLanguageModel` for every id ``responses_api_predicate`` accepts
     (default: `is_responses_model`, Fantasy's rule) and a `ChatLanguageModel`
     for the others; the predicate alone changes nothing, as in Fantasy.
+
+    ``hooks`` (`ChatHooks`, Fantasy's ``WithLanguageModelOptions``) replace steps of
+    every Chat Completions model's translation; ``language_model(id, hooks=...)``
+    gives a model its own, over these. `DEFAULT_HOOKS` holds OpenAI's own steps.
     """
 
     def __init__(
@@ -75,7 +82,9 @@ class Provider(HTTPProvider):
         use_responses_api: bool = False,
         responses_api_predicate: Callable[[str], bool] | None = None,
         object_mode: ObjectMode | str = ObjectMode.AUTO,
+        hooks: ChatHooks | None = None,
     ):
+        self.hooks = check_hooks(hooks)
         base, base_setting = resolve_setting(base_url, BASE_URL_ENV, DEFAULT_BASE_URL)
         credentials = key_credentials(
             api_key,
@@ -110,13 +119,27 @@ class Provider(HTTPProvider):
         # How objects are generated: native JSON schema output unless "tool" or "text".
         self.object_mode = ObjectMode(object_mode)
 
-    def language_model(self, model_id: str) -> ChatLanguageModel | ResponsesLanguageModel:
+    def language_model(
+        self, model_id: str, *, hooks: ChatHooks | None = None
+    ) -> ChatLanguageModel | ResponsesLanguageModel:
         check_model_id(model_id)
         model = routed_language_model(
-            self, model_id, self.use_responses_api, self.responses_api_predicate
+            self,
+            model_id,
+            self.use_responses_api,
+            self.responses_api_predicate,
+            self.hooks,
+            hooks,
         )
         model.object_mode = self.object_mode
         return model
+
+
+def attach_hooks(model: ChatLanguageModel, hooks: ChatHooks | None) -> ChatLanguageModel:
+    """``model`` translating with ``hooks`` in place of its codec's own steps."""
+    if hooks is not None and not hooks.is_empty():
+        model.codec.hooks = hooks
+    return model
 
 
 def routed_language_model(
@@ -124,10 +147,22 @@ def routed_language_model(
     model_id: str,
     use_responses_api: bool,
     predicate: Callable[[str], bool],
+    provider_hooks: ChatHooks | None = None,
+    model_hooks: object = None,
+    chat_codec: Callable[[str], ChatCodecBase[Any]] = ChatCodec,
 ) -> ChatLanguageModel | ResponsesLanguageModel:
     """Chat Completions, or the Responses API when it is asked for and the predicate
-    accepts the model; shared by OpenAI and Azure."""
+    accepts the model; shared by OpenAI, Azure and OpenAI-compatible servers. Hooks are
+    for Chat Completions models (the provider's are theirs, as in Fantasy): hooks given
+    for a Responses model are refused rather than quietly unused."""
+    given = check_hooks(model_hooks)
     if use_responses_api and predicate(model_id):
+        if given is not None and not given.is_empty():
+            raise InvalidArgumentError(
+                f"hooks apply to Chat Completions models; {model_id!r} goes to the "
+                "Responses API (use_responses_api=True): leave hooks out, or pass a "
+                "responses_api_predicate that keeps this model on Chat Completions"
+            )
         # Imported here: programs that never use the Responses API never load it.
         from fantasy.providers.openai.responses import ResponsesCodec
         from fantasy.providers.openai.responses_model import ResponsesLanguageModel
@@ -138,6 +173,13 @@ def routed_language_model(
             provider.url("responses"),
             provider.name,
         )
-    return ChatLanguageModel(
-        ChatCodec(model_id), provider.transport, provider.url("chat/completions"), provider.name
+    model = ChatLanguageModel(
+        chat_codec(model_id), provider.transport, provider.url("chat/completions"), provider.name
     )
+    return attach_hooks(model, provider_hooks.merged(given) if provider_hooks else given)
+
+
+DEFAULT_HOOKS = default_hooks(lambda model_id, _provider: ChatCodec(model_id))
+"""OpenAI's own Chat Completions steps as `ChatHooks` (Fantasy's ``DefaultPrepareCallFunc``,
+``DefaultMapFinishReasonFunc``, ``DefaultUsageFunc``, ``DefaultStreamUsageFunc``,
+``DefaultToPrompt``): a hook can call one and patch its result."""
