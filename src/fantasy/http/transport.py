@@ -488,8 +488,21 @@ class HttpTransport:
     ) -> HttpResponse:
         """``timeout`` (seconds) bounds this request as a whole: connecting, sending,
         the headers and the whole body, however slowly the server sends them."""
+        return await self.send("POST", url, body, headers, timeout=timeout)
+
+    async def send(
+        self,
+        method: str,
+        url: str,
+        body: bytes | None,
+        headers: Mapping[str, str],
+        *,
+        timeout: float | None = None,
+    ) -> HttpResponse:
+        """`post` for any method (a batch API's ``GET`` of a status or a results file),
+        bounded and reported the same way; ``body`` None sends none."""
         clock = ResponseClock(timeout, None)
-        r, content = await self._exchange(url, body, headers, clock, stream=False)
+        r, content = await self._exchange(url, body, headers, clock, stream=False, method=method)
         if 300 <= r.status_code < 400:
             raise self._redirect(r, url)
         if r.status_code >= 400:
@@ -528,11 +541,12 @@ class HttpTransport:
     async def _exchange(
         self,
         url: str,
-        body: bytes,
+        body: bytes | None,
         headers: Mapping[str, str],
         clock: ResponseClock,
         *,
         stream: bool,
+        method: str = "POST",
     ) -> tuple[httpx.Response, bytes]:
         """Send the request and read what must be read before handing it back: a whole
         answer, or an error's body (bounded by `HttpLimits.max_response_bytes`), all
@@ -546,7 +560,7 @@ class HttpTransport:
                 client = self._sync_client()
                 with deadline.reading(clock.due()):
                     request = client.build_request(
-                        "POST", url, content=body, headers=headers, **extra
+                        method, url, content=body, headers=headers, **extra
                     )
                     r = client.send(request, stream=True)
                     if stream and r.status_code < 300:
@@ -557,7 +571,7 @@ class HttpTransport:
                         r.close()
             aclient = self._async()
             async with _timeout_at(clock):
-                request = aclient.build_request("POST", url, content=body, headers=headers, **extra)
+                request = aclient.build_request(method, url, content=body, headers=headers, **extra)
                 r = await aclient.send(request, stream=True)
                 if stream and r.status_code < 300:
                     return r, b""

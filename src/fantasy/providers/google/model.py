@@ -13,9 +13,9 @@ from fantasy.http.transport import HttpTransport
 from fantasy.model import BaseLanguageModel, Call, Response
 from fantasy.providers.google.errors import error_from_response
 from fantasy.providers.google.request import RequestBuilder
-from fantasy.providers.google.response import parse_response
+from fantasy.providers.google.response import parse_response as read_gemini_response
 from fantasy.providers.google.stream import GeminiEventSource, StreamTranslator
-from fantasy.types import CallWarning, StreamPart
+from fantasy.types import JSON, CallWarning, StreamPart
 
 ToolCallIDFunc = Callable[[], str]
 
@@ -77,11 +77,18 @@ class GeminiLanguageModel(BaseLanguageModel):
         )
         return exchange, warnings
 
+    def build_request(self, call: Call) -> tuple[Exchange, list[CallWarning]]:
+        """The request `agenerate` sends for ``call``, built and not sent: a batch API
+        carries its body (`fantasy.batch`), so a batched call is the live one."""
+        return self._exchange(call, self.generate_url)
+
+    def parse_response(self, data: JSON) -> Response:
+        """A whole answer's body read as `agenerate` reads it."""
+        return read_gemini_response(data, self.tool_call_id)
+
     async def agenerate(self, call: Call) -> Response:
-        exchange, warnings = self._exchange(call, self.generate_url)
-        return await post_json(
-            exchange, lambda data: parse_response(data, self.tool_call_id), warnings
-        )
+        exchange, warnings = self.build_request(call)
+        return await post_json(exchange, self.parse_response, warnings)
 
     def astream(self, call: Call) -> AsyncIterator[StreamPart]:
         """Stream parts; failures after the request was built arrive as one ``error`` part."""

@@ -47,9 +47,18 @@ class OpenAIHTTPModel(BaseLanguageModel, Generic[CodecT]):
         body, warnings = self.codec.build_body(call, stream=stream)
         return openai_exchange(self.transport, self.url, self.provider_name, call, body), warnings
 
+    def build_request(self, call: Call) -> tuple[Exchange, list[CallWarning]]:
+        """The request `agenerate` sends for ``call``, built and not sent: a batch API
+        carries its body (`fantasy.batch`), so a batched call is the live one."""
+        return self._exchange(call, stream=False)
+
+    def parse_response(self, data: JSON) -> Response:
+        """A whole answer's body read as `agenerate` reads it."""
+        return self.codec.parse_response(data)
+
     async def agenerate(self, call: Call) -> Response:
-        exchange, warnings = self._exchange(call, stream=False)
-        return await post_json(exchange, self.codec.parse_response, warnings)
+        exchange, warnings = self.build_request(call)
+        return await post_json(exchange, self.parse_response, warnings)
 
     def astream(self, call: Call) -> AsyncIterator[StreamPart]:
         """Stream parts; failures after the request was built arrive as one ``error`` part."""
