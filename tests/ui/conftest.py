@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -43,7 +44,7 @@ def serve(app: Any) -> Iterator[str]:
 @fantasy.tool
 def weather(city: str) -> str:
     """The weather in a city."""
-    return '{"city": "%s", "forecast": "sunny", "celsius": 21}' % city
+    return json.dumps({"city": city, "forecast": "sunny", "celsius": 21})
 
 
 def full_turn_parts() -> list[StreamPart]:

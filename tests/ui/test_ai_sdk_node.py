@@ -18,7 +18,7 @@ from fantasy.errors import AuthenticationError
 from fantasy.testing import FakeModel
 from fantasy.types import Role, TextPart, ToolCallPart, ToolResultOutputText, ToolResultPart
 
-from .conftest import answer_parts, full_turn_parts, serve, weather
+from .conftest import answer_parts, serve
 
 NODE_DIR = Path(__file__).parent / "node"
 
