@@ -14,6 +14,9 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 import fantasy.telemetry
 from fantasy.telemetry import Telemetry
+from tests.faults.conftest import close_models, server
+
+__all__ = ["close_models", "server"]  # the fault server's fixtures, for loopback tests here
 
 
 class Recorded:

@@ -225,3 +225,41 @@ def test_a_wrong_telemetry_argument_is_refused() -> None:
         fantasy.Agent(FakeModel([]), telemetry="yes")  # type: ignore[arg-type]
     with pytest.raises(fantasy.InvalidArgumentError, match="name must be a string"):
         fantasy.Agent(FakeModel([]), name=3)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("face", FACES)
+def test_a_fallback_is_an_event_and_names_the_model_that_answered(
+    otel: Recorded, face: str
+) -> None:
+    primary = FakeModel(
+        [ProviderError("overloaded", status_code=503)], provider="openai", model="gpt-4o"
+    )
+    backup = FakeModel([text_response("Hi")], provider="anthropic", model="claude-sonnet-4")
+    agent = fantasy.Agent(fantasy.FallbackModel(primary, backup), telemetry=otel.telemetry())
+    assert run(agent, face).text == "Hi"
+    (chat,) = otel.named("chat")
+    attrs = dict(chat.attributes or {})
+    assert chat.name == "chat gpt-4o"
+    assert attrs["gen_ai.request.model"] == "gpt-4o"
+    assert attrs["gen_ai.response.model"] == "claude-sonnet-4"
+    assert attrs["gen_ai.provider.name"] == "anthropic"
+    events = [e for e in chat.events if e.name == "fantasy.fallback"]
+    assert len(events) == 1
+    event = dict(events[0].attributes or {})
+    assert event["fantasy.fallback.failed.provider"] == "openai"
+    assert event["fantasy.fallback.failed.model"] == "gpt-4o"
+    assert "overloaded" in str(event["fantasy.fallback.error"])
+
+
+def test_every_model_of_a_fallback_failing_is_one_event_each(otel: Recorded) -> None:
+    primary = FakeModel([ProviderError("down", status_code=503)])
+    backup = FakeModel([ProviderError("also down", status_code=503)], model="b")
+    agent = fantasy.Agent(
+        fantasy.FallbackModel(primary, backup), max_retries=0, telemetry=otel.telemetry()
+    )
+    with pytest.raises(fantasy.FallbackError):
+        agent.generate("hi")
+    (chat,) = otel.named("chat")
+    assert dict(chat.attributes or {})["error.type"] == "FallbackError"
+    failed = [dict(e.attributes or {}) for e in chat.events if e.name == "fantasy.fallback"]
+    assert [e["fantasy.fallback.failed.model"] for e in failed] == ["fake-model", "b"]
