@@ -209,6 +209,10 @@ _CHECKS: dict[str, Callable[[str, str, Any], Any]] = {
     "output_type": lambda where, name, value: value,  # checked by the agent's output spec
     "output_mode": _string,
     "output_retries": _int_at_least(0),
+    "approval_timeout": _positive_number,
+    # Checked by the run (fantasy.agent.approval), which knows the waiting calls.
+    "approvals": lambda where, name, value: value,
+    "tool_results": lambda where, name, value: value,
 }
 
 

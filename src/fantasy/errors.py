@@ -678,6 +678,16 @@ class ToolExecutionError(FantasyError):
     """A tool signalled a critical failure with `fantasy.ToolCriticalError`."""
 
 
+class ToolApprovalError(FantasyError):
+    """Approving a tool call failed: the agent's ``approve`` callback or a tool's
+    ``needs_approval`` function raised, or answered something other than ``True``,
+    ``False`` or `fantasy.Denied`. The run stops (with its ``partial_result``): a call
+    nobody could decide on is neither run nor silently denied."""
+
+    def __init__(self, message: str, *, cause: BaseException | None = None):
+        super().__init__(message, title="tool approval failed", cause=cause)
+
+
 class ToolCriticalError(Exception):
     """Raise from a tool to stop the agent run, rather than report an error to the model.
 

@@ -82,6 +82,10 @@ class StreamPartType(StrEnum):
     OUTPUT = "output"
     """Emitted by an agent with an ``output_type``: a validated partial (then the final)
     output in ``StreamPart.output``; providers never send it."""
+    TOOL_APPROVAL_REQUEST = "tool_approval_request"
+    """Emitted by the agent for a tool call that needs approval, before it is asked
+    (``approve=``) or the run pauses: ``id``, ``tool_call_name``, ``tool_call_input``, and
+    the `fantasy.PendingCall` in ``StreamPart.pending_call``; providers never send it."""
 
 
 class ObjectMode(StrEnum):
@@ -166,6 +170,10 @@ class ToolCallPart:
     """The arguments as the model wrote them: raw JSON text."""
     provider_executed: bool = False
     provider_options: ProviderOptions | None = None
+    pending: str = ""
+    """Set by the agent on a call it paused for: ``"approval"`` (waiting for a yes or a
+    `fantasy.Denied`) or ``"deferred"`` (its result comes from outside the run); empty
+    otherwise. Never sent to a provider; persisted as an extension Fantasy skips."""
     type: ContentType = field(default=ContentType.TOOL_CALL, init=False)
 
 
@@ -425,3 +433,5 @@ class StreamPart:
     a file, a page range): the whole citation, which the agent keeps as it is."""
     output: Any = None
     """On ``output``: the typed run's output so far (an instance of its ``output_type``)."""
+    pending_call: Any = None
+    """On ``tool_approval_request``: the `fantasy.PendingCall` (with the validated input)."""

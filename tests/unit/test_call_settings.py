@@ -46,6 +46,10 @@ CALL_OPTIONS_BESIDES_SETTINGS = {
     "model_provider",
     "usage_limits",
     "limiter",
+    "approve",
+    "approval_timeout",
+    "approvals",
+    "tool_results",
 }
 OBJECT_OPTIONS_BESIDES_SETTINGS = {
     "system_prompt",

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Generic, Unpack, overload
 
 from fantasy import _runtime
 from fantasy._options import check_values
+from fantasy.agent.approval import Approve, mark_pending, settle_step, triage
 from fantasy.agent.observe import AgentObserver, RunStart, agent_observers, start_run
 from fantasy.agent.run import Run, StepSetup
 from fantasy.agent.run_types import (
@@ -31,7 +32,6 @@ from fantasy.agent.run_types import (
 from fantasy.agent.steps import (
     RepairToolCall,
     ToolCallRepairOptions,
-    execute_tools,
     response_messages,
     validate_tool_call,
 )
@@ -135,6 +135,8 @@ class Agent(Generic[OutputT]):
         output_type: type[OutputT] | UnionType | None = None,
         output_mode: str | None = None,
         output_retries: int | None = None,
+        approve: Approve | None = None,
+        approval_timeout: float | None = None,
         name: str = "",
         telemetry: AgentObserver | Sequence[AgentObserver] | None = None,
     ):
@@ -197,6 +199,11 @@ class Agent(Generic[OutputT]):
         self.output_type = output_type
         self.output_mode = output_mode
         self.output_retries = output_retries
+        self.approve = approve
+        """Answers tool calls that need approval at once (see `fantasy.agent.approval`);
+        without it a run pauses for them, to be resumed with ``approvals=``."""
+        self.approval_timeout = approval_timeout
+        """Seconds ``approve`` may take for one call before the call is denied."""
         if not isinstance(name, str):
             raise InvalidArgumentError(f"Agent: name must be a string, got {type(name).__name__}")
         self.name = name
@@ -280,6 +287,9 @@ class Agent(Generic[OutputT]):
 
     async def _generate_steps(self, run: Run, steps: list[StepResult]) -> AgentResult[Any]:
         history: list[Message] = []
+        await run.resume_pending()
+        if run.resumed_stop:
+            return run.result(steps)
         while True:
             setup = await run.setup_step(steps, history)
 
@@ -300,7 +310,10 @@ class Agent(Generic[OutputT]):
                         )
                         calls.append(c)
                 content.append(c)
-            content.extend(await execute_tools(calls, setup.tools))
+            approvals = await settle_step(
+                calls, await triage(calls, setup.tools), setup.tools, run.gate
+            )
+            content.extend(approvals.results)
             retry_messages = run.settle_output(content, calls, finals)
             step = StepResult(
                 content,
@@ -312,6 +325,9 @@ class Agent(Generic[OutputT]):
                 response.raw_finish_reason,
             )
             step.model = run.step_model
+            if approvals.pending:
+                step.pending = approvals.pending
+                step.messages = mark_pending(step.messages, approvals.pending)
             steps.append(step)
             history.extend(step.messages)
             if not run.should_continue(steps):

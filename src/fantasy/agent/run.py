@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from fantasy.agent import Agent
     from fantasy.agent.observe import RunObserver
     from fantasy.agent.output import OutputState
-    from fantasy.types import ResponseContent, ToolCallContent
+    from fantasy.types import ResponseContent, ToolCallContent, ToolResultContent
 
 
 def pick(*values: Any) -> Any:
@@ -133,6 +133,7 @@ class Run:
         self.prompt_messages: list[Message] = (
             [user_message(prompt, *(options.get("files") or ()))] if prompt else []
         )
+        self._approvals(options, where)
         self.initial_prompt = self._initial_prompt(
             prompt, options.get("files") or (), self.input_messages
         )
@@ -174,6 +175,54 @@ class Run:
 
         return OutputState(spec)
 
+    def _approvals(self, options: StreamOptions, where: str) -> None:
+        """The run's approval settings, and the calls ``messages=`` leave waiting (a
+        paused run being resumed), checked against ``approvals=``/``tool_results=``."""
+        from fantasy.agent.approval import (
+            Gate,
+            check_approvals,
+            check_tool_results,
+            find_resumption,
+        )
+
+        agent = self.agent
+        self.gate = Gate(
+            pick(options.get("approve"), agent.approve),
+            pick(options.get("approval_timeout"), agent.approval_timeout),
+        )
+        self.resumption = find_resumption(
+            where,
+            self.input_messages,
+            check_approvals(where, options.get("approvals")),
+            check_tool_results(where, options.get("tool_results")),
+            self.gate.approve is not None,
+        )
+        self.resumed_stop = False
+        """A result given on resuming said ``stop_turn``: the run ends without a step."""
+
+    async def resume_pending(
+        self, on_result: Callable[[ToolResultContent], Awaitable[None]] | None = None
+    ) -> list[ToolResultContent]:
+        """Settle the calls a resumed run's ``messages=`` left waiting (run the approved,
+        deny the others, take the given results); the conversation then holds their
+        results as an uninterrupted run's would. The new results, in call order."""
+        if self.resumption is None:
+            return []
+        from fantasy.agent.approval import resume
+
+        agent = self.agent
+        tools = tools_by_name(agent.tools, agent.executable_provider_tools, None)
+        tools.default_timeout = agent.tool_timeout
+        messages, results = await resume(
+            self.resumption, self.input_messages, tools, self.gate, on_result
+        )
+        self.resumption = None
+        self.input_messages = messages
+        system = [system_message(agent.system_prompt)] if agent.system_prompt else []
+        self.initial_prompt = [*system, *messages, *self.prompt_messages]
+        self.resumed_stop = any(r.stop_turn for r in results)
+        return results
+
     def _check_tool_names(self, where: str) -> None:
         """A tool named in tool_choice or active_tools must exist, or a typo silently
         disables a tool. Skipped when prepare_step may bring tools of its own."""
@@ -203,7 +252,7 @@ class Run:
                 raise InvalidArgumentError("prompt can't be empty when there are no messages")
             if files:
                 raise InvalidArgumentError("prompt can't be empty when there are files")
-            if messages[-1].role not in (Role.USER, Role.TOOL):
+            if messages[-1].role not in (Role.USER, Role.TOOL) and self.resumption is None:
                 raise InvalidArgumentError(
                     "prompt can't be empty when the last message is not a user or tool message"
                 )
@@ -322,6 +371,8 @@ class Run:
             raise output.error
         if any(cond(steps) for cond in self.stop_when):
             return False
+        if last.pending:  # paused: waiting for approvals or deferred results
+            return False
         if any(r.stop_turn for r in last.content.tool_results):
             return False
         client_calls = [c for c in last.content.tool_calls if not c.provider_executed]
@@ -343,7 +394,7 @@ class Run:
         if self.output is not None:
             if self.output.done:
                 result.typed_output = self.output.value
-            elif not partial:
+            elif not partial and not result.paused:
                 from fantasy.errors import NoObjectGeneratedError
 
                 raise NoObjectGeneratedError(

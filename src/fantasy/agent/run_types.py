@@ -4,7 +4,7 @@ and the prepare-step hook's types.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Generic, TypedDict, cast
 
@@ -14,7 +14,7 @@ from fantasy.agent.steps import (
 from fantasy.model import LanguageModel, Response
 from fantasy.retry import OnAuthRefresh, OnRetry
 from fantasy.stop import StopCondition
-from fantasy.tools import AgentTool
+from fantasy.tools import AgentTool, Denied, PendingCall
 from fantasy.types import (
     CallWarning,
     FileContent,
@@ -64,6 +64,9 @@ class StepResult:
     """The provider's own finish reason, next to the mapped `finish_reason`."""
     model: LanguageModel | None = field(default=None, repr=False, compare=False)
     """The model that answered this step (None for a step built by hand)."""
+    pending: list[PendingCall] = field(default_factory=list)
+    """The calls this step left waiting (for approval, or deferred): the run paused
+    after it; their parts in ``messages`` are marked (``ToolCallPart.pending``)."""
 
     @property
     def text(self) -> str:
@@ -153,6 +156,26 @@ class AgentResult(Generic[OutputT]):
         for step in self.steps:
             total = total + step.cost
         return total
+
+    @property
+    def pending_approvals(self) -> list[PendingCall]:
+        """The tool calls waiting for approval: the run paused for them (no ``approve``
+        callback). Resume with ``messages=result.all_messages(), approvals={id: True or
+        fantasy.Denied(reason)}``; see README, "Human in the loop"."""
+        last = self.steps[-1].pending if self.steps else []
+        return [p for p in last if p.kind == "approval"]
+
+    @property
+    def pending_calls(self) -> list[PendingCall]:
+        """The calls of deferred tools, whose results come from outside the run: resume
+        with ``messages=result.all_messages(), tool_results={id: value}``."""
+        last = self.steps[-1].pending if self.steps else []
+        return [p for p in last if p.kind == "deferred"]
+
+    @property
+    def paused(self) -> bool:
+        """The run stopped to wait for approvals or deferred results."""
+        return bool(self.steps and self.steps[-1].pending)
 
     @property
     def response_messages(self) -> list[Message]:
@@ -245,6 +268,19 @@ class CallOptions(TypedDict, total=False):
     ``"tool"`` or ``"text"`` (see `fantasy.agent.output`)."""
     output_retries: int | None
     """Invalid outputs sent back to the model before `NoObjectGeneratedError` (default 2)."""
+    approve: Callable[[PendingCall], bool | Denied | Awaitable[bool | Denied]] | None
+    """Answers each tool call that needs approval at once (sync or async): ``True`` runs
+    it, ``False`` or ``fantasy.Denied(reason)`` gives the model ``denied: <reason>``.
+    Without one (here or on the agent) the run pauses for such calls instead."""
+    approval_timeout: float | None
+    """Seconds ``approve`` may take for one call; past that the call is denied
+    (``denied: no approval within Ns``), the model sees it, and the run goes on."""
+    approvals: Mapping[str, bool | Denied] | None
+    """Resuming a paused run: the answer for each call waiting for approval in
+    ``messages=``, by tool call id (``True``, ``False`` or ``fantasy.Denied``)."""
+    tool_results: Mapping[str, Any] | None
+    """Resuming a paused run: the result of each deferred call in ``messages=``, by
+    tool call id (a str, a `fantasy.ToolResponse`, or anything JSON-serialisable)."""
 
 
 class StreamCallbacks(TypedDict, total=False):

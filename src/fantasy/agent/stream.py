@@ -9,11 +9,11 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any, Generic
 
 from fantasy import _runtime
+from fantasy.agent.approval import approval_part, mark_pending, settle_step, triage
 from fantasy.agent.observe import RunStart, start_run
 from fantasy.agent.run import Run, StepSetup
 from fantasy.agent.run_types import AgentResult, OutputT, StepResult, StreamOptions
 from fantasy.agent.steps import (
-    execute_tools,
     response_messages,
     validate_tool_call,
 )
@@ -55,6 +55,9 @@ class _Callbacks:
 
     def has(self, name: str) -> bool:
         return name in self.fns
+
+    async def tool_result(self, result: ToolResultContent) -> None:
+        await self("on_tool_result", result)
 
     async def __call__(self, name: str, *args: Any) -> None:
         fn = self.fns.get(name)
@@ -127,7 +130,9 @@ class StreamRun:
         try:
             await cb("on_agent_start")
             history: list[Message] = []
-            while True:
+            for r in await run.resume_pending(cb.tool_result):
+                yield _result_part(r)
+            while not run.resumed_stop:
                 setup = await run.setup_step(steps, history)
                 await cb("on_step_start", len(steps))
                 state = _StepState(run)
@@ -140,7 +145,13 @@ class StreamRun:
                     await cb("on_tool_result", result)
 
                 # Outside the retry: a tool that ran is never run again.
-                results = await execute_tools(state.calls, setup.tools, on_result)
+                sorted_calls = await triage(state.calls, setup.tools)
+                for request in sorted_calls.approval_requests:
+                    yield approval_part(request)
+                approvals = await settle_step(
+                    state.calls, sorted_calls, setup.tools, run.gate, on_result
+                )
+                results = approvals.results
                 state.content.extend(results)
                 retry_messages: list[Message] = []
                 if run.output is not None:
@@ -169,6 +180,9 @@ class StreamRun:
                     state.raw_finish_reason,
                 )
                 step.model = run.step_model
+                if approvals.pending:
+                    step.pending = approvals.pending
+                    step.messages = mark_pending(step.messages, approvals.pending)
                 await cb("on_step_finish", step)
                 steps.append(step)
                 history.extend(step.messages)
@@ -340,6 +354,15 @@ class StreamRun:
             if isinstance(error, Exception):
                 raise error
             raise RuntimeError(f"stream error: {error}")
+
+
+def _result_part(result: ToolResultContent) -> StreamPart:
+    return StreamPart(
+        StreamPartType.TOOL_RESULT,
+        id=result.tool_call_id,
+        tool_call_name=result.tool_name,
+        tool_result=result,
+    )
 
 
 class AgentStream(Generic[OutputT]):

@@ -180,6 +180,7 @@ def message_part(value: Any, path: str) -> MessagePart:
             field(data, "input", str, where, ""),
             field(data, "provider_executed", bool, where, False),
             options,
+            _pending(data, where),
         )
     if kind == "tool-result":
         return ToolResultPart(
@@ -190,6 +191,28 @@ def message_part(value: Any, path: str) -> MessagePart:
             field(data, "client_metadata", str, where, ""),
         )
     raise SerializationError(path, f'unknown message part type "{kind}"')
+
+
+def _pending(data: JSON, path: str) -> str:
+    """The kind of wait a tool call's ``fantasy.pending_call`` extension names; "" when it
+    has none. Extensions of other types are skipped, as Fantasy skips them all."""
+    from fantasy.persistence.encode import EXTENSIONS, PENDING_CALL
+
+    raw = data.get(EXTENSIONS)
+    if raw is None:
+        return ""
+    where = f"{path}.{EXTENSIONS}"
+    for index, item in enumerate(array(raw, where)):
+        kind, ext = envelope(item, f"{where}[{index}]", "extension")
+        if kind == PENDING_CALL:
+            pending = field(ext, "kind", str, f"{where}[{index}].data", "")
+            if pending not in ("approval", "deferred"):
+                raise SerializationError(
+                    f"{where}[{index}].data.kind",
+                    f'a pending call is "approval" or "deferred", got {pending!r}',
+                )
+            return pending
+    return ""
 
 
 def message(value: Any, path: str) -> Message:

@@ -40,6 +40,13 @@ from fantasy.types import (
     Usage,
 )
 
+EXTENSIONS = "extensions"
+"""A key Fantasy's structs do not have, so Go's decoder skips it: our extension
+envelopes ride in a part's ``data`` under it (see README, "Human in the loop")."""
+PENDING_CALL = "fantasy.pending_call"
+"""The extension marking a tool call a paused run waits on: ``{"kind": "approval"}`` or
+``{"kind": "deferred"}`` (`fantasy.ToolCallPart.pending`)."""
+
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
@@ -107,6 +114,8 @@ def message_part(part: Any, path: str) -> JSON:
             "input": part.input,
             "provider_executed": part.provider_executed,
         }
+        if part.pending:
+            data[EXTENSIONS] = [envelope(PENDING_CALL, {"kind": part.pending})]
     elif isinstance(part, ToolResultPart):
         data = {
             "tool_call_id": part.tool_call_id,
