@@ -47,6 +47,9 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     ),
     # A fallback model wraps models from outside: no provider, no agent.
     "fantasy.fallback": ("fantasy.agent", "fantasy.providers", "fantasy.testing"),
+    # Batch APIs wrap models and agents from outside, through the providers' seams
+    # (build_request, parse_response, error readers); never the testing helpers.
+    "fantasy.batch": ("fantasy.testing", "fantasy.persistence", "fantasy.durable"),
 }
 
 ALLOWED_IN_VOCABULARY = {"fantasy", "fantasy.types", "fantasy.errors"}

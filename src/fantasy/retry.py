@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from fantasy import _runtime
-from fantasy.errors import ProviderError, RetryError
+from fantasy.errors import ProviderError, RetryError, redact_text
 
 T = TypeVar("T")
+
+logger = logging.getLogger("fantasy.agent")
 
 OnRetry = Callable[[ProviderError | None, float], Any]
 """Told the error (None when it was not a ProviderError) and the delay before the next attempt."""
@@ -155,6 +158,13 @@ class RetryController:
                         "pass the run's total_timeout"
                     )
                     raise out_of_time from err
+                if logger.isEnabledFor(logging.DEBUG):
+                    logger.debug(
+                        "attempt %d failed (%s); retrying in %gs",
+                        len(self.errors),
+                        redact_text(f"{type(err).__name__}: {err}"),
+                        delay,
+                    )
                 if o.on_retry is not None:
                     await _runtime.call_user(o.on_retry, find_provider_error(err), delay)
                 # Through call_user so that asyncio.sleep works from the sync face too.

@@ -29,6 +29,7 @@ from fantasy.agent.steps import (
 from fantasy.call_settings import merge
 from fantasy.call_settings import values as settings_values
 from fantasy.errors import InvalidArgumentError, MaxStepsExceededError, ProviderTimeoutError
+from fantasy.http.log import attempt as request_attempt
 from fantasy.model import Call, LanguageModel, Response
 from fantasy.retry import RetryOptions, mark_user_error
 from fantasy.stop import StopCondition
@@ -68,6 +69,8 @@ class StepSetup:
     system: str
     call: Call
     tools: StepTools
+    attempts: int = 0
+    """Requests made for this step so far (retries included)."""
 
 
 # output_type is a keyword of its own (typed: generate(..., output_type=X) -> AgentResult[X]).
@@ -342,6 +345,8 @@ class Run:
             mark_user_error(exc)  # never retried
             raise
         self.step_model = model
+        setup.attempts += 1
+        request_attempt.set(setup.attempts)  # for fantasy.http's log records
         if self.limiter is not None:
             model = self.limiter.limit(model)
         return model if self.observer is None else self.observer.model(model, setup.call)

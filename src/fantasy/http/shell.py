@@ -20,13 +20,15 @@ here, so a bug in a translator surfaces as the bug it is.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
 from fantasy import _json
-from fantasy.errors import ProviderError
+from fantasy.errors import ProviderError, redact_text
 from fantasy.http.limits import DEFAULT_LIMITS, HttpLimits, clip_body
+from fantasy.http.log import provider_logger
 from fantasy.http.transport import HttpTransport
 from fantasy.http.unexpected import SSE
 from fantasy.model import Response
@@ -128,11 +130,33 @@ async def post_json(
             raise
     except ProviderError as exc:
         _placed(exc, ex)
+        _log_failure(ex, exc)
         raise
     # What the request could not carry first, then what the answer held that the
     # provider's parser could not read.
     response.warnings = [*warnings, *response.warnings]
+    logger = provider_logger(ex.provider)
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug(
+            "answer from %s: finish %s, %s, %d warning(s)",
+            redact_text(ex.url),
+            response.finish_reason,
+            response.usage,
+            len(response.warnings),
+        )
     return response
+
+
+def _log_failure(ex: Exchange, exc: ProviderError) -> None:
+    """The provider's error, at DEBUG: the caller gets it raised (or as an error part)
+    and decides whether it matters (the agent may retry it)."""
+    logger = provider_logger(ex.provider)
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug(
+            "request to %s failed: %s",
+            redact_text(ex.url),
+            redact_text(f"{type(exc).__name__}: {exc}"),
+        )
 
 
 def _placed(exc: ProviderError, ex: Exchange) -> ProviderError:
@@ -256,12 +280,18 @@ async def open_stream(
             ex.url, ex.body, ex.headers, timeout=ex.timeout, expect=ex.expect
         )
     except ProviderError as exc:
-        yield _error(_placed(exc, ex))
+        _log_failure(ex, _placed(exc, ex))
+        yield _error(exc)
         return
     async with resp:
         if resp.status_code >= 400:
-            yield _error(_placed(ex.http_error(resp.status_code, resp.headers, resp.content), ex))
+            error = _placed(ex.http_error(resp.status_code, resp.headers, resp.content), ex)
+            _log_failure(ex, error)
+            yield _error(error)
             return
+        logger = provider_logger(ex.provider)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("streaming from %s", redact_text(ex.url))
         pump = StreamPump(source, translator, ex.provider, ex.url, ex.transport.limits)
         for part in pump.start():
             yield part

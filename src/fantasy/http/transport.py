@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from fantasy import __version__, _json, _runtime
 from fantasy.errors import ProviderError, SecretTokens, mask_userinfo
-from fantasy.http import deadline
+from fantasy.http import deadline, log
 from fantasy.http.deadline import AsyncWatch, ResponseClock
 from fantasy.http.limits import DEFAULT_LIMITS, HttpLimits
 from fantasy.http.secret_headers import SecretHeaders
@@ -400,6 +400,7 @@ class HttpTransport:
         """The async clients with a pool of our own, one per event loop."""
         self._transport = transport
         self._timeout = timeout
+        log.hide_credentials_from_httpx()
 
     # ------------------------------------------------------------------ clients
 
@@ -502,7 +503,15 @@ class HttpTransport:
         """`post` for any method (a batch API's ``GET`` of a status or a results file),
         bounded and reported the same way; ``body`` None sends none."""
         clock = ResponseClock(timeout, None)
-        r, content = await self._exchange(url, body, headers, clock, stream=False, method=method)
+        started = time.perf_counter()
+        try:
+            r, content = await self._exchange(
+                url, body, headers, clock, stream=False, method=method
+            )
+        except ProviderError as exc:
+            log.failed(method, url, exc, started, self.provider)
+            raise
+        log.answered(method, url, r.status_code, started, self.provider)
         if 300 <= r.status_code < 400:
             raise self._redirect(r, url)
         if r.status_code >= 400:
@@ -528,7 +537,13 @@ class HttpTransport:
         `StreamingHttpResponse.aiter_bytes`.
         """
         clock = ResponseClock(timeout, self.limits.stream_idle_timeout)
-        r, error_body = await self._exchange(url, body, headers, clock, stream=True)
+        started = time.perf_counter()
+        try:
+            r, error_body = await self._exchange(url, body, headers, clock, stream=True)
+        except ProviderError as exc:
+            log.failed("POST", url, exc, started, self.provider)
+            raise
+        log.answered("POST", url, r.status_code, started, self.provider)
         if 300 <= r.status_code < 400:
             raise self._redirect(r, url)
         sniffer = None
