@@ -17,7 +17,7 @@ raise them.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar, Unpack, overload
 
@@ -51,6 +51,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 
 class ObjectOptions(TypedDict, total=False):
@@ -152,7 +153,9 @@ def _call(
     return ObjectCall(
         prompt=_prompt(prompt, system_prompt),
         schema=output.schema,
-        schema_name=output.name if schema_name is None else schema_name,
+        # As Go's object.Generate[T]: no name of the type's, so the provider's default
+        # ("response" in native modes, "generate_object" in tool mode) goes out.
+        schema_name="" if schema_name is None else schema_name,
         schema_description=schema_description,
         **settings_values(settings),
         provider_options=dict(provider_options or {}),
@@ -207,7 +210,8 @@ def generate_object(
     """Generate one object of ``output_type`` (a type, or a JSON schema as a dict).
 
     ``prompt`` is the user's text or a list of messages; ``system_prompt`` adds a
-    system message. Other options (`ObjectOptions`): ``schema_name`` (default: the type's name),
+    system message. Other options (`ObjectOptions`): ``schema_name`` (default: the
+    provider's, ``response`` or ``generate_object``, as Go's ``object.Generate[T]``),
     ``schema_description``, the generation settings of `fantasy.CallSettings`
     (``temperature``, ``max_output_tokens``, ...), ``provider_options``,
     ``headers``, ``user_agent``, ``repair_text``, ``timeout`` (seconds, for the HTTP
@@ -363,6 +367,26 @@ class ObjectStream(Generic[T]):
         self._parts = parts
         self._state: _Collector[T] = _Collector(output)
 
+    @overload
+    @classmethod
+    def from_parts(
+        cls, parts: Iterable[ObjectStreamPart], output_type: type[U]
+    ) -> ObjectStream[U]: ...
+    @overload
+    @classmethod
+    def from_parts(
+        cls, parts: Iterable[ObjectStreamPart], output_type: dict[str, Any] | None = None
+    ) -> ObjectStream[Any]: ...
+    @classmethod
+    def from_parts(
+        cls, parts: Iterable[ObjectStreamPart], output_type: Any = None
+    ) -> ObjectStream[Any]:
+        """A stream over any iterable of object parts (Fantasy's ``NewStreamObjectResult``):
+        a model's own ``stream_object``, a recorded list, a generator of your own.
+        ``output_type`` types the objects (a type, or a JSON schema as a dict; None
+        keeps the decoded JSON as it comes)."""
+        return ObjectStream(iter(parts), _Output({} if output_type is None else output_type))
+
     def __iter__(self) -> Iterator[ObjectStreamPart]:
         for part in self._parts:
             self._state.absorb(part)
@@ -406,6 +430,24 @@ class AsyncObjectStream(Generic[T]):
     def __init__(self, parts: AsyncIterator[ObjectStreamPart], output: _Output):
         self._parts = parts
         self._state: _Collector[T] = _Collector(output)
+
+    @overload
+    @classmethod
+    def from_parts(
+        cls, parts: AsyncIterable[ObjectStreamPart], output_type: type[U]
+    ) -> AsyncObjectStream[U]: ...
+    @overload
+    @classmethod
+    def from_parts(
+        cls, parts: AsyncIterable[ObjectStreamPart], output_type: dict[str, Any] | None = None
+    ) -> AsyncObjectStream[Any]: ...
+    @classmethod
+    def from_parts(
+        cls, parts: AsyncIterable[ObjectStreamPart], output_type: Any = None
+    ) -> AsyncObjectStream[Any]:
+        """The async face of `ObjectStream.from_parts`."""
+        output = _Output({} if output_type is None else output_type)
+        return AsyncObjectStream(aiter(parts), output)
 
     async def __aiter__(self) -> AsyncIterator[ObjectStreamPart]:
         async for part in self._parts:

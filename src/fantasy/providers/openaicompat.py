@@ -79,6 +79,15 @@ class ProviderOptions:
     extra_body: dict[str, Any] | None = None
     """Merged into the top level of the request body last, so it can override any field."""
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ProviderOptions:
+        """Options from Fantasy's JSON shape (its ``ParseOptions``), e.g. from a
+        configuration file: ``{"reasoning_effort": "low", "extra_body": {...}}``.
+        Unknown keys are ignored."""
+        from fantasy.providers._parse import parse_options
+
+        return parse_options(cls, data, "openai-compat")
+
 
 @persisted("openai-compat.content_extra_fields")
 @dataclass(slots=True, kw_only=True)

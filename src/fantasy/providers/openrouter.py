@@ -83,6 +83,85 @@ class ProviderOptions:
     extra_body: dict[str, Any] | None = None
     """Merged into the request body last, so it can override any field."""
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ProviderOptions:
+        """Options from Fantasy's JSON shape (its ``ParseOptions``), e.g. from a
+        configuration file: ``{"reasoning": {"effort": "low"}, "provider": {"order": [...]}}``.
+        Unknown keys are ignored."""
+        from fantasy.providers._parse import parse_options
+
+        return parse_options(cls, data, "openrouter")
+
+
+@dataclass(slots=True, kw_only=True)
+class PromptTokensDetails:
+    cached_tokens: int = 0
+
+
+@dataclass(slots=True, kw_only=True)
+class CompletionTokensDetails:
+    reasoning_tokens: int = 0
+
+
+@dataclass(slots=True, kw_only=True)
+class CostDetails:
+    """What the upstream provider charged, in credits (dollars)."""
+
+    upstream_inference_cost: float = 0.0
+    upstream_inference_prompt_cost: float = 0.0
+    upstream_inference_completions_cost: float = 0.0
+
+
+@dataclass(slots=True, kw_only=True)
+class UsageAccounting:
+    """OpenRouter's usage accounting, typed (Fantasy's ``UsageAccounting``): tokens and
+    what they cost. Fields the response left out are zero."""
+
+    prompt_tokens: int = 0
+    prompt_tokens_details: PromptTokensDetails = field(default_factory=PromptTokensDetails)
+    completion_tokens: int = 0
+    completion_tokens_details: CompletionTokensDetails = field(
+        default_factory=CompletionTokensDetails
+    )
+    total_tokens: int = 0
+    cost: float = 0.0
+    cost_details: CostDetails = field(default_factory=CostDetails)
+
+    @classmethod
+    def from_dict(cls, usage: Mapping[str, Any]) -> UsageAccounting:
+        """From the usage object as OpenRouter sends it; a value of another type than
+        the field's (a null, a string) reads as zero."""
+
+        def number(data: Any, key: str, kind: type[Any]) -> Any:
+            value = data.get(key) if isinstance(data, Mapping) else None
+            ok = isinstance(value, int | float) and not isinstance(value, bool)
+            return kind(value) if ok else kind()
+
+        prompt = usage.get("prompt_tokens_details")
+        completion = usage.get("completion_tokens_details")
+        costs = usage.get("cost_details")
+        return cls(
+            prompt_tokens=number(usage, "prompt_tokens", int),
+            prompt_tokens_details=PromptTokensDetails(
+                cached_tokens=number(prompt, "cached_tokens", int)
+            ),
+            completion_tokens=number(usage, "completion_tokens", int),
+            completion_tokens_details=CompletionTokensDetails(
+                reasoning_tokens=number(completion, "reasoning_tokens", int)
+            ),
+            total_tokens=number(usage, "total_tokens", int),
+            cost=number(usage, "cost", float),
+            cost_details=CostDetails(
+                upstream_inference_cost=number(costs, "upstream_inference_cost", float),
+                upstream_inference_prompt_cost=number(
+                    costs, "upstream_inference_prompt_cost", float
+                ),
+                upstream_inference_completions_cost=number(
+                    costs, "upstream_inference_completions_cost", float
+                ),
+            ),
+        )
+
 
 @persisted("openrouter.metadata")
 @dataclass(slots=True, kw_only=True)
@@ -97,6 +176,11 @@ class ProviderMetadata:
     def cost(self) -> float | None:
         cost = self.usage.get("cost")
         return float(cost) if isinstance(cost, (int, float)) else None
+
+    @property
+    def usage_accounting(self) -> UsageAccounting:
+        """`usage` typed: token counts, cost and the upstream's cost details."""
+        return UsageAccounting.from_dict(self.usage)
 
 
 WEB_SEARCH_TOOL_ID = "openrouter.web"

@@ -64,14 +64,50 @@ class GatewayOptions:
         return wire
 
 
+@dataclass(slots=True, kw_only=True)
+class BYOKCredential:
+    """One upstream credential for the gateway's bring-your-own-key: an API key, and any
+    other fields the upstream needs (Vertex's ``project``/``location``/
+    ``googleCredentials``, Bedrock's ``accessKeyId``/``secretAccessKey``/``region``), in
+    the gateway's camelCase."""
+
+    api_key: str = ""
+    fields: dict[str, Any] | None = None
+
+    def to_dict(self) -> JSON:
+        wire: JSON = {"apiKey": self.api_key} if self.api_key else {}
+        wire.update(self.fields or {})
+        return wire
+
+
+@dataclass(slots=True, kw_only=True)
+class BYOKOptions:
+    """Bring-your-own-key credentials per upstream (Fantasy's ``BYOKOptions``), tried in
+    order; ``ProviderOptions(byok=BYOKOptions(anthropic=[BYOKCredential(api_key=...)]))``.
+    Sent as ``{"anthropic": [{"apiKey": ...}], ...}``, the gateway's documented shape."""
+
+    anthropic: list[BYOKCredential] | None = None
+    openai: list[BYOKCredential] | None = None
+    vertex: list[BYOKCredential] | None = None
+    bedrock: list[BYOKCredential] | None = None
+
+    def to_dict(self) -> JSON:
+        wire: JSON = {}
+        for upstream in ("anthropic", "openai", "vertex", "bedrock"):
+            credentials = getattr(self, upstream)
+            if credentials:
+                wire[upstream] = [c.to_dict() for c in credentials]
+        return wire
+
+
 @persisted("vercel.options", json_names={"gateway": "providerOptions"}, omit_empty=["*"])
 @dataclass(slots=True, kw_only=True)
 class ProviderOptions:
     reasoning: ReasoningOptions | None = None
     gateway: GatewayOptions | None = None
-    byok: dict[str, Any] | None = None
-    """Your own upstream credentials, in the gateway's shape:
-    ``{"anthropic": [{"apiKey": "..."}]}``."""
+    byok: dict[str, Any] | BYOKOptions | None = None
+    """Your own upstream credentials, a `BYOKOptions` or in the gateway's shape:
+    ``{"anthropic": [{"apiKey": "..."}]}`` (a `BYOKOptions` is kept as that shape)."""
     user: str | None = None
     logit_bias: dict[str, int] | None = None
     logprobs: bool | None = None
@@ -79,6 +115,19 @@ class ProviderOptions:
     parallel_tool_calls: bool | None = None
     extra_body: dict[str, Any] | None = None
     """Merged into the request body last, so it can override any field."""
+
+    def __post_init__(self) -> None:
+        if isinstance(self.byok, BYOKOptions):
+            self.byok = self.byok.to_dict()
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ProviderOptions:
+        """Options from Fantasy's JSON shape (its ``ParseOptions``), e.g. from a
+        configuration file: ``{"providerOptions": {"order": [...]}, "byok": {...}}``.
+        Unknown keys are ignored."""
+        from fantasy.providers._parse import parse_options
+
+        return parse_options(cls, data, "vercel")
 
 
 @persisted("vercel.metadata", omit_empty=["*"])

@@ -29,6 +29,8 @@ from fantasy.providers.anthropic.options import (
     WebSearchResultMetadata,
     cache_control,
     defer_loading,
+    get_cache_control,
+    get_reasoning_metadata,
 )
 from fantasy.providers.anthropic.provider import (
     API_KEY_ENV,
@@ -98,6 +100,8 @@ __all__ = [
     "computer_use_tool",
     "defer_loading",
     "error_result",
+    "get_cache_control",
+    "get_reasoning_metadata",
     "is_computer_use_tool",
     "memory_tool",
     "parse_computer_use_input",

@@ -185,9 +185,25 @@ class UserLocation:
     timezone: str = ""
 
 
-def reasoning_metadata(provider_options: dict[str, Any] | None) -> ReasoningMetadata | None:
+def reasoning_metadata(provider_options: Mapping[str, Any] | None) -> ReasoningMetadata | None:
+    """The signature (or redacted data) of a thinking block kept on a reasoning part or
+    content under ``"anthropic"``, or None (Fantasy's ``GetReasoningMetadata``)."""
     value = (provider_options or {}).get(NAME)
     return value if isinstance(value, ReasoningMetadata) else None
+
+
+get_reasoning_metadata = reasoning_metadata
+
+
+def get_cache_control(provider_options: Mapping[str, Any] | None) -> CacheControl | None:
+    """The cache breakpoint set on a message, part or tool (`cache_control()`, or a
+    `ToolOptions` with ``cache_control=True``), or None (Fantasy's ``GetCacheControl``)."""
+    value = (provider_options or {}).get(NAME)
+    if isinstance(value, CacheControlOptions):
+        return value.cache_control
+    if isinstance(value, ToolOptions) and value.cache_control:
+        return CacheControl()
+    return None
 
 
 def has_cache_control(provider_options: dict[str, Any] | None) -> bool:

@@ -24,6 +24,7 @@ from fantasy.providers.google.options import (
     SearchEntryPoint,
     ThinkingConfig,
     UrlMetadata,
+    get_reasoning_metadata,
 )
 from fantasy.providers.google.provider import API_KEY_ENVS, Provider
 from fantasy.providers.google.provider_tools import (
@@ -68,6 +69,7 @@ __all__ = [
     "ToolCallIDFunc",
     "UrlMetadata",
     "code_execution_tool",
+    "get_reasoning_metadata",
     "google_search_tool",
     "parse_response",
     "url_context_tool",

@@ -187,3 +187,10 @@ class ResponseMetadata:
     avg_logprobs: float | None = None
     logprobs_result: dict[str, Any] | None = None
     usage_metadata: dict[str, Any] | None = None
+
+
+def get_reasoning_metadata(provider_options: Mapping[str, Any] | None) -> ReasoningMetadata | None:
+    """The thought signature kept on a reasoning part or content under ``"google"``, or
+    None (Fantasy's ``GetReasoningMetadata``)."""
+    value = (provider_options or {}).get(NAME)
+    return value if isinstance(value, ReasoningMetadata) else None

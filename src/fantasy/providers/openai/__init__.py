@@ -9,7 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 from fantasy.providers.openai.chat import ChatCodec, ChatStreamTranslator
 from fantasy.providers.openai.hooks import ChatHooks
-from fantasy.providers.openai.models import is_reasoning_model, is_responses_model
+from fantasy.providers.openai.models import (
+    is_reasoning_model,
+    is_responses_model,
+    is_responses_reasoning_model,
+)
 from fantasy.providers.openai.options import (
     NAME,
     FileOptions,
@@ -33,6 +37,7 @@ from fantasy.providers.openai.responses_options import (
     ResponsesReasoningMetadata,
     ServiceTier,
     TextVerbosity,
+    get_reasoning_metadata,
 )
 
 if TYPE_CHECKING:
@@ -254,9 +259,11 @@ __all__ = [
     "code_interpreter_tool",
     "custom_tool",
     "file_search_tool",
+    "get_reasoning_metadata",
     "image_generation_tool",
     "is_reasoning_model",
     "is_responses_model",
+    "is_responses_reasoning_model",
     "local_shell_tool",
     "mcp_approval_requests",
     "mcp_approval_response",

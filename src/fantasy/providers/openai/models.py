@@ -274,6 +274,13 @@ _RESPONSES_MODELS = _RESPONSES_REASONING_MODELS | frozenset(
 """Fantasy's list without the ids containing gpt-4 or gpt-5, which the substring rule covers."""
 
 
+def is_responses_reasoning_model(model_id: str) -> bool:
+    """Fantasy's ``IsResponsesReasoningModel``: a known Responses reasoning model (o1, o3,
+    o4-mini, codex-mini, gpt-oss, ...), or any gpt-4/gpt-5 id."""
+    lower = model_id.lower()
+    return model_id in _RESPONSES_REASONING_MODELS or "gpt-4" in lower or "gpt-5" in lower
+
+
 def is_responses_model(model_id: str) -> bool:
     """Fantasy's default routing rule: a known Responses model, or any gpt-4/gpt-5 id.
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar, overload
 
 from fantasy.persistence.registry import persisted
 
 NAME = "openai"
+
+T = TypeVar("T")
 
 ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"]
 REASONING_EFFORTS: frozenset[str] = frozenset(
@@ -42,6 +45,15 @@ class ProviderOptions:
     reasoning_effort: ReasoningEffort | None = None
     structured_outputs: bool | None = None
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ProviderOptions:
+        """Options from Fantasy's JSON shape (its ``ParseOptions``), e.g. from a
+        configuration file: ``{"reasoning_effort": "low", "log_probs": true}``.
+        Unknown keys are ignored."""
+        from fantasy.providers._parse import parse_options
+
+        return parse_options(cls, data, "openai")
+
 
 @persisted("openai.file_options")
 @dataclass(slots=True, kw_only=True)
@@ -62,3 +74,45 @@ class ProviderMetadata:
     rejected_prediction_tokens: int = 0
     extra_fields: dict[str, Any] = field(default_factory=dict)
     """Non-standard keys of the usage object, as the provider sent them."""
+
+    @overload
+    def extra_field(self, key: str) -> Any: ...
+    @overload
+    def extra_field(self, key: str, kind: type[T]) -> T | None: ...
+    def extra_field(self, key: str, kind: Any = None) -> Any:
+        """A non-standard usage field (Fantasy's ``ExtraField``): a server's own count or
+        cost (``extra_field("cost", float)``). With ``kind`` (a JSON type such as
+        ``int``, ``float``, ``str``, ``dict``, or a dataclass or pydantic model), the
+        value as that type; None when the field is absent or does not fit the type."""
+        if key not in self.extra_fields:
+            return None
+        value = self.extra_fields[key]
+        if kind is None:
+            return value
+        return _as_kind(value, kind)
+
+
+def _as_kind(value: Any, kind: Any) -> Any:
+    """``value`` (decoded JSON) as ``kind``, or None when it does not fit."""
+    import dataclasses
+
+    if kind is float and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if kind in (int, str, bool, list, dict):
+        fits = isinstance(value, kind) and (kind is bool or not isinstance(value, bool))
+        return value if fits else None
+    if dataclasses.is_dataclass(kind) and isinstance(kind, type):
+        from fantasy.errors import SerializationError
+        from fantasy.persistence.dataclass_json import decode_object
+
+        try:
+            return decode_object(kind, value, "extra_field")
+        except SerializationError:
+            return None
+    validate = getattr(kind, "model_validate", None)
+    if callable(validate):
+        try:
+            return validate(value)
+        except ValueError:
+            return None
+    return value if isinstance(value, kind) else None

@@ -9,6 +9,7 @@ was written.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -66,6 +67,15 @@ class ResponsesProviderOptions:
     """Accepted for Fantasy parity; like Fantasy, not sent on this path (a warning says so)."""
     user: str | None = None
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ResponsesProviderOptions:
+        """Options from Fantasy's JSON shape (its ``ParseOptions``), e.g. from a
+        configuration file: ``{"reasoning_effort": "high", "reasoning_summary": "auto"}``.
+        Unknown keys are ignored."""
+        from fantasy.providers._parse import parse_options
+
+        return parse_options(cls, data, "openai")
+
 
 @persisted("openai.responses.metadata")
 @dataclass(slots=True, kw_only=True)
@@ -94,3 +104,12 @@ class ResponsesReasoningMetadata:
     summary: list[str] = field(default_factory=list)
     content: list[str] = field(default_factory=list)
     """The raw reasoning text parts (``reasoning_text``), when the server sends them."""
+
+
+def get_reasoning_metadata(
+    provider_options: Mapping[str, Any] | None,
+) -> ResponsesReasoningMetadata | None:
+    """The Responses API reasoning item kept on a reasoning part or content
+    (``provider_options["openai"]``), or None (Fantasy's ``GetReasoningMetadata``)."""
+    value = (provider_options or {}).get("openai")
+    return value if isinstance(value, ResponsesReasoningMetadata) else None
