@@ -15,8 +15,15 @@ import httpx
 import fantasy
 import fantasy.ui
 from fantasy.errors import AuthenticationError
-from fantasy.testing import FakeModel
-from fantasy.types import Role, TextPart, ToolCallPart, ToolResultOutputText, ToolResultPart
+from fantasy.testing import FakeModel, stream_parts_for_tool_calls
+from fantasy.types import (
+    Role,
+    TextPart,
+    ToolCallPart,
+    ToolResultOutputError,
+    ToolResultOutputText,
+    ToolResultPart,
+)
 
 from .conftest import answer_parts, serve
 
@@ -155,3 +162,77 @@ def test_the_response_is_marked_as_a_ui_message_stream(
     assert response.headers["x-vercel-ai-ui-message-stream"] == "v1"
     assert response.headers["content-type"] == "text/event-stream"
     assert response.text.endswith("data: [DONE]\n\n")
+
+
+def ai_sdk_chat_with_approval(url: str, approved: bool, reason: str = "") -> dict[str, Any]:
+    """The AI SDK's own chat: a message, the approval answered with
+    `addToolApprovalResponse`, the continuation sent by the SDK itself."""
+    node = shutil.which("node")
+    assert node, "node is not installed (scripts/test needs Node 20 and npm)"
+    done = subprocess.run(
+        [node, str(NODE_DIR / "chat_approval.mjs"), url, str(approved).lower(), reason, "Tidy up"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+def approval_agent(ran: list[str]) -> tuple[fantasy.Agent[Any], FakeModel]:
+    @fantasy.tool(needs_approval=True)
+    def delete_file(path: str) -> str:
+        """Deletes a file."""
+        ran.append(path)
+        return f"deleted {path}"
+
+    model = FakeModel(
+        [
+            stream_parts_for_tool_calls(("call-del", "delete_file", {"path": "notes.txt"})),
+            answer_parts("Done."),
+        ]
+    )
+    return fantasy.Agent(model, tools=[delete_file]), model
+
+
+def test_an_approved_tool_call_runs_after_the_sdk_chat_answers_the_request() -> None:
+    ran: list[str] = []
+    agent, model = approval_agent(ran)
+    with serve(fantasy.ui.asgi(agent)) as url:
+        got = ai_sdk_chat_with_approval(url, approved=True)
+    assert got.get("error") is None, got
+    assert got["requested"]["type"] == "tool-delete_file"
+    assert got["requested"]["approval"] == {"id": "approval-call-del"}
+    assert ran == ["notes.txt"]
+    assistant = got["messages"][-1]
+    assert len(got["messages"]) == 2  # the continuation completed the same message
+    tool = next(p for p in assistant["parts"] if p["type"] == "tool-delete_file")
+    assert tool["state"] == "output-available"
+    assert tool["output"] == "deleted notes.txt"
+    assert tool["approval"]["approved"] is True
+    assert assistant["parts"][-1] == {"type": "text", "text": "Done.", "state": "done"}
+    # The model saw the call and its result, in one uninterrupted history.
+    resumed = model.calls[1].prompt
+    assert resumed[-1].content == [
+        ToolResultPart("call-del", ToolResultOutputText("deleted notes.txt"))
+    ]
+
+
+def test_a_denied_tool_call_does_not_run_and_the_model_reads_the_reason() -> None:
+    ran: list[str] = []
+    agent, model = approval_agent(ran)
+    with serve(fantasy.ui.asgi(agent)) as url:
+        got = ai_sdk_chat_with_approval(url, approved=False, reason="keep my notes")
+    assert got.get("error") is None, got
+    assert ran == []
+    tool = next(p for p in got["messages"][-1]["parts"] if p["type"] == "tool-delete_file")
+    assert tool["state"] == "output-denied"
+    assert tool["approval"] == {
+        "id": "approval-call-del",
+        "approved": False,
+        "reason": "keep my notes",
+    }
+    assert model.calls[1].prompt[-1].content == [
+        ToolResultPart("call-del", ToolResultOutputError("denied: keep my notes"))
+    ]

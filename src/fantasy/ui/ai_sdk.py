@@ -25,6 +25,7 @@ from collections.abc import (
     AsyncIterable,
     AsyncIterator,
     Callable,
+    Collection,
     Iterable,
     Iterator,
 )
@@ -134,8 +135,12 @@ class UIMessageStreamEncoder:
         message_id: str | None = None,
         metadata: MessageMetadata | None = default_metadata,
         on_error: ErrorText | None = None,
+        denied_calls: Collection[str] = (),
     ) -> None:
         self.message_id = message_id or f"msg-{uuid.uuid4().hex}"
+        self._denied = frozenset(denied_calls)
+        """Calls the user denied (approvals answered no): their result is sent as
+        ``tool-output-denied``, so the page shows a denial, not a failure."""
         self._metadata = metadata
         self._on_error = on_error
         self._in_step = False
@@ -154,7 +159,9 @@ class UIMessageStreamEncoder:
         if t is StreamPartType.WARNINGS:
             return []  # what the provider could not honour is the server's business
         out: list[JSON] = []
-        belongs_to_step = t is StreamPartType.TOOL_RESULT and not part.provider_executed
+        belongs_to_step = (
+            t is StreamPartType.TOOL_RESULT and not part.provider_executed
+        ) or t is StreamPartType.TOOL_APPROVAL_REQUEST
         if not belongs_to_step and t is not StreamPartType.OUTPUT:
             if self._in_step and self._model_done:
                 out.append({"type": "finish-step"})
@@ -208,6 +215,15 @@ class UIMessageStreamEncoder:
             return [self._tool(chunk, part)]
         if t is StreamPartType.TOOL_RESULT:
             return [self._tool_result(part)]
+        if t is StreamPartType.TOOL_APPROVAL_REQUEST:
+            # The client answers with the tool part in state "approval-responded".
+            return [
+                {
+                    "type": "tool-approval-request",
+                    "approvalId": approval_id(part.id),
+                    "toolCallId": part.id,
+                }
+            ]
         if t is StreamPartType.SOURCE:
             return [_source(part)]
         if t is StreamPartType.FILE:
@@ -239,6 +255,8 @@ class UIMessageStreamEncoder:
             part.id, part.tool_call_name, None, provider_executed=part.provider_executed
         )
         kind, value = tool_output(result)
+        if kind == "error" and result.tool_call_id in self._denied:
+            return {"type": "tool-output-denied", "toolCallId": result.tool_call_id}
         chunk: JSON = (
             {"type": "tool-output-error", "toolCallId": result.tool_call_id, "errorText": value}
             if kind == "error"
@@ -275,6 +293,11 @@ class UIMessageStreamEncoder:
     def abort(self, reason: str) -> list[JSON]:
         """The server stopped the run (a time limit, a shutdown)."""
         return [{"type": "abort", "reason": reason}]
+
+
+def approval_id(tool_call_id: str) -> str:
+    """The approval request's id for a tool call (the client sends it back)."""
+    return f"approval-{tool_call_id}"
 
 
 def _input_value(text: str) -> Any:

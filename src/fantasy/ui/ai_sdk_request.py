@@ -12,6 +12,12 @@ Anything else is refused with a `UIRequestError` naming where: an unknown part t
 a file that is not a ``data:`` URL (the server never fetches a URL a browser gave it),
 a tool call that has no result yet, a system message unless ``allow_system=True`` (a
 browser should not rewrite the agent's instructions).
+
+Approvals: a tool part in state ``approval-responded`` in the last message (the user
+answered a ``tool-approval-request``) becomes a call waiting for approval
+(``ToolCallPart.pending``) and an answer in `ChatRequest.approvals`; the endpoint
+resumes the run with ``approvals=`` (`ChatRequest.decisions`). A denied call the
+client reports as ``output-denied`` reads ``denied: <reason>`` to the model.
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from fantasy.agent.approval import denial_text
+from fantasy.tools import Denied
 from fantasy.types import (
     FilePart,
     Message,
@@ -38,9 +46,6 @@ from fantasy.types import (
 )
 from fantasy.ui._errors import UIRequestError
 
-DENIED_TEXT = "The user denied this tool call."
-"""What the model reads for a call the user refused (with their reason, if they gave one)."""
-
 
 @dataclass(slots=True)
 class ChatRequest:
@@ -51,6 +56,16 @@ class ChatRequest:
     trigger: str = "submit-message"
     approvals: dict[str, ApprovalAnswer] = field(default_factory=dict)
     """Answers to approval requests found in the last assistant message, by tool call id."""
+    continued_message_id: str = ""
+    """The id of the assistant message this answer continues (the request ended with an
+    assistant message: answers to its approval requests), else empty."""
+
+    def decisions(self) -> dict[str, bool | Denied]:
+        """The approvals as ``agent.astream(..., approvals=)`` takes them."""
+        return {
+            call_id: True if answer.approved else Denied(answer.reason)
+            for call_id, answer in self.approvals.items()
+        }
 
 
 @dataclass(slots=True)
@@ -80,7 +95,11 @@ def decode_request(body: Any, *, allow_system: bool = False) -> ChatRequest:
         raise UIRequestError("messages: missing (the request must carry the UIMessage list)")
     decoder = _Decoder(allow_system)
     messages = decoder.messages(body["messages"])
-    return ChatRequest(messages, chat_id, trigger, decoder.approvals)
+    last = body["messages"][-1]
+    continued = ""
+    if last.get("role") == "assistant" and isinstance(last.get("id"), str):
+        continued = last["id"]
+    return ChatRequest(messages, chat_id, trigger, decoder.approvals, continued)
 
 
 def decode_messages(messages: Any, *, allow_system: bool = False) -> list[Message]:
@@ -216,6 +235,7 @@ class _Decoder:
                 approval["approved"],
                 reason if isinstance(reason, str) else "",
             )
+            call.pending = "approval"  # the agent resumes it with approvals=
             step.append(call)
             return
         else:
@@ -229,8 +249,9 @@ class _Decoder:
 
 
 def _denied_text(approval: Any) -> str:
+    """What the model read when the call was denied (as `fantasy.Denied` words it)."""
     reason = approval.get("reason") if isinstance(approval, dict) else None
-    return f"{DENIED_TEXT} Reason: {reason}" if isinstance(reason, str) and reason else DENIED_TEXT
+    return denial_text(Denied(reason) if isinstance(reason, str) and reason else False)
 
 
 def _arguments(value: Any) -> str:

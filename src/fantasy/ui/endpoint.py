@@ -90,8 +90,8 @@ class UIEndpoint:
         if body is None:
             return
         try:
-            messages, start = self._decode(body)
-            parts = self.agent.astream("", messages=messages, **self.stream_options)
+            messages, options, start = self._decode(body)
+            parts = self.agent.astream("", messages=messages, **{**self.stream_options, **options})
         except (UIRequestError, ValueError, TypeError) as error:
             # Our own messages, naming the field; the body's text is never echoed.
             await _reply(send, 400, str(error))
@@ -114,14 +114,30 @@ class UIEndpoint:
             if not message.get("more_body", False):
                 return b"".join(chunks)
 
-    def _decode(self, body: bytes) -> tuple[list[Message], _Start]:
+    def _decode(self, body: bytes) -> tuple[list[Message], dict[str, Any], _Start]:
         try:
             data = loads(body)
         except ValueError as error:
             raise UIRequestError(f"the request body is not JSON: {error}") from None
         if self.protocol == "ai-sdk":
             request = decode_request(data, allow_system=self.allow_system)
-            return request.messages, self._ai_sdk_start
+            options: dict[str, Any] = {}
+            if request.approvals:
+                options["approvals"] = request.decisions()
+
+            def ai_sdk_start(parts: AsyncIterable[Any]) -> _Run:
+                encoder = ai_sdk.UIMessageStreamEncoder(
+                    message_id=request.continued_message_id or None,
+                    on_error=self.on_error,
+                    denied_calls=[i for i, a in request.approvals.items() if not a.approved],
+                )
+                return _Run(
+                    ai_sdk.HEADERS,
+                    ai_sdk.stream_events(parts, encoder),
+                    [*(sse_event(c) for c in encoder.abort(TIME_LIMIT_REASON)), DONE],
+                )
+
+            return request.messages, options, ai_sdk_start
         run_input = decode_run_input(data, allow_system=self.allow_system)
 
         def start(parts: AsyncIterable[Any]) -> _Run:
@@ -134,15 +150,7 @@ class UIEndpoint:
                 [sse_event(_AGUI_TIME_LIMIT)],
             )
 
-        return run_input.messages, start
-
-    def _ai_sdk_start(self, parts: AsyncIterable[Any]) -> _Run:
-        encoder = ai_sdk.UIMessageStreamEncoder(on_error=self.on_error)
-        return _Run(
-            ai_sdk.HEADERS,
-            ai_sdk.stream_events(parts, encoder),
-            [*(sse_event(c) for c in encoder.abort(TIME_LIMIT_REASON)), DONE],
-        )
+        return run_input.messages, {}, start
 
     async def _stream(
         self, parts: AsyncIterable[Any], start: _Start, receive: Receive, send: Send
