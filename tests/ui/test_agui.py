@@ -14,6 +14,7 @@ from ag_ui.core import (
     Context,
     Event,
     FunctionCall,
+    ResumeEntry,
     RunAgentInput,
     ToolCall,
     ToolMessage,
@@ -24,7 +25,7 @@ from pydantic import BaseModel, TypeAdapter
 import fantasy
 import fantasy.ui
 from fantasy import StreamPart, StreamPartType
-from fantasy.testing import FakeModel, finish_part
+from fantasy.testing import FakeModel, finish_part, stream_parts_for_tool_calls
 from fantasy.types import (
     FinishReason,
     Role,
@@ -233,3 +234,62 @@ def test_bad_input_is_refused_with_the_reason(change: dict[str, Any], message: s
         response = httpx.post(url, json=body, timeout=30)
     assert response.status_code == 400
     assert response.json()["error"].startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("payload", "ran", "seen"),
+    [
+        ({"approved": True}, ["notes.txt"], ToolResultOutputText("deleted notes.txt")),
+        ({"approved": False, "reason": "no"}, [], ToolResultOutputError("denied: no")),
+    ],
+)
+def test_a_run_paused_for_approval_finishes_with_an_interrupt_and_resume_answers_it(
+    payload: dict[str, Any], ran: list[str], seen: Any
+) -> None:
+    done: list[str] = []
+
+    @fantasy.tool(needs_approval=True)
+    def delete_file(path: str) -> str:
+        """Deletes a file."""
+        done.append(path)
+        return f"deleted {path}"
+
+    model = FakeModel(
+        [
+            stream_parts_for_tool_calls(("call-del", "delete_file", {"path": "notes.txt"})),
+            answer_parts("Done."),
+        ]
+    )
+    endpoint = fantasy.ui.asgi(fantasy.Agent(model, tools=[delete_file]), protocol="ag-ui")
+    with serve(endpoint) as url:
+        first = agui_events(url, run_input())
+        finished = first[-1]
+        assert finished.type.value == "RUN_FINISHED"
+        assert finished.outcome.type == "interrupt"
+        (interrupt,) = finished.outcome.interrupts
+        assert (interrupt.id, interrupt.tool_call_id, interrupt.reason) == (
+            "approval-call-del",
+            "call-del",
+            "tool_approval",
+        )
+        assert done == []
+        # The client keeps the conversation and answers the interrupt in a new run.
+        history = [
+            UserMessage(id="u1", content="Weather in Paris?"),
+            AssistantMessage(
+                id="a1",
+                tool_calls=[
+                    ToolCall(
+                        id="call-del",
+                        function=FunctionCall(name="delete_file", arguments='{"path":"notes.txt"}'),
+                    )
+                ],
+            ),
+        ]
+        resume = [ResumeEntry(interrupt_id=interrupt.id, status="resolved", payload=payload)]
+        second = agui_events(url, run_input(run_id="run-2", messages=history, resume=resume))
+    assert done == ran
+    result = next(e for e in second if e.type.value == "TOOL_CALL_RESULT")
+    assert result.tool_call_id == "call-del"
+    assert second[-1].type.value == "RUN_FINISHED" and second[-1].outcome.type == "success"
+    assert model.calls[1].prompt[-1].content == [ToolResultPart("call-del", seen)]

@@ -7,6 +7,8 @@ model's text (``TEXT_MESSAGE_START``/``_CONTENT``/``_END``), reasoning
 results (``TOOL_CALL_RESULT``); a typed output as ``STATE_SNAPSHOT``
 (``{"output": ...}``); sources and files as ``CUSTOM`` events (``fantasy.source``,
 ``fantasy.file``); ``RUN_FINISHED`` with the run's token usage, or ``RUN_ERROR``.
+A run that paused for tool approvals finishes with an ``interrupt`` outcome, one
+interrupt per call (``reason: "tool_approval"``); the next run's ``resume`` answers them.
 
 Message ids are made unique per run (providers reuse ids such as ``0`` in each step),
 and a tool call the model sent whole (no input parts) still gets its start, args and
@@ -32,7 +34,7 @@ from fantasy.types import (
 )
 from fantasy.ui._errors import ErrorText, error_text
 from fantasy.ui._sse import sse_event
-from fantasy.ui.ai_sdk import _jsonable, close_parts, tool_output
+from fantasy.ui.ai_sdk import _jsonable, approval_id, close_parts, tool_output
 
 HEADERS: dict[str, str] = {
     "content-type": "text/event-stream",
@@ -40,6 +42,14 @@ HEADERS: dict[str, str] = {
     "connection": "keep-alive",
     "x-accel-buffering": "no",
 }
+
+
+APPROVAL_SCHEMA: JSON = {
+    "type": "object",
+    "properties": {"approved": {"type": "boolean"}, "reason": {"type": "string"}},
+    "required": ["approved"],
+}
+"""The answer a tool-approval interrupt expects in its resume entry's ``payload``."""
 
 
 class AGUIEncoder:
@@ -66,6 +76,8 @@ class AGUIEncoder:
         self._started_calls: set[str] = set()
         self._usage = Usage()
         self._last_text: list[str] = []
+        self._awaiting: dict[str, str] = {}
+        """Calls waiting for approval (id to tool name): the run pauses for them."""
 
     def start(self) -> list[JSON]:
         return [{"type": "RUN_STARTED", "threadId": self.thread_id, "runId": self.run_id}]
@@ -85,7 +97,9 @@ class AGUIEncoder:
         if t is StreamPartType.WARNINGS:
             return []
         out: list[JSON] = []
-        belongs_to_step = t is StreamPartType.TOOL_RESULT and not part.provider_executed
+        belongs_to_step = (
+            t is StreamPartType.TOOL_RESULT and not part.provider_executed
+        ) or t is StreamPartType.TOOL_APPROVAL_REQUEST
         if not belongs_to_step and t is not StreamPartType.OUTPUT:
             if self._in_step and self._model_done:
                 out.extend(self._close_step())
@@ -148,7 +162,12 @@ class AGUIEncoder:
             return [{"type": "TOOL_CALL_END", "toolCallId": part.id}]
         if t is StreamPartType.TOOL_CALL:
             return self._whole_call(part)
+        if t is StreamPartType.TOOL_APPROVAL_REQUEST:
+            # Answered at the run's end: RUN_FINISHED's interrupt outcome, if it paused.
+            self._awaiting[part.id] = part.tool_call_name
+            return []
         if t is StreamPartType.TOOL_RESULT:
+            self._awaiting.pop(part.id, None)
             return [self._result(part)]
         if t is StreamPartType.SOURCE:
             return [{"type": "CUSTOM", "name": "fantasy.source", "value": _source(part)}]
@@ -238,10 +257,28 @@ class AGUIEncoder:
             "threadId": self.thread_id,
             "runId": self.run_id,
             "result": "".join(self._last_text),
-            "outcome": {"type": "success"},
+            "outcome": self._outcome(),
             "usage": [usage],
         }
         return [*self._close_step(), event]
+
+    def _outcome(self) -> JSON:
+        """Success, or an interrupt per call waiting for approval; a new run answers
+        each in ``resume`` (``{"interruptId", "status": "resolved", "payload":
+        {"approved": bool, "reason"?: str}}``)."""
+        if not self._awaiting:
+            return {"type": "success"}
+        interrupts = [
+            {
+                "id": approval_id(call_id),
+                "reason": "tool_approval",
+                "toolCallId": call_id,
+                "message": f"Allow the {name} tool call?",
+                "responseSchema": APPROVAL_SCHEMA,
+            }
+            for call_id, name in self._awaiting.items()
+        ]
+        return {"type": "interrupt", "interrupts": interrupts}
 
     def fail(self, error: BaseException) -> list[JSON]:
         """``RUN_ERROR`` with `on_error`'s text (by default a sentence naming the kind of

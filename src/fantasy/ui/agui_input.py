@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from fantasy.tools import Denied
 from fantasy.types import (
     FilePart,
     Message,
@@ -43,6 +44,8 @@ class RunInput:
     messages: list[Message]
     state: Any = None
     forwarded_props: Any = None
+    approvals: dict[str, bool | Denied] = field(default_factory=dict)
+    """Answers to tool-approval interrupts (``resume``), by tool call id."""
 
 
 def decode_run_input(body: Any, *, allow_system: bool = False) -> RunInput:
@@ -66,7 +69,52 @@ def decode_run_input(body: Any, *, allow_system: bool = False) -> RunInput:
         messages.insert(0, _context(context))
     if not messages:
         raise UIRequestError("input.messages: empty (there is nothing to answer)")
-    return RunInput(thread_id, run_id, messages, body.get("state"), body.get("forwardedProps"))
+    approvals = _resume(body.get("resume"), messages)
+    return RunInput(
+        thread_id, run_id, messages, body.get("state"), body.get("forwardedProps"), approvals
+    )
+
+
+def _resume(resume: Any, messages: list[Message]) -> dict[str, bool | Denied]:
+    """The answers to tool-approval interrupts; each answered call is marked as waiting
+    (``ToolCallPart.pending``) so the agent resumes it."""
+    if resume is None:
+        return {}
+    if not isinstance(resume, list):
+        raise UIRequestError(f"input.resume: expected a list, got {_kind(resume)}")
+    calls = {
+        part.tool_call_id: part
+        for message in messages
+        if message.role is Role.ASSISTANT
+        for part in message.content
+        if isinstance(part, ToolCallPart)
+    }
+    approvals: dict[str, bool | Denied] = {}
+    for i, entry in enumerate(resume):
+        at = f"input.resume[{i}]"
+        if not isinstance(entry, dict):
+            raise UIRequestError(f"{at}: expected an object, got {_kind(entry)}")
+        interrupt = _str(entry, "interruptId", at)
+        call_id = interrupt.removeprefix("approval-")
+        if call_id == interrupt or call_id not in calls:
+            raise UIRequestError(
+                f"{at}.interruptId: {interrupt!r} is not a tool approval of this conversation"
+            )
+        status = entry.get("status")
+        payload = entry.get("payload")
+        if status == "cancelled":
+            approvals[call_id] = Denied("the approval was cancelled")
+        elif status == "resolved":
+            if not isinstance(payload, dict) or not isinstance(payload.get("approved"), bool):
+                raise UIRequestError(f"{at}.payload: expected {{'approved': bool, 'reason'?}}")
+            reason = payload.get("reason")
+            approvals[call_id] = (
+                True if payload["approved"] else Denied(reason if isinstance(reason, str) else "")
+            )
+        else:
+            raise UIRequestError(f"{at}.status: expected 'resolved' or 'cancelled', got {status!r}")
+        calls[call_id].pending = "approval"
+    return approvals
 
 
 class _Messages:

@@ -150,7 +150,8 @@ class UIEndpoint:
                 [sse_event(_AGUI_TIME_LIMIT)],
             )
 
-        return run_input.messages, {}, start
+        agui_options = {"approvals": run_input.approvals} if run_input.approvals else {}
+        return run_input.messages, agui_options, start
 
     async def _stream(
         self, parts: AsyncIterable[Any], start: _Start, receive: Receive, send: Send
