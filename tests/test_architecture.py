@@ -50,6 +50,9 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     # Batch APIs wrap models and agents from outside, through the providers' seams
     # (build_request, parse_response, error readers); never the testing helpers.
     "fantasy.batch": ("fantasy.testing", "fantasy.persistence", "fantasy.durable"),
+    # UI streams wrap an agent's stream from outside: they read stream parts and build
+    # messages, and name no provider (nor the testing helpers the examples use).
+    "fantasy.ui": ("fantasy.providers", "fantasy.testing", "fantasy.telemetry", "fantasy.durable"),
 }
 
 ALLOWED_IN_VOCABULARY = {"fantasy", "fantasy.types", "fantasy.errors"}

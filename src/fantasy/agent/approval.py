@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Final, TypeAlias
+from typing import Any, Final, Literal, TypeAlias
 
-from fantasy import _runtime
+from fantasy import _json, _runtime
 from fantasy.agent.steps import StepTools, _output_of, execute_tools, response_messages
 from fantasy.errors import InvalidArgumentError, ToolApprovalError
 from fantasy.tools import (
@@ -524,4 +524,27 @@ def _completed(
         out[resumption.tool_index] = Message(Role.TOOL, parts, old.provider_options)
     else:
         out.insert(resumption.assistant_index + 1, Message(Role.TOOL, parts))
+    return out
+
+
+def pending_in(messages: Sequence[Message], tools: StepTools) -> list[PendingCall]:
+    """The calls a saved conversation waits on (its marked calls without a result), with
+    their input validated by ``tools`` where one of them has the call's name."""
+    found = _last_calls(messages)
+    if found is None:
+        return []
+    _, _, calls, answered = found
+    out = []
+    for part in calls:
+        if part.tool_call_id in answered or part.pending not in (APPROVAL, DEFERRED):
+            continue
+        call = ToolCall(part.tool_call_id, part.tool_name, part.input)
+        tool: AgentTool | ExecutableProviderTool | None = tools.agent_tools.get(part.tool_name)
+        tool = tool if tool is not None else tools.provider_tools.get(part.tool_name)
+        try:
+            value = tool.parse_input(call) if tool is not None else _json.loads(part.input)
+        except ValueError:
+            value = None
+        kind: Literal["approval", "deferred"] = APPROVAL if part.pending == APPROVAL else DEFERRED
+        out.append(PendingCall(part.tool_call_id, part.tool_name, value, part.input, kind))
     return out

@@ -41,7 +41,7 @@ from fantasy.errors import InvalidArgumentError
 from fantasy.model import LanguageModel, Response
 from fantasy.retry import OnRetry, retry
 from fantasy.stop import StopCondition
-from fantasy.tools import AgentTool, ExecutableProviderTool, tool
+from fantasy.tools import AgentTool, ExecutableProviderTool, PendingCall, tool
 from fantasy.types import (
     Message,
     ProviderDefinedTool,
@@ -332,6 +332,16 @@ class Agent(Generic[OutputT]):
             history.extend(step.messages)
             if not run.should_continue(steps):
                 return run.result(steps)
+
+    def pending(self, messages: Sequence[Message]) -> list[PendingCall]:
+        """The tool calls a paused run's saved conversation waits on (for approval, or
+        deferred), with their input validated by this agent's tools: what to show the
+        person who decides, in the process that resumes the run."""
+        from fantasy.agent.approval import pending_in
+        from fantasy.agent.steps import tools_by_name
+
+        checked = check_values("Agent.pending", {"messages": messages})["messages"]
+        return pending_in(checked, tools_by_name(self.tools, self.executable_provider_tools, None))
 
     # ------------------------------------------------------------------ stream
 
