@@ -216,6 +216,7 @@ class Run:
         agent = self.agent
         tools = tools_by_name(agent.tools, agent.executable_provider_tools, None)
         tools.default_timeout = agent.tool_timeout
+        tools.observer = self.observer  # the settled calls are traced as the step's are
         messages, results = await resume(
             self.resumption, self.input_messages, tools, self.gate, on_result
         )
