@@ -102,6 +102,8 @@ class BatchServer:
         """When set, OpenAI batches fail validation with this message."""
         self.status_failures = 0
         """Status reads answered 503 before the next one succeeds."""
+        self.dropped: set[str] = set()
+        """Ids the results leave out altogether (a provider's bug, or a lost line)."""
         self.results_url_base = ""
         """When set, Anthropic's ``results_url`` names this host instead of the server."""
         self._ids = itertools.count(1)
@@ -136,7 +138,9 @@ class BatchServer:
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
-        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+        threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        ).start()
         return self
 
     def stop(self) -> None:
@@ -330,6 +334,8 @@ class BatchServer:
         if not batch.files:
             out, err = [], []
             for custom_id, (kind, body, answer) in batch.items:
+                if custom_id in self.dropped:
+                    continue
                 if answer is None:
                     code = "batch_cancelled" if batch.cancelled else "batch_expired"
                     err.append(
@@ -483,6 +489,8 @@ class BatchServer:
                 )
             lines = []
             for custom_id, (_, params, answer) in batch.items:
+                if custom_id in self.dropped:
+                    continue
                 if answer is None:
                     result: dict[str, Any] = {"type": "canceled" if batch.cancelled else "expired"}
                 elif isinstance(answer, Error):
@@ -620,7 +628,7 @@ class BatchServer:
         return _json(200, answer)
 
     def _gemini_operation(self, batch: Batch) -> dict[str, Any]:
-        state = batch.state
+        state = batch.state.replace("JOB_STATE_", "BATCH_STATE_")
         done = state in (
             "BATCH_STATE_SUCCEEDED",
             "BATCH_STATE_FAILED",
@@ -648,7 +656,7 @@ class BatchServer:
                 "displayName": "fantasy-batch",
                 "createTime": "2026-11-29T11:00:00Z",
                 "batchStats": stats,
-                "state": state,
+                "state": batch.state,
                 "name": batch.id,
             },
         }
@@ -657,7 +665,7 @@ class BatchServer:
         if state == "BATCH_STATE_SUCCEEDED":
             responses = []
             for custom_id, (_, _, answer) in batch.items:
-                if answer is None:
+                if answer is None or custom_id in self.dropped:
                     continue
                 if isinstance(answer, Error):
                     responses.append(

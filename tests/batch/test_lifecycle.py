@@ -237,3 +237,26 @@ def test_results_of_an_anthropic_batch_are_read_from_the_api_host_only(
     results = batch.submit(MODELS["anthropic"](server), _calls("a")).result(poll_interval=0)
     assert results["a"].unwrap().text == "echo: a"
     assert all("elsewhere" not in s.path for s in server.seen)
+
+
+def test_a_request_the_results_leave_out_is_reported_missing(
+    server: BatchServer, make_model: ModelFactory
+) -> None:
+    server.dropped = {"lost"}
+    results = batch.submit(make_model(server), _calls("kept", "lost")).result(poll_interval=0)
+    assert results["kept"].unwrap().text == "echo: kept"
+    lost = results["lost"].error
+    assert isinstance(lost, batch.BatchItemError) and lost.reason == "missing"
+    assert "no result for this request" in str(lost)
+
+
+def test_gemini_job_state_names_are_understood(server: BatchServer) -> None:
+    """The SDKs' JOB_STATE_* names, as well as the REST API's BATCH_STATE_* ones."""
+    server.gemini_states = ["JOB_STATE_PENDING", "JOB_STATE_RUNNING", "JOB_STATE_SUCCEEDED"]
+    seen: list[batch.BatchStatus] = []
+    results = batch.submit(MODELS["gemini"](server), _calls("a")).result(
+        poll_interval=0, on_progress=seen.append
+    )
+    assert [s.provider_state for s in seen] == server.gemini_states
+    assert [s.state.value for s in seen] == ["validating", "in_progress", "completed"]
+    assert results["a"].unwrap().text == "echo: a"
