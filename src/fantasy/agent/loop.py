@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any, Generic, Unpack, overload
 
 from fantasy import _runtime
 from fantasy._options import check_values
-from fantasy.agent.approval import Approve, mark_pending, settle_step, triage
 from fantasy.agent.observe import AgentObserver, RunStart, agent_observers, start_run
 from fantasy.agent.run import Run, StepSetup
 from fantasy.agent.run_types import (
@@ -53,6 +52,7 @@ from fantasy.types import (
 if TYPE_CHECKING:
     from typing_extensions import TypeVar
 
+    from fantasy.agent.approval import Approve
     from fantasy.agent.output import OutputSpec
     from fantasy.limiter import RequestLimiter
     from fantasy.usage_limits import UsageLimits
@@ -286,6 +286,9 @@ class Agent(Generic[OutputT]):
         return result
 
     async def _generate_steps(self, run: Run, steps: list[StepResult]) -> AgentResult[Any]:
+        # Loaded with the first run, not with the library.
+        from fantasy.agent.approval import mark_pending, settle_step, triage
+
         history: list[Message] = []
         await run.resume_pending()
         if run.resumed_stop:

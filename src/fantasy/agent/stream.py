@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any, Generic
 
 from fantasy import _runtime
-from fantasy.agent.approval import approval_part, mark_pending, settle_step, triage
 from fantasy.agent.observe import RunStart, start_run
 from fantasy.agent.run import Run, StepSetup
 from fantasy.agent.run_types import AgentResult, OutputT, StepResult, StreamOptions
@@ -122,6 +121,8 @@ class StreamRun:
         return self.result
 
     async def parts(self) -> AsyncIterator[StreamPart]:
+        from fantasy.agent.approval import approval_part, mark_pending, settle_step, triage
+
         run = self.run
         cb = _Callbacks(run.options)
         steps: list[StepResult] = []
