@@ -32,7 +32,7 @@ from fantasy.types import (
     ToolResultPart,
 )
 from fantasy.ui._errors import UIRequestError
-from fantasy.ui.ai_sdk_request import _kind, _str
+from fantasy.ui.ai_sdk_request import _kind, _shown, _str
 
 _MEDIA = ("image", "audio", "video", "document")
 
@@ -98,7 +98,7 @@ def _resume(resume: Any, messages: list[Message]) -> dict[str, bool | Denied]:
         call_id = interrupt.removeprefix("approval-")
         if call_id == interrupt or call_id not in calls:
             raise UIRequestError(
-                f"{at}.interruptId: {interrupt!r} is not a tool approval of this conversation"
+                f"{at}.interruptId: {_shown(interrupt)} is not a tool approval of this conversation"
             )
         status = entry.get("status")
         payload = entry.get("payload")
@@ -112,7 +112,9 @@ def _resume(resume: Any, messages: list[Message]) -> dict[str, bool | Denied]:
                 True if payload["approved"] else Denied(reason if isinstance(reason, str) else "")
             )
         else:
-            raise UIRequestError(f"{at}.status: expected 'resolved' or 'cancelled', got {status!r}")
+            raise UIRequestError(
+                f"{at}.status: expected 'resolved' or 'cancelled', got {_shown(status)}"
+            )
         calls[call_id].pending = "approval"
     return approvals
 
@@ -147,7 +149,7 @@ class _Messages:
             elif role == "activity":
                 continue  # the page's own progress display
             else:
-                raise UIRequestError(f"{where}.role: unknown role {role!r}")
+                raise UIRequestError(f"{where}.role: unknown role {_shown(role)}")
         if self.reasoning:
             out.append(Message(Role.ASSISTANT, self.reasoning))
         return out
@@ -214,7 +216,7 @@ def _content(content: Any, where: str) -> list[MessagePart]:
         elif kind in _MEDIA:
             parts.append(_media(part, at))
         else:
-            raise UIRequestError(f"{at}.type: unknown content part {kind!r}")
+            raise UIRequestError(f"{at}.type: unknown content part {_shown(kind)}")
     return parts
 
 

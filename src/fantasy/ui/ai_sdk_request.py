@@ -140,7 +140,7 @@ class _Decoder:
                 out.append(Message(Role.SYSTEM, [TextPart(t) for t in _texts(parts, where)]))
             else:
                 raise UIRequestError(
-                    f"{where}.role: expected 'user', 'assistant' or 'system', got {role!r}"
+                    f"{where}.role: expected 'user', 'assistant' or 'system', got {_shown(role)}"
                 )
         return out
 
@@ -157,7 +157,7 @@ class _Decoder:
                 continue  # for the page only
             else:
                 raise UIRequestError(
-                    f"{at}.type: a user message holds text and files, got {kind!r}"
+                    f"{at}.type: a user message holds text and files, got {_shown(kind)}"
                 )
         if not content:
             raise UIRequestError(f"{where}: a user message without text or files")
@@ -197,7 +197,7 @@ class _Decoder:
             elif kind in ("source-url", "source-document") or kind.startswith("data-"):
                 continue  # citations and data are for the page, not the model
             else:
-                raise UIRequestError(f"{at}.type: unknown part type {kind!r}")
+                raise UIRequestError(f"{at}.type: unknown part type {_shown(kind)}")
         close()
         return out
 
@@ -240,7 +240,8 @@ class _Decoder:
             return
         else:
             raise UIRequestError(
-                f"{at}: tool call {call_id!r} ({name}) has no result (state {state!r}); "
+                f"{at}: tool call {_shown(call_id)} ({name[:60]}) has no result "
+                f"(state {_shown(state)}); "
                 "send it back once it has an output, an error or an approval answer"
             )
         step.append(call)
@@ -318,6 +319,12 @@ def _str(part: dict[str, Any], key: str, at: str) -> str:
     if not isinstance(value, str):
         raise UIRequestError(f"{at}.{key}: expected a string, got {_kind(value)}")
     return value
+
+
+def _shown(value: Any) -> str:
+    """A value the client sent, quoted in an error message, at most 60 characters."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _kind(value: Any) -> str:
