@@ -53,6 +53,14 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     # UI streams wrap an agent's stream from outside: they read stream parts and build
     # messages, and name no provider (nor the testing helpers the examples use).
     "fantasy.ui": ("fantasy.providers", "fantasy.testing", "fantasy.telemetry", "fantasy.durable"),
+    # A durable run wraps the agent and its model from outside; Temporal only in there.
+    "fantasy.durable": (
+        "fantasy.providers",
+        "fantasy.testing",
+        "fantasy.telemetry",
+        "fantasy.ui",
+        "fantasy.batch",
+    ),
 }
 
 ALLOWED_IN_VOCABULARY = {"fantasy", "fantasy.types", "fantasy.errors"}

@@ -39,6 +39,29 @@ R = TypeVar("R")
 _sync_mode: ContextVar[bool] = ContextVar("fantasy_sync_mode", default=False)
 
 
+_clock: ContextVar[Callable[[], float] | None] = ContextVar("fantasy_clock", default=None)
+
+
+def monotonic() -> float:
+    """``time.monotonic()``, or the clock set with `clock` for the current context.
+
+    The loop reads the time through this (a run's ``total_timeout``), so that a run
+    inside a durable workflow reads the workflow's clock, which a replay sees again.
+    """
+    given = _clock.get()
+    return time.monotonic() if given is None else given()
+
+
+@contextlib.contextmanager
+def clock(now: Callable[[], float]) -> Iterator[None]:
+    """Make `monotonic` read ``now`` in this context (and the tasks it starts)."""
+    token = _clock.set(now)
+    try:
+        yield
+    finally:
+        _clock.reset(token)
+
+
 def is_sync() -> bool:
     """True while the sync face is driving the current coroutine."""
     return _sync_mode.get()

@@ -151,7 +151,7 @@ class RetryController:
                 delay = header_delay(err, self.backoff, o.clock())
                 if delay is None:
                     delay = self.backoff
-                if o.deadline is not None and time.monotonic() + delay >= o.deadline:
+                if o.deadline is not None and _runtime.monotonic() + delay >= o.deadline:
                     out_of_time = RetryError(self.errors)
                     out_of_time.add_note(
                         f"not retried: the wait of {delay:g}s before another attempt would "

@@ -6,7 +6,6 @@ overrides, the tools a step sends and may run, the continuation rule, the final 
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -114,7 +113,7 @@ class Run:
         self.timeout = options.get("timeout")
         self.total_timeout: float | None = options.get("total_timeout")
         self.deadline = (
-            None if self.total_timeout is None else time.monotonic() + self.total_timeout
+            None if self.total_timeout is None else _runtime.monotonic() + self.total_timeout
         )
         # What every step's Call shares, passed as one mapping (as fast as spelt out).
         self.call_fields: dict[str, Any] = settings_values(self.settings)
@@ -355,7 +354,7 @@ class Run:
     def _time_attempt(self, setup: StepSetup) -> None:
         """Give the attempt what is left of ``total_timeout`` (or ``timeout``, if less)."""
         assert self.deadline is not None and self.total_timeout is not None
-        left = self.deadline - time.monotonic()
+        left = self.deadline - _runtime.monotonic()
         if left <= 0:
             raise ProviderTimeoutError(
                 f"the run's total_timeout of {self.total_timeout:g}s passed before the "

