@@ -14,9 +14,11 @@ import httpx
 
 import fantasy
 import fantasy.ui
+from fantasy import StreamPart, StreamPartType
 from fantasy.errors import AuthenticationError
 from fantasy.testing import FakeModel, stream_parts_for_tool_calls
 from fantasy.types import (
+    ReasoningPart,
     Role,
     TextPart,
     ToolCallPart,
@@ -236,3 +238,31 @@ def test_a_denied_tool_call_does_not_run_and_the_model_reads_the_reason() -> Non
     assert model.calls[1].prompt[-1].content == [
         ToolResultPart("call-del", ToolResultOutputError("denied: keep my notes"))
     ]
+
+
+def test_provider_metadata_travels_through_the_client_and_back_to_the_model() -> None:
+    """A reasoning signature (Anthropic's, here) goes out on ``reasoning-end``, the AI
+    SDK keeps it on the part, and the next turn gives it back as the part's options."""
+    from fantasy.providers.anthropic import ReasoningMetadata
+
+    signed = {"anthropic": ReasoningMetadata(signature="sig-123")}
+    parts = [
+        StreamPart(StreamPartType.REASONING_START, id="r", delta="Hmm."),
+        StreamPart(StreamPartType.REASONING_END, id="r", provider_metadata=signed),
+        *answer_parts("Hello."),
+    ]
+    model = FakeModel([parts, answer_parts("Again.")])
+    agent = fantasy.Agent(model)
+    with serve(fantasy.ui.asgi(agent)) as url:
+        first = ai_sdk_client(url, [user("hi")])["message"]
+        reasoning = first["parts"][1]
+        assert reasoning["providerMetadata"] == {
+            "anthropic": {
+                "type": "anthropic.reasoning_metadata",
+                "data": {"signature": "sig-123", "redacted_data": ""},
+            }
+        }
+        ai_sdk_client(url, [user("hi"), first, user("more", "u2")])
+    sent_back = model.calls[1].prompt[1].content
+    assert sent_back[0] == ReasoningPart("Hmm.", signed)
+    assert sent_back[1] == TextPart("Hello.")

@@ -265,3 +265,16 @@ def test_the_ag_ui_sync_face_matches_the_async_one() -> None:
     assert (
         sync[0] == asynchronous[0] == b'data: {"type":"RUN_STARTED","threadId":"t","runId":"r"}\n\n'
     )
+
+
+def test_provider_metadata_of_another_server_is_left_out_and_a_broken_one_refused() -> None:
+    foreign = {"type": "text", "text": "hi", "providerMetadata": {"openai": {"itemId": "msg_1"}}}
+    (message,) = decode_messages([assistant(foreign)])
+    assert message.content == [TextPart("hi")]
+    broken = {
+        "type": "reasoning",
+        "text": "hm",
+        "providerMetadata": {"anthropic": {"type": "acme.unknown", "data": {}}},
+    }
+    with pytest.raises(UIRequestError, match=r"messages\[0\]\.parts\[0\]\.providerMetadata"):
+        decode_messages([assistant(broken)])

@@ -35,6 +35,7 @@ from fantasy.types import (
     JSON,
     FileContent,
     FinishReason,
+    ProviderMetadata,
     SourceContent,
     SourceType,
     StreamPart,
@@ -45,7 +46,7 @@ from fantasy.types import (
     ToolResultOutputText,
     Usage,
 )
-from fantasy.ui._errors import ErrorText, error_text
+from fantasy.ui._errors import ErrorText, error_text, logger
 from fantasy.ui._sse import DONE, sse_event
 
 HEADERS: dict[str, str] = {
@@ -150,6 +151,7 @@ class UIMessageStreamEncoder:
         self._usage = Usage()
         self._finish_reason: FinishReason | None = None
         self._started_inputs: set[str] = set()
+        self._reasoning_metadata: dict[str, ProviderMetadata | None] = {}
 
     def start(self) -> list[JSON]:
         return [{"type": "start", "messageId": self.message_id}]
@@ -182,18 +184,24 @@ class UIMessageStreamEncoder:
         if t is StreamPartType.TEXT_START:
             return [{"type": "text-start", "id": part.id}]
         if t is StreamPartType.TEXT_END:
-            return [{"type": "text-end", "id": part.id}]
+            return [_with_metadata({"type": "text-end", "id": part.id}, part.provider_metadata)]
         if t is StreamPartType.REASONING_START:
+            self._reasoning_metadata[part.id] = part.provider_metadata
             out: list[JSON] = [{"type": "reasoning-start", "id": part.id}]
             if part.delta:
                 out.append({"type": "reasoning-delta", "id": part.id, "delta": part.delta})
             return out
         if t is StreamPartType.REASONING_DELTA:
+            if part.provider_metadata:
+                self._reasoning_metadata[part.id] = part.provider_metadata
             if not part.delta:
                 return []
             return [{"type": "reasoning-delta", "id": part.id, "delta": part.delta}]
         if t is StreamPartType.REASONING_END:
-            return [{"type": "reasoning-end", "id": part.id}]
+            # As the agent keeps it: the end's metadata, else the latest seen before it.
+            kept = self._reasoning_metadata.pop(part.id, None)
+            chunk = {"type": "reasoning-end", "id": part.id}
+            return [_with_metadata(chunk, part.provider_metadata or kept)]
         if t is StreamPartType.TOOL_INPUT_START:
             self._started_inputs.add(part.id)
             return [self._tool({"type": "tool-input-start", "toolCallId": part.id}, part)]
@@ -212,7 +220,7 @@ class UIMessageStreamEncoder:
                 "toolCallId": part.id,
                 "input": _input_value(part.tool_call_input),
             }
-            return [self._tool(chunk, part)]
+            return [_with_metadata(self._tool(chunk, part), part.provider_metadata)]
         if t is StreamPartType.TOOL_RESULT:
             return [self._tool_result(part)]
         if t is StreamPartType.TOOL_APPROVAL_REQUEST:
@@ -229,9 +237,8 @@ class UIMessageStreamEncoder:
         if t is StreamPartType.FILE:
             if part.file is None:
                 return []
-            return [
-                {"type": "file", "url": _data_url(part.file), "mediaType": part.file.media_type}
-            ]
+            chunk = {"type": "file", "url": _data_url(part.file), "mediaType": part.file.media_type}
+            return [_with_metadata(chunk, part.file.provider_metadata)]
         if t is StreamPartType.FINISH:
             self._model_done = True
             if part.usage is not None:
@@ -298,6 +305,26 @@ class UIMessageStreamEncoder:
 def approval_id(tool_call_id: str) -> str:
     """The approval request's id for a tool call (the client sends it back)."""
     return f"approval-{tool_call_id}"
+
+
+def _with_metadata(chunk: JSON, metadata: ProviderMetadata | None) -> JSON:
+    """``chunk`` with the provider's metadata as ``providerMetadata``, in fantasy's JSON
+    (each provider's value as ``{"type", "data"}``, as `fantasy.to_json` saves it): the
+    client keeps it on the part and sends it back, so a reasoning signature or an item
+    id reaches the provider again on the next turn."""
+    if not metadata:
+        return chunk
+    from fantasy.errors import SerializationError
+    from fantasy.persistence.encode import provider_data
+
+    try:
+        encoded = provider_data(metadata, "providerMetadata")
+    except SerializationError as error:
+        logger.warning("provider metadata not sent to the client: %s", error)
+        return chunk
+    if encoded:
+        chunk["providerMetadata"] = encoded
+    return chunk
 
 
 def _input_value(text: str) -> Any:

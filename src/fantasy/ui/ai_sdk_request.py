@@ -34,6 +34,7 @@ from fantasy.types import (
     FilePart,
     Message,
     MessagePart,
+    ProviderOptions,
     ReasoningPart,
     Role,
     TextPart,
@@ -184,11 +185,11 @@ class _Decoder:
             elif kind == "text":
                 text = _str(part, "text", at)
                 if text:
-                    step.append(TextPart(text))
+                    step.append(TextPart(text, _options(part, "providerMetadata", at)))
             elif kind == "reasoning":
                 text = _str(part, "text", at)
                 if text:
-                    step.append(ReasoningPart(text))
+                    step.append(ReasoningPart(text, _options(part, "providerMetadata", at)))
             elif kind == "file":
                 step.append(_file(part, at))
             elif kind == "dynamic-tool" or (kind.startswith("tool-") and len(kind) > 5):
@@ -214,7 +215,8 @@ class _Decoder:
         state = _str(part, "state", at)
         provider_executed = part.get("providerExecuted") is True
         arguments = _arguments(part.get("input"))
-        call = ToolCallPart(call_id, name, arguments, provider_executed)
+        options = _options(part, "callProviderMetadata", at)
+        call = ToolCallPart(call_id, name, arguments, provider_executed, options)
         output: ToolResultOutput
         if state == "output-available":
             output = _output(part.get("output"))
@@ -295,7 +297,32 @@ def _file(part: dict[str, Any], at: str) -> FilePart:
         data = base64.b64decode(payload, validate=True)
     except (binascii.Error, ValueError):
         raise UIRequestError(f"{at}.url: the data URL's base64 is not valid") from None
-    return FilePart(data, media_type, filename if isinstance(filename, str) else "")
+    name = filename if isinstance(filename, str) else ""
+    return FilePart(data, media_type, name, _options(part, "providerMetadata", at))
+
+
+def _options(part: dict[str, Any], key: str, at: str) -> ProviderOptions | None:
+    """The provider metadata the encoder sent on this part, back as the part's provider
+    options (a reasoning signature, an item id). Entries in fantasy's ``{"type",
+    "data"}`` form are decoded, and a broken one is refused; metadata in another form
+    (written by another server) is not fantasy's and is not sent to the model."""
+    value = part.get(key)
+    if not isinstance(value, dict) or not value:
+        return None
+    ours = {
+        k: v
+        for k, v in value.items()
+        if isinstance(v, dict) and isinstance(v.get("type"), str) and "data" in v
+    }
+    if not ours:
+        return None
+    from fantasy.errors import SerializationError
+    from fantasy.persistence.decode import provider_data
+
+    try:
+        return provider_data(ours, f"{at}.{key}")
+    except SerializationError as error:
+        raise UIRequestError(str(error)) from None
 
 
 def _texts(parts: list[Any], where: str) -> list[str]:
