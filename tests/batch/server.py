@@ -386,9 +386,10 @@ class BatchServer:
         usage = {"prompt_tokens": 7, "completion_tokens": 3, "total_tokens": 10}
         if kind == "chat":
             message: dict[str, Any] = {"role": "assistant", "content": text}
-            tool = (
-                (body.get("tool_choice") or {}) if isinstance(body.get("tool_choice"), dict) else {}
-            )
+            choice = body.get("tool_choice")
+            tool = choice if isinstance(choice, dict) else {}
+            if choice == "required" and body.get("tools"):
+                tool = body["tools"][0]
             if tool.get("type") == "function" and not isinstance(answer, str):
                 message = {
                     "role": "assistant",
@@ -553,9 +554,10 @@ class BatchServer:
                 {"type": "error", "error": {"type": answer.kind, "message": answer.message}},
             )
         forced = params.get("tool_choice") or {}
-        if forced.get("type") == "tool" and not isinstance(answer, str):
+        if forced.get("type") in ("tool", "any") and not isinstance(answer, str):
+            name = forced.get("name") or params["tools"][0]["name"]
             content: list[dict[str, Any]] = [
-                {"type": "tool_use", "id": "toolu_1", "name": forced["name"], "input": answer}
+                {"type": "tool_use", "id": "toolu_1", "name": name, "input": answer}
             ]
             stop = "tool_use"
         else:

@@ -170,3 +170,42 @@ def test_anthropic_beta_flags_of_the_live_calls_go_once_on_the_batch(server: Bat
     assert created.headers["anthropic-beta"] == "web-fetch-2025-09-10,code-execution-2025-08-25"
     assert live.body in created.body
     assert job.result(poll_interval=0)["p"].unwrap().text == "echo: plain"
+
+
+def test_an_agents_typed_output_is_read_as_the_agent_reads_it(
+    server: BatchServer, make_model: ModelFactory
+) -> None:
+    model = make_model(server)
+    server.respond = lambda kind, body: {"name": "Florence", "population": 360000}
+    agent = fantasy.Agent(model, system_prompt="Facts only.", output_type=City)
+    live = agent.generate("Describe Florence")
+    assert live.output == City(name="Florence", population=360000)
+    live_body = _live_body(server)
+
+    job = batch.submit(model, batch.agent_requests(agent, {"f": "Describe Florence"}))
+    assert live_body in _batch_payload(server)
+    result = job.result(poll_interval=0)["f"]
+    assert result.ok, result.error
+    assert result.output.output == live.output
+    assert isinstance(result.output.output, City)
+    assert result.output.total_usage == live.total_usage
+
+
+def test_an_agent_answer_that_calls_its_tools_stays_a_response(server: BatchServer) -> None:
+    from tests.batch.conftest import anthropic_messages
+
+    @fantasy.tool
+    def lookup(city: str) -> str:
+        """Look a city up."""
+        raise AssertionError("a batch never runs tools")
+
+    server.respond = lambda kind, body: {"city": "Florence"}
+    agent = fantasy.Agent(
+        anthropic_messages(server), tools=[lookup], tool_choice="lookup", output_type=City
+    )
+    results = batch.run(
+        agent.model, batch.agent_requests(agent, {"f": "Florence?"}), poll_interval=0
+    )
+    call = results["f"].unwrap().content.tool_calls[0]
+    assert (call.tool_name, json.loads(call.input)) == ("lookup", {"city": "Florence"})
+    assert results["f"].output is None

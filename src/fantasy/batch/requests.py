@@ -106,7 +106,9 @@ class ObjectRequest(BatchRequest):
 class AgentRequest(BatchRequest):
     """An agent's first step for ``prompt``: its model, system prompt, settings, tools
     and output type make the call; the answer is that step's `Response`, tool calls
-    included and not executed."""
+    included and not executed. When the run has an ``output_type`` and the answer
+    calls none of the agent's tools, the result's ``output`` is the `AgentResult` the
+    agent makes of that answer (its ``output`` typed)."""
 
     __slots__ = ("agent", "options", "prompt")
 
@@ -127,6 +129,19 @@ class AgentRequest(BatchRequest):
                 "goes to one model"
             )
         return setup.call
+
+    async def read(self, model: BaseLanguageModel, response: Response) -> Any:
+        typed = self.options.get("output_type") not in (None, str) or (
+            "output_type" not in self.options and self.agent.output_spec is not None
+        )
+        own_tools = {t.info.name for t in self.agent.tools}
+        if not typed or any(c.tool_name in own_tools for c in response.content.tool_calls):
+            return None  # nothing to type, or tools to run: the response says it all
+        # The agent reads its one step as it would live; a second step (an output it
+        # must ask again for) is a request the batch did not make.
+        replayer = _Replayer(model, response, once=True)
+        options = {**self.options, "model_provider": lambda: replayer, "max_retries": 0}
+        return await self.agent.agenerate(self.prompt, **options)
 
 
 def request(id: str, call: Call) -> CallRequest:
@@ -245,9 +260,17 @@ class _Recorder(_StandIn):
 
 
 class _Replayer(_StandIn):
-    def __init__(self, model: BaseLanguageModel, response: Response):
+    def __init__(self, model: BaseLanguageModel, response: Response, *, once: bool = False):
         super().__init__(model)
         self.response = response
+        self.once = once
+        self.answered = False
 
     async def agenerate(self, call: Call) -> Response:
+        if self.once and self.answered:
+            raise InvalidArgumentError(
+                "the agent asked for another step (an output to correct, a tool result "
+                "to read); a batch answers the first step only"
+            )
+        self.answered = True
         return self.response
