@@ -266,3 +266,42 @@ def test_provider_metadata_travels_through_the_client_and_back_to_the_model() ->
     sent_back = model.calls[1].prompt[1].content
     assert sent_back[0] == ReasoningPart("Hmm.", signed)
     assert sent_back[1] == TextPart("Hello.")
+
+
+def test_a_tool_the_browser_runs_gives_its_output_back_to_the_run() -> None:
+    """A deferred tool (its result comes from outside the run) is the page's to run: the
+    run pauses at the call, the SDK's ``onToolCall`` answers with ``addToolOutput``, and
+    the conversation it sends back gives the model the output."""
+
+    @fantasy.tool(deferred=True)
+    def get_location() -> str:
+        """The user's location, from the browser."""
+        raise AssertionError("the browser runs this tool")
+
+    model = FakeModel(
+        [
+            stream_parts_for_tool_calls(("loc-1", "get_location", {})),
+            answer_parts("You are in Lisbon."),
+        ]
+    )
+    agent = fantasy.Agent(model, tools=[get_location])
+    node = shutil.which("node")
+    assert node, "node is not installed (scripts/test needs Node 20 and npm)"
+    with serve(fantasy.ui.asgi(agent)) as url:
+        done = subprocess.run(
+            [node, str(NODE_DIR / "chat_client_tool.mjs"), url, "Where am I?", '{"city":"Lisbon"}'],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode == 0, done.stderr
+    got = json.loads(done.stdout)
+    assert got.get("error") is None, got
+    assistant = got["messages"][-1]
+    tool = next(p for p in assistant["parts"] if p["type"] == "tool-get_location")
+    assert (tool["state"], tool["output"]) == ("output-available", {"city": "Lisbon"})
+    assert assistant["parts"][-1]["text"] == "You are in Lisbon."
+    assert model.calls[1].prompt[-1].content == [
+        ToolResultPart("loc-1", ToolResultOutputText('{"city":"Lisbon"}'))
+    ]

@@ -48,7 +48,10 @@ if (requested) {
     approved: approvedArg === 'true',
     reason: reason || undefined,
   });
-  await new Promise((r) => setTimeout(r, 50));
-  await settled();
+  // The SDK sends the continuation by itself; wait until its answer is in.
+  for (let i = 0; i < 400 && chat.messages.at(-1).parts.at(-1)?.type !== 'text'; i++) {
+    await new Promise((r) => setTimeout(r, 25));
+    await settled();
+  }
 }
 process.stdout.write(JSON.stringify({ messages: chat.messages, requested, error: failure }));
