@@ -15,6 +15,8 @@ import time
 from datetime import timedelta
 from typing import Any
 
+from pydantic import BaseModel
+
 import fantasy
 from fantasy import Call, Response, Role
 from fantasy.durable.temporal import ActivityOptions, DurableAgent, StreamEvent
@@ -124,10 +126,70 @@ streaming = DurableAgent(
 )
 
 
+# --------------------------------------------------------------------------- approvals
+
+
+class Transfer(BaseModel):
+    to: str
+    amount: float
+
+
+@fantasy.tool(needs_approval=lambda t: t.amount > 100)
+def transfer(t: Transfer) -> str:
+    """Send money; more than 100 needs approval."""
+    log(f"tool transfer {t.to} {t.amount:g}")
+    return f"sent {t.amount:g} to {t.to}"
+
+
+@fantasy.tool(deferred=True)
+def ask_manager(question: str) -> str:
+    """Ask the manager; the answer comes later."""
+    raise NotImplementedError
+
+
+def last_tool_results(call: Call) -> str:
+    """What the last tool message says, call by call: the model's answer repeats it."""
+    tool_messages = [m for m in call.prompt if m.role is Role.TOOL]
+    parts = tool_messages[-1].content if tool_messages else []
+    said = []
+    for part in parts:
+        output = getattr(part, "output", None)
+        said.append(
+            f"{part.tool_call_id}={getattr(output, 'text', None) or getattr(output, 'error', '')}"
+        )
+    return "; ".join(said)
+
+
+def _bank(call: Call) -> Response:
+    n = tool_results(call)
+    log(f"model {n}")
+    if n == 0:
+        return tool_call_response(
+            ("t1", "transfer", {"to": "bob", "amount": 500}),
+            ("t2", "transfer", {"to": "carol", "amount": 5}),
+            ("t3", "transfer", {"to": "dave", "amount": 900}),
+        )
+    return text_response(last_tool_results(call))
+
+
+def _manager(call: Call) -> Response:
+    n = tool_results(call)
+    log(f"model {n}")
+    if n == 0:
+        return tool_call_response(("m1", "ask_manager", {"question": "Friday off?"}))
+    return text_response(last_tool_results(call))
+
+
 def agents() -> dict[str, Any]:
     """Every agent of the tests, by name, plus one over a loopback HTTP server when
     FANTASY_DURABLE_BASE_URL is set (an OpenAI-compatible endpoint)."""
-    out: dict[str, Any] = {"calculator": calculator, "crash": crash, "streaming": streaming}
+    out: dict[str, Any] = {
+        "calculator": calculator,
+        "crash": crash,
+        "streaming": streaming,
+        "bank": fantasy.Agent(FakeModel([_bank] * 20), tools=[transfer]),
+        "manager": fantasy.Agent(FakeModel([_manager] * 20), tools=[ask_manager]),
+    }
     base_url = os.environ.get("FANTASY_DURABLE_BASE_URL")
     if base_url:
         from fantasy.providers import openaicompat

@@ -147,6 +147,92 @@ async def crash(client: Any, queue: str) -> dict[str, Any]:
     }
 
 
+async def wait_pending(handle: Any, count: int) -> list[Any]:
+    from fantasy.durable.temporal import pending_calls
+
+    deadline = time.monotonic() + 30
+    while True:
+        calls = await pending_calls(handle)
+        if len(calls) >= count:
+            return calls
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the run never waited on {count} calls: {calls}")
+        await asyncio.sleep(0.1)
+
+
+@scenario
+async def approval(client: Any, queue: str) -> dict[str, Any]:
+    """A run pauses for two transfers that need approval (the third runs); its worker is
+    killed while it waits; a new worker answers the query, and the signals (one yes,
+    one no) resume it there."""
+    from fantasy.durable.temporal import approve, run_result, start_run
+    from fantasy.errors import InvalidArgumentError
+
+    target = client.service_client.config.target_host
+
+    def spawn(name: str) -> subprocess.Popen[str]:
+        env = {**os.environ, "FANTASY_DURABLE_WORKER": name}
+        proc = subprocess.Popen(
+            [sys.executable, str(WORKER), target, queue],
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "ready"
+        return proc
+
+    out: dict[str, Any] = {}
+    first = spawn("w1")
+    try:
+        handle = await start_run(client, "bank", "Pay everyone", task_queue=queue)
+        calls = await wait_pending(handle, 2)
+        out["pending_w1"] = [[c.tool_call_id, c.tool_name, c.input, c.kind] for c in calls]
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait()
+    second = spawn("w2")
+    try:
+        calls = await wait_pending(handle, 2)
+        out["pending_w2"] = [c.tool_call_id for c in calls]
+        try:
+            await approve(handle, "t2")
+        except InvalidArgumentError as err:
+            out["not_waiting"] = str(err)
+        await approve(handle, "t1")
+        await approve(handle, "t3", approved=False, reason="too much")
+        result = await asyncio.wait_for(run_result(handle), 60)
+    finally:
+        os.killpg(second.pid, signal.SIGKILL)
+        second.wait()
+    return {**out, **summary(result), "log": log_lines()}
+
+
+@scenario
+async def approval_timeout_and_deferred(client: Any, queue: str) -> dict[str, Any]:
+    from fantasy.durable.temporal import create_worker, run_result, send_tool_result, start_run
+    from tests.durable.agents import agents
+
+    async with create_worker(client, agents(), task_queue=queue):
+        started = time.monotonic()
+        timed_out = await run_result(
+            await start_run(client, "bank", "Pay", task_queue=queue, approval_timeout=1)
+        )
+        waited = time.monotonic() - started
+        handle = await start_run(client, "manager", "Ask", task_queue=queue)
+        (call,) = await wait_pending(handle, 1)
+        await send_tool_result(handle, call.tool_call_id, "Yes, enjoy it.")
+        deferred = await run_result(handle)
+    return {
+        "timed_out": timed_out.text,
+        "waited": waited,
+        "deferred_call": [call.tool_call_id, call.tool_name, call.input, call.kind],
+        "deferred": deferred.text,
+        "log": log_lines(),
+    }
+
+
 async def _http(client: Any, queue: str, *replies: Any) -> dict[str, Any]:
     from fantasy.durable.temporal import DurableRunError, create_worker, start_run
     from fantasy.durable.temporal.client import run_result

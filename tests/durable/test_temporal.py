@@ -154,3 +154,45 @@ def test_the_readme_worker_and_client_run_against_the_dev_server(tmp_path: Path)
     out = run_scenario("readme", tmp_path)
     assert out["printed"] == "It is 40 C and sunny in Florence.\n"
     assert out["lines"] < 20
+
+
+def test_approvals_are_signals_the_run_waits_for_across_a_worker_restart(tmp_path: Path) -> None:
+    out = run_scenario("approval", tmp_path)
+    # The run paused for the two transfers over 100; the third ran in the same step.
+    assert out["pending_w1"] == [
+        ["t1", "transfer", {"to": "bob", "amount": 500}, "approval"],
+        ["t3", "transfer", {"to": "dave", "amount": 900}, "approval"],
+    ]
+    # The worker that paused it was killed; the next one knows what the run waits on.
+    assert out["pending_w2"] == ["t1", "t3"]
+    assert "not waiting for approval of call 't2'" in out["not_waiting"]
+    assert "(it waits on: t1, t3)" in out["not_waiting"]
+    # One yes, one no: the approved transfer ran once (on w2), the denied one never, and
+    # the model saw every result of the step in call order.
+    assert out["text"] == "t1=sent 500 to bob; t2=sent 5 to carol; t3=denied: too much"
+    assert out["log"] == [
+        "w1 model 0",
+        "w1 tool transfer carol 5",
+        "w2 tool transfer bob 500",
+        "w2 model 1",
+    ]
+    assert out["messages"] == ["user", "assistant", "tool", "assistant"]
+
+
+def test_approval_timeout_denies_and_deferred_results_arrive_by_signal(
+    tmp_path: Path,
+) -> None:
+    out = run_scenario("approval_timeout_and_deferred", tmp_path)
+    assert out["timed_out"] == (
+        "t1=denied: no approval within 1s; t2=sent 5 to carol; t3=denied: no approval within 1s"
+    )
+    assert 1 <= out["waited"] < 20
+    assert out["deferred_call"] == ["m1", "ask_manager", {"question": "Friday off?"}, "deferred"]
+    assert out["deferred"] == "m1=Yes, enjoy it."
+    assert out["log"] == [
+        "main model 0",
+        "main tool transfer carol 5",
+        "main model 1",
+        "main model 0",
+        "main model 1",
+    ]

@@ -15,7 +15,15 @@ Anywhere else::
 See README, "Durable runs".
 """
 
-from fantasy.durable.temporal.client import DurableRunError, run_agent, run_result, start_run
+from fantasy.durable.temporal.client import (
+    DurableRunError,
+    approve,
+    pending_calls,
+    run_agent,
+    run_result,
+    send_tool_result,
+    start_run,
+)
 from fantasy.durable.temporal.registry import ActivityOptions, DurableAgent, StreamEvent
 from fantasy.durable.temporal.worker import create_worker, sandbox_runner
 from fantasy.durable.temporal.workflow import AgentWorkflow, run_agent_in_workflow
@@ -26,10 +34,13 @@ __all__ = [
     "DurableAgent",
     "DurableRunError",
     "StreamEvent",
+    "approve",
     "create_worker",
+    "pending_calls",
     "run_agent",
     "run_agent_in_workflow",
     "run_result",
     "sandbox_runner",
+    "send_tool_result",
     "start_run",
 ]

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
 from temporalio.exceptions import ApplicationError
 
 from fantasy.durable.temporal import codec
-from fantasy.durable.temporal.workflow import WORKFLOW_NAME
-from fantasy.errors import FantasyError
+from fantasy.durable.temporal.workflow import (
+    APPROVE_SIGNAL,
+    PENDING_QUERY,
+    TOOL_RESULT_SIGNAL,
+    WORKFLOW_NAME,
+)
+from fantasy.errors import FantasyError, InvalidArgumentError
+
+if TYPE_CHECKING:
+    from fantasy.tools import PendingCall
 
 
 class DurableRunError(FantasyError):
@@ -84,6 +92,57 @@ async def run_agent(
     (`start_run`, then `run_result`)."""
     handle = await start_run(client, agent, prompt, task_queue=task_queue, id=id, **options)
     return await run_result(handle, output_type)
+
+
+async def pending_calls(handle: WorkflowHandle[Any, Any]) -> list[PendingCall]:
+    """The tool calls a durable run waits on: calls that need approval (``kind``
+    ``"approval"``) and deferred tools' calls (``"deferred"``). ``input`` is the JSON
+    the model sent, decoded (the worker validates it with the tool)."""
+    from fantasy import _json
+    from fantasy.tools import PendingCall
+
+    calls = await handle.query(PENDING_QUERY, result_type=list)
+    out: list[PendingCall] = []
+    for call in calls:
+        raw = call["raw_input"]
+        try:
+            value = _json.loads(raw) if raw.strip() else {}
+        except ValueError:
+            value = raw
+        out.append(PendingCall(call["tool_call_id"], call["tool_name"], value, raw, call["kind"]))
+    return out
+
+
+async def approve(
+    handle: WorkflowHandle[Any, Any], tool_call_id: str, approved: bool = True, reason: str = ""
+) -> None:
+    """Answer a durable run's call that waits for approval: ``approved=False`` denies it,
+    and the model gets ``denied: <reason>``. Sent as the ``fantasy.approve`` signal; an
+    id the run does not wait on for approval is refused, listing those it does."""
+    await _check_waiting(handle, tool_call_id, "approval")
+    answer = {"tool_call_id": tool_call_id, "approved": approved, "reason": reason}
+    await handle.signal(APPROVE_SIGNAL, answer)
+
+
+async def send_tool_result(
+    handle: WorkflowHandle[Any, Any], tool_call_id: str, result: Any, *, is_error: bool = False
+) -> None:
+    """Give a durable run the result of a deferred tool's call (a string or any JSON
+    value; ``is_error=True`` makes it an error the model sees). Sent as the
+    ``fantasy.tool_result`` signal."""
+    await _check_waiting(handle, tool_call_id, "deferred")
+    answer = {"tool_call_id": tool_call_id, "result": result, "is_error": is_error}
+    await handle.signal(TOOL_RESULT_SIGNAL, answer)
+
+
+async def _check_waiting(handle: WorkflowHandle[Any, Any], tool_call_id: str, kind: str) -> None:
+    waiting = [c.tool_call_id for c in await pending_calls(handle) if c.kind == kind]
+    if tool_call_id not in waiting:
+        what = "approval" if kind == "approval" else "a deferred result"
+        raise InvalidArgumentError(
+            f"the run {handle.id!r} is not waiting for {what} of call {tool_call_id!r} "
+            f"(it waits on: {', '.join(waiting) or 'none'})"
+        )
 
 
 def _run_error(err: WorkflowFailureError) -> Exception:

@@ -51,6 +51,7 @@ PLAIN_OPTIONS = frozenset(
         "total_timeout",
         "output_mode",
         "output_retries",
+        "approval_timeout",
     )
 )
 """Call options a durable run takes as they are: JSON values."""

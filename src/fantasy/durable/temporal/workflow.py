@@ -15,6 +15,7 @@ clock (a ``prepare_step`` may switch to the agent's own model and tools only).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 from datetime import timedelta
@@ -45,19 +46,49 @@ DEFAULT_TOOL_RETRY = RetryPolicy(maximum_attempts=3)
 a tool's own exception is an error result the model sees, not a failure."""
 
 
+APPROVE_SIGNAL = "fantasy.approve"
+TOOL_RESULT_SIGNAL = "fantasy.tool_result"
+PENDING_QUERY = "fantasy.pending"
+
+
 @workflow.defn(name=WORKFLOW_NAME)
 class AgentWorkflow:
     """One durable agent run: ``{"agent": name, "prompt": ..., "options": {...}}`` in,
     the run's result (`codec.result_to_json`) out. A run that fails ends the workflow
-    with an `ApplicationError` of the error's type, its partial result as details."""
+    with an `ApplicationError` of the error's type, its partial result as details.
+
+    A call of a tool that needs approval pauses the run, as without Temporal; here the
+    workflow then waits (for days if need be: a wait costs nothing and survives every
+    worker) for an answer by signal, ``fantasy.approve`` (``{"tool_call_id",
+    "approved", "reason"}``), or for a deferred tool's result, ``fantasy.tool_result``
+    (``{"tool_call_id", "result", "is_error"}``), and resumes the run with them. The
+    ``fantasy.pending`` query lists the calls it waits on. With ``approval_timeout``
+    (the agent's or the run's), a call not answered in time is denied."""
+
+    def __init__(self) -> None:
+        self._answers: dict[str, dict[str, Any]] = {}
+        self._pending: list[dict[str, Any]] = []
+
+    @workflow.signal(name=APPROVE_SIGNAL)
+    def approve(self, answer: dict[str, Any]) -> None:
+        self._answers[str(answer["tool_call_id"])] = {"kind": "approval", **answer}
+
+    @workflow.signal(name=TOOL_RESULT_SIGNAL)
+    def tool_result(self, answer: dict[str, Any]) -> None:
+        self._answers[str(answer["tool_call_id"])] = {"kind": "deferred", **answer}
+
+    @workflow.query(name=PENDING_QUERY)
+    def pending(self) -> list[dict[str, Any]]:
+        return list(self._pending)
 
     @workflow.run
     async def run(self, request: dict[str, Any]) -> dict[str, Any]:
         options = codec.options_from_json(request.get("options") or {})
+        name = request["agent"]
         try:
-            result = await run_agent_in_workflow(
-                request["agent"], request.get("prompt", ""), options
-            )
+            result = await run_agent_in_workflow(name, request.get("prompt", ""), options)
+            while result.paused:
+                result = await self._resume(name, result, options)
         except Exception as err:
             raise _failure(err) from err
         typed = result.typed_output is not _text_output()
@@ -70,16 +101,77 @@ class AgentWorkflow:
         data["typed"] = typed
         return data
 
+    async def _resume(
+        self, name: str, paused: AgentResult[Any], options: dict[str, Any]
+    ) -> AgentResult[Any]:
+        """Wait for the answers the paused run needs, then run on with them."""
+        from fantasy.tools import Denied
+
+        approvals = {p.tool_call_id for p in paused.pending_approvals}
+        deferred = {p.tool_call_id for p in paused.pending_calls}
+        self._pending = [
+            {
+                "tool_call_id": p.tool_call_id,
+                "tool_name": p.tool_name,
+                "raw_input": p.raw_input,
+                "kind": p.kind,
+            }
+            for p in [*paused.pending_approvals, *paused.pending_calls]
+        ]
+        timeout = options.get("approval_timeout")
+        if timeout is None:
+            timeout = lookup(name).agent.approval_timeout
+        # Calls not answered in time are denied, as an approve callback's are.
+        with contextlib.suppress(TimeoutError):
+            await workflow.wait_condition(
+                lambda: approvals <= self._answered("approval"), timeout=timeout
+            )
+        await workflow.wait_condition(lambda: deferred <= self._answered("deferred"))
+        answers: dict[str, Any] = {}
+        for call_id in approvals:
+            answer = self._answers.pop(call_id, None)
+            if answer is None:
+                answers[call_id] = Denied(f"no approval within {timeout:g}s")
+            elif answer.get("approved"):
+                answers[call_id] = True
+            else:
+                answers[call_id] = Denied(str(answer.get("reason") or ""))
+        results: dict[str, Any] = {}
+        for call_id in deferred:
+            answer = self._answers.pop(call_id)
+            value = answer.get("result")
+            if answer.get("is_error"):
+                value = ToolResponse.error(value if isinstance(value, str) else str(value))
+            results[call_id] = value
+        self._pending = []
+        rest = {k: v for k, v in options.items() if k not in ("messages", "files")}
+        return await run_agent_in_workflow(
+            name,
+            "",
+            {
+                **rest,
+                "messages": paused.all_messages(),
+                "approvals": answers,
+                "tool_results": results,
+            },
+        )
+
+    def _answered(self, kind: str) -> set[str]:
+        return {k for k, v in self._answers.items() if v["kind"] == kind}
+
 
 async def run_agent_in_workflow(
     name: str, prompt: str, options: dict[str, Any]
 ) -> AgentResult[Any]:
     """Run the agent registered as ``name`` from workflow code: its model requests and
     tool runs are activities. For use in your own workflows, on a worker built by
-    `create_worker` (which registers the activities and the agents)."""
+    `create_worker` (which registers the activities and the agents). A call that needs
+    approval pauses the run (``result.paused``): resume it with ``messages=`` and
+    ``approvals=`` as without Temporal (`AgentWorkflow` waits for signals to do so)."""
     entry = lookup(name)
     options = dict(options)
     max_retries = options.pop("max_retries", None)
+    options.pop("approval_timeout", None)  # the wait for a signal, not for a callback
     shadow = _shadow(name, entry, max_retries)
     with _runtime.clock(workflow.time):
         return await shadow.agenerate(prompt, **options)
@@ -116,6 +208,10 @@ def _shadow(name: str, entry: DurableAgent, max_retries: int | None) -> Agent[An
     shadow.limiter = None  # taken in the activity, around the request itself
     shadow.tool_timeout = None  # enforced in the activity, where the tool runs
     shadow.sleep = None
+    # Approval comes by signal (AgentWorkflow): a callback asking a person would be I/O
+    # in the workflow, so the run pauses for such calls instead.
+    if hasattr(shadow, "approve"):
+        shadow.approve = None
     if agent.prepare_step is not None:
         shadow.prepare_step = _durable_prepare_step(agent, proxy, tools)
     return shadow
