@@ -6,7 +6,8 @@
 With ``OPENAI_API_KEY`` set the agent asks ``openai:gpt-4o-mini``; without it, an
 offline model (`OfflineWeatherModel`, below) answers, so the page works with no key and
 no network: it calls the weather tool for the city you name and then answers from
-the tool's result, streamed word by word.
+the tool's result, streamed word by word. Ask it to remind you of something and it
+calls ``set_reminder``, a tool that needs approval: the page shows Allow and Deny.
 """
 
 from __future__ import annotations
@@ -26,7 +27,15 @@ from starlette.routing import Route
 
 import fantasy
 import fantasy.ui
-from fantasy.types import FinishReason, Role, StreamPart, StreamPartType, ToolResultPart, Usage
+from fantasy.types import (
+    FinishReason,
+    Role,
+    StreamPart,
+    StreamPartType,
+    ToolResultOutputError,
+    ToolResultPart,
+    Usage,
+)
 
 PAGE = Path(__file__).with_name("index.html")
 
@@ -40,9 +49,16 @@ def weather(city: str) -> str:
     return json.dumps({"city": city, "sky": skies[score % 4], "celsius": 12 + score % 15})
 
 
+@fantasy.tool(needs_approval=True)
+def set_reminder(text: str) -> str:
+    """Sets a reminder. Asks the user first: the page shows Allow and Deny."""
+    return f"reminder set: {text}"
+
+
 class OfflineWeatherModel(fantasy.BaseLanguageModel):
     """Answers like a model would, without one: a tool call for the city in the
-    question, then a sentence built from the tool's result."""
+    question (or a reminder, which needs the user's approval), then a sentence built
+    from the tool's result."""
 
     provider_name = "offline"
     model_id = "weather-demo"
@@ -57,28 +73,38 @@ class OfflineWeatherModel(fantasy.BaseLanguageModel):
         last = call.prompt[-1]
         if last.role is Role.TOOL:
             result = next(p for p in last.content if isinstance(p, ToolResultPart))
-            forecast = json.loads(getattr(result.output, "text", "{}"))
-            answer = (
-                f"In {forecast['city']} it is {forecast['sky']} today, {forecast['celsius']} °C."
-            )
+            answer = _answer(result)
             async for part in self._text(answer):
                 yield part
             yield StreamPart(
                 StreamPartType.FINISH, usage=Usage(40, 16, 56), finish_reason=FinishReason.STOP
             )
             return
-        city = _city(" ".join(getattr(p, "text", "") for p in last.content))
-        async for part in self._text(f"Let me look up the weather in {city}."):
+        question = " ".join(getattr(p, "text", "") for p in last.content)
+        if "remind" in question.lower():
+            what = re.sub(r"(?i)^.*?remind me (to )?", "", question).rstrip(".?!") or "it"
+            intro, tool_name, arguments = (
+                "I will set that reminder once you allow it.",
+                "set_reminder",
+                json.dumps({"text": what}),
+            )
+        else:
+            city = _city(question)
+            intro, tool_name, arguments = (
+                f"Let me look up the weather in {city}.",
+                "weather",
+                json.dumps({"city": city}),
+            )
+        async for part in self._text(intro):
             yield part
         call_id = f"call-{uuid.uuid4().hex[:12]}"
-        arguments = json.dumps({"city": city})
-        yield StreamPart(StreamPartType.TOOL_INPUT_START, id=call_id, tool_call_name="weather")
+        yield StreamPart(StreamPartType.TOOL_INPUT_START, id=call_id, tool_call_name=tool_name)
         yield StreamPart(StreamPartType.TOOL_INPUT_DELTA, id=call_id, delta=arguments)
         yield StreamPart(StreamPartType.TOOL_INPUT_END, id=call_id)
         yield StreamPart(
             StreamPartType.TOOL_CALL,
             id=call_id,
-            tool_call_name="weather",
+            tool_call_name=tool_name,
             tool_call_input=arguments,
         )
         yield StreamPart(
@@ -91,6 +117,18 @@ class OfflineWeatherModel(fantasy.BaseLanguageModel):
             await asyncio.sleep(self.delay)
             yield StreamPart(StreamPartType.TEXT_DELTA, id="text", delta=word)
         yield StreamPart(StreamPartType.TEXT_END, id="text")
+
+
+def _answer(result: ToolResultPart) -> str:
+    """The model's sentence about a tool's result."""
+    output = result.output
+    if isinstance(output, ToolResultOutputError):
+        return f"I did not do it ({output.error})."
+    text = getattr(output, "text", "")
+    if text.startswith("{"):
+        forecast = json.loads(text)
+        return f"In {forecast['city']} it is {forecast['sky']} today, {forecast['celsius']} °C."
+    return f"Done: {text}."
 
 
 def _city(question: str) -> str:
@@ -110,8 +148,8 @@ def build_agent() -> fantasy.Agent[Any]:
     model: Any = "openai:gpt-4o-mini" if os.environ.get("OPENAI_API_KEY") else OfflineWeatherModel()
     return fantasy.Agent(
         model,
-        system_prompt="You answer questions about the weather, using the weather tool.",
-        tools=[weather],
+        system_prompt="You answer questions about the weather and set reminders, with your tools.",
+        tools=[weather, set_reminder],
     )
 
 

@@ -111,3 +111,47 @@ def test_the_example_page_streams_an_answer_with_a_tool_result(tmp_path: Path) -
 
         finally:
             browser.close()
+
+
+def test_the_page_asks_for_approval_and_the_answer_resumes_the_run() -> None:
+    """A tool that needs approval pauses the run; Allow and Deny on the page send the
+    answer back and the run resumes in the same message."""
+    agent = fantasy.Agent(
+        web_chat.OfflineWeatherModel(delay=0.01),
+        tools=[web_chat.weather, web_chat.set_reminder],
+    )
+    with serve(web_chat.build_app(agent)) as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium(), headless=True)
+        try:
+            page = browser.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(url)
+            for prompt, button, state, last in [
+                (
+                    "Remind me to water the plants",
+                    "button.allow",
+                    "output-available",
+                    "Done: reminder set: water the plants.",
+                ),
+                (
+                    "Remind me to call Bob",
+                    "button.deny",
+                    "output-denied",
+                    "I did not do it (denied: the user said no).",
+                ),
+            ]:
+                page.fill("#prompt", prompt)
+                page.click("#send")
+                answer = page.locator(".message.assistant").last
+                answer.locator(button).wait_for(timeout=30_000)
+                page.wait_for_selector("body[data-status=ready]", timeout=30_000)
+                assert answer.locator(".tool").get_attribute("data-state") == "approval-requested"
+                answer.locator(button).click()
+                page.wait_for_selector("body[data-status=ready]", timeout=30_000)
+                assert answer.locator(".tool").get_attribute("data-state") == state
+                assert answer.locator(".text").all_text_contents()[-1] == last
+            assert page.locator(".message.assistant").count() == 2
+            assert errors == []
+        finally:
+            browser.close()
