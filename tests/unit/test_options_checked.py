@@ -331,8 +331,12 @@ PROVIDERS = ("openai", "anthropic", "google", "openrouter", "vercel", "openaicom
     [
         ("timeout", "30s", "timeout must be a number of seconds > 0 or an httpx.Timeout"),
         ("timeout", 0, "timeout must be a number of seconds > 0"),
-        ("http_client", "client", "http_client must be an httpx.Client, got str"),
-        ("async_http_client", object(), "async_http_client must be an httpx.AsyncClient"),
+        (
+            "http_client",
+            "client",
+            "http_client must be an httpx.Client or an httpx2.Client, got str",
+        ),
+        ("async_http_client", object(), "async_http_client must be an httpx.AsyncClient or an"),
         ("transport", "replay.yaml", "transport must be an httpx transport"),
         ("headers", {"X-Team": 7}, "header 'X-Team' must be a string"),
     ],

@@ -8,7 +8,9 @@ that does not verify) becomes a `ProviderError` that is not retried. A redirect,
 and a successful answer that is not what was asked for (an HTML page, a JSON
 error object, a body that is not an event stream), are reported here too, by
 `fantasy.http.unexpected`. httpx is imported when the first transport is built,
-not when `fantasy` is imported.
+not when `fantasy` is imported. A client (or transport) of ``httpx2`` given by the
+caller is used as it is, and its exceptions are read as httpx's are
+(`fantasy.http.backend`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from fantasy import __version__, _json, _runtime
 from fantasy.errors import ProviderError, SecretTokens, mask_userinfo
 from fantasy.http import deadline, log
+from fantasy.http.backend import default_library, error_kinds, library_of
 from fantasy.http.deadline import AsyncWatch, ResponseClock
 from fantasy.http.limits import DEFAULT_LIMITS, HttpLimits
 from fantasy.http.secret_headers import SecretHeaders
@@ -130,8 +133,7 @@ class StreamingHttpResponse:
         Each face reads in its own loop, inline, since this runs for every chunk: the
         sync one cuts each socket wait to the clock's due time (`deadline.LOCAL`), the
         async one has an `AsyncWatch` cancel a read that outlives it."""
-        import httpx
-
+        kinds = error_kinds()
         clock = self._clock
         monotonic = time.monotonic
         try:
@@ -190,11 +192,11 @@ class StreamingHttpResponse:
                 self._sniffer = None
                 if rest:
                     yield rest
-        except httpx.TimeoutException as exc:
+        except kinds.timeout as exc:
             raise self._timed_out(exc) from exc
-        except httpx.TransportError as exc:
+        except kinds.transport as exc:
             raise _network_error(exc, self.url, "stream transport error") from exc
-        except httpx.DecodingError as exc:
+        except kinds.decoding as exc:
             raise undecodable_body(exc, self.url, "") from exc
 
     def _sniff(self, chunk: bytes) -> bytes:
@@ -271,14 +273,13 @@ def _configuration_problem(exc: Exception, url: str) -> str | None:
     import ssl
     from urllib.parse import urlsplit
 
-    import httpx
-
+    kinds = error_kinds()
     detail = f"{type(exc).__name__}: {exc}"
-    if isinstance(exc, httpx.UnsupportedProtocol):
+    if isinstance(exc, kinds.unsupported_protocol):
         return f"cannot send a request to {url!r} ({detail}); base_url must start with https://"
-    if isinstance(exc, httpx.InvalidURL):
+    if isinstance(exc, kinds.invalid_url):
         return f"the URL {url!r} is invalid ({detail}); check base_url and the model id"
-    if isinstance(exc, httpx.LocalProtocolError):
+    if isinstance(exc, kinds.local_protocol):
         # h11 quotes the offending value, which may be a key: keep only what it says.
         detail = re.sub(r"""b?(['"]).*?\1""", "<value hidden>", detail, flags=re.S)
         return (
@@ -340,9 +341,7 @@ def _timeout_at(clock: ResponseClock) -> contextlib.AbstractAsyncContextManager[
 
 
 def _is_timeout(exc: Exception) -> bool:
-    import httpx
-
-    return isinstance(exc, httpx.TimeoutException)
+    return isinstance(exc, error_kinds().timeout)
 
 
 def _per_call(timeout: float | None) -> dict[str, Any]:
@@ -350,9 +349,18 @@ def _per_call(timeout: float | None) -> dict[str, Any]:
     read) bounded by it; none when the call leaves the transport's timeout alone."""
     if timeout is None:
         return {}
-    import httpx
+    # A number: httpx and httpx2 both read it as a timeout for every wait.
+    return {"timeout": float(timeout)}
 
-    return {"timeout": httpx.Timeout(timeout)}
+
+def _timeout_for(library: Any, timeout: Any) -> Any:
+    """``timeout`` as ``library`` takes it: a number as it is, a ``Timeout`` of the other
+    client library rebuilt from its four waits."""
+    if timeout is None or isinstance(timeout, int | float | library.Timeout):
+        return timeout
+    return library.Timeout(
+        connect=timeout.connect, read=timeout.read, write=timeout.write, pool=timeout.pool
+    )
 
 
 class HttpTransport:
@@ -360,7 +368,9 @@ class HttpTransport:
 
     Pass ``http_client`` / ``async_http_client`` to share your own clients, or
     ``transport`` (an httpx transport implementing either or both interfaces)
-    to route requests, e.g. through `fantasy.testing.ReplayTransport`.
+    to route requests, e.g. through `fantasy.testing.ReplayTransport`. Clients and
+    transports of ``httpx2`` work the same; a transport of it gets ``httpx2``
+    clients. What the transport builds for itself is httpx's (`backend.DEFAULT`).
 
     The async connection pool this transport makes for itself is bound to an event
     loop, so each loop gets its own, closed when that loop finalizes its async
@@ -400,23 +410,27 @@ class HttpTransport:
         """The async clients with a pool of our own, one per event loop."""
         self._transport = transport
         self._timeout = timeout
+        self._transport_library = library_of(transport) if transport is not None else None
+        """The client library of the caller's transport (None: the default's)."""
         log.hide_credentials_from_httpx()
 
     # ------------------------------------------------------------------ clients
 
-    def _timeout_value(self) -> Any:
-        import httpx
+    def _library(self) -> Any:
+        """The client library of the clients this transport builds."""
+        return self._transport_library or default_library()
 
+    def _timeout_value(self) -> Any:
+        library = self._library()
         if self._timeout is None:
             # Models think for minutes; the read timeout bounds the gap between chunks.
-            return httpx.Timeout(600.0, connect=10.0)
-        return self._timeout
+            return library.Timeout(600.0, connect=10.0)
+        return _timeout_for(library, self._timeout)
 
     def _sync_client(self) -> httpx.Client:
         if self._client is None:
-            import httpx
-
-            self._client = httpx.Client(transport=self._transport, timeout=self._timeout_value())
+            library = self._library()
+            self._client = library.Client(transport=self._transport, timeout=self._timeout_value())
             if self._transport is None:
                 deadline.install(self._client)
         return self._client
@@ -426,9 +440,7 @@ class HttpTransport:
             return self._async_client
         if self._transport is not None:
             # The caller's transport holds the connections (if any): one client will do.
-            import httpx
-
-            self._async_client = httpx.AsyncClient(
+            self._async_client = self._library().AsyncClient(
                 transport=self._transport, timeout=self._timeout_value()
             )
             return self._async_client
@@ -567,8 +579,7 @@ class HttpTransport:
         answer, or an error's body (bounded by `HttpLimits.max_response_bytes`), all
         within the clock's due time. A streamed success comes back open, unread; any
         other response comes back closed, also when reading fails or is cancelled."""
-        import httpx
-
+        kinds = error_kinds()
         extra = _per_call(clock.timeout)
         try:
             if _runtime.is_sync():
@@ -596,13 +607,13 @@ class HttpTransport:
                     await r.aclose()
         except TimeoutError as exc:  # asyncio.timeout_at's: the call's deadline passed
             raise self._deadline_error(clock, url, exc) from None
-        except httpx.TimeoutException as exc:
+        except kinds.timeout as exc:
             if clock.expired():
                 raise self._deadline_error(clock, url, exc) from exc
             raise self._failed(exc, url, "network error") from exc
-        except (httpx.TransportError, httpx.InvalidURL, UnicodeEncodeError) as exc:
+        except kinds.network as exc:
             raise self._failed(exc, url, "network error") from exc
-        except httpx.DecodingError as exc:
+        except kinds.decoding as exc:
             raise undecodable_body(exc, url, self.provider) from exc
 
     def _read_sync(self, r: httpx.Response, clock: ResponseClock, url: str) -> bytes:

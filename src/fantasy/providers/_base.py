@@ -59,32 +59,37 @@ def check_model_id(model_id: object) -> None:
 def check_http_settings(
     http_client: object, async_http_client: object, transport: object, timeout: object
 ) -> None:
-    """The HTTP settings a provider takes, checked when it is built. httpx is imported
-    only when one of them is given, which means the caller has imported it already."""
+    """The HTTP settings a provider takes, checked when it is built. Clients and timeouts
+    may be httpx's or httpx2's (`fantasy.http.backend`); neither library is imported
+    here: a value of one means the caller has imported it already."""
+    from fantasy.http.backend import library_of
+
     if timeout is not None and not (
         isinstance(timeout, int | float) and not isinstance(timeout, bool) and timeout > 0
     ):
-        import httpx
-
-        if not isinstance(timeout, httpx.Timeout):
+        library = library_of(timeout)
+        if library is None or not isinstance(timeout, library.Timeout):
             raise InvalidArgumentError(
-                f"timeout must be a number of seconds > 0 or an httpx.Timeout, got {timeout!r}"
+                "timeout must be a number of seconds > 0 or an httpx.Timeout (or "
+                f"httpx2.Timeout), got {timeout!r}"
             )
-    if http_client is not None or async_http_client is not None:
-        import httpx
-
-        if http_client is not None and not isinstance(http_client, httpx.Client):
+    if http_client is not None:
+        library = library_of(http_client)
+        if library is None or not isinstance(http_client, library.Client):
             raise InvalidArgumentError(
-                f"http_client must be an httpx.Client, got {type(http_client).__name__}"
+                "http_client must be an httpx.Client or an httpx2.Client, got "
+                f"{type(http_client).__name__}"
                 + (
-                    "; pass an httpx.AsyncClient as async_http_client"
-                    if isinstance(http_client, httpx.AsyncClient)
+                    "; pass an AsyncClient as async_http_client"
+                    if library is not None and isinstance(http_client, library.AsyncClient)
                     else ""
                 )
             )
-        if async_http_client is not None and not isinstance(async_http_client, httpx.AsyncClient):
+    if async_http_client is not None:
+        library = library_of(async_http_client)
+        if library is None or not isinstance(async_http_client, library.AsyncClient):
             raise InvalidArgumentError(
-                "async_http_client must be an httpx.AsyncClient, "
+                "async_http_client must be an httpx.AsyncClient or an httpx2.AsyncClient, "
                 f"got {type(async_http_client).__name__}"
             )
     if transport is not None and not (
