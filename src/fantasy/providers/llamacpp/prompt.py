@@ -1,0 +1,224 @@
+"""A `Prompt` to the text a local model reads: its messages through the GGUF's own chat
+template (Jinja, as Hugging Face renders it), with the tools the template can show.
+
+Messages take the shape chat templates expect (OpenAI's: ``role``, ``content``,
+``tool_calls`` with arguments as objects, ``tool`` messages with ``tool_call_id``).
+A template that knows no tools (it never mentions ``tools``) gets them described in
+the system message instead, its calls written back as ``<tool_call>`` blocks and
+results as ``<tool_response>`` blocks in user turns: the format the tool grammar makes
+every model write (Hermes' and Qwen's native one).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from fantasy.errors import InvalidArgumentError
+from fantasy.types import (
+    CallWarning,
+    CallWarningType,
+    FilePart,
+    FunctionTool,
+    Message,
+    Prompt,
+    ReasoningPart,
+    Role,
+    TextPart,
+    ToolCallPart,
+    ToolResultOutputError,
+    ToolResultOutputMedia,
+    ToolResultOutputText,
+    ToolResultPart,
+)
+
+CHATML_TEMPLATE = (
+    "{% for message in messages %}"
+    "{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
+)
+"""Used when the GGUF has no chat template and none is given."""
+
+CALL_OPEN = "<tool_call>"
+CALL_CLOSE = "</tool_call>"
+
+
+def template_knows_tools(template: str) -> bool:
+    return "tools" in template
+
+
+def tool_instructions(tools: list[FunctionTool]) -> str:
+    lines = [
+        "You can call tools. To call one, answer with only this, one block per call:",
+        f'{CALL_OPEN}\n{{"name": <tool name>, "arguments": <arguments object>}}\n{CALL_CLOSE}',
+        "The tools:",
+    ]
+    lines += [json.dumps(_tool_dict(t)["function"], ensure_ascii=False) for t in tools]
+    return "\n".join(lines)
+
+
+def _tool_dict(tool: FunctionTool) -> dict[str, Any]:
+    return {
+        "type": "function",
+        "function": {
+            "name": tool.name,
+            "description": tool.description,
+            "parameters": tool.input_schema,
+        },
+    }
+
+
+def _arguments(text: str) -> Any:
+    try:
+        return json.loads(text) if text else {}
+    except ValueError:
+        return text
+
+
+def _result_text(part: ToolResultPart, warnings: list[CallWarning]) -> str:
+    output = part.output
+    if isinstance(output, ToolResultOutputText):
+        return output.text
+    if isinstance(output, ToolResultOutputError):
+        return output.error
+    if isinstance(output, ToolResultOutputMedia):
+        warnings.append(
+            CallWarning(
+                CallWarningType.OTHER,
+                message="llama.cpp: a tool's media output is sent as its text only",
+            )
+        )
+        return output.text
+    return ""
+
+
+def to_messages(
+    prompt: Prompt, tools: list[FunctionTool], native_tools: bool
+) -> tuple[list[dict[str, Any]], list[CallWarning]]:
+    """Template messages for ``prompt``; tools are described in the system message when
+    the template cannot show them (``native_tools`` false)."""
+    warnings: list[CallWarning] = []
+    messages: list[dict[str, Any]] = []
+    names: dict[str, str] = {}
+    for message in prompt:
+        _convert(message, messages, names, native_tools, warnings)
+    if tools and not native_tools:
+        instructions = tool_instructions(tools)
+        if messages and messages[0]["role"] == "system":
+            messages[0]["content"] = f"{messages[0]['content']}\n\n{instructions}"
+        else:
+            messages.insert(0, {"role": "system", "content": instructions})
+    return messages, warnings
+
+
+def _convert(
+    message: Message,
+    out: list[dict[str, Any]],
+    names: dict[str, str],
+    native_tools: bool,
+    warnings: list[CallWarning],
+) -> None:
+    texts: list[str] = []
+    reasoning: list[str] = []
+    calls: list[dict[str, Any]] = []
+    for part in message.content:
+        if isinstance(part, TextPart):
+            texts.append(part.text)
+        elif isinstance(part, ReasoningPart):
+            reasoning.append(part.text)
+        elif isinstance(part, ToolCallPart):
+            names[part.tool_call_id] = part.tool_name
+            calls.append(
+                {
+                    "id": part.tool_call_id,
+                    "type": "function",
+                    "function": {"name": part.tool_name, "arguments": _arguments(part.input)},
+                }
+            )
+        elif isinstance(part, ToolResultPart):
+            content = _result_text(part, warnings)
+            name = names.get(part.tool_call_id, "")
+            if native_tools:
+                out.append(
+                    {
+                        "role": "tool",
+                        "tool_call_id": part.tool_call_id,
+                        "name": name,
+                        "content": content,
+                    }
+                )
+            else:
+                out.append(
+                    {"role": "user", "content": f"<tool_response>\n{content}\n</tool_response>"}
+                )
+        elif isinstance(part, FilePart):
+            warnings.append(
+                CallWarning(
+                    CallWarningType.OTHER,
+                    message=f"llama.cpp: file parts ({part.media_type}) are not sent; "
+                    "local models read text",
+                )
+            )
+    if message.role == Role.TOOL:
+        return
+    entry: dict[str, Any] = {"role": str(message.role), "content": "".join(texts)}
+    if reasoning:
+        entry["reasoning_content"] = "".join(reasoning)
+    if calls:
+        if native_tools:
+            entry["tool_calls"] = calls
+        else:
+            blocks = [
+                f"{CALL_OPEN}\n"
+                + json.dumps(
+                    {"name": c["function"]["name"], "arguments": c["function"]["arguments"]},
+                    ensure_ascii=False,
+                )
+                + f"\n{CALL_CLOSE}"
+                for c in calls
+            ]
+            entry["content"] = "\n".join(filter(None, [entry["content"], *blocks]))
+    out.append(entry)
+
+
+def _tojson(value: Any, indent: int | None = None, ensure_ascii: bool = False, **_: Any) -> str:
+    return json.dumps(value, indent=indent, ensure_ascii=ensure_ascii)
+
+
+def _raise(message: str) -> None:
+    raise InvalidArgumentError(f"the model's chat template refused the prompt: {message}")
+
+
+def render(
+    template: str,
+    messages: list[dict[str, Any]],
+    tools: list[FunctionTool],
+    *,
+    bos_token: str,
+    eos_token: str,
+    variables: Mapping[str, Any],
+) -> str:
+    """The prompt text, ending where the assistant's answer begins."""
+    from jinja2 import TemplateError
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
+    env.filters["tojson"] = _tojson
+    env.globals["raise_exception"] = _raise
+    env.globals["strftime_now"] = lambda fmt: datetime.now().strftime(fmt)
+    try:
+        return env.from_string(template).render(
+            {
+                **variables,
+                "messages": messages,
+                "tools": [_tool_dict(t) for t in tools] or None,
+                "add_generation_prompt": True,
+                "bos_token": bos_token,
+                "eos_token": eos_token,
+            }
+        )
+    except TemplateError as exc:
+        raise InvalidArgumentError(f"the model's chat template failed: {exc}") from exc
