@@ -29,7 +29,12 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "fantasy.persistence",
     ),
     # Providers translate; they never reach for the agent loop or persistence.
-    "fantasy.providers": ("fantasy.agent", "fantasy.persistence.api", "fantasy.testing"),
+    "fantasy.providers": (
+        "fantasy.agent",
+        "fantasy.persistence.api",
+        "fantasy.testing",
+        "fantasy.batch",  # batches wrap models from outside, through build_request
+    ),
     # The agent loop knows no provider, and no capability that watches it from outside.
     "fantasy.agent": ("fantasy.providers", "fantasy.testing", "fantasy.telemetry"),
     # Telemetry watches runs through fantasy.agent.observe: it names no provider.
