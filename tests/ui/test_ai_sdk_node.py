@@ -4,6 +4,7 @@ package's UI message chunk schema, and `readUIMessageStream` assembles the messa
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import subprocess
@@ -305,3 +306,29 @@ def test_a_tool_the_browser_runs_gives_its_output_back_to_the_run() -> None:
     assert model.calls[1].prompt[-1].content == [
         ToolResultPart("loc-1", ToolResultOutputText('{"city":"Lisbon"}'))
     ]
+
+
+def test_keep_alive_comments_during_a_long_tool_call_do_not_disturb_the_client() -> None:
+    @fantasy.tool
+    async def slow_weather(city: str) -> str:
+        """The weather, slowly."""
+        await asyncio.sleep(0.6)
+        return f"sunny in {city}"
+
+    def agent() -> fantasy.Agent[Any]:
+        model = FakeModel(
+            [
+                stream_parts_for_tool_calls(("c1", "slow_weather", {"city": "Oslo"})),
+                answer_parts("Sunny."),
+            ]
+        )
+        return fantasy.Agent(model, tools=[slow_weather])
+
+    with serve(fantasy.ui.asgi(agent(), keepalive=0.1)) as url:
+        raw = httpx.post(url, json={"messages": [user("Weather?")]}, timeout=30).text
+    assert raw.count(": keep-alive\n\n") >= 3
+    with serve(fantasy.ui.asgi(agent(), keepalive=0.1)) as url:
+        message = ai_sdk_client(url, [user("Weather?")])["message"]
+    tool = next(p for p in message["parts"] if p["type"] == "tool-slow_weather")
+    assert tool["output"] == "sunny in Oslo"
+    assert message["parts"][-1]["text"] == "Sunny."

@@ -61,6 +61,7 @@ class UIEndpoint:
         allow_system: bool = False,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         max_duration: float | None = None,
+        keepalive: float | None = 15.0,
         stream_options: Mapping[str, Any] | None = None,
     ) -> None:
         if protocol not in ("ai-sdk", "ag-ui"):
@@ -69,12 +70,15 @@ class UIEndpoint:
             raise ValueError(f"max_body_bytes must be positive, got {max_body_bytes}")
         if max_duration is not None and max_duration <= 0:
             raise ValueError(f"max_duration must be positive, got {max_duration}")
+        if keepalive is not None and keepalive <= 0:
+            raise ValueError(f"keepalive must be positive, got {keepalive}")
         self.agent = agent
         self.protocol = protocol
         self.on_error = on_error
         self.allow_system = allow_system
         self.max_body_bytes = max_body_bytes
         self.max_duration = max_duration
+        self.keepalive = keepalive
         self.stream_options = dict(stream_options or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -174,16 +178,52 @@ class UIEndpoint:
             await asyncio.gather(producer, watcher, return_exceptions=True)
 
     async def _produce(self, run: _Run, send: Send) -> None:
-        async with contextlib.aclosing(run.events) as events:
-            try:
-                async with asyncio.timeout(self.max_duration):
-                    async for chunk in events:
-                        await send({"type": "http.response.body", "body": chunk, "more_body": True})
-            except TimeoutError:
-                logger.warning("run stopped at max_duration=%ss", self.max_duration)
-                for chunk in run.on_time_limit:
-                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        body = _Body(send)
+        pinger = (
+            asyncio.ensure_future(body.keep_alive(self.keepalive))
+            if self.keepalive is not None
+            else None
+        )
+        try:
+            async with contextlib.aclosing(run.events) as events:
+                try:
+                    async with asyncio.timeout(self.max_duration):
+                        async for chunk in events:
+                            await body.write(chunk)
+                except TimeoutError:
+                    logger.warning("run stopped at max_duration=%ss", self.max_duration)
+                    for chunk in run.on_time_limit:
+                        await body.write(chunk)
+        finally:
+            if pinger is not None:
+                pinger.cancel()
+                await asyncio.gather(pinger, return_exceptions=True)
         await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+class _Body:
+    """The response body's writer: events, and an SSE comment when nothing was written
+    for a while (a long tool call), so proxies do not close an idle stream. Clients'
+    SSE parsers skip comments."""
+
+    KEEP_ALIVE = b": keep-alive\n\n"
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self._lock = asyncio.Lock()
+        self._last = asyncio.get_running_loop().time()
+
+    async def write(self, chunk: bytes) -> None:
+        async with self._lock:
+            await self._send({"type": "http.response.body", "body": chunk, "more_body": True})
+            self._last = asyncio.get_running_loop().time()
+
+    async def keep_alive(self, interval: float) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(max(0.0, self._last + interval - loop.time()))
+            if loop.time() - self._last >= interval:
+                await self.write(self.KEEP_ALIVE)
 
 
 class _Run:
@@ -247,6 +287,7 @@ def asgi(
     allow_system: bool = False,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     max_duration: float | None = None,
+    keepalive: float | None = 15.0,
     stream_options: Mapping[str, Any] | None = None,
 ) -> UIEndpoint:
     """An ASGI app that runs ``agent`` for each POST and streams it to the page.
@@ -256,7 +297,9 @@ def asgi(
     for a failed run (default: a sentence naming the kind of failure; the exception
     itself is logged on the ``fantasy.ui`` logger). ``allow_system``: accept system
     messages from the client. ``max_duration``: seconds a run may stream before it is
-    stopped (``abort`` / ``RUN_ERROR``). ``stream_options``: passed to
+    stopped (``abort`` / ``RUN_ERROR``). ``keepalive``: seconds of silence (a long tool
+    call) after which an SSE comment is sent, so proxies keep the stream open (``None``:
+    never). ``stream_options``: passed to
     ``agent.astream`` on every run (``max_steps``, ``usage_limits``, callbacks...).
     """
     return UIEndpoint(
@@ -266,5 +309,6 @@ def asgi(
         allow_system=allow_system,
         max_body_bytes=max_body_bytes,
         max_duration=max_duration,
+        keepalive=keepalive,
         stream_options=stream_options,
     )
