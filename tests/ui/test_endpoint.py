@@ -202,3 +202,10 @@ def test_importing_loads_no_web_framework(module: str) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert done.stdout.strip() == ""
+
+
+def test_a_wrong_stream_option_is_refused_when_the_endpoint_is_built() -> None:
+    with pytest.raises(TypeError, match="temprature"):
+        fantasy.ui.asgi(fantasy.Agent(FakeModel()), stream_options={"temprature": 0.2})
+    with pytest.raises(ValueError, match="protocol must be 'ai-sdk' or 'ag-ui'"):
+        fantasy.ui.asgi(fantasy.Agent(FakeModel()), protocol="graphql")  # type: ignore[arg-type]

@@ -80,6 +80,8 @@ class UIEndpoint:
         self.max_duration = max_duration
         self.keepalive = keepalive
         self.stream_options = dict(stream_options or {})
+        # A wrong option is the server's mistake: refused here, not answered 400 per request.
+        agent.astream("-", **self.stream_options)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -97,7 +99,8 @@ class UIEndpoint:
             messages, options, start = self._decode(body)
             parts = self.agent.astream("", messages=messages, **{**self.stream_options, **options})
         except (UIRequestError, ValueError, TypeError) as error:
-            # Our own messages, naming the field; the body's text is never echoed.
+            # Our own messages, naming the field (a value the client sent is quoted at
+            # most 60 characters long), or the agent refusing the conversation.
             await _reply(send, 400, str(error))
             return
         await self._stream(parts, start, receive, send)
