@@ -184,6 +184,10 @@ class ToolResultPart:
     provider_executed: bool = False
     provider_options: ProviderOptions | None = None
     client_metadata: str = ""
+    stop_turn: bool = False
+    """The tool ended the run (``ToolResponse.stop_turn``). Never sent to a provider;
+    persisted as an extension Fantasy skips, so a paused run resumed from saved messages
+    ends where an uninterrupted one would."""
     type: ContentType = field(default=ContentType.TOOL_RESULT, init=False)
 
 

@@ -164,3 +164,41 @@ def test_agent_pending_reads_a_saved_conversation() -> None:
     assert [(p.tool_call_id, p.kind) for p in pending] == [("q1", "deferred"), ("d1", "approval")]
     assert pending[1].input.path == "x"
     assert again.pending([]) == []
+
+
+def test_a_step_that_ended_the_turn_before_pausing_ends_the_resumed_run(run: RunAgent) -> None:
+    """An uninterrupted run stops after a step whose tool said ``stop_turn``; a run paused
+    in that step, saved and resumed, stops there too (the flag is saved with the result)."""
+
+    @fantasy.tool
+    def hand_over(note: str) -> fantasy.ToolResponse:
+        return fantasy.ToolResponse.text(f"handed over: {note}", stop_turn=True)
+
+    @fantasy.tool(needs_approval=True)
+    def delete_file(path: str) -> str:
+        return f"deleted {path}"
+
+    def answers() -> FakeModel:
+        return FakeModel(
+            [
+                tool_call_response(
+                    ("d1", "delete_file", {"path": "a"}), ("h1", "hand_over", {"note": "bye"})
+                ),
+                text_response("never asked"),
+            ]
+        )
+
+    whole_model = answers()
+    whole = run(
+        fantasy.Agent(whole_model, tools=[hand_over, delete_file], approve=lambda r: True), "go"
+    )
+    assert len(whole_model.calls) == 1
+
+    model = answers()
+    agent = fantasy.Agent(model, tools=[hand_over, delete_file])
+    paused = run(agent, "go")
+    saved = fantasy.from_json(fantasy.to_json(paused.all_messages()), list[fantasy.Message])
+    resumed = run(agent, messages=saved, approvals={"d1": True})
+    assert len(model.calls) == 1
+    assert resumed.steps == []
+    assert resumed.all_messages() == whole.all_messages()

@@ -139,3 +139,18 @@ def test_an_approval_request_part_saves_as_a_stream_part() -> None:
         "delete_file",
         '{"path": "a"}',
     )
+
+
+def test_a_result_that_ended_the_turn_carries_a_stop_turn_extension() -> None:
+    from fantasy.types import ToolResultOutputText, ToolResultPart
+
+    message = Message(
+        fantasy.Role.TOOL,
+        [ToolResultPart("c1", ToolResultOutputText("bye"), stop_turn=True)],
+    )
+    (data,) = fantasy.to_dict([message])
+    assert data["content"][0]["data"]["extensions"] == [{"type": "fantasy.stop_turn", "data": {}}]
+    assert fantasy.from_dict([data], list[Message]) == [message]
+    data["content"][0]["data"].pop("extensions")  # what Go keeps
+    (plain,) = fantasy.from_dict([data], list[Message])
+    assert plain.content[0].stop_turn is False  # type: ignore[union-attr]

@@ -173,3 +173,26 @@ def test_import_fantasy_and_the_provider_do_not_load_llama_cpp() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_second_call_inside_an_open_sync_stream_is_refused(provider: llamacpp.Provider) -> None:
+    # The open stream holds the model; waiting for it in its own thread would never end.
+    model = provider.language_model()
+    stream = model.stream(long_call())
+    next(iter(stream))
+    with pytest.raises(fantasy.InvalidRequestError, match="still generating in this thread"):
+        model.generate(Call([user_message("hi")], max_output_tokens=1))
+    stream.close()  # type: ignore[attr-defined]
+    assert model.generate(Call([user_message("hi")], max_output_tokens=1)).usage.output_tokens
+
+
+def test_closing_inside_an_open_sync_stream_stops_it_and_frees_the_model(
+    provider: llamacpp.Provider,
+) -> None:
+    parts = []
+    for part in provider.language_model().stream(long_call()):
+        parts.append(part)
+        if len(parts) == 2:
+            provider.close()  # returns at once: the model is freed when the stream ends
+    assert parts[-1].type == StreamPartType.ERROR
+    assert provider.closed and not provider.loaded

@@ -301,6 +301,12 @@ class Resumption:
     approvals: dict[str, Decision]
     tool_results: dict[str, Any]
 
+    @property
+    def ended_turn(self) -> bool:
+        """A call that ran before the pause ended the run (``stop_turn``): an
+        uninterrupted run would have stopped after this step, so the resumed one does."""
+        return any(p.stop_turn for p in self.answered.values())
+
 
 def check_approvals(where: str, value: Any) -> dict[str, Decision]:
     if value is None:

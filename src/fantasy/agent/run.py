@@ -219,11 +219,12 @@ class Run:
         messages, results = await resume(
             self.resumption, self.input_messages, tools, self.gate, on_result
         )
+        ended = self.resumption.ended_turn
         self.resumption = None
         self.input_messages = messages
         system = [system_message(agent.system_prompt)] if agent.system_prompt else []
         self.initial_prompt = [*system, *messages, *self.prompt_messages]
-        self.resumed_stop = any(r.stop_turn for r in results)
+        self.resumed_stop = ended or any(r.stop_turn for r in results)
         return results
 
     def _check_tool_names(self, where: str) -> None:

@@ -303,6 +303,7 @@ def response_messages(content: Sequence[Content]) -> list[Message]:
                 c.provider_executed,
                 c.provider_metadata,
                 c.client_metadata,
+                c.stop_turn,
             )
             (assistant if c.provider_executed else tool_results).append(part)
     messages = []

@@ -180,7 +180,7 @@ def message_part(value: Any, path: str) -> MessagePart:
             field(data, "input", str, where, ""),
             field(data, "provider_executed", bool, where, False),
             options,
-            _pending(data, where),
+            _pending(_extensions(data, where), where),
         )
     if kind == "tool-result":
         return ToolResultPart(
@@ -189,30 +189,42 @@ def message_part(value: Any, path: str) -> MessagePart:
             field(data, "provider_executed", bool, where, False),
             options,
             field(data, "client_metadata", str, where, ""),
+            _STOP_TURN in _extensions(data, where),
         )
     raise SerializationError(path, f'unknown message part type "{kind}"')
 
 
-def _pending(data: JSON, path: str) -> str:
-    """The kind of wait a tool call's ``fantasy.pending_call`` extension names; "" when it
-    has none. Extensions of other types are skipped, as Fantasy skips them all."""
-    from fantasy.persistence.encode import EXTENSIONS, PENDING_CALL
+_PENDING_CALL = "fantasy.pending_call"
+_STOP_TURN = "fantasy.stop_turn"
 
-    raw = data.get(EXTENSIONS)
+
+def _extensions(data: JSON, path: str) -> dict[str, tuple[JSON, str]]:
+    """A part's extension envelopes we know (``fantasy.*``), by type, each with its path.
+    Those of other types are skipped, as Fantasy skips them all."""
+    raw = data.get("extensions")
     if raw is None:
-        return ""
-    where = f"{path}.{EXTENSIONS}"
+        return {}
+    where = f"{path}.extensions"
+    out: dict[str, tuple[JSON, str]] = {}
     for index, item in enumerate(array(raw, where)):
         kind, ext = envelope(item, f"{where}[{index}]", "extension")
-        if kind == PENDING_CALL:
-            pending = field(ext, "kind", str, f"{where}[{index}].data", "")
-            if pending not in ("approval", "deferred"):
-                raise SerializationError(
-                    f"{where}[{index}].data.kind",
-                    f'a pending call is "approval" or "deferred", got {pending!r}',
-                )
-            return pending
-    return ""
+        if kind in (_PENDING_CALL, _STOP_TURN):
+            out[kind] = (ext, f"{where}[{index}].data")
+    return out
+
+
+def _pending(extensions: dict[str, tuple[JSON, str]], path: str) -> str:
+    """The kind of wait a tool call's ``fantasy.pending_call`` extension names; "" when it
+    has none."""
+    if _PENDING_CALL not in extensions:
+        return ""
+    ext, where = extensions[_PENDING_CALL]
+    pending = field(ext, "kind", str, where, "")
+    if pending not in ("approval", "deferred"):
+        raise SerializationError(
+            f"{where}.kind", f'a pending call is "approval" or "deferred", got {pending!r}'
+        )
+    return pending
 
 
 def message(value: Any, path: str) -> Message:

@@ -46,6 +46,9 @@ envelopes ride in a part's ``data`` under it (see README, "Human in the loop")."
 PENDING_CALL = "fantasy.pending_call"
 """The extension marking a tool call a paused run waits on: ``{"kind": "approval"}`` or
 ``{"kind": "deferred"}`` (`fantasy.ToolCallPart.pending`)."""
+STOP_TURN = "fantasy.stop_turn"
+"""The extension marking a tool result that ended the run (`fantasy.ToolResultPart.stop_turn`),
+which Fantasy does not persist."""
 
 
 def _b64(data: bytes) -> str:
@@ -124,6 +127,8 @@ def message_part(part: Any, path: str) -> JSON:
         }
         _put(data, "provider_options", provider_data(part.provider_options, options))
         _put(data, "client_metadata", part.client_metadata)
+        if part.stop_turn:
+            data[EXTENSIONS] = [envelope(STOP_TURN, {})]
         return envelope(part.type.value, data)
     else:
         raise SerializationError(path, f"not a message part: {type(part).__qualname__}")

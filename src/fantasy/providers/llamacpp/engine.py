@@ -98,6 +98,8 @@ class Engine:
         self._closed = False
         self._running: set[threading.Event] = set()
         self._running_lock = threading.Lock()
+        self._owner: int | None = None
+        """The thread holding the model (`_lock`), or None."""
 
     @property
     def loaded(self) -> bool:
@@ -107,10 +109,37 @@ class Engine:
     def closed(self) -> bool:
         return self._closed
 
+    @property
+    def info(self) -> ModelInfo | None:
+        """The loaded model's template, tokens and figures (None until it loads)."""
+        return self._info
+
     def load(self) -> ModelInfo:
         """Load the model if it is not loaded yet (blocking; once per engine)."""
-        with self._lock:
+        self._acquire()
+        try:
             return self._load()
+        finally:
+            self._release()
+
+    def _acquire(self) -> None:
+        """Take the model for this thread. A generation of the sync face keeps it while
+        its stream is open, so the same thread asking again would wait for itself."""
+        if self._owner == threading.get_ident():
+            raise ProviderError(
+                f"{self.model_path.name} is still generating in this thread (a stream that "
+                "was not finished or closed); finish or close it first",
+                title="invalid request",
+                provider=PROVIDER,
+            )
+        self._lock.acquire()
+        self._owner = threading.get_ident()
+
+    def _release(self) -> None:
+        self._owner = None
+        if self._closed:
+            self._free()
+        self._lock.release()
 
     def _load(self) -> ModelInfo:
         if self._closed:
@@ -135,30 +164,47 @@ class Engine:
         self._info = _model_info(llama)
         return self._info
 
+    def _free(self) -> None:
+        llama, self._llama = self._llama, None
+        if llama is not None:
+            llama.close()
+
     def close(self) -> None:
-        """Stop running generations, wait for them to end, free the model. Idempotent."""
+        """Stop running generations at their next token and free the model once they
+        have let go of it. Idempotent. Called by the thread whose open stream holds the
+        model, it returns at once; the model is freed when that stream ends."""
         self._closed = True
         with self._running_lock:
             for flag in self._running:
                 flag.set()
+        if self._owner == threading.get_ident():
+            return
         with self._lock:
-            llama, self._llama = self._llama, None
-            if llama is not None:
-                llama.close()
+            self._free()
 
     def run(
         self, prepare: Callable[[ModelInfo], Request], stop: threading.Event
     ) -> Iterator[str | Outcome]:
         """Text as it is generated, then the `Outcome`. ``prepare`` builds the request
-        from the loaded model (its chat template), under the engine's lock."""
+        from the loaded model (its chat template) while this generation holds it."""
         with self._running_lock:
             self._running.add(stop)
         try:
-            with self._lock:
+            self._acquire()
+            try:
                 info = self._load()
                 request = prepare(info)
                 assert self._llama is not None
-                yield from _generate(self._llama, info, request, stop)
+                if request.grammar is not None:
+                    _check_grammar(self._llama, request.grammar)
+                try:
+                    yield from _generate(self._llama, info, request, stop)
+                except RuntimeError as exc:  # llama.cpp refused to decode or sample
+                    raise ProviderError(
+                        str(exc), title="llama.cpp generation failed", provider=PROVIDER, cause=exc
+                    ) from exc
+            finally:
+                self._release()
         finally:
             with self._running_lock:
                 self._running.discard(stop)
@@ -312,6 +358,23 @@ def _first_stop(text: str, stops: list[str], emitted: int) -> int | None:
         if at >= 0 and (best is None or at < best):
             best = at
     return best
+
+
+def _check_grammar(llama: Llama, grammar: str) -> None:
+    """Raise `InvalidArgumentError` when llama.cpp cannot parse ``grammar``: given one it
+    cannot parse, llama-cpp-python would add no grammar and sample unconstrained."""
+    import llama_cpp
+
+    from fantasy.errors import InvalidArgumentError
+
+    sampler = llama_cpp.llama_sampler_init_grammar(
+        llama._model.vocab, grammar.encode("utf-8"), b"root"
+    )
+    if not sampler:
+        raise InvalidArgumentError(
+            "the grammar is not valid GBNF with a root rule (llama.cpp could not parse it)"
+        )
+    llama_cpp.llama_sampler_free(sampler)
 
 
 def _grammar(text: str) -> Any:

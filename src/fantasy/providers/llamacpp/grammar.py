@@ -135,16 +135,3 @@ def _json_string(text: str) -> str:
     import json
 
     return json.dumps(text, ensure_ascii=False)
-
-
-def check(grammar: str, model: Any) -> None:
-    """Raise `InvalidArgumentError` when llama.cpp cannot parse ``grammar`` (it would
-    otherwise sample without it)."""
-    import llama_cpp
-
-    sampler = llama_cpp.llama_sampler_init_grammar(model.vocab, grammar.encode("utf-8"), b"root")
-    if not sampler:
-        raise InvalidArgumentError(
-            "the grammar is not valid GBNF with a root rule (llama.cpp could not parse it)"
-        )
-    llama_cpp.llama_sampler_free(sampler)

@@ -199,9 +199,6 @@ class LlamaCppLanguageModel(BaseLanguageModel):
                 thinks="<think>" in template,
                 parallel_calls=self.parallel_tool_calls,
             )
-        if grammar is not None:
-            assert self.engine._llama is not None
-            grammars.check(grammar, self.engine._llama._model)
         sampling = self.sampling
         deadline = None if call.timeout is None else time.monotonic() + call.timeout
         return Request(
@@ -321,7 +318,7 @@ class LlamaCppLanguageModel(BaseLanguageModel):
         )
 
     def _metadata(self, outcome: Outcome) -> ProviderMetadata:
-        info = self.engine._info
+        info = self.engine.info
         return ProviderMetadata(
             model=self.model_id,
             model_description=info.description if info else "",
