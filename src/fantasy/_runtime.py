@@ -387,9 +387,14 @@ async def as_completed(
             return await job()
 
     tasks = [asyncio.ensure_future(bounded(job)) for job in jobs]
+    # Not asyncio.as_completed, which walks a set of the futures: its order depends on
+    # their addresses, and a durable workflow replaying the run must see the same order.
+    finished: asyncio.Queue[asyncio.Future[T]] = asyncio.Queue()
+    for task in tasks:
+        task.add_done_callback(finished.put_nowait)
     try:
-        for next_done in asyncio.as_completed(tasks):
-            yield await next_done
+        for _ in tasks:
+            yield (await finished.get()).result()
     finally:
         for t in tasks:
             t.cancel()

@@ -180,6 +180,47 @@ def _manager(call: Call) -> Response:
     return text_response(last_tool_results(call))
 
 
+# --------------------------------------------------------------------------- typed, parallel
+
+
+class Answer(BaseModel):
+    answer: str
+    count: int
+
+
+def _met(label: str) -> bool:
+    """Whether both meeting tools have started: each waits (up to 5 s) for the other."""
+    path = os.environ.get("FANTASY_DURABLE_LOG", "")
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        with open(path, encoding="utf-8") as f:
+            started = [line for line in f if " tool meet " in line]
+        if len(started) >= 2:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@fantasy.tool(parallel=True)
+async def meet(label: str) -> str:
+    """Meet the other call of this step: both run at once, or neither meets."""
+    import asyncio
+
+    log(f"tool meet {label}")
+    met = await asyncio.to_thread(_met, label)
+    return f"{label} {'met' if met else 'alone'}"
+
+
+def _typed(call: Call) -> Response:
+    n = tool_results(call)
+    log(f"model {n}")
+    if n == 0:
+        return tool_call_response(("p1", "meet", {"label": "a"}), ("p2", "meet", {"label": "b"}))
+    return tool_call_response(
+        ("f1", "final_result", {"answer": last_tool_results(call), "count": 2})
+    )
+
+
 def agents() -> dict[str, Any]:
     """Every agent of the tests, by name, plus one over a loopback HTTP server when
     FANTASY_DURABLE_BASE_URL is set (an OpenAI-compatible endpoint)."""
@@ -189,6 +230,9 @@ def agents() -> dict[str, Any]:
         "streaming": streaming,
         "bank": fantasy.Agent(FakeModel([_bank] * 20), tools=[transfer]),
         "manager": fantasy.Agent(FakeModel([_manager] * 20), tools=[ask_manager]),
+        "typed": fantasy.Agent(
+            FakeModel([_typed] * 20), tools=[meet], output_type=Answer, output_mode="tool"
+        ),
     }
     base_url = os.environ.get("FANTASY_DURABLE_BASE_URL")
     if base_url:

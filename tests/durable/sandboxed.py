@@ -36,9 +36,9 @@ class ScriptModel:
         raise NotImplementedError
 
 
-@fantasy.tool
+@fantasy.tool(parallel=True)
 async def add(a: int, b: int) -> str:
-    """Add two integers."""
+    """Add two integers (calls of it run side by side, as asyncio tasks of the workflow)."""
     return str(a + b)
 
 
@@ -47,11 +47,13 @@ class SandboxedLoop:
     @workflow.run
     async def run(self, prompt: str) -> str:
         model = ScriptModel(
-            tool_call_response(("c1", "add", {"a": 2, "b": 3})), text_response("it is 5")
+            tool_call_response(("c1", "add", {"a": 2, "b": 3}), ("c2", "add", {"a": 1, "b": 1})),
+            text_response("it is 5"),
         )
         agent = fantasy.Agent(model, tools=[add])
         # total_timeout reads the clock: the workflow's, as a durable run sets it (without
         # it, the sandbox refuses the loop's time.monotonic()).
         with _runtime.clock(workflow.time):
             result = await agent.agenerate(prompt, total_timeout=60)
-        return result.text
+        results = [r.result for r in result.steps[0].content.tool_results]
+        return f"{result.text} {[getattr(r, 'text', None) for r in results]}"

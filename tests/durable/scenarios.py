@@ -233,6 +233,21 @@ async def approval_timeout_and_deferred(client: Any, queue: str) -> dict[str, An
     }
 
 
+@scenario
+async def typed_and_parallel(client: Any, queue: str) -> dict[str, Any]:
+    from fantasy.durable.temporal import create_worker, run_agent
+    from tests.durable.agents import Answer, agents
+
+    async with create_worker(client, agents(), task_queue=queue):
+        typed = await run_agent(client, "typed", "Meet", task_queue=queue, output_type=Answer)
+        untyped = await run_agent(client, "typed", "Meet", task_queue=queue)
+    return {
+        "output": [type(typed.output).__name__, typed.output.answer, typed.output.count],
+        "json_output": untyped.output,
+        "log": log_lines(),
+    }
+
+
 async def _http(client: Any, queue: str, *replies: Any) -> dict[str, Any]:
     from fantasy.durable.temporal import DurableRunError, create_worker, start_run
     from fantasy.durable.temporal.client import run_result
@@ -311,15 +326,21 @@ async def failures(client: Any, queue: str) -> dict[str, Any]:
 async def sandboxed(client: Any, queue: str) -> dict[str, Any]:
     """fantasy imported and its loop run in Temporal's default sandbox, which re-imports
     every module for the workflow and raises on any restricted call."""
+    import warnings
+
     from temporalio.worker import Worker
 
     from tests.durable.sandboxed import SandboxedLoop
 
-    async with Worker(client, task_queue=queue, workflows=[SandboxedLoop]):
-        text = await client.execute_workflow(
-            SandboxedLoop.run, "2 + 3?", id=f"{queue}-sandboxed", task_queue=queue
-        )
-    return {"text": text}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        async with Worker(client, task_queue=queue, workflows=[SandboxedLoop]):
+            text = await client.execute_workflow(
+                SandboxedLoop.run, "2 + 3?", id=f"{queue}-sandboxed", task_queue=queue
+            )
+    # The sandbox warns about calls it knows to be non-deterministic (asyncio.as_completed).
+    flagged = [str(w.message) for w in caught if "determinis" in str(w.message)]
+    return {"text": text, "flagged": flagged}
 
 
 @scenario

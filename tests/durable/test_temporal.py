@@ -147,7 +147,7 @@ def test_fantasys_loop_runs_in_temporals_default_sandbox(tmp_path: Path) -> None
     """fantasy imported and run under the sandbox (not passed through): nothing on import
     or in the loop (total_timeout included, with the workflow's clock) is refused."""
     out = run_scenario("sandboxed", tmp_path)
-    assert out == {"text": "it is 5"}
+    assert out == {"text": "it is 5 ['5', '2']", "flagged": []}
 
 
 def test_the_readme_worker_and_client_run_against_the_dev_server(tmp_path: Path) -> None:
@@ -196,3 +196,13 @@ def test_approval_timeout_denies_and_deferred_results_arrive_by_signal(
         "main model 0",
         "main model 1",
     ]
+
+
+def test_typed_output_and_parallel_tools_in_a_durable_run(tmp_path: Path) -> None:
+    out = run_scenario("typed_and_parallel", tmp_path)
+    # The two calls of a parallel tool ran as two activities at once: each saw the other.
+    assert out["output"] == ["Answer", "p1=a met; p2=b met", 2]
+    # Without output_type the client gets the output's JSON.
+    assert out["json_output"] == {"answer": "p1=a met; p2=b met", "count": 2}
+    run = ["main model 0", "main tool meet a", "main tool meet b", "main model 1"]
+    assert out["log"] == [*run, *run]
