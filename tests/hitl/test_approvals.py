@@ -527,3 +527,12 @@ def test_resuming_checks_the_answers_before_any_request(
 def test_answers_without_a_waiting_call_are_refused(run: RunAgent) -> None:
     with pytest.raises(fantasy.InvalidArgumentError, match="no tool call waits in messages="):
         run(fantasy.Agent(FakeModel([])), "hi", approvals={"c1": True})
+
+
+def test_a_call_can_bring_its_own_approve_callback(run: RunAgent) -> None:
+    tools = Tools()
+    model = FakeModel([three_calls(), text_response("done")])
+    agent = fantasy.Agent(model, tools=tools.all)  # pauses by default
+    result = run(agent, "go", approve=lambda r: fantasy.Denied("not in this call"))
+    assert not result.paused and result.text == "done"
+    assert outputs(tool_message(model.calls[1]))["c1"] == ("error", "denied: not in this call")
