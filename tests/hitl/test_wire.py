@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 
 import fantasy
-from tests.faults.server import FaultServer, Reply
+from tests.faults.server import FaultServer, Reply, Stream
+from tests.faults.wire import chat_stream
 from tests.hitl.app import PROMPT, build_agent, decide, model_for
-from tests.hitl.wire import final_text, tool_calls
+from tests.hitl.wire import final_text, streamed_tool_calls, tool_calls
 
 
 def generate(agent: fantasy.Agent, face: str, prompt: str = "", **options: Any) -> Any:
@@ -54,3 +55,42 @@ def test_a_resumed_run_sends_the_uninterrupted_runs_request(
     assert bodies[1] == expected[1]
     assert b"denied: 500 is too expensive" in bodies[1]
     assert b"pending" not in bodies[1] and b"extensions" not in bodies[1]
+
+
+@pytest.mark.parametrize("face", ["sync", "async"])
+def test_a_resumed_stream_sends_the_uninterrupted_streams_request(
+    server: FaultServer, face: str
+) -> None:
+    def stream(agent: fantasy.Agent, prompt: str = "", **options: Any) -> Any:
+        if face == "sync":
+            s = agent.stream(prompt, **options)
+            kinds = [p.type for p in s]
+            return s.result, kinds
+
+        async def go() -> Any:
+            s = agent.astream(prompt, **options)
+            kinds = [p.type async for p in s]
+            return s.result, kinds
+
+        return asyncio.run(go())
+
+    server.script(Stream(streamed_tool_calls()), Stream(chat_stream(["do", "ne"])))
+    whole, _ = stream(build_agent(model_for("openai", server.url), approve=decide), PROMPT)
+    assert whole.text == "done"
+    expected = [r.body for r in server.requests]
+    server.requests.clear()
+
+    server.script(Stream(streamed_tool_calls()))
+    paused, kinds = stream(build_agent(model_for("openai", server.url)), PROMPT)
+    assert kinds.count(fantasy.StreamPartType.TOOL_APPROVAL_REQUEST) == 2
+    saved = fantasy.to_json(paused.all_messages())
+
+    server.script(Stream(chat_stream(["do", "ne"])))
+    agent = build_agent(model_for("openai", server.url))
+    messages = fantasy.from_json(saved, list[fantasy.Message])
+    approvals = {p.tool_call_id: decide(p) for p in agent.pending(messages)}
+    resumed, kinds = stream(agent, messages=messages, approvals=approvals)
+    assert resumed.text == "done"
+    assert kinds[:2] == [fantasy.StreamPartType.TOOL_RESULT] * 2
+    assert [r.body for r in server.requests] == expected
+    assert b'"stream":true' in expected[1]

@@ -56,3 +56,26 @@ def tool_calls(family: str) -> bytes:
 
 def final_text(family: str) -> bytes:
     return anthropic_whole("done") if family == "anthropic" else chat_whole("done")
+
+
+def streamed_tool_calls() -> list[bytes]:
+    """The OpenAI Chat Completions stream of `tool_calls`: text, then the three calls
+    (each call's arguments in two pieces), ``tool_calls``, usage, ``[DONE]``."""
+    from tests.faults.wire import _chat_chunk, _sse
+
+    chunks = [_chat_chunk({"role": "assistant", "content": "On it."})]
+    for index, (cid, name, args) in enumerate(CALLS):
+        text = json.dumps(args)
+        half = len(text) // 2
+        start = {"index": index, "id": cid, "type": "function"}
+        start["function"] = {"name": name, "arguments": text[:half]}
+        chunks.append(_chat_chunk({"tool_calls": [start]}))
+        rest = {"index": index, "function": {"arguments": text[half:]}}
+        chunks.append(_chat_chunk({"tool_calls": [rest]}))
+    usage = {"prompt_tokens": 30, "completion_tokens": 20, "total_tokens": 50}
+    chunks.append(_chat_chunk({}, "tool_calls"))
+    chunks.append(
+        _sse({"id": "chatcmpl-1", "object": "chat.completion.chunk", "choices": [], "usage": usage})
+    )
+    chunks.append(b"data: [DONE]\n\n")
+    return chunks
