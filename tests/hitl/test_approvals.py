@@ -536,3 +536,22 @@ def test_a_call_can_bring_its_own_approve_callback(run: RunAgent) -> None:
     result = run(agent, "go", approve=lambda r: fantasy.Denied("not in this call"))
     assert not result.paused and result.text == "done"
     assert outputs(tool_message(model.calls[1]))["c1"] == ("error", "denied: not in this call")
+
+
+def test_needs_approval_none_is_no_and_a_value_that_is_no_rule_is_refused(run: RunAgent) -> None:
+    class Custom(fantasy.AgentTool):
+        info = fantasy.ToolInfo("custom", "A custom tool.", {})
+
+        async def run(self, call: fantasy.ToolCall) -> fantasy.ToolResponse:
+            return fantasy.ToolResponse.text("ran")
+
+    loose = Custom()
+    loose.needs_approval = None  # type: ignore[assignment]
+    model = FakeModel([tool_call_response(("c1", "custom", {})), text_response("ok")])
+    assert run(fantasy.Agent(model, tools=[loose]), "go").text == "ok"
+
+    wrong = Custom()
+    wrong.needs_approval = "always"  # type: ignore[assignment]
+    model = FakeModel([tool_call_response(("c1", "custom", {}))])
+    with pytest.raises(fantasy.ToolApprovalError, match="needs_approval must be True, False"):
+        run(fantasy.Agent(model, tools=[wrong]), "go")

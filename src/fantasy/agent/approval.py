@@ -143,8 +143,13 @@ async def pending_kind(
         return "", None, None
     deferred = getattr(tool, "deferred", False)
     rule: Any = getattr(tool, "needs_approval", False)
-    if not deferred and rule is False:
+    if not deferred and (rule is False or rule is None):
         return "", None, None
+    if rule is not True and not deferred and not callable(rule):
+        raise ToolApprovalError(
+            f'tool "{call.tool_name}": needs_approval must be True, False or a function of '
+            f"the call's input, got {type(rule).__name__}"
+        )
     try:
         value = tool.parse_input(ToolCall(call.tool_call_id, call.tool_name, call.input))
     except ValueError as exc:
