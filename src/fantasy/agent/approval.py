@@ -109,9 +109,9 @@ class Gate:
 
         try:
             answer = await _runtime.with_timeout(ask, self.timeout)
-        except TimeoutError:
-            if self.timeout is None:
-                raise _callback_failed(request, TimeoutError("timed out")) from None
+        except TimeoutError as exc:
+            if self.timeout is None:  # the callback's own TimeoutError
+                raise _callback_failed(request, exc) from exc
             return Denied(f"no approval within {self.timeout:g}s")
         except Exception as exc:
             raise _callback_failed(request, exc) from exc
