@@ -70,11 +70,15 @@ def _calculator(n: int) -> Response:
     return text_response("2 + 3 = 5 and 5 * 7 = 35", usage=fantasy.Usage(10, 5, 15))
 
 
+SECRET_HEADER = "Bearer sk-durable-SECRET-4242"
+"""A credential in the agent's headers: sent with each request, never stored by Temporal."""
+
 calculator = fantasy.Agent(
     _scripted(_calculator),
     system_prompt="You compute.",
     tools=[add, multiply],
     retry_initial_delay=0.1,
+    headers={"Authorization": SECRET_HEADER, "X-Team": "agents"},
 )
 
 

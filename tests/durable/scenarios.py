@@ -96,7 +96,20 @@ async def multi_step(client: Any, queue: str) -> dict[str, Any]:
         await handle.result()
         attempts = await activity_attempts(handle)
         replayed = await replays(handle)
-    return {**summary(result), "attempts": attempts, "replayed": replayed, "log": log_lines()}
+        # Payloads travel as raw bytes inside the events' protobuf encoding.
+        events = (await handle.fetch_history()).events
+        history = b"".join(event.SerializeToString() for event in events)
+    from tests.durable.agents import SECRET_HEADER, calculator
+
+    return {
+        **summary(result),
+        "attempts": attempts,
+        "replayed": replayed,
+        "log": log_lines(),
+        "headers_sent": [call.headers for call in calculator.model.calls],  # type: ignore[attr-defined]
+        "secret_in_history": SECRET_HEADER.encode() in history,
+        "prompt_in_history": b"Again" in history,
+    }
 
 
 @scenario

@@ -53,6 +53,12 @@ def test_a_multi_step_run_with_tools_runs_each_request_and_tool_once_as_activiti
     assert out["replayed"] is True
     run = ["main model 0", "main tool add 2 3", "main model 1", "main tool multiply 5 7"]
     assert out["log"] == [*run, "main model 2", *run, "main model 2"]
+    # The agent's headers reach the model with every request, but never Temporal's
+    # history (which does hold the prompt: the search is not blind).
+    expected = {"Authorization": "Bearer sk-durable-SECRET-4242", "X-Team": "agents"}
+    assert out["headers_sent"] == [expected] * 6
+    assert out["secret_in_history"] is False
+    assert out["prompt_in_history"] is True
 
 
 def test_a_run_survives_its_worker_killed_mid_tool_without_repeating_completed_work(

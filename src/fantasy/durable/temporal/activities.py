@@ -76,6 +76,8 @@ async def model_request(payload: dict[str, Any]) -> dict[str, Any]:
     entry = _agent(payload)
     agent = entry.agent
     call = codec.call_from_json(payload["call"])
+    if agent.headers:  # kept out of the workflow's history; the call's own win
+        call.headers = {**agent.headers, **call.headers}
     model: LanguageModel = agent.model
     if agent.limiter is not None:
         model = agent.limiter.limit(model)

@@ -208,6 +208,9 @@ def _shadow(name: str, entry: DurableAgent, max_retries: int | None) -> Agent[An
     shadow.limiter = None  # taken in the activity, around the request itself
     shadow.tool_timeout = None  # enforced in the activity, where the tool runs
     shadow.sleep = None
+    # The agent's own headers (credentials, often) stay in the worker: the model-request
+    # activity adds them back, so the workflow's history never holds them.
+    shadow.headers = {}
     # Approval comes by signal (AgentWorkflow): a callback asking a person would be I/O
     # in the workflow, so the run pauses for such calls instead.
     if hasattr(shadow, "approve"):
