@@ -29,6 +29,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--n-ctx", type=int, default=8192, help="context window in tokens")
     parser.add_argument("--n-gpu-layers", type=int, default=0, help="-1 offloads every layer")
+    parser.add_argument("--threads", type=int, help="CPU threads (default: llama.cpp's choice)")
     parser.add_argument("--max-tokens", type=int, default=2048)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--force-tool", action="store_true", help="the first step calls the tool")
@@ -60,7 +61,11 @@ def main(argv: list[str] | None = None) -> int:
         return None
 
     with llamacpp.Provider(
-        args.model, n_ctx=args.n_ctx, n_gpu_layers=args.n_gpu_layers
+        args.model,
+        n_ctx=args.n_ctx,
+        n_gpu_layers=args.n_gpu_layers,
+        n_threads=args.threads,
+        n_threads_batch=args.threads,
     ) as provider:
         agent = fantasy.Agent(
             provider.language_model(),

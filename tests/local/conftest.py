@@ -10,6 +10,7 @@ import pytest
 
 from fantasy.providers import llamacpp
 from fantasy.testing.tiny_llama import write_tiny_llama
+from tests.local.support import local_provider
 
 
 @pytest.fixture(scope="session")
@@ -28,5 +29,5 @@ def no_template_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def provider(tiny_model: Path) -> Iterator[llamacpp.Provider]:
     # One call per answer: a random model rarely ends its turn after a call of its own
     # accord, and would write calls until the token limit.
-    with llamacpp.Provider(tiny_model, n_ctx=4096, parallel_tool_calls=False) as provider:
+    with local_provider(tiny_model, n_ctx=4096, parallel_tool_calls=False) as provider:
         yield provider

@@ -26,6 +26,7 @@ def test_the_agent_calls_the_tool_and_answers(
 ) -> None:
     example = load_example()
     args = [str(tiny_model), "--force-tool", "--n-ctx", "4096", "--max-tokens", "3000"]
+    args += ["--threads", "1"]
     assert example.main(args) == 0
     out = capsys.readouterr().out
     assert '-> cute_dog_tool({"location": "' in out

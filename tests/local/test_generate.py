@@ -18,6 +18,7 @@ from fantasy.types import (
     system_message,
     user_message,
 )
+from tests.local.support import local_provider
 
 
 def seeded(seed: int, max_tokens: int = 30, **options: object) -> Call:
@@ -159,17 +160,17 @@ def test_the_prompt_is_the_gguf_chat_template(tiny_model: Path) -> None:
     prompt = "<|im_start|>system\nbrief<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n"
     prompt += "<|im_start|>assistant\n"
     call = Call([system_message("brief"), user_message("hi")], max_output_tokens=1)
-    with llamacpp.Provider(tiny_model) as provider:
+    with local_provider(tiny_model) as provider:
         usage = provider.language_model().generate(call).usage
     assert usage.input_tokens == len(prompt.encode()) + 1  # byte tokens and <s>
 
-    with llamacpp.Provider(tiny_model, chat_template="{{ messages[-1]['content'] }}") as own:
+    with local_provider(tiny_model, chat_template="{{ messages[-1]['content'] }}") as own:
         assert own.language_model().generate(call).usage.input_tokens == len("hi") + 1
 
 
 def test_a_gguf_without_template_gets_chatml(no_template_model: Path) -> None:
     call = Call([user_message("hi")], max_output_tokens=1)
-    with llamacpp.Provider(no_template_model) as provider:
+    with local_provider(no_template_model) as provider:
         usage = provider.language_model().generate(call).usage
     prompt = "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n"
     assert usage.input_tokens == len(prompt.encode()) + 1
@@ -177,7 +178,7 @@ def test_a_gguf_without_template_gets_chatml(no_template_model: Path) -> None:
 
 def test_template_variables_reach_the_template(tiny_model: Path) -> None:
     template = "{% if enable_thinking %}THINK:{% endif %}" + TINY_CHAT_TEMPLATE
-    with llamacpp.Provider(tiny_model, chat_template=template) as provider:
+    with local_provider(tiny_model, chat_template=template) as provider:
         model = provider.language_model()
         plain = model.generate(seeded(1, max_tokens=1)).usage.input_tokens
         thinking = model.generate(seeded(1, max_tokens=1, enable_thinking=True))
@@ -204,7 +205,7 @@ def test_a_growing_conversation_reuses_the_cached_prefix(provider: llamacpp.Prov
 
 
 def test_a_prompt_larger_than_the_context_is_a_context_window_error(tiny_model: Path) -> None:
-    with llamacpp.Provider(tiny_model, n_ctx=64) as provider:
+    with local_provider(tiny_model, n_ctx=64) as provider:
         model = provider.language_model()
         with pytest.raises(fantasy.ContextWindowError) as caught:
             model.generate(Call([user_message("x" * 200)]))
@@ -216,7 +217,7 @@ def test_a_prompt_larger_than_the_context_is_a_context_window_error(tiny_model: 
 
 
 def test_the_answer_stops_where_the_context_is_full(tiny_model: Path) -> None:
-    with llamacpp.Provider(tiny_model, n_ctx=64) as provider:
+    with local_provider(tiny_model, n_ctx=64) as provider:
         call = seeded(1, max_tokens=1000, top_k=1)
         response = provider.language_model().generate(call)
     assert response.usage.total_tokens <= 64
@@ -225,17 +226,17 @@ def test_the_answer_stops_where_the_context_is_full(tiny_model: Path) -> None:
 
 def test_bad_settings_are_refused_when_built(tiny_model: Path, tmp_path: Path) -> None:
     with pytest.raises(fantasy.InvalidArgumentError, match="is not a file"):
-        llamacpp.Provider(tmp_path / "missing.gguf")
+        local_provider(tmp_path / "missing.gguf")
     with pytest.raises(fantasy.InvalidArgumentError, match="n_ctx"):
-        llamacpp.Provider(tiny_model, n_ctx=-1)
+        local_provider(tiny_model, n_ctx=-1)
     with pytest.raises(fantasy.InvalidArgumentError, match="object_mode"):
-        llamacpp.Provider(tiny_model, object_mode="xml")
+        local_provider(tiny_model, object_mode="xml")
 
 
 def test_a_file_that_is_not_a_model_fails_to_load_with_its_path(tmp_path: Path) -> None:
     broken = tmp_path / "broken.gguf"
     broken.write_bytes(b"not a gguf file")
-    with llamacpp.Provider(broken) as provider:
+    with local_provider(broken) as provider:
         with pytest.raises(fantasy.ProviderError, match=r"broken\.gguf") as caught:
             provider.load()
         assert caught.value.title == "llama.cpp model loading failed"

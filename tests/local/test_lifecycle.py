@@ -16,6 +16,7 @@ import fantasy
 from fantasy.model import Call
 from fantasy.providers import llamacpp
 from fantasy.types import StreamPartType, user_message
+from tests.local.support import local_provider
 
 LONG = 4000
 """Tokens a generation would run to if nothing stopped it (about a second on the tiny
@@ -35,7 +36,7 @@ def long_call(**settings: object) -> Call:
 
 @pytest.fixture
 def provider(tiny_model: Path) -> Iterator[llamacpp.Provider]:
-    with llamacpp.Provider(tiny_model, n_ctx=LONG + 100) as provider:
+    with local_provider(tiny_model, n_ctx=LONG + 100) as provider:
         yield provider
 
 
@@ -134,7 +135,7 @@ async def test_closing_the_provider_stops_a_running_stream(provider: llamacpp.Pr
 
 
 def test_a_closed_provider_refuses_calls(tiny_model: Path) -> None:
-    with llamacpp.Provider(tiny_model) as provider:
+    with local_provider(tiny_model) as provider:
         model = provider.language_model()
         model.generate(Call([user_message("hi")], max_output_tokens=1))
     assert provider.closed and not provider.loaded
@@ -145,7 +146,7 @@ def test_a_closed_provider_refuses_calls(tiny_model: Path) -> None:
 
 
 async def test_async_context_manager_closes(tiny_model: Path) -> None:
-    async with llamacpp.Provider(tiny_model) as provider:
+    async with local_provider(tiny_model) as provider:
         await provider.language_model().agenerate(Call([user_message("hi")], max_output_tokens=1))
         assert provider.loaded
     assert provider.closed and not provider.loaded

@@ -14,6 +14,7 @@ from fantasy.objects import ObjectCall
 from fantasy.objects.validate import Validator
 from fantasy.providers import llamacpp
 from fantasy.types import FinishReason, user_message
+from tests.local.support import local_provider
 
 
 class Person(BaseModel):
@@ -77,7 +78,7 @@ def test_the_untyped_object_call_matches_its_schema(provider: llamacpp.Provider)
 
 
 def test_tool_object_mode_goes_through_the_tool_grammar(tiny_model: Path) -> None:
-    with llamacpp.Provider(tiny_model, object_mode="tool", parallel_tool_calls=False) as provider:
+    with local_provider(tiny_model, object_mode="tool", parallel_tool_calls=False) as provider:
         result = fantasy.generate_object(
             provider.language_model(),
             "Alice",

@@ -27,6 +27,7 @@ from fantasy.types import (
     ToolResultPart,
     user_message,
 )
+from tests.local.support import local_provider
 
 WEATHER = FunctionTool(
     "weather",
@@ -85,9 +86,9 @@ def test_required_calls_always_parse_and_match_their_schema(
 
 def test_parallel_calls_are_each_valid(tiny_model: Path) -> None:
     counts = []
-    with llamacpp.Provider(tiny_model, n_ctx=4096) as provider:
+    with local_provider(tiny_model, n_ctx=4096) as provider:
         for seed in range(3):
-            response = provider.language_model().generate(tool_call(seed, max_output_tokens=3000))
+            response = provider.language_model().generate(tool_call(seed, max_output_tokens=600))
             calls = response.content.tool_calls
             for call in calls:
                 assert_valid(call.tool_name, call.input)
@@ -254,7 +255,7 @@ def test_templates_without_tools_get_them_in_the_system_message() -> None:
 
 def test_an_agent_on_a_model_without_a_template(no_template_model: Path) -> None:
     seen: list[str] = []
-    with llamacpp.Provider(no_template_model, parallel_tool_calls=False) as provider:
+    with local_provider(no_template_model, parallel_tool_calls=False) as provider:
         agent = fantasy.Agent(
             provider.language_model(),
             tools=[make_weather_tool(seen)],
