@@ -9,6 +9,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 import fantasy
 import fantasy.telemetry
 from fantasy.agent import observe
@@ -96,3 +98,27 @@ def test_global_and_own_telemetry_both_record(otel: Recorded) -> None:
     agent.generate("hi")
     assert [s.name for s in otel.spans] == ["invoke_agent", "chat fake-model"]
     assert [s.name for s in mine.spans] == ["invoke_agent", "chat fake-model"]
+
+
+def test_without_the_otel_extra_the_error_says_what_to_install() -> None:
+    code = textwrap.dedent(
+        """
+        import sys
+        sys.modules["opentelemetry"] = None  # as if opentelemetry-api were not installed
+        try:
+            import fantasy.telemetry
+        except ImportError as exc:
+            print(exc)
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert "pip install 'fantasy[otel]'" in out
+
+
+def test_wrong_settings_are_refused(otel: Recorded) -> None:
+    with pytest.raises(TypeError, match="redact must be a function"):
+        otel.telemetry(redact="yes")
+    with pytest.raises(fantasy.InvalidArgumentError, match="start_run"):
+        observe.add_observer(object())  # type: ignore[arg-type]

@@ -263,3 +263,37 @@ def test_every_model_of_a_fallback_failing_is_one_event_each(otel: Recorded) -> 
     assert dict(chat.attributes or {})["error.type"] == "FallbackError"
     failed = [dict(e.attributes or {}) for e in chat.events if e.name == "fantasy.fallback"]
     assert [e["fantasy.fallback.failed.model"] for e in failed] == ["fake-model", "b"]
+
+
+@pytest.mark.parametrize("face", FACES)
+def test_spans_a_tool_opens_nest_under_its_execute_tool_span(otel: Recorded, face: str) -> None:
+    tracer = otel.tracer_provider.get_tracer("the-app")
+
+    @fantasy.tool
+    def traced(location: str) -> str:
+        """A tool with spans of its own (run in a worker thread on the async face)."""
+        with tracer.start_as_current_span("geocode"):
+            return "sunny"
+
+    @fantasy.tool
+    async def traced_async(location: str) -> str:
+        """The same, async."""
+        with tracer.start_as_current_span("geocode async"):
+            return "sunny"
+
+    model = FakeModel(
+        [
+            tool_call_response(
+                ("c1", "traced", {"location": "Paris"}),
+                ("c2", "traced_async", {"location": "Rome"}),
+            ),
+            text_response("Sunny."),
+        ]
+    )
+    agent = fantasy.Agent(model, tools=[traced, traced_async], telemetry=otel.telemetry())
+    run(agent, face)
+    tools = {s.name: s for s in otel.named("execute_tool")}
+    for inner, outer in (("geocode", "traced"), ("geocode async", "traced_async")):
+        (span,) = [s for s in otel.spans if s.name == inner]
+        assert span.parent is not None
+        assert span.parent.span_id == tools[f"execute_tool {outer}"].context.span_id
