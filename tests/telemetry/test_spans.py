@@ -297,3 +297,25 @@ def test_spans_a_tool_opens_nest_under_its_execute_tool_span(otel: Recorded, fac
         (span,) = [s for s in otel.spans if s.name == inner]
         assert span.parent is not None
         assert span.parent.span_id == tools[f"execute_tool {outer}"].context.span_id
+
+
+@pytest.mark.parametrize("face", FACES)
+def test_a_run_inside_the_application_s_span_is_its_child(otel: Recorded, face: str) -> None:
+    tracer = otel.tracer_provider.get_tracer("the-app")
+    agent = fantasy.Agent(FakeModel([text_response("Hi")]), telemetry=otel.telemetry())
+    if face in ("generate", "stream"):
+        with tracer.start_as_current_span("handle request"):
+            run(agent, face)
+    else:
+
+        async def handle() -> None:
+            with tracer.start_as_current_span("handle request"):
+                if face == "agenerate":
+                    await agent.agenerate("hi")
+                else:
+                    await agent.astream("hi").collect()
+
+        asyncio.run(handle())
+    (request,) = [s for s in otel.spans if s.name == "handle request"]
+    (invoke,) = otel.named("invoke_agent")
+    assert invoke.parent is not None and invoke.parent.span_id == request.context.span_id
