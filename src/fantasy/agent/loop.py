@@ -101,6 +101,10 @@ class Agent(Generic[OutputT]):
     ``result.output`` (``AgentResult[OutputType]`` for type checkers); see
     `fantasy.agent.output` for ``output_mode`` and ``output_retries``. For a union,
     mypy needs the type spelled out: ``Agent[A | B](model, output_type=A | B)``.
+
+    ``name`` names the agent in traces; ``telemetry`` (a `fantasy.telemetry.Telemetry`,
+    or a list of observers) traces this agent's runs, beside what
+    `fantasy.telemetry.instrument` traces for every agent.
     """
 
     def __init__(
