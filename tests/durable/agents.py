@@ -16,11 +16,12 @@ from datetime import timedelta
 from typing import Any
 
 from pydantic import BaseModel
+from temporalio.common import RetryPolicy
 
 import fantasy
 from fantasy import Call, Response, Role
 from fantasy.durable.temporal import ActivityOptions, DurableAgent, StreamEvent
-from fantasy.testing import FakeModel, text_response, tool_call_response
+from fantasy.testing import FakeModel, stream_parts_for_text, text_response, tool_call_response
 
 
 def log(line: str) -> None:
@@ -225,6 +226,33 @@ def _typed(call: Call) -> Response:
     )
 
 
+# --------------------------------------------------------------------------- heartbeats
+
+
+def slow_consumer(event: StreamEvent) -> None:
+    """Takes 0.3 s per part, blocking (it runs on a thread, not on the worker's event
+    loop): the stream's 12 parts last longer than the heartbeat timeout."""
+    time.sleep(0.3)
+    if event.part.type is fantasy.StreamPartType.TEXT_DELTA:
+        log(f"stream {event.attempt} {event.part.delta}")
+
+
+def _long_stream(call: Call) -> list[fantasy.StreamPart]:
+    log("model stream")
+    return stream_parts_for_text([f"w{i} " for i in range(10)])
+
+
+long_stream = DurableAgent(
+    fantasy.Agent(FakeModel([_long_stream] * 20)),
+    model_activity=ActivityOptions(
+        start_to_close_timeout=timedelta(seconds=30),
+        heartbeat_timeout=timedelta(seconds=1),
+        retry_policy=RetryPolicy(maximum_attempts=2),
+    ),
+    on_stream=slow_consumer,
+)
+
+
 def agents() -> dict[str, Any]:
     """Every agent of the tests, by name, plus one over a loopback HTTP server when
     FANTASY_DURABLE_BASE_URL is set (an OpenAI-compatible endpoint)."""
@@ -234,6 +262,7 @@ def agents() -> dict[str, Any]:
         "streaming": streaming,
         "bank": fantasy.Agent(FakeModel([_bank] * 20), tools=[transfer]),
         "manager": fantasy.Agent(FakeModel([_manager] * 20), tools=[ask_manager]),
+        "long_stream": long_stream,
         "typed": fantasy.Agent(
             FakeModel([_typed] * 20), tools=[meet], output_type=Answer, output_mode="tool"
         ),

@@ -317,6 +317,16 @@ async def streaming(client: Any, queue: str) -> dict[str, Any]:
 
 
 @scenario
+async def heartbeats(client: Any, queue: str) -> dict[str, Any]:
+    from fantasy.durable.temporal import create_worker, run_agent
+    from tests.durable.agents import agents
+
+    async with create_worker(client, agents(), task_queue=queue):
+        handle_result = await run_agent(client, "long_stream", "Talk", task_queue=queue)
+    return {"text": handle_result.text, "log": log_lines()}
+
+
+@scenario
 async def failures(client: Any, queue: str) -> dict[str, Any]:
     from fantasy.durable.temporal import DurableRunError, create_worker, run_agent
     from tests.durable.agents import agents

@@ -212,3 +212,13 @@ def test_typed_output_and_parallel_tools_in_a_durable_run(tmp_path: Path) -> Non
     assert out["json_output"] == {"answer": "p1=a met; p2=b met", "count": 2}
     run = ["main model 0", "main tool meet a", "main tool meet b", "main model 1"]
     assert out["log"] == [*run, *run]
+
+
+def test_a_streaming_request_heartbeats_so_a_heartbeat_timeout_shorter_than_it_holds(
+    tmp_path: Path,
+) -> None:
+    """The stream lasts about 3.6 s with a 1 s heartbeat timeout: it completes in one
+    attempt because every part is a heartbeat."""
+    out = run_scenario("heartbeats", tmp_path)
+    assert out["text"] == "".join(f"w{i} " for i in range(10))
+    assert out["log"] == ["main model stream", *[f"main stream 1 w{i} " for i in range(10)]]

@@ -100,6 +100,9 @@ async def _streamed(
     collector = StreamCollector()
     async with _runtime.closing(model.astream(call)) as parts:
         async for part in parts:
+            # A stream that is still flowing is an activity that is alive: with a
+            # heartbeat_timeout, a worker lost mid-stream is noticed that soon.
+            activity.heartbeat()
             collector.add(part)
             event = StreamEvent(
                 payload["agent"],
@@ -109,8 +112,22 @@ async def _streamed(
                 info.attempt,
                 part,
             )
-            await _runtime.call_user(on_stream, event)
+            await _deliver(on_stream, event)
     return collector.response()
+
+
+async def _deliver(on_stream: Any, event: StreamEvent) -> None:
+    """Give ``event`` to ``on_stream``: awaited when it is async, else on a thread, so a
+    slow consumer does not hold the worker's event loop (its other activities, its
+    workflows, the heartbeats)."""
+    if _runtime.is_coroutine_function(on_stream):
+        await on_stream(event)
+        return
+    import asyncio
+
+    result = await asyncio.to_thread(on_stream, event)
+    if hasattr(result, "__await__"):
+        await result
 
 
 @activity.defn(name=TOOL_RUN)

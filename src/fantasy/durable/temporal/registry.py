@@ -68,7 +68,8 @@ class DurableAgent:
     on_stream: OnStream | None = None
     """Set: each model request streams, and every part is given to this function in the
     activity (to push to a queue, a pub/sub channel, a websocket hub; a workflow cannot
-    hold a socket). The run's result is the same as without it."""
+    hold a socket), in order; an ``async def`` is awaited, a plain function runs on a
+    thread. The run's result is the same as without it."""
 
 
 _AGENTS: dict[str, DurableAgent] = {}
