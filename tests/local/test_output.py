@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 import fantasy
+from fantasy.providers.llamacpp.formats import HERMES, LLAMA3, call_format
 from fantasy.providers.llamacpp.grammar import output_grammar
 from fantasy.providers.llamacpp.output import (
     OutputReader,
@@ -17,6 +18,7 @@ from fantasy.providers.llamacpp.output import (
 )
 from fantasy.providers.llamacpp.utf8 import GrammarUtf8Decoder
 from fantasy.types import FunctionTool
+from tests.local.support import LLAMA3_TEMPLATE
 
 ANSWER = (
     "<think>let me see</think>\n"
@@ -26,7 +28,7 @@ ANSWER = (
 
 
 def read(text: str, calls: bool, piece: int) -> list[object]:
-    reader = OutputReader(calls)
+    reader = OutputReader(HERMES if calls else None)
     events: list[object] = []
     for i in range(0, len(text), piece):
         events += reader.feed(text[i : i + piece])
@@ -148,3 +150,37 @@ def test_bytes_decode_as_llama_cpps_grammar_reads_them() -> None:
     assert decode_bytewise(b"\xed\xa0\x80") == "\ufffd"
     # Not characters at all: a lone continuation byte, a sequence cut short.
     assert decode_bytewise(b"\x80a\xe2a\xe2") == "\ufffda\ufffda\ufffd"
+
+
+def test_the_call_format_follows_the_template_family() -> None:
+    assert call_format(LLAMA3_TEMPLATE) is LLAMA3
+    assert call_format("{% for tool in tools %}<tool_call>{% endfor %}") is HERMES
+    assert call_format("<|im_start|>{{ tools }}") is HERMES
+
+
+@pytest.mark.parametrize("piece", [1, 5, 1000])
+def test_llama3_calls_are_one_bare_object(piece: int) -> None:
+    def read3(text: str) -> list[object]:
+        reader = OutputReader(LLAMA3)
+        events = []
+        for i in range(0, len(text), piece):
+            events += reader.feed(text[i : i + piece])
+        return events + reader.finish()
+
+    call = '{"name": "weather", "parameters": {"city": "Rome"}}'
+    assert read3(call) == [ToolCall("weather", '{"city": "Rome"}')]
+    assert "".join(e.delta for e in read3("It is sunny {ok}")) == "It is sunny {ok}"  # type: ignore[attr-defined]
+    not_a_call = '{"verdict": "yes"}'  # structured output next to tools
+    assert read3(not_a_call) == [Text(not_a_call)]
+
+
+def test_llama3_grammar_writes_one_bare_object() -> None:
+    grammar = output_grammar([WEATHER], "auto", None, thinks=False, call_format=LLAMA3)
+    assert grammar is not None
+    rules = dict(line.split(" ::= ", 1) for line in grammar.splitlines())
+    assert rules["call"] == "call-body"
+    assert rules["calls"] == "call"
+    assert rules["call-body"] == (
+        '("{\\"name\\": " "\\"weather\\"" ", \\"parameters\\": " t0-root "}")'
+    )
+    assert rules["answer"] == '"" | [^{] ([^{] | "{")*'

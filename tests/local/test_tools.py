@@ -27,7 +27,7 @@ from fantasy.types import (
     ToolResultPart,
     user_message,
 )
-from tests.local.support import local_provider
+from tests.local.support import LLAMA3_TEMPLATE, local_provider
 
 WEATHER = FunctionTool(
     "weather",
@@ -258,6 +258,26 @@ def test_an_agent_on_a_model_without_a_template(no_template_model: Path) -> None
     with local_provider(no_template_model, parallel_tool_calls=False) as provider:
         agent = fantasy.Agent(
             provider.language_model(),
+            tools=[make_weather_tool(seen)],
+            prepare_step=tool_then_answer,
+            max_output_tokens=300,
+        )
+        check_run(agent.generate("weather in Paris?"), seen)
+
+
+def test_a_llama3_template_gets_calls_in_its_own_format(tiny_model: Path) -> None:
+    seen: list[str] = []
+    with local_provider(tiny_model, chat_template=LLAMA3_TEMPLATE) as provider:
+        model = provider.language_model()
+        for seed in range(3):
+            response = model.generate(tool_call(seed))
+            assert response.finish_reason == FinishReason.TOOL_CALLS
+            [call] = response.content.tool_calls  # the format holds one call
+            assert_valid(call.tool_name, call.input)
+            auto = model.generate(tool_call(seed, choice="auto"))
+            assert auto.content.tool_calls or not auto.text.startswith("{")
+        agent = fantasy.Agent(
+            model,
             tools=[make_weather_tool(seen)],
             prepare_step=tool_then_answer,
             max_output_tokens=300,

@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 from fantasy.errors import InvalidArgumentError
-from fantasy.providers.llamacpp.prompt import CALL_CLOSE, CALL_OPEN
+from fantasy.providers.llamacpp.formats import HERMES, CallFormat
 from fantasy.types import FunctionTool
 
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|\[(?:[^\]\\]|\\.)*\]|[A-Za-z][A-Za-z0-9-]*|.', re.S)
@@ -87,8 +87,10 @@ def output_grammar(
     answer_schema: dict[str, Any] | None,
     thinks: bool,
     parallel_calls: bool = True,
+    call_format: CallFormat = HERMES,
 ) -> str | None:
     """The grammar for a call: None when the answer is free text."""
+    fmt = call_format
     with_tools = bool(tools) and tool_choice != "none"
     if not with_tools and answer_schema is None:
         return None
@@ -108,13 +110,17 @@ def output_grammar(
             rules += lines
             calls.append(
                 f'"{{\\"name\\": " {_literal(_json_string(tool.name))} '
-                f'", \\"arguments\\": " {top} "}}"'
+                f'{_literal(", " + _json_string(fmt.arguments_key) + ": ")} {top} "}}"'
             )
         rules.append("call-body ::= " + " | ".join(f"({c})" for c in calls))
-        rules.append(
-            f"call ::= {_literal(CALL_OPEN + chr(10))} call-body {_literal(chr(10) + CALL_CLOSE)}"
-        )
-        rules.append('calls ::= call ("\\n" call)*' if parallel_calls else "calls ::= call")
+        if fmt.open:
+            rules.append(f"call ::= {_literal(fmt.open)} call-body {_literal(fmt.close)}")
+        else:
+            rules.append("call ::= call-body")
+        if parallel_calls and fmt.separator:
+            rules.append(f"calls ::= call ({_literal(fmt.separator)} call)*")
+        else:
+            rules.append("calls ::= call")
         alternatives.append("calls")
     if answer_schema is not None:
         top, lines = schema_rules(answer_schema, "o-", "the structured output")
@@ -122,7 +128,8 @@ def output_grammar(
         if not with_tools or tool_choice == "auto":
             alternatives.append(top)
     elif tool_choice == "auto":
-        rules.append('answer ::= "" | [^<] ([^<] | "<")*')
+        first = fmt.first_char
+        rules.append(f'answer ::= "" | [^{first}] ([^{first}] | "{first}")*')
         alternatives.append("answer")
     think = "think " if thinks else ""
     if thinks:

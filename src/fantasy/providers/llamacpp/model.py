@@ -21,6 +21,7 @@ from fantasy.errors import InvalidArgumentError, ProviderError
 from fantasy.model import BaseLanguageModel, Call, Response
 from fantasy.providers.llamacpp import grammar as grammars
 from fantasy.providers.llamacpp.engine import Engine, ModelInfo, Outcome, Request
+from fantasy.providers.llamacpp.formats import HERMES, CallFormat, call_format
 from fantasy.providers.llamacpp.options import (
     FANTASY_NAME,
     NAME,
@@ -106,6 +107,8 @@ class _Plan:
     tool_choice: str
     warnings: list[CallWarning] = field(default_factory=list)
     with_calls: bool = False
+    call_format: CallFormat = HERMES
+    """The template's (known once the model has loaded)."""
 
 
 class LlamaCppLanguageModel(BaseLanguageModel):
@@ -175,6 +178,7 @@ class LlamaCppLanguageModel(BaseLanguageModel):
         call, options = plan.call, plan.options
         template = self.chat_template or info.chat_template or CHATML_TEMPLATE
         native = template_knows_tools(template)
+        plan.call_format = call_format(template) if native else HERMES
         messages, prompt_warnings = to_messages(call.prompt, plan.tools, native)
         plan.warnings.extend(prompt_warnings)
         variables = dict(self.template_variables)
@@ -198,6 +202,7 @@ class LlamaCppLanguageModel(BaseLanguageModel):
                 _answer_schema(call),
                 thinks="<think>" in template,
                 parallel_calls=self.parallel_tool_calls,
+                call_format=plan.call_format,
             )
         sampling = self.sampling
         deadline = None if call.timeout is None else time.monotonic() + call.timeout
@@ -277,7 +282,7 @@ class LlamaCppLanguageModel(BaseLanguageModel):
         """Stream parts of the generation; its failures are one ``error`` part."""
         from fantasy import _runtime
 
-        reader = OutputReader(plan.with_calls)
+        reader: OutputReader | None = None
         writer = _PartWriter()
         outcome: Outcome | None = None
         if plan.warnings:
@@ -285,6 +290,8 @@ class LlamaCppLanguageModel(BaseLanguageModel):
         try:
             async with _runtime.closing(self._engine_items(plan)) as items:
                 async for item in items:
+                    if reader is None:  # the call format is known once the model loaded
+                        reader = OutputReader(plan.call_format if plan.with_calls else None)
                     if isinstance(item, Outcome):
                         outcome = item
                         events = reader.finish()

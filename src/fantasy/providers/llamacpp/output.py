@@ -1,6 +1,8 @@
 """A local model's text, as it streams, split into what it is: reasoning (a leading
-``<think>`` block), answer text, and tool calls (``<tool_call>`` blocks, which the
-tool grammar makes the only thing an answer beginning with ``<`` can be).
+``<think>`` block), answer text, and tool calls in the call format of the model's
+template (``<tool_call>`` blocks, or one bare JSON object for Llama 3), which the tool
+grammar makes the only thing an answer beginning with the format's first character can
+be.
 
 `OutputReader` is fed the text in pieces and returns events; a piece may end in the
 middle of a tag, so text that could still become one is held back until it is known.
@@ -11,7 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from fantasy.providers.llamacpp.prompt import CALL_CLOSE, CALL_OPEN
+from fantasy.providers.llamacpp.formats import HERMES, CallFormat
 
 THINK_OPEN = "<think>"
 THINK_CLOSE = "</think>"
@@ -50,15 +52,18 @@ def _partial_suffix(text: str, tag: str) -> int:
     return 0
 
 
-def parse_call(block: str) -> ToolCall | None:
-    """``{"name": ..., "arguments": {...}}`` to a call; None when it is not one."""
+def parse_call(block: str, arguments_key: str = "arguments") -> ToolCall | None:
+    """``{"name": ..., "arguments": {...}}`` (or the format's key) to a call; None when
+    it is not one."""
     try:
         value = json.loads(block)
     except ValueError:
         return None
     if not isinstance(value, dict) or not isinstance(value.get("name"), str):
         return None
-    arguments = value.get("arguments", {})
+    if set(value) - {"name", arguments_key}:
+        return None
+    arguments = value.get(arguments_key, {})
     if isinstance(arguments, str):  # some models write the arguments as a JSON string
         try:
             arguments = json.loads(arguments)
@@ -68,10 +73,12 @@ def parse_call(block: str) -> ToolCall | None:
 
 
 class OutputReader:
-    """Splits the streamed text; ``calls`` says whether tool calls may appear."""
+    """Splits the streamed text; ``calls`` is the format tool calls come in, None when
+    the answer holds none."""
 
-    def __init__(self, calls: bool):
+    def __init__(self, calls: CallFormat | None = None):
         self.calls = calls
+        self._format = calls or HERMES
         self._state = "start"
         self._buffer = ""
 
@@ -132,8 +139,8 @@ class OutputReader:
         if self._state == "body":
             if not buffer:
                 return False
-            if self.calls and buffer.startswith("<"):
-                self._state = "calls"
+            if self.calls and buffer.startswith(self._format.first_char):
+                self._state = "calls" if self._format.open else "call-object"
             else:
                 self._state = "text"
             return True
@@ -142,20 +149,32 @@ class OutputReader:
                 events.append(Text(buffer))
                 self._buffer = ""
             return False
-        # calls: complete <tool_call> blocks, separated by whitespace.
+        if self._state == "call-object":
+            # One bare object: a call or (an answer that may also be JSON) not one.
+            if not final:
+                return False
+            call = parse_call(buffer.strip(), self._format.arguments_key)
+            if call is None:
+                self._state = "text"
+                return True
+            events.append(call)
+            self._buffer = ""
+            return False
+        # calls: complete blocks between the format's tags, whitespace between them.
+        opening, closing = self._format.open.strip(), self._format.close.strip()
         stripped = buffer.lstrip()
-        if not stripped.startswith(CALL_OPEN):
-            if (not final and CALL_OPEN.startswith(stripped)) or not stripped:
+        if not stripped.startswith(opening):
+            if (not final and opening.startswith(stripped)) or not stripped:
                 return False
             self._state = "text"  # not a call after all (a grammar of the caller's own)
             return True
-        end = stripped.find(CALL_CLOSE)
+        end = stripped.find(closing)
         if end < 0:
             return False
-        call = parse_call(stripped[len(CALL_OPEN) : end].strip())
+        call = parse_call(stripped[len(opening) : end].strip(), self._format.arguments_key)
         if call is None:
             self._state = "text"
             return True
         events.append(call)
-        self._buffer = stripped[end + len(CALL_CLOSE) :]
+        self._buffer = stripped[end + len(closing) :]
         return True

@@ -5,8 +5,8 @@ Messages take the shape chat templates expect (OpenAI's: ``role``, ``content``,
 ``tool_calls`` with arguments as objects, ``tool`` messages with ``tool_call_id``).
 A template that knows no tools (it never mentions ``tools``) gets them described in
 the system message instead, its calls written back as ``<tool_call>`` blocks and
-results as ``<tool_response>`` blocks in user turns: the format the tool grammar makes
-every model write (Hermes' and Qwen's native one).
+results as ``<tool_response>`` blocks in user turns: the format the tool grammar then
+makes the model write (Hermes' and Qwen's native one; see `formats`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from fantasy.errors import InvalidArgumentError
+from fantasy.providers.llamacpp.formats import HERMES
 from fantasy.types import (
     CallWarning,
     CallWarningType,
@@ -42,9 +43,6 @@ CHATML_TEMPLATE = (
 )
 """Used when the GGUF has no chat template and none is given."""
 
-CALL_OPEN = "<tool_call>"
-CALL_CLOSE = "</tool_call>"
-
 
 def template_knows_tools(template: str) -> bool:
     return "tools" in template
@@ -53,7 +51,7 @@ def template_knows_tools(template: str) -> bool:
 def tool_instructions(tools: list[FunctionTool]) -> str:
     lines = [
         "You can call tools. To call one, answer with only this, one block per call:",
-        f'{CALL_OPEN}\n{{"name": <tool name>, "arguments": <arguments object>}}\n{CALL_CLOSE}',
+        f'{HERMES.open}{{"name": <tool name>, "arguments": <arguments object>}}{HERMES.close}',
         "The tools:",
     ]
     lines += [json.dumps(_tool_dict(t)["function"], ensure_ascii=False) for t in tools]
@@ -172,12 +170,12 @@ def _convert(
             entry["tool_calls"] = calls
         else:
             blocks = [
-                f"{CALL_OPEN}\n"
+                HERMES.open
                 + json.dumps(
                     {"name": c["function"]["name"], "arguments": c["function"]["arguments"]},
                     ensure_ascii=False,
                 )
-                + f"\n{CALL_CLOSE}"
+                + HERMES.close
                 for c in calls
             ]
             entry["content"] = "\n".join(filter(None, [entry["content"], *blocks]))
