@@ -96,3 +96,21 @@ def test_nothing_is_logged_at_info_by_a_successful_run(
     model = OPENAI_CHAT.make(server.url + "/v1", FAKE_KEY)
     assert fantasy.Agent(model).stream("hi").result.text == "Hi"
     assert [r for r in caplog.records if r.name.startswith("fantasy")] == []
+
+
+def test_httpx2_s_request_line_is_filtered_too(
+    server: FaultServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    import httpx2
+
+    from fantasy.providers import openai
+
+    caplog.set_level(logging.INFO, logger="httpx2")
+    server.script(answer(OPENAI_CHAT, ["Hi"], False))
+    with httpx2.Client() as client:
+        provider = openai.Provider(FAKE_KEY, base_url=userinfo_url(server), http_client=client)
+        agent = fantasy.Agent(provider.language_model("gpt-4o-mini"))
+        assert agent.generate("hi").text == "Hi"
+    lines = [r.getMessage() for r in caplog.records if r.name == "httpx2"]
+    assert len(lines) == 1 and "HTTP Request: POST http://[REDACTED]@127.0.0.1" in lines[0]
+    assert leaked(caplog.records) == []

@@ -7,9 +7,9 @@ is DEBUG, so an application that logs at INFO sees nothing from fantasy until
 something fails. URLs are logged with their user and password masked and every live
 credential redacted.
 
-httpx logs each request at INFO under ``httpx`` with its URL as given, password
-included (``https://user:secret@host``); `hide_credentials_from_httpx` adds a filter to
-that logger, once, that masks them the same way.
+httpx logs each request at INFO under ``httpx`` (httpx2 under ``httpx2``) with its URL
+as given, password included (``https://user:secret@host``); `hide_credentials_from_httpx`
+adds a filter to those loggers, once, that masks them the same way.
 """
 
 from __future__ import annotations
@@ -79,8 +79,9 @@ _installed = False
 
 
 def hide_credentials_from_httpx() -> None:
-    """Filter httpx's own request log (once per process)."""
+    """Filter httpx's (and httpx2's) own request log, once per process."""
     global _installed
     if not _installed:
         _installed = True
-        logging.getLogger("httpx").addFilter(_HideCredentials())
+        for name in ("httpx", "httpx2"):
+            logging.getLogger(name).addFilter(_HideCredentials())
