@@ -107,8 +107,10 @@ class AgentWorkflow:
         """Wait for the answers the paused run needs, then run on with them."""
         from fantasy.tools import Denied
 
-        approvals = {p.tool_call_id for p in paused.pending_approvals}
-        deferred = {p.tool_call_id for p in paused.pending_calls}
+        # Lists, in the calls' order: a set of strings iterates in an order that differs
+        # from one process to the next, and a replay must build the same answers.
+        approvals = [p.tool_call_id for p in paused.pending_approvals]
+        deferred = [p.tool_call_id for p in paused.pending_calls]
         self._pending = [
             {
                 "tool_call_id": p.tool_call_id,
@@ -124,9 +126,9 @@ class AgentWorkflow:
         # Calls not answered in time are denied, as an approve callback's are.
         with contextlib.suppress(TimeoutError):
             await workflow.wait_condition(
-                lambda: approvals <= self._answered("approval"), timeout=timeout
+                lambda: set(approvals) <= self._answered("approval"), timeout=timeout
             )
-        await workflow.wait_condition(lambda: deferred <= self._answered("deferred"))
+        await workflow.wait_condition(lambda: set(deferred) <= self._answered("deferred"))
         answers: dict[str, Any] = {}
         for call_id in approvals:
             answer = self._answers.pop(call_id, None)
