@@ -327,6 +327,21 @@ async def heartbeats(client: Any, queue: str) -> dict[str, Any]:
 
 
 @scenario
+async def custom_workflow(client: Any, queue: str) -> dict[str, Any]:
+    from fantasy.durable.temporal import create_worker
+    from tests.durable.agents import agents
+    from tests.durable.custom_workflow import TwoAgents
+
+    async with create_worker(client, agents(), task_queue=queue, workflows=[TwoAgents]):
+        handle = await client.start_workflow(
+            TwoAgents.run, "Compute", id=f"{queue}-two", task_queue=queue
+        )
+        out = await handle.result()
+        attempts = await activity_attempts(handle)
+    return {"result": out, "attempts": attempts}
+
+
+@scenario
 async def failures(client: Any, queue: str) -> dict[str, Any]:
     from fantasy.durable.temporal import DurableRunError, create_worker, run_agent
     from tests.durable.agents import agents

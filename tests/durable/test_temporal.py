@@ -114,6 +114,16 @@ def test_on_stream_receives_each_part_in_the_activity(tmp_path: Path) -> None:
     assert streamed == ["main stream 2 1 2 + 3 = 5 and 5 * 7 = 35"]
 
 
+def test_agents_run_as_steps_of_a_workflow_of_ones_own(tmp_path: Path) -> None:
+    out = run_scenario("custom_workflow", tmp_path)
+    text = "2 + 3 = 5 and 5 * 7 = 35"
+    assert out["result"] == [text, text, "6"]
+    assert out["attempts"] == {
+        "fantasy.model_request": [1] * 6,
+        "fantasy.tool_run": [1] * 4,
+    }
+
+
 def test_a_failed_run_raises_durable_run_error_with_its_partial_result(tmp_path: Path) -> None:
     out = run_scenario("failures", tmp_path)
     error_type, message, partial_steps = out["max_steps"]
