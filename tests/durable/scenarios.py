@@ -342,6 +342,37 @@ async def custom_workflow(client: Any, queue: str) -> dict[str, Any]:
 
 
 @scenario
+async def lifecycle(client: Any, queue: str) -> dict[str, Any]:
+    """Runs ended from outside: by Temporal's execution timeout, and cancelled."""
+    from datetime import timedelta
+
+    from fantasy.durable.temporal import DurableRunError, create_worker, run_result, start_run
+    from tests.durable.agents import agents
+
+    out: dict[str, Any] = {}
+    async with create_worker(client, agents(), task_queue=queue):
+        handle = await start_run(
+            client,
+            "manager",
+            "Ask",
+            task_queue=queue,
+            start_options={"execution_timeout": timedelta(seconds=2)},
+        )
+        try:
+            await run_result(handle)
+        except DurableRunError as err:
+            out["timed_out"] = [err.error_type, str(err)]
+        handle = await start_run(client, "manager", "Ask", task_queue=queue)
+        await wait_pending(handle, 1)
+        await handle.cancel()
+        try:
+            await run_result(handle)
+        except DurableRunError as err:
+            out["cancelled"] = [err.error_type, str(err)]
+    return out
+
+
+@scenario
 async def failures(client: Any, queue: str) -> dict[str, Any]:
     from fantasy.durable.temporal import DurableRunError, create_worker, run_agent
     from tests.durable.agents import agents

@@ -135,6 +135,16 @@ def test_a_failed_run_raises_durable_run_error_with_its_partial_result(tmp_path:
     assert "unknown agent 'nobody'" in message and "calculator" in message
 
 
+def test_a_run_ended_from_outside_raises_durable_run_error_naming_how(tmp_path: Path) -> None:
+    out = run_scenario("lifecycle", tmp_path)
+    error_type, message = out["timed_out"]
+    assert error_type == "TimeoutError"
+    assert "durable run failed (TimeoutError)" in message
+    error_type, message = out["cancelled"]
+    assert error_type == "CancelledError"
+    assert "durable run failed (CancelledError)" in message
+
+
 def test_import_fantasy_loads_nothing_of_temporal() -> None:
     code = (
         "import sys, fantasy, fantasy.durable\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
@@ -39,12 +40,15 @@ async def start_run(
     *,
     task_queue: str,
     id: str | None = None,
+    start_options: Mapping[str, Any] | None = None,
     **options: Any,
 ) -> WorkflowHandle[Any, Any]:
     """Start running the agent registered as ``agent`` and return the workflow's handle
     (``handle.id`` finds the run again; `run_result` waits for it). ``options`` are the
     agent's call options that are JSON (``messages``, ``max_steps``, ``temperature``...);
-    an option that is Python code is refused with the reason."""
+    an option that is Python code is refused with the reason. ``start_options`` go to
+    Temporal's ``client.start_workflow`` (``execution_timeout``, ``id_reuse_policy``,
+    ``search_attributes``...)."""
     payload = {
         "agent": agent,
         "prompt": prompt,
@@ -56,6 +60,7 @@ async def start_run(
         id=id or f"fantasy-{agent}-{uuid.uuid4()}",
         task_queue=task_queue,
         result_type=dict,
+        **dict(start_options or {}),
     )
 
 
@@ -86,11 +91,20 @@ async def run_agent(
     task_queue: str,
     id: str | None = None,
     output_type: Any = None,
+    start_options: Mapping[str, Any] | None = None,
     **options: Any,
 ) -> Any:
     """Run the agent registered as ``agent`` durably and return its `fantasy.AgentResult`
     (`start_run`, then `run_result`)."""
-    handle = await start_run(client, agent, prompt, task_queue=task_queue, id=id, **options)
+    handle = await start_run(
+        client,
+        agent,
+        prompt,
+        task_queue=task_queue,
+        id=id,
+        start_options=start_options,
+        **options,
+    )
     return await run_result(handle, output_type)
 
 
@@ -145,11 +159,16 @@ async def _check_waiting(handle: WorkflowHandle[Any, Any], tool_call_id: str, ki
         )
 
 
-def _run_error(err: WorkflowFailureError) -> Exception:
+def _run_error(err: WorkflowFailureError) -> DurableRunError:
+    """The run's failure: the error the run raised (an `ApplicationError` the workflow
+    made of it, with the partial result), or what ended the workflow from outside (a
+    cancellation, a termination, its ``execution_timeout``), named by its type."""
     cause = err.cause
-    if not isinstance(cause, ApplicationError):
-        return err
-    partial = None
-    if cause.details:
-        partial = codec.result_from_json(cause.details[0])
-    return DurableRunError(cause.message, cause.type or "Error", partial)
+    if isinstance(cause, ApplicationError):
+        partial = None
+        if cause.details:
+            partial = codec.result_from_json(cause.details[0])
+        return DurableRunError(cause.message, cause.type or "Error", partial)
+    if cause is None:
+        return DurableRunError(str(err), type(err).__name__)
+    return DurableRunError(str(cause) or type(cause).__name__, type(cause).__name__)
