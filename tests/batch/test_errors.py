@@ -86,6 +86,9 @@ def test_wait_options_are_checked(server: BatchServer) -> None:
         job.result(poll_interval=-1)
     with pytest.raises(InvalidArgumentError, match="timeout"):
         job.result(timeout="soon")
+    with pytest.raises(InvalidArgumentError, match="progress must be True, False or a text"):
+        job.result(progress=42)
+    assert server.seen == []
 
 
 def test_an_unknown_batch_is_the_providers_error(

@@ -114,7 +114,7 @@ class BatchJob:
         poll_interval: float = DEFAULT_POLL_INTERVAL,
         max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL,
         timeout: float | None = None,
-        progress: bool | TextIO = False,
+        progress: bool | TextIO | None = False,
         on_progress: ProgressCallback | None = None,
     ) -> BatchStatus:
         """Poll until the batch ends: every ``poll_interval`` seconds at first, 1.5 times
@@ -126,8 +126,14 @@ class BatchJob:
         if timeout is not None:
             _check_seconds("timeout", timeout, allow_zero=True)
         bar = None
-        if progress is not False:
-            bar = ProgressBar(sys.stderr if progress is True else progress)
+        if progress is True:
+            bar = ProgressBar(sys.stderr)
+        elif progress is not False and progress is not None:
+            if not callable(getattr(progress, "write", None)):
+                raise InvalidArgumentError(
+                    f"progress must be True, False or a text stream, got {progress!r}"
+                )
+            bar = ProgressBar(progress)
         deadline = None if timeout is None else time.monotonic() + timeout
         interval = poll_interval
         errors = 0
@@ -152,7 +158,6 @@ class BatchJob:
                     left = deadline - time.monotonic()
                     if left <= 0:
                         last = self.last_status
-                        assert last is not None or status is None
                         raise BatchNotFinishedError(
                             f"batch {self.id} is still {last.state.value if last else 'unknown'} "
                             f"after {timeout:g}s; resume it later with its id",
