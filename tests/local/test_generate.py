@@ -242,3 +242,48 @@ def test_a_file_that_is_not_a_model_fails_to_load_with_its_path(tmp_path: Path) 
         assert caught.value.title == "llama.cpp model loading failed"
         parts = list(provider.language_model().stream(Call([user_message("hi")])))
         assert parts[-1].type == StreamPartType.ERROR
+
+
+def test_hooks_replace_steps_and_can_call_the_defaults(tiny_model: Path) -> None:
+    seen: list[str] = []
+
+    def prepare(model: object, request: llamacpp.Request, call: Call) -> list[fantasy.CallWarning]:
+        warnings = llamacpp.DEFAULT_HOOKS.prepare_call(model, request, call)  # type: ignore[misc,arg-type]
+        request.grammar = 'root ::= "yes"'
+        return warnings
+
+    def to_prompt(
+        prompt: list[fantasy.Message], provider: str, model_id: str
+    ) -> tuple[list[dict[str, object]], list[fantasy.CallWarning]]:
+        seen.append(f"{provider}/{model_id}")
+        return [{"role": "user", "content": "replaced"}], []
+
+    def finish(raw: str) -> FinishReason:
+        return FinishReason.OTHER if raw == "stop" else FinishReason.UNKNOWN
+
+    provider_hooks = llamacpp.LocalHooks(prepare_call=prepare, to_prompt=to_prompt)
+    with local_provider(tiny_model, hooks=provider_hooks) as provider:
+        model = provider.language_model(hooks=llamacpp.LocalHooks(map_finish_reason=finish))
+        response = model.generate(seeded(1, xtc_probability=0.5))
+        plain = provider.language_model().generate(seeded(1))
+    assert response.text == "yes" and plain.text == "yes"
+    assert response.finish_reason == FinishReason.OTHER  # the model's hook over the provider's
+    assert plain.finish_reason == FinishReason.STOP
+    assert response.raw_finish_reason == "stop"
+    assert [w.setting for w in response.warnings] == ["xtc_probability"]  # the default ran
+    prompt = "<|im_start|>user\nreplaced<|im_end|>\n<|im_start|>assistant\n"
+    assert response.usage.input_tokens == len(prompt) + 1
+    assert seen == ["llamacpp/tiny", "llamacpp/tiny"]
+    with pytest.raises(fantasy.InvalidArgumentError, match="LocalHooks"):
+        local_provider(tiny_model, hooks={"to_prompt": to_prompt})
+
+
+def test_file_parts_are_warned_about_not_dropped_silently(provider: llamacpp.Provider) -> None:
+    call = seeded(1, max_tokens=2)
+    call.prompt[0].content.append(fantasy.FilePart(b"\x89PNG", "image/png"))
+    response = provider.language_model().generate(call)
+    assert [w.message for w in response.warnings] == [
+        "llama.cpp: file parts (image/png) are not sent; local models read text"
+    ]
+    parts = list(provider.language_model().stream(call))
+    assert parts[0].type == StreamPartType.WARNINGS

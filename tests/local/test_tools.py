@@ -13,7 +13,7 @@ import fantasy
 from fantasy.model import Call
 from fantasy.objects.validate import Validator
 from fantasy.providers import llamacpp
-from fantasy.providers.llamacpp.prompt import to_messages
+from fantasy.providers.llamacpp.prompt import to_messages, without_native_tools
 from fantasy.types import (
     FinishReason,
     FunctionTool,
@@ -234,7 +234,16 @@ def test_templates_without_tools_get_them_in_the_system_message() -> None:
         Message(Role.ASSISTANT, [ToolCallPart("c1", "weather", '{"city": "Rome"}')]),
         Message(Role.TOOL, [ToolResultPart("c1", ToolResultOutputText("40 C"))]),
     ]
-    messages, _ = to_messages(prompt, [WEATHER], native_tools=False)
+    native, warnings = to_messages(prompt, "llamacpp", "tiny")
+    assert warnings == []
+    assert native[0] == {"role": "system", "content": "be brief"}
+    assert native[2]["tool_calls"][0]["function"] == {
+        "name": "weather",
+        "arguments": {"city": "Rome"},
+    }
+    assert native[3] == {"role": "tool", "tool_call_id": "c1", "name": "weather", "content": "40 C"}
+
+    messages = without_native_tools(native, [WEATHER])
     assert messages[0]["role"] == "system"
     assert messages[0]["content"].startswith("be brief\n\nYou can call tools.")
     assert '"name": "weather"' in messages[0]["content"]
@@ -243,14 +252,7 @@ def test_templates_without_tools_get_them_in_the_system_message() -> None:
         "content": '<tool_call>\n{"name": "weather", "arguments": {"city": "Rome"}}\n</tool_call>',
     }
     assert messages[3] == {"role": "user", "content": "<tool_response>\n40 C\n</tool_response>"}
-
-    native, _ = to_messages(prompt, [WEATHER], native_tools=True)
-    assert native[0] == {"role": "system", "content": "be brief"}
-    assert native[2]["tool_calls"][0]["function"] == {
-        "name": "weather",
-        "arguments": {"city": "Rome"},
-    }
-    assert native[3] == {"role": "tool", "tool_call_id": "c1", "name": "weather", "content": "40 C"}
+    assert native[0] == {"role": "system", "content": "be brief"}  # not changed in place
 
 
 def test_an_agent_on_a_model_without_a_template(no_template_model: Path) -> None:

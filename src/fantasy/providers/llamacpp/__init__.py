@@ -12,11 +12,14 @@ models".
 
 Modules: ``provider.py`` (settings, loading, closing), ``model.py`` (a `Call` to a
 generation and back, both faces), ``engine.py`` (llama-cpp-python and the token loop),
-``prompt.py`` (chat templates), ``grammar.py`` (GBNF from schemas), ``output.py``
-(text to reasoning, text and tool calls), ``options.py`` (options and metadata,
-persisted under Fantasy's ``kronk`` type ids).
+``prompt.py`` (chat templates), ``grammar.py`` (GBNF from schemas), ``formats.py``
+(how each model family writes a call), ``output.py`` (text to reasoning, text and tool
+calls), ``utf8.py``, ``hooks.py`` (per-model hooks and their defaults), ``options.py``
+(options and metadata, persisted under Fantasy's ``kronk`` type ids).
 """
 
+from fantasy.providers.llamacpp.engine import Request
+from fantasy.providers.llamacpp.hooks import DEFAULT_HOOKS, LocalHooks
 from fantasy.providers.llamacpp.model import LlamaCppLanguageModel
 from fantasy.providers.llamacpp.options import (
     FANTASY_NAME,
@@ -31,13 +34,16 @@ from fantasy.providers.llamacpp.provider import Provider
 LanguageModel = LlamaCppLanguageModel
 
 __all__ = [
+    "DEFAULT_HOOKS",
     "FANTASY_NAME",
     "NAME",
     "TYPE_PROVIDER_METADATA",
     "TYPE_PROVIDER_OPTIONS",
     "LanguageModel",
     "LlamaCppLanguageModel",
+    "LocalHooks",
     "Provider",
     "ProviderMetadata",
     "ProviderOptions",
+    "Request",
 ]

@@ -62,6 +62,9 @@ class Request:
     grammar: str | None = None
     deadline: float | None = None
     """`time.monotonic()` after which generation stops with a timeout."""
+    template_variables: dict[str, Any] = field(default_factory=dict)
+    """What the chat template is rendered with besides the messages (``enable_thinking``,
+    ...); read when the prompt is made, before generation."""
 
 
 @dataclass(slots=True)

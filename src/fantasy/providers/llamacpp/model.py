@@ -16,19 +16,13 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from fantasy._typecheck import check_fields
 from fantasy.errors import InvalidArgumentError, ProviderError
 from fantasy.model import BaseLanguageModel, Call, Response
 from fantasy.providers.llamacpp import grammar as grammars
 from fantasy.providers.llamacpp.engine import Engine, ModelInfo, Outcome, Request
 from fantasy.providers.llamacpp.formats import HERMES, CallFormat, call_format
-from fantasy.providers.llamacpp.options import (
-    FANTASY_NAME,
-    NAME,
-    UNSUPPORTED_OPTIONS,
-    ProviderMetadata,
-    ProviderOptions,
-)
+from fantasy.providers.llamacpp.hooks import DEFAULT_HOOKS, LocalHooks, provider_options
+from fantasy.providers.llamacpp.options import NAME, ProviderMetadata, ProviderOptions
 from fantasy.providers.llamacpp.output import (
     Event,
     OutputReader,
@@ -41,7 +35,7 @@ from fantasy.providers.llamacpp.prompt import (
     CHATML_TEMPLATE,
     render,
     template_knows_tools,
-    to_messages,
+    without_native_tools,
 )
 from fantasy.types import (
     CallWarning,
@@ -59,29 +53,6 @@ from fantasy.types import (
 
 if TYPE_CHECKING:
     from fantasy.objects import ObjectMode
-
-FINISH_REASONS = {
-    "stop": FinishReason.STOP,
-    "length": FinishReason.LENGTH,
-    "tool_calls": FinishReason.TOOL_CALLS,
-}
-
-
-def provider_options(call: Call) -> ProviderOptions:
-    """The call's options, under ``"llamacpp"`` or Fantasy's ``"kronk"``."""
-    value = call.provider_options.get(NAME)
-    if value is None:
-        value = call.provider_options.get(FANTASY_NAME)
-    if value is None:
-        return ProviderOptions()
-    if isinstance(value, Mapping):
-        return ProviderOptions.from_dict(value)
-    if not isinstance(value, ProviderOptions):
-        raise InvalidArgumentError(
-            "llamacpp provider options should be fantasy.providers.llamacpp.ProviderOptions"
-        )
-    check_fields(value, f"{NAME} provider options")
-    return value
 
 
 @dataclass(slots=True)
@@ -128,6 +99,7 @@ class LlamaCppLanguageModel(BaseLanguageModel):
         chat_template: str | None,
         template_variables: Mapping[str, Any],
         parallel_tool_calls: bool = True,
+        hooks: LocalHooks = DEFAULT_HOOKS,
     ):
         self.engine = engine
         self.model_id = model_id
@@ -137,6 +109,7 @@ class LlamaCppLanguageModel(BaseLanguageModel):
         self.chat_template = chat_template
         self.template_variables = dict(template_variables)
         self.parallel_tool_calls = parallel_tool_calls
+        self.hooks = DEFAULT_HOOKS.merged(hooks)
 
     # ------------------------------------------------------------------ planning
 
@@ -155,17 +128,6 @@ class LlamaCppLanguageModel(BaseLanguageModel):
                         message="tool is not supported",
                     )
                 )
-        for name in UNSUPPORTED_OPTIONS:
-            if getattr(options, name) is not None:
-                warnings.append(
-                    CallWarning(
-                        CallWarningType.UNSUPPORTED_SETTING,
-                        setting=name,
-                        details="llama-cpp-python's sampler does not take it",
-                    )
-                )
-        if options.stop is not None and not all(isinstance(s, str) for s in options.stop):
-            raise InvalidArgumentError("llamacpp stop should be a list of strings")
         tool_choice = call.tool_choice or "auto"
         plan = _Plan(call, options, tools, tool_choice, warnings)
         plan.with_calls = bool(tools) and tool_choice != "none"
@@ -175,28 +137,41 @@ class LlamaCppLanguageModel(BaseLanguageModel):
         return plan
 
     def _request(self, plan: _Plan, info: ModelInfo) -> Request:
-        call, options = plan.call, plan.options
+        call, hooks = plan.call, self.hooks
+        assert hooks.to_prompt and hooks.prepare_call  # merged over the defaults
         template = self.chat_template or info.chat_template or CHATML_TEMPLATE
         native = template_knows_tools(template)
         plan.call_format = call_format(template) if native else HERMES
-        messages, prompt_warnings = to_messages(call.prompt, plan.tools, native)
+        messages, prompt_warnings = hooks.to_prompt(call.prompt, self.provider_name, self.model_id)
         plan.warnings.extend(prompt_warnings)
-        variables = dict(self.template_variables)
-        if options.enable_thinking is not None:
-            variables["enable_thinking"] = options.enable_thinking
-        if options.reasoning_effort is not None:
-            variables["reasoning_effort"] = options.reasoning_effort
-        prompt = render(
+        if not native:
+            messages = without_native_tools(messages, plan.tools)
+        sampling = self.sampling
+        request = Request(
+            prompt="",
+            max_tokens=call.max_output_tokens,
+            temperature=_pick(call.temperature, sampling.temperature),
+            top_k=_pick(call.top_k, sampling.top_k),
+            top_p=_pick(call.top_p, sampling.top_p),
+            min_p=sampling.min_p,
+            repeat_penalty=sampling.repeat_penalty,
+            frequency_penalty=_pick(call.frequency_penalty, 0.0),
+            presence_penalty=_pick(call.presence_penalty, 0.0),
+            seed=sampling.seed,
+            deadline=None if call.timeout is None else time.monotonic() + call.timeout,
+            template_variables=dict(self.template_variables),
+        )
+        plan.warnings.extend(hooks.prepare_call(self, request, call))
+        request.prompt = render(
             template,
             messages,
             plan.tools if native else [],
             bos_token=info.bos_token,
             eos_token=info.eos_token,
-            variables=variables,
+            variables=request.template_variables,
         )
-        grammar = options.grammar
-        if grammar is None:
-            grammar = grammars.output_grammar(
+        if request.grammar is None:
+            request.grammar = grammars.output_grammar(
                 plan.tools,
                 plan.tool_choice,
                 _answer_schema(call),
@@ -204,24 +179,7 @@ class LlamaCppLanguageModel(BaseLanguageModel):
                 parallel_calls=self.parallel_tool_calls,
                 call_format=plan.call_format,
             )
-        sampling = self.sampling
-        deadline = None if call.timeout is None else time.monotonic() + call.timeout
-        return Request(
-            prompt=prompt,
-            max_tokens=options.num_predict or call.max_output_tokens,
-            temperature=_pick(call.temperature, sampling.temperature),
-            top_k=_pick(options.top_k, _pick(call.top_k, sampling.top_k)),
-            top_p=_pick(call.top_p, sampling.top_p),
-            min_p=_pick(options.min_p, sampling.min_p),
-            repeat_penalty=_pick(options.repeat_penalty, sampling.repeat_penalty),
-            repeat_last_n=options.repeat_last_n,
-            frequency_penalty=_pick(call.frequency_penalty, 0.0),
-            presence_penalty=_pick(call.presence_penalty, 0.0),
-            seed=_pick(options.seed, sampling.seed),
-            stop=list(options.stop or []),
-            grammar=grammar,
-            deadline=deadline,
-        )
+        return request
 
     # ------------------------------------------------------------------ running
 
@@ -285,13 +243,16 @@ class LlamaCppLanguageModel(BaseLanguageModel):
         reader: OutputReader | None = None
         writer = _PartWriter()
         outcome: Outcome | None = None
-        if plan.warnings:
-            yield StreamPart(StreamPartType.WARNINGS, warnings=list(plan.warnings))
+        warned = False
         try:
             async with _runtime.closing(self._engine_items(plan)) as items:
                 async for item in items:
-                    if reader is None:  # the call format is known once the model loaded
+                    if reader is None:
+                        # The request is made: its warnings and call format are known.
                         reader = OutputReader(plan.call_format if plan.with_calls else None)
+                        warned = True
+                        if plan.warnings:
+                            yield _warnings(plan)
                     if isinstance(item, Outcome):
                         outcome = item
                         events = reader.finish()
@@ -300,11 +261,15 @@ class LlamaCppLanguageModel(BaseLanguageModel):
                     for part in writer.parts(events):
                         yield part
         except (ProviderError, InvalidArgumentError, TimeoutError) as exc:
+            if not warned and plan.warnings:
+                yield _warnings(plan)
             yield StreamPart(StreamPartType.ERROR, error=_provider_error(exc))
             return
         for part in writer.close():
             yield part
         if outcome is None:  # stopped: the provider closed under this generation
+            if not warned and plan.warnings:
+                yield _warnings(plan)
             yield StreamPart(
                 StreamPartType.ERROR,
                 error=ProviderError(
@@ -316,10 +281,11 @@ class LlamaCppLanguageModel(BaseLanguageModel):
             return
         # The token limit wins: an answer cut short says so, even after complete calls.
         raw = "tool_calls" if writer.calls and outcome.finish == "stop" else outcome.finish
+        assert self.hooks.map_finish_reason is not None  # merged over the defaults
         yield StreamPart(
             StreamPartType.FINISH,
             usage=_usage(outcome),
-            finish_reason=FINISH_REASONS[raw],
+            finish_reason=self.hooks.map_finish_reason(raw),
             raw_finish_reason=raw,
             provider_metadata={NAME: self._metadata(outcome)},
         )
@@ -379,6 +345,10 @@ class LlamaCppLanguageModel(BaseLanguageModel):
         content.extend(response.content)
         response.content = content
         return response
+
+
+def _warnings(plan: _Plan) -> StreamPart:
+    return StreamPart(StreamPartType.WARNINGS, warnings=list(plan.warnings))
 
 
 def _pick(value: Any, default: Any) -> Any:

@@ -94,29 +94,56 @@ def _result_text(part: ToolResultPart, warnings: list[CallWarning]) -> str:
 
 
 def to_messages(
-    prompt: Prompt, tools: list[FunctionTool], native_tools: bool
+    prompt: Prompt, provider: str = "", model_id: str = ""
 ) -> tuple[list[dict[str, Any]], list[CallWarning]]:
-    """Template messages for ``prompt``; tools are described in the system message when
-    the template cannot show them (``native_tools`` false)."""
+    """Template messages for ``prompt``, in the shape chat templates expect: the default
+    ``to_prompt`` hook (Fantasy's ``DefaultToPrompt``, whose arguments it takes)."""
     warnings: list[CallWarning] = []
     messages: list[dict[str, Any]] = []
     names: dict[str, str] = {}
     for message in prompt:
-        _convert(message, messages, names, native_tools, warnings)
-    if tools and not native_tools:
-        instructions = tool_instructions(tools)
-        if messages and messages[0]["role"] == "system":
-            messages[0]["content"] = f"{messages[0]['content']}\n\n{instructions}"
-        else:
-            messages.insert(0, {"role": "system", "content": instructions})
+        _convert(message, messages, names, warnings)
     return messages, warnings
+
+
+def without_native_tools(
+    messages: list[dict[str, Any]], tools: list[FunctionTool]
+) -> list[dict[str, Any]]:
+    """``messages`` for a template that knows no tools: the tools described in the system
+    message, calls written as ``<tool_call>`` blocks, results as user turns."""
+    out: list[dict[str, Any]] = []
+    for message in messages:
+        if message["role"] == "tool":
+            text = f"<tool_response>\n{message['content']}\n</tool_response>"
+            out.append({"role": "user", "content": text})
+            continue
+        message = dict(message)
+        calls = message.pop("tool_calls", None) or []
+        blocks = [
+            HERMES.open
+            + json.dumps(
+                {"name": c["function"]["name"], "arguments": c["function"]["arguments"]},
+                ensure_ascii=False,
+            )
+            + HERMES.close
+            for c in calls
+        ]
+        if blocks:
+            message["content"] = "\n".join(filter(None, [message["content"], *blocks]))
+        out.append(message)
+    if tools:
+        instructions = tool_instructions(tools)
+        if out and out[0]["role"] == "system":
+            out[0] = {**out[0], "content": f"{out[0]['content']}\n\n{instructions}"}
+        else:
+            out.insert(0, {"role": "system", "content": instructions})
+    return out
 
 
 def _convert(
     message: Message,
     out: list[dict[str, Any]],
     names: dict[str, str],
-    native_tools: bool,
     warnings: list[CallWarning],
 ) -> None:
     texts: list[str] = []
@@ -137,21 +164,14 @@ def _convert(
                 }
             )
         elif isinstance(part, ToolResultPart):
-            content = _result_text(part, warnings)
-            name = names.get(part.tool_call_id, "")
-            if native_tools:
-                out.append(
-                    {
-                        "role": "tool",
-                        "tool_call_id": part.tool_call_id,
-                        "name": name,
-                        "content": content,
-                    }
-                )
-            else:
-                out.append(
-                    {"role": "user", "content": f"<tool_response>\n{content}\n</tool_response>"}
-                )
+            out.append(
+                {
+                    "role": "tool",
+                    "tool_call_id": part.tool_call_id,
+                    "name": names.get(part.tool_call_id, ""),
+                    "content": _result_text(part, warnings),
+                }
+            )
         elif isinstance(part, FilePart):
             warnings.append(
                 CallWarning(
@@ -166,19 +186,7 @@ def _convert(
     if reasoning:
         entry["reasoning_content"] = "".join(reasoning)
     if calls:
-        if native_tools:
-            entry["tool_calls"] = calls
-        else:
-            blocks = [
-                HERMES.open
-                + json.dumps(
-                    {"name": c["function"]["name"], "arguments": c["function"]["arguments"]},
-                    ensure_ascii=False,
-                )
-                + HERMES.close
-                for c in calls
-            ]
-            entry["content"] = "\n".join(filter(None, [entry["content"], *blocks]))
+        entry["tool_calls"] = calls
     out.append(entry)
 
 

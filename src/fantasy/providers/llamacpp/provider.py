@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from fantasy.errors import InvalidArgumentError
 from fantasy.providers.llamacpp.engine import Engine
+from fantasy.providers.llamacpp.hooks import DEFAULT_HOOKS, LocalHooks
 from fantasy.providers.llamacpp.model import LlamaCppLanguageModel, Sampling
 from fantasy.providers.llamacpp.options import NAME
 
@@ -44,7 +45,8 @@ class Provider:
     call). ``chat_template`` replaces the GGUF's template (a Jinja string);
     ``chat_template_kwargs`` are variables every render sees (``{"enable_thinking":
     False}``). Without either template, ChatML is used. ``parallel_tool_calls=False``
-    lets an answer hold one tool call at most (the grammar ends after it).
+    lets an answer hold one tool call at most (the grammar ends after it). ``hooks``
+    replace steps of the translation for every model of the provider (`LocalHooks`).
 
     Generations run one at a time per provider (a llama.cpp context holds one
     conversation); a call waits for the one before it.
@@ -71,6 +73,7 @@ class Provider:
         chat_template: str | None = None,
         chat_template_kwargs: Mapping[str, Any] | None = None,
         parallel_tool_calls: bool = True,
+        hooks: LocalHooks | None = None,
         name: str = NAME,
         object_mode: ObjectMode | str = "auto",
         llama_kwargs: Mapping[str, Any] | None = None,
@@ -110,6 +113,7 @@ class Provider:
         self._chat_template = chat_template
         self._template_variables = dict(chat_template_kwargs or {})
         self._parallel_tool_calls = parallel_tool_calls
+        self._hooks = DEFAULT_HOOKS.merged(hooks)
 
     @property
     def name(self) -> str:
@@ -128,10 +132,13 @@ class Provider:
     def closed(self) -> bool:
         return self._engine.closed
 
-    def language_model(self, model_id: str = "") -> LlamaCppLanguageModel:
+    def language_model(
+        self, model_id: str = "", *, hooks: LocalHooks | None = None
+    ) -> LlamaCppLanguageModel:
         """The provider's model; ``model_id`` is the name it reports (default: the file's
         name without ``.gguf``). Every language model of a provider shares its one
-        loaded model."""
+        loaded model. ``hooks`` replace steps of its translation (over the provider's
+        own; see `LocalHooks`)."""
         return LlamaCppLanguageModel(
             self._engine,
             model_id or self.model_path.stem,
@@ -141,6 +148,7 @@ class Provider:
             chat_template=self._chat_template,
             template_variables=self._template_variables,
             parallel_tool_calls=self._parallel_tool_calls,
+            hooks=self._hooks.merged(hooks),
         )
 
     def load(self) -> None:
