@@ -120,6 +120,20 @@ def test_options_travel_as_json_and_code_is_refused() -> None:
         codec.options_to_json({"limiter": object()}, "start_run")
 
 
+def test_files_and_provider_options_travel_whole() -> None:
+    from fantasy.providers import openai
+    from fantasy.types import FilePart
+
+    options = {
+        "files": [FilePart(b"\x89PNG\r\n", "image/png", "dot.png")],
+        "provider_options": {"openai": openai.ProviderOptions(user="u-1", logprobs=True)},
+        "headers": {"X-Run": "7"},
+        "approval_timeout": 30.0,
+    }
+    back = codec.options_from_json(through_json(codec.options_to_json(options, "start_run")))
+    assert back == options
+
+
 def test_the_loop_reads_the_clock_a_workflow_sets() -> None:
     """A run's total_timeout reads `_runtime.monotonic`: a durable run gives it the
     workflow's clock, so a replay decides as the first run did."""
