@@ -287,3 +287,16 @@ def test_file_parts_are_warned_about_not_dropped_silently(provider: llamacpp.Pro
     ]
     parts = list(provider.language_model().stream(call))
     assert parts[0].type == StreamPartType.WARNINGS
+
+
+def test_a_leading_think_block_is_reasoning(provider: llamacpp.Provider) -> None:
+    thinking = 'root ::= "<think>" [a-z]{3,8} "</think>" "\\n"? [a-z]{2,5}'
+    model = provider.language_model()
+    response = model.generate(seeded(3, grammar=thinking))
+    [reasoning] = response.content.reasoning
+    assert 3 <= len(reasoning.text) <= 8 and reasoning.text.isalpha()
+    assert response.text.isalpha() and 2 <= len(response.text) <= 5
+    assert response.content[0] is reasoning
+    kinds = [p.type for p in model.stream(seeded(3, grammar=thinking))]
+    assert kinds[0] == StreamPartType.REASONING_START
+    assert kinds.index(StreamPartType.REASONING_END) < kinds.index(StreamPartType.TEXT_START)

@@ -14,6 +14,7 @@ from fantasy.model import Call
 from fantasy.objects.validate import Validator
 from fantasy.providers import llamacpp
 from fantasy.providers.llamacpp.prompt import to_messages, without_native_tools
+from fantasy.testing.tiny_llama import TINY_CHAT_TEMPLATE
 from fantasy.types import (
     FinishReason,
     FunctionTool,
@@ -285,3 +286,22 @@ def test_a_llama3_template_gets_calls_in_its_own_format(tiny_model: Path) -> Non
             max_output_tokens=300,
         )
         check_run(agent.generate("weather in Paris?"), seen)
+
+
+def test_a_thinking_template_may_think_before_its_calls(tiny_model: Path) -> None:
+    # The grammar lets the answer open with <think>...</think>; a random model that opens
+    # one rarely closes it, so its answers are reasoning cut at the limit, or calls.
+    template = "{# a model that thinks in <think> blocks #}" + TINY_CHAT_TEMPLATE
+    with local_provider(tiny_model, chat_template=template, parallel_tool_calls=False) as p:
+        outcomes = set()
+        for seed in range(4):
+            response = p.language_model().generate(tool_call(seed, max_output_tokens=150))
+            assert not response.text
+            if response.finish_reason == FinishReason.TOOL_CALLS:
+                [call] = response.content.tool_calls
+                assert_valid(call.tool_name, call.input)
+            else:
+                assert response.finish_reason == FinishReason.LENGTH
+                assert response.content.reasoning and not response.content.tool_calls
+            outcomes.add(response.finish_reason)
+    assert FinishReason.LENGTH in outcomes  # it did think
