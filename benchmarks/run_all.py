@@ -17,13 +17,20 @@ QUICK = {
     "bench_stream.py": ["--runs", "3", "--warmups", "1", "--calls", "50", "--call-rounds", "1"],
     "bench_import.py": ["--runs", "3", "--warmups", "1"],
     "bench_concurrency.py": ["--chunks", "50", "--runs", "1", "--skip-memory"],
+    "bench_http_libraries.py": ["--runs", "2", "--imports", "2", "--streams", "1,100"],
 }
 
 
 def main() -> int:
     quick = "--quick" in sys.argv[1:]
     failed = 0
-    for script in ("bench_stream.py", "bench_import.py", "bench_concurrency.py"):
+    scripts = (
+        "bench_stream.py",
+        "bench_import.py",
+        "bench_concurrency.py",
+        "bench_http_libraries.py",
+    )
+    for script in scripts:
         args = QUICK[script] if quick else []
         title = f" {script} {' '.join(args)} ".rstrip()
         print(f"{'=' * 8}{title} {'=' * max(4, 90 - len(title))}", flush=True)
