@@ -38,6 +38,7 @@ from fantasy.types import (
     ToolCallPart,
     ToolResultContent,
     ToolResultOutputError,
+    ToolResultOutputText,
     ToolResultPart,
 )
 
@@ -69,6 +70,49 @@ def check_decision(value: Any, what: str) -> Decision:
         f"{what} returned {type(value).__name__} {value!r:.60}; "
         "expected True, False or fantasy.Denied(reason)"
     )
+
+
+# --------------------------------------------------------------------------- provider requests
+
+
+def provider_request(options: Mapping[str, Any] | None) -> tuple[str, Any] | None:
+    """A provider-executed call that waits for the client's approval (an OpenAI remote
+    MCP server's ``mcp_approval_request``): the key and the metadata that can answer
+    it (its ``approval_answer(approved, reason)``); None for any other call."""
+    for key, value in (options or {}).items():
+        if callable(getattr(value, "approval_answer", None)):
+            return key, value
+    return None
+
+
+def provider_answer(
+    call_id: str, tool_name: str, found: tuple[str, Any], decision: Decision
+) -> ToolResultContent:
+    """The result answering a provider's approval request: the provider's own answer
+    data (sent in the provider's shape) on a result that reads as an approval."""
+    key, metadata = found
+    approved = decision is True
+    reason = decision.reason if isinstance(decision, Denied) else ""
+    output = (
+        ToolResultOutputText("approved")
+        if approved
+        else ToolResultOutputError(denial_text(decision))
+    )
+    answer = metadata.approval_answer(approved, reason)
+    return ToolResultContent(call_id, tool_name, output, provider_metadata={key: answer})
+
+
+def with_provider_requests(
+    calls: Sequence[ToolCallContent], content: Sequence[Any]
+) -> list[ToolCallContent]:
+    """A step's client calls and its provider approval requests, in the step's order."""
+    client = {id(c) for c in calls}
+    return [
+        c
+        for c in content
+        if isinstance(c, ToolCallContent)
+        and (id(c) in client or (c.provider_executed and provider_request(c.provider_metadata)))
+    ]
 
 
 # --------------------------------------------------------------------------- one step
@@ -136,6 +180,14 @@ async def pending_kind(
 ) -> tuple[str, PendingCall | None, ToolResultContent | None]:
     """Whether ``call`` waits: (kind, request, None); ``("", None, None)`` when it just
     runs; ``("", None, result)`` for a deferred call whose input does not validate."""
+    if call.provider_executed:
+        if provider_request(call.provider_metadata) is None:
+            return "", None, None
+        try:
+            value: Any = _json.loads(call.input) if call.input.strip() else {}
+        except ValueError:
+            value = call.input
+        return APPROVAL, PendingCall(call.tool_call_id, call.tool_name, value, call.input), None
     if call.invalid:
         return "", None, None
     tool = _tool_for(call, tools)
@@ -246,7 +298,12 @@ async def settle_step(
             pending.append(request)
             continue
         decision = await gate.decide(request)
-        if decision is True:
+        found = provider_request(calls[index].provider_metadata)
+        if found is not None and calls[index].provider_executed:
+            settled[index] = provider_answer(
+                request.tool_call_id, request.tool_name, found, decision
+            )
+        elif decision is True:
             to_run.append(index)
         else:
             settled[index] = denied_result(request.tool_call_id, request.tool_name, decision)
@@ -387,6 +444,11 @@ def find_resumption(
         return None  # a conversation of another making: sent as it is, as before
     for call in waiting:
         cid = call.tool_call_id
+        if call.provider_executed and cid in tool_results:
+            raise InvalidArgumentError(
+                f"{where}: {cid} ({call.tool_name}) is the provider's approval request: "
+                "answer it in approvals=, not tool_results="
+            )
         if call.pending == DEFERRED and cid in approvals:
             raise InvalidArgumentError(
                 f"{where}: {cid} ({call.tool_name}) is a deferred tool call: give its "
@@ -426,7 +488,8 @@ def _last_calls(
     calls = [
         p
         for p in messages[index].content
-        if isinstance(p, ToolCallPart) and not p.provider_executed
+        if isinstance(p, ToolCallPart)
+        and (not p.provider_executed or provider_request(p.provider_options) is not None)
     ]
     if not calls:
         return None
@@ -454,7 +517,9 @@ async def resume(
     to_run: list[ToolCallContent] = []
     for part in resumption.waiting:
         cid = part.tool_call_id
-        call = ToolCallContent(cid, part.tool_name, part.input, False, part.provider_options)
+        call = ToolCallContent(
+            cid, part.tool_name, part.input, part.provider_executed, part.provider_options
+        )
         if cid in resumption.tool_results:
             new[cid] = _given_result(call, resumption.tool_results[cid])
             continue
@@ -466,7 +531,10 @@ async def resume(
                 new[cid] = early
                 continue
             decision = True if request is None else await gate.decide(request)
-        if decision is True:
+        found = provider_request(part.provider_options) if part.provider_executed else None
+        if found is not None:
+            new[cid] = provider_answer(cid, part.tool_name, found, decision)
+        elif decision is True:
             to_run.append(call)
         else:
             new[cid] = denied_result(cid, part.tool_name, decision)

@@ -291,7 +291,12 @@ class Agent(Generic[OutputT]):
 
     async def _generate_steps(self, run: Run, steps: list[StepResult]) -> AgentResult[Any]:
         # Loaded with the first run, not with the library.
-        from fantasy.agent.approval import mark_pending, settle_step, triage
+        from fantasy.agent.approval import (
+            mark_pending,
+            settle_step,
+            triage,
+            with_provider_requests,
+        )
 
         history: list[Message] = []
         await run.resume_pending()
@@ -317,8 +322,9 @@ class Agent(Generic[OutputT]):
                         )
                         calls.append(c)
                 content.append(c)
+            gated = with_provider_requests(calls, content)
             approvals = await settle_step(
-                calls, await triage(calls, setup.tools), setup.tools, run.gate
+                gated, await triage(gated, setup.tools), setup.tools, run.gate
             )
             content.extend(approvals.results)
             retry_messages = run.settle_output(content, calls, finals)

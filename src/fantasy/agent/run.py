@@ -383,6 +383,12 @@ class Run:
             return False
         client_calls = [c for c in last.content.tool_calls if not c.provider_executed]
         go_on = bool(client_calls) and last.finish_reason is FinishReason.TOOL_CALLS
+        if not go_on:  # answers to a provider's approval requests go back to the model
+            asked = {c.tool_call_id for c in last.content.tool_calls if c.provider_executed}
+            go_on = any(
+                r.tool_call_id in asked and not r.provider_executed
+                for r in last.content.tool_results
+            )
         if output is not None and output.retry_pending:
             go_on = True
         if go_on and self.max_steps is not None and len(steps) >= self.max_steps:

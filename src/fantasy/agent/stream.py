@@ -121,7 +121,13 @@ class StreamRun:
         return self.result
 
     async def parts(self) -> AsyncIterator[StreamPart]:
-        from fantasy.agent.approval import approval_part, mark_pending, settle_step, triage
+        from fantasy.agent.approval import (
+            approval_part,
+            mark_pending,
+            settle_step,
+            triage,
+            with_provider_requests,
+        )
 
         run = self.run
         cb = _Callbacks(run.options)
@@ -146,12 +152,11 @@ class StreamRun:
                     await cb("on_tool_result", result)
 
                 # Outside the retry: a tool that ran is never run again.
-                sorted_calls = await triage(state.calls, setup.tools)
+                gated = with_provider_requests(state.calls, state.content)
+                sorted_calls = await triage(gated, setup.tools)
                 for request in sorted_calls.approval_requests:
                     yield approval_part(request)
-                approvals = await settle_step(
-                    state.calls, sorted_calls, setup.tools, run.gate, on_result
-                )
+                approvals = await settle_step(gated, sorted_calls, setup.tools, run.gate, on_result)
                 results = approvals.results
                 state.content.extend(results)
                 retry_messages: list[Message] = []

@@ -457,6 +457,12 @@ class McpApprovalRequestMetadata:
     server_label: str
     name: str
 
+    def approval_answer(self, approved: bool, reason: str = "") -> McpApprovalResponse:
+        """The agent's answer to this request (``approve=`` or ``approvals=``, see README,
+        "Human in the loop"), kept on the result that the next request sends as an
+        ``mcp_approval_response``."""
+        return McpApprovalResponse(approve=approved, reason=reason)
+
 
 @persisted("openai.responses.mcp_approval_response", omit_empty=["reason"])
 @dataclass(slots=True, kw_only=True)
