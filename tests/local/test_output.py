@@ -4,6 +4,8 @@ grammar does."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import fantasy
@@ -18,7 +20,7 @@ from fantasy.providers.llamacpp.output import (
 )
 from fantasy.providers.llamacpp.utf8 import GrammarUtf8Decoder
 from fantasy.types import FunctionTool
-from tests.local.support import LLAMA3_TEMPLATE
+from tests.local.support import LLAMA3_TEMPLATE, local_provider
 
 ANSWER = (
     "<think>let me see</think>\n"
@@ -184,3 +186,14 @@ def test_llama3_grammar_writes_one_bare_object() -> None:
         '("{\\"name\\": " "\\"weather\\"" ", \\"parameters\\": " t0-root "}")'
     )
     assert rules["answer"] == '"" | [^{] ([^{] | "{")*'
+
+
+def test_check_schema_refuses_what_the_converter_cannot_express(tiny_model: Path) -> None:
+    from fantasy.schema_dialects import SchemaError
+
+    with local_provider(tiny_model) as provider:
+        model = provider.language_model()
+        model.check_schema(WEATHER.input_schema, 'tool "weather"')
+        with pytest.raises(SchemaError, match=r'tool "bad": llama\.cpp cannot'):
+            model.check_schema({"$ref": "#/nowhere"}, 'tool "bad"')
+    assert not provider.loaded  # the check needs no model

@@ -22,7 +22,7 @@ from fantasy.providers.llamacpp import grammar as grammars
 from fantasy.providers.llamacpp.engine import Engine, ModelInfo, Outcome, Request
 from fantasy.providers.llamacpp.formats import HERMES, CallFormat, call_format
 from fantasy.providers.llamacpp.hooks import DEFAULT_HOOKS, LocalHooks, provider_options
-from fantasy.providers.llamacpp.options import NAME, ProviderMetadata, ProviderOptions
+from fantasy.providers.llamacpp.options import NAME, ProviderMetadata
 from fantasy.providers.llamacpp.output import (
     Event,
     OutputReader,
@@ -73,7 +73,6 @@ class _Plan:
     loaded model's template)."""
 
     call: Call
-    options: ProviderOptions
     tools: list[FunctionTool]
     tool_choice: str
     warnings: list[CallWarning] = field(default_factory=list)
@@ -111,6 +110,16 @@ class LlamaCppLanguageModel(BaseLanguageModel):
         self.parallel_tool_calls = parallel_tool_calls
         self.hooks = DEFAULT_HOOKS.merged(hooks)
 
+    def check_schema(self, schema: dict[str, Any], where: str) -> None:
+        """Raise `SchemaError` when llama.cpp's converter cannot make a grammar of
+        ``schema`` (an agent checks its tools and output type when it is built)."""
+        from fantasy.schema_dialects import SchemaError
+
+        try:
+            grammars.schema_rules(schema, "check-", where)
+        except InvalidArgumentError as exc:
+            raise SchemaError(str(exc), provider="llama.cpp") from exc
+
     # ------------------------------------------------------------------ planning
 
     def _plan(self, call: Call) -> _Plan:
@@ -129,7 +138,7 @@ class LlamaCppLanguageModel(BaseLanguageModel):
                     )
                 )
         tool_choice = call.tool_choice or "auto"
-        plan = _Plan(call, options, tools, tool_choice, warnings)
+        plan = _Plan(call, tools, tool_choice, warnings)
         plan.with_calls = bool(tools) and tool_choice != "none"
         if options.grammar is None:
             # Built now, so a schema llama.cpp cannot express fails before any work.
