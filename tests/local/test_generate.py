@@ -116,9 +116,15 @@ def test_top_k_one_is_greedy_whatever_the_seed(provider: llamacpp.Provider) -> N
     assert model.generate(seeded(1)).text != model.generate(seeded(2)).text
 
 
-def test_num_predict_wins_over_max_output_tokens(provider: llamacpp.Provider) -> None:
-    response = provider.language_model().generate(seeded(1, max_tokens=30, num_predict=2))
-    assert response.usage.output_tokens == 2
+def test_num_predict_wins_over_max_output_tokens(tiny_model: Path) -> None:
+    with local_provider(tiny_model, n_ctx=128) as provider:
+        model = provider.language_model()
+        response = model.generate(seeded(1, max_tokens=30, num_predict=2))
+        assert response.usage.output_tokens == 2
+        # Negative, as in llama.cpp: no limit but the context window.
+        unlimited = model.generate(seeded(1, max_tokens=3, num_predict=-1, grammar=ENDLESS))
+    assert unlimited.usage.total_tokens == 128
+    assert unlimited.finish_reason == FinishReason.LENGTH
 
 
 def test_options_under_fantasys_key_and_as_json(provider: llamacpp.Provider) -> None:

@@ -122,8 +122,8 @@ def prepare_call(model: Any, request: Request, call: Call) -> list[CallWarning]:
         request.seed = options.seed
     if options.stop is not None:
         request.stop = list(options.stop)
-    if options.num_predict is not None:
-        request.max_tokens = options.num_predict
+    if options.num_predict is not None:  # negative: no limit, as in llama.cpp
+        request.max_tokens = options.num_predict if options.num_predict >= 0 else None
     if options.enable_thinking is not None:
         request.template_variables["enable_thinking"] = options.enable_thinking
     if options.reasoning_effort is not None:

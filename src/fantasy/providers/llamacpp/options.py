@@ -35,10 +35,11 @@ class ProviderOptions:
     use), ``min_p``, ``top_k``, ``seed`` (the same seed, prompt and settings give the same
     answer), ``stop`` (strings that end the answer, not included), ``repeat_penalty`` and
     ``repeat_last_n`` (how many recent tokens it looks at), ``num_predict`` (a token limit
-    that wins over ``max_output_tokens``), and ``enable_thinking`` / ``reasoning_effort``,
-    handed to the chat template (Qwen 3's and gpt-oss's templates read them). The DRY,
-    XTC, adaptive-p and log-probability fields keep Fantasy's shape so saved options load;
-    llama-cpp-python's sampler does not take them, so a call that sets one gets a warning.
+    that wins over ``max_output_tokens``; negative: none but the context window), and
+    ``enable_thinking`` / ``reasoning_effort``, handed to the chat template (Qwen 3's and
+    gpt-oss's templates read them). The DRY, XTC, adaptive-p and log-probability fields
+    keep Fantasy's shape so saved options load; llama-cpp-python's sampler does not take
+    them, so a call that sets one gets a warning.
     """
 
     adaptive_p_decay: float | None = None
