@@ -14,7 +14,10 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 QUICK = {
-    "bench_stream.py": ["--runs", "3", "--warmups", "1", "--calls", "50", "--call-rounds", "1"],
+    "bench_stream.py": [
+        *("--runs", "3", "--warmups", "1", "--calls", "50", "--call-rounds", "1"),
+        *("--ttft", "10", "--object-deltas", "500"),
+    ],
     "bench_import.py": ["--runs", "3", "--warmups", "1"],
     "bench_concurrency.py": ["--chunks", "50", "--runs", "1", "--skip-memory"],
     "bench_http_libraries.py": ["--runs", "2", "--imports", "2", "--streams", "1,100"],

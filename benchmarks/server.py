@@ -4,6 +4,9 @@ Standard library only. It binds 127.0.0.1 on a free port, sets ``TCP_NODELAY``,
 keeps HTTP/1.1 connections alive, and answers:
 
 - a non-streamed request with a small ``chat.completion`` JSON body;
+- a streamed request for structured output (``"stream": true`` and a
+  ``response_format``) with N content deltas of 4 characters that spell a JSON
+  object (`object_document`), in the same framing;
 - a streamed request (``"stream": true``) with N ``chat.completion.chunk`` SSE
   events of text (shaped like the ones OpenAI sends, see the cassette
   ``TestOpenAICommon/openai-gpt-4o-mini/simple_streaming.yaml``), then a chunk
@@ -12,7 +15,9 @@ keeps HTTP/1.1 connections alive, and answers:
   (``Transfer-Encoding: chunked``), as with a real server.
 
 N comes from the ``X-Bench-Chunks`` request header, else from the body's
-``max_tokens`` / ``max_completion_tokens``, else 20.
+``max_tokens`` / ``max_completion_tokens``, else 20. A base URL of the form
+``http://127.0.0.1:<port>/delay/<ms>/v1`` has every answer wait that long first
+(the time-to-first-token benchmark subtracts it).
 
 Every response is built once per N and cached as bytes, and the server runs in
 its own process (`serve`), so it costs the measured client no CPU time while
@@ -110,6 +115,43 @@ def stream_body(n: int) -> bytes:
     return b"".join(events)
 
 
+def object_document(n: int) -> str:
+    """A JSON object (a list of records) of about ``4 * n`` characters, the answer of a
+    structured-output stream of ``n`` deltas."""
+    items: list[dict[str, object]] = []
+    size = len('{"items":[]}')
+    while size < 4 * n:
+        k = len(items)
+        item = {"id": k, "name": f"record number {k}", "tags": ["alpha", "beta"]}
+        items.append(item)
+        size += len(json.dumps(item, separators=(",", ":"))) + 1
+    return json.dumps({"items": items}, separators=(",", ":"))
+
+
+def object_deltas(n: int) -> list[str]:
+    """The object's text cut into 4-character deltas (a token is about that long)."""
+    text = object_document(n)
+    return [text[i : i + 4] for i in range(0, len(text), 4)]
+
+
+def object_stream_body(n: int) -> bytes:
+    """A chunked SSE body whose content deltas spell `object_document` ``(n)``."""
+    events = [_event(_chunk_json('{"role":"assistant","content":"","refusal":null}', None, 0))]
+    deltas = object_deltas(n)
+    for i, piece in enumerate(deltas):
+        events.append(_event(_chunk_json(f'{{"content":{json.dumps(piece)}}}', None, i + 1)))
+    events.append(_event(_chunk_json("{}", "stop", len(deltas) + 1)))
+    events.append(
+        _event(
+            f'{_HEAD}"choices":[],"usage":{{"prompt_tokens":20,'
+            f'"completion_tokens":{len(deltas)},"total_tokens":{len(deltas) + 20}}}}}'
+        )
+    )
+    events.append(_event("[DONE]"))
+    events.append(b"0\r\n\r\n")
+    return b"".join(events)
+
+
 _STREAM_HEAD = (
     b"HTTP/1.1 200 OK\r\n"
     b"Content-Type: text/event-stream; charset=utf-8\r\n"
@@ -175,6 +217,16 @@ def _stream_parts(n: int) -> tuple[bytes, bytes]:
         body = stream_body(n)
         first = body.index(b"\n\n\r\n") + 4  # the end of the first HTTP chunk
         cached = _cache[n] = (_STREAM_HEAD + body[:first], body[first:])
+    return cached
+
+
+_object_cache: dict[int, bytes] = {}
+
+
+def _object_response(n: int) -> bytes:
+    cached = _object_cache.get(n)
+    if cached is None:
+        cached = _object_cache[n] = _STREAM_HEAD + object_stream_body(n)
     return cached
 
 
@@ -271,6 +323,15 @@ async def _send_stream(writer: asyncio.StreamWriter, n: int, headers: dict[bytes
         state.in_flight -= 1
 
 
+def _delay_of(path: bytes) -> float:
+    """Seconds to wait before answering: a base URL ``.../delay/<ms>/v1`` asks for it
+    (the time-to-first-token benchmark subtracts it), whatever client sends the request."""
+    marker = path.find(b"/delay/")
+    if marker < 0:
+        return 0.0
+    return int(path[marker + 7 :].split(b"/", 1)[0]) / 1000
+
+
 async def _answer(
     writer: asyncio.StreamWriter, parts: list[bytes], headers: dict[bytes, bytes], body: bytes
 ) -> None:
@@ -284,7 +345,13 @@ async def _answer(
         await writer.drain()
         return
     request = json.loads(body) if body else {}
-    if request.get("stream"):
+    delay = _delay_of(parts[1])
+    if delay:
+        await asyncio.sleep(delay)
+    if request.get("stream") and request.get("response_format"):
+        writer.write(_object_response(_chunks_wanted(headers, request)))
+        await writer.drain()
+    elif request.get("stream"):
         await _send_stream(writer, _chunks_wanted(headers, request), headers)
     else:
         writer.write(_COMPLETION_RESPONSE)
