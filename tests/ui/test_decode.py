@@ -278,3 +278,25 @@ def test_provider_metadata_of_another_server_is_left_out_and_a_broken_one_refuse
     }
     with pytest.raises(UIRequestError, match=r"messages\[0\]\.parts\[0\]\.providerMetadata"):
         decode_messages([assistant(broken)])
+
+
+def test_an_approval_left_unanswered_before_a_new_message_reads_as_denied() -> None:
+    waiting = {
+        "type": "tool-rm",
+        "toolCallId": "c1",
+        "state": "approval-requested",
+        "input": {"path": "a"},
+        "approval": {"id": "approval-c1"},
+    }
+    messages = decode_messages(
+        [
+            user({"type": "text", "text": "delete a"}),
+            assistant({"type": "step-start"}, waiting),
+            user({"type": "text", "text": "actually, never mind"}),
+        ]
+    )
+    assert messages[2].content == [
+        ToolResultPart("c1", ToolResultOutputError("denied: the user did not answer"))
+    ]
+    with pytest.raises(UIRequestError, match="state 'approval-requested'"):
+        decode_messages([user({"type": "text", "text": "delete a"}), assistant(waiting)])

@@ -17,7 +17,9 @@ Approvals: a tool part in state ``approval-responded`` in the last message (the 
 answered a ``tool-approval-request``) becomes a call waiting for approval
 (``ToolCallPart.pending``) and an answer in `ChatRequest.approvals`; the endpoint
 resumes the run with ``approvals=`` (`ChatRequest.decisions`). A denied call the
-client reports as ``output-denied`` reads ``denied: <reason>`` to the model.
+client reports as ``output-denied`` reads ``denied: <reason>`` to the model, and so
+does a request left unanswered before a later message (``denied: the user did not
+answer``).
 """
 
 from __future__ import annotations
@@ -46,6 +48,9 @@ from fantasy.types import (
     ToolResultPart,
 )
 from fantasy.ui._errors import UIRequestError
+
+UNANSWERED = "the user did not answer"
+"""The denial reason of a call whose approval request the user left unanswered."""
 
 
 @dataclass(slots=True)
@@ -224,6 +229,9 @@ class _Decoder:
             output = ToolResultOutputError(_str(part, "errorText", at))
         elif state == "output-denied":
             output = ToolResultOutputError(_denied_text(part.get("approval")))
+        elif state == "approval-requested" and not last:
+            # The user wrote on instead of answering: the call was not approved.
+            output = ToolResultOutputError(denial_text(Denied(UNANSWERED)))
         elif state == "approval-responded" and last:
             approval = part.get("approval")
             if not isinstance(approval, dict) or not isinstance(approval.get("approved"), bool):
