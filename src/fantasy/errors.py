@@ -26,7 +26,6 @@ password of a URL (``http://[REDACTED]@host/``).
 
 from __future__ import annotations
 
-import http
 import re
 import threading
 import weakref
@@ -382,6 +381,8 @@ class MissingAPIKeyError(InvalidArgumentError):
 
 def title_for_status(status: int) -> str:
     """The lower-cased HTTP reason phrase, as Fantasy titles its provider errors."""
+    import http  # only here: an enum of 60 members, built at first use
+
     try:
         return http.HTTPStatus(status).phrase.lower()
     except ValueError:

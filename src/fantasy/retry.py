@@ -10,7 +10,6 @@ wait for real.
 from __future__ import annotations
 
 import contextlib
-import datetime
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -98,6 +97,7 @@ def header_delay(err: BaseException, backoff: float, now: float) -> float | None
             delay = float(value)
         except ValueError:
             try:
+                import datetime
                 import email.utils
 
                 when = email.utils.parsedate_to_datetime(value)

@@ -3,7 +3,6 @@ usage. Pure code, shared by the codec and the stream translator."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from fantasy.http.shape import as_list, as_object, integer, join, obj, shape_error, text
@@ -217,6 +216,8 @@ def search_sources(body: JSON, where: str, seen: set[str]) -> list[SourceContent
 
 
 def new_id() -> str:
+    import uuid  # here, not at import: uuid loads platform (2 ms of `import fantasy`)
+
     return str(uuid.uuid4())
 
 
