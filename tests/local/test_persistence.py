@@ -64,7 +64,7 @@ def test_a_go_message_loads_in_a_fresh_process() -> None:
         check=True,
     )
     assert out.stdout.split() == [
-        "fantasy.providers.llamacpp.options",
+        "fantasy.providers.kronk",
         "42",
         "root",
         "::=",

@@ -25,7 +25,15 @@ import fantasy
 from fantasy.errors import FantasyError, ProviderError, SerializationError
 from fantasy.model import Call, Response
 from fantasy.persistence import registry
-from fantasy.providers import anthropic, google, openai, openaicompat, openrouter, vercel
+from fantasy.providers import (
+    anthropic,
+    google,
+    llamacpp,
+    openai,
+    openaicompat,
+    openrouter,
+    vercel,
+)
 from fantasy.testing import FakeModel, text_response, tool_call_response
 from fantasy.types import (
     CallWarning,
@@ -853,6 +861,12 @@ ALL_TYPES: list[tuple[str, str, Any]] = [
             usage_metadata={"promptTokenCount": 3},
         ),
     ),
+    ("kronk.options", "llamacpp", llamacpp.ProviderOptions(seed=7, stop=["\n"], min_p=0.1)),
+    (
+        "kronk.metadata",
+        "llamacpp",
+        llamacpp.ProviderMetadata(model="tiny", output_tokens=3, tokens_per_second=9.5),
+    ),
 ]
 
 
@@ -875,6 +889,7 @@ PROVIDER_MODULES = [
     "fantasy.providers.anthropic",
     "fantasy.providers.bedrock",
     "fantasy.providers.google",
+    "fantasy.providers.llamacpp",
 ]
 
 
