@@ -197,3 +197,21 @@ def test_check_schema_refuses_what_the_converter_cannot_express(tiny_model: Path
         with pytest.raises(SchemaError, match=r'tool "bad": llama\.cpp cannot'):
             model.check_schema({"$ref": "#/nowhere"}, 'tool "bad"')
     assert not provider.loaded  # the check needs no model
+
+
+def test_templates_get_hugging_faces_helpers() -> None:
+    from datetime import datetime
+
+    from fantasy.providers.llamacpp.prompt import render
+
+    def rendered(template: str) -> str:
+        messages = [{"role": "user", "content": "<b>hi</b>"}]
+        return render(template, messages, [], bos_token="<s>", eos_token="</s>", variables={})
+
+    assert rendered("{{ strftime_now('%Y') }}") == str(datetime.now().year)
+    assert rendered("{{ messages | tojson }}") == '[{"role": "user", "content": "<b>hi</b>"}]'
+    assert rendered("{{ bos_token }}{% if add_generation_prompt %}go{% endif %}") == "<s>go"
+    with pytest.raises(fantasy.InvalidArgumentError, match="refused the prompt: no users"):
+        rendered("{{ raise_exception('no users') }}")
+    with pytest.raises(fantasy.InvalidArgumentError, match="chat template failed"):
+        rendered("{% for %}")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -420,6 +419,8 @@ class _PartWriter:
 
 
 def _call_parts(call: ToolCall) -> list[StreamPart]:
+    import uuid  # here: its import (platform) weighs on importing the provider
+
     call_id = f"call_{uuid.uuid4().hex[:24]}"
     return [
         StreamPart(StreamPartType.TOOL_INPUT_START, id=call_id, tool_call_name=call.name),

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 from fantasy.errors import InvalidArgumentError
@@ -194,6 +193,13 @@ def _tojson(value: Any, indent: int | None = None, ensure_ascii: bool = False, *
     return json.dumps(value, indent=indent, ensure_ascii=ensure_ascii)
 
 
+def _strftime_now(fmt: str) -> str:
+    """The current local time, for templates that date their system prompt."""
+    from datetime import datetime
+
+    return datetime.now().strftime(fmt)
+
+
 def _raise(message: str) -> None:
     raise InvalidArgumentError(f"the model's chat template refused the prompt: {message}")
 
@@ -214,7 +220,7 @@ def render(
     env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
     env.filters["tojson"] = _tojson
     env.globals["raise_exception"] = _raise
-    env.globals["strftime_now"] = lambda fmt: datetime.now().strftime(fmt)
+    env.globals["strftime_now"] = _strftime_now
     try:
         return env.from_string(template).render(
             {
