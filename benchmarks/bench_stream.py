@@ -9,6 +9,8 @@ started here in a subprocess) and reads the same stream of text chunks:
   (a2) the same loop on httpx2 (the HTTP client under openai 3.x and pydantic-ai)
   (b) the raw openai SDK, AsyncOpenAI streaming
   (c0) fantasy LanguageModel.astream (the provider alone, no agent loop)
+  (p) fantasy's own stream parsing (SSE, JSON, translator: `StreamPump`) fed by the raw
+      floor's socket: what a thin HTTP path under fantasy could reach (not an API)
   (c) fantasy Agent.astream over the openai provider
   (d) fantasy Agent.stream (the sync face)
   (e) pydantic-ai Agent.run_stream + stream_text(delta=True, debounce_by=None)
@@ -214,7 +216,43 @@ def stream_contenders(url: str) -> list[Contender]:
         _ = stream.result
         return time.perf_counter() - t0, count
 
+    from fantasy.http.shell import StreamPump
+    from fantasy.providers.openai.sse_stream import openai_events
+
+    pipe_raw = RawConnection(url)
+
+    async def pump_parts(n: int) -> Any:
+        body = json.dumps(
+            {
+                "model": MODEL,
+                "messages": _messages(),
+                "max_tokens": n,
+                "stream": True,
+                "stream_options": {"include_usage": True},
+            }
+        ).encode()
+        pump = StreamPump(openai_events("openai", url), model.codec.new_stream([]), "openai", url)
+        for part in pump.start():
+            yield part
+        async for piece in pipe_raw.post("/chat/completions", body, RAW_AUTH):
+            for part in pump.feed(piece):
+                yield part
+        for part in pump.finish():
+            yield part
+
+    async def run_pipeline_raw(n: int) -> tuple[float, int]:
+        """What fantasy's own stream work costs without an HTTP library: its framing and
+        translator (`StreamPump`), parts handed on by an async generator, on the raw
+        floor's socket. Not an API: the measure of what a thin transport could reach."""
+        t0 = time.perf_counter()
+        count = 0
+        async for part in pump_parts(n):
+            if part.type is text_delta:
+                count += 1
+        return time.perf_counter() - t0, count
+
     out.append(Contender("c0", "fantasy LanguageModel.astream (no agent)", run_model, True))
+    out.append(Contender("p", "fantasy's parsing alone, on the raw socket", run_pipeline_raw, True))
     out.append(Contender("c", "fantasy Agent.astream", run_astream, True))
     out.append(Contender("d", "fantasy Agent.stream (sync)", run_stream, False))
 
