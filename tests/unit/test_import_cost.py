@@ -1,0 +1,49 @@
+"""What `import fantasy` and one provider load: no optional capability's library, no
+HTTP client, and none of the standard library modules only used later (issue 23: the
+import budget of DESIGN §6). Times are not asserted; benchmarks/bench_import.py measures
+them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+NOT_AT_IMPORT = (
+    # optional capabilities, each behind its extra
+    "mcp",
+    "opentelemetry",
+    "temporalio",
+    "starlette",
+    "llama_cpp",
+    # the HTTP clients and pydantic: loaded by the first request or schema
+    "httpx",
+    "httpx2",
+    "pydantic",
+    "anyio",
+    # standard library modules used only on some paths (an id, a Retry-After date, an
+    # error's status phrase); uuid alone loads platform
+    "uuid",
+    "platform",
+    "datetime",
+    "http",
+)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ["import fantasy", "import fantasy; from fantasy.providers import openai"],
+)
+def test_import_loads_nothing_it_does_not_need(statement: str) -> None:
+    code = (
+        f"import sys, json\n{statement}\n"
+        f"names = {list(NOT_AT_IMPORT)!r}\n"
+        "print(json.dumps(sorted(n for n in names if any(m == n or m.startswith(n + '.') "
+        "for m in sys.modules))))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert json.loads(out) == []
