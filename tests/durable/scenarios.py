@@ -273,11 +273,13 @@ async def _http(client: Any, queue: str, *replies: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     try:
         async with create_worker(client, agents(), task_queue=queue):
+            started = time.monotonic()
             handle = await start_run(client, "http", "Hello?", task_queue=queue)
             try:
                 out.update(summary(await run_result(handle)))
             except DurableRunError as err:
                 out["error"] = [err.error_type, str(err)]
+            out["elapsed"] = time.monotonic() - started
             out["attempts"] = await activity_attempts(handle)
     finally:
         server.stop()
@@ -295,6 +297,19 @@ async def retry_503(client: Any, queue: str) -> dict[str, Any]:
         queue,
         Reply(503, openai_error("overloaded", 503)),
         Reply(200, chat_whole("hello after a retry")),
+    )
+
+
+@scenario
+async def retry_after_429(client: Any, queue: str) -> dict[str, Any]:
+    from tests.faults.server import Reply
+    from tests.faults.wire import chat_whole, openai_error
+
+    return await _http(
+        client,
+        queue,
+        Reply(429, openai_error("slow down", 429), headers={"retry-after": "2"}),
+        Reply(200, chat_whole("hello after waiting")),
     )
 
 

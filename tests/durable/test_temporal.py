@@ -96,6 +96,16 @@ def test_a_provider_503_is_retried_as_a_second_attempt_of_the_activity(tmp_path:
     assert out["total_tokens"] == 8
 
 
+def test_a_429_is_retried_after_the_providers_retry_after(tmp_path: Path) -> None:
+    """The agent's backoff here is 0.1 s: the next attempt waited for the 2 s the
+    provider asked for."""
+    out = run_scenario("retry_after_429", tmp_path)
+    assert out["text"] == "hello after waiting"
+    assert out["requests"] == ["/v1/chat/completions"] * 2
+    assert out["attempts"] == {"fantasy.model_request": [2]}
+    assert out["elapsed"] >= 2.0
+
+
 def test_a_request_the_provider_refused_is_not_retried_and_fails_the_run(tmp_path: Path) -> None:
     out = run_scenario("refused_400", tmp_path)
     assert out["requests"] == ["/v1/chat/completions"]
