@@ -379,6 +379,20 @@ def call_contenders(url: str) -> list[Contender]:
 # ----------------------------------------------------------------------------- first token
 
 
+_TTFT_CPU = [0.0, 0.0]
+"""The process CPU time at the call and the CPU time it took to the first text."""
+
+
+def _ttft_start() -> float:
+    _TTFT_CPU[0] = time.process_time()
+    return time.perf_counter()
+
+
+def _ttft_first(t0: float) -> float:
+    _TTFT_CPU[1] = time.process_time() - _TTFT_CPU[0]
+    return time.perf_counter() - t0
+
+
 def ttft_contenders(url: str, delay_ms: int) -> list[Contender]:
     """Contenders timing the call to the first text (``run(n)`` returns that time, and the
     stream's text chunks); the server waits ``delay_ms`` before it answers."""
@@ -390,7 +404,7 @@ def ttft_contenders(url: str, delay_ms: int) -> list[Contender]:
     raw = RawConnection(base)
 
     async def run_raw(n: int) -> tuple[float, int]:
-        t0 = time.perf_counter()
+        t0 = _ttft_start()
         first = 0.0
         body = json.dumps(
             {"model": MODEL, "messages": _messages(), "max_tokens": n, "stream": True}
@@ -401,7 +415,7 @@ def ttft_contenders(url: str, delay_ms: int) -> list[Contender]:
                 if choice["delta"].get("content"):
                     count += 1
                     if count == 1:
-                        first = time.perf_counter() - t0
+                        first = _ttft_first(t0)
         return first, count
 
     out.append(Contender("r", "raw socket + HTTP/1.1 by hand + json.loads", run_raw, True))
@@ -412,7 +426,7 @@ def ttft_contenders(url: str, delay_ms: int) -> list[Contender]:
         oai = AsyncOpenAI(api_key=API_KEY, base_url=base, max_retries=0)
 
         async def run_openai(n: int) -> tuple[float, int]:
-            t0 = time.perf_counter()
+            t0 = _ttft_start()
             first = 0.0
             count = 0
             stream = await oai.chat.completions.create(
@@ -425,7 +439,7 @@ def ttft_contenders(url: str, delay_ms: int) -> list[Contender]:
                 if chunk.choices and chunk.choices[0].delta.content:
                     count += 1
                     if count == 1:
-                        first = time.perf_counter() - t0
+                        first = _ttft_first(t0)
             return first, count
 
         out.append(Contender("b", "openai SDK AsyncOpenAI stream", run_openai, True))
@@ -439,25 +453,25 @@ def ttft_contenders(url: str, delay_ms: int) -> list[Contender]:
     text_delta = fantasy.StreamPartType.TEXT_DELTA
 
     async def run_astream(n: int) -> tuple[float, int]:
-        t0 = time.perf_counter()
+        t0 = _ttft_start()
         first = 0.0
         count = 0
         async for part in agent.astream(PROMPT, max_output_tokens=n):
             if part.type is text_delta:
                 count += 1
                 if count == 1:
-                    first = time.perf_counter() - t0
+                    first = _ttft_first(t0)
         return first, count
 
     def run_stream(n: int) -> tuple[float, int]:
-        t0 = time.perf_counter()
+        t0 = _ttft_start()
         first = 0.0
         count = 0
         for part in agent.stream(PROMPT, max_output_tokens=n):
             if part.type is text_delta:
                 count += 1
                 if count == 1:
-                    first = time.perf_counter() - t0
+                    first = _ttft_first(t0)
         return first, count
 
     out.append(Contender("c", "fantasy Agent.astream", run_astream, True))
@@ -472,14 +486,14 @@ def ttft_contenders(url: str, delay_ms: int) -> list[Contender]:
         pagent = PAgent(pmodel, system_prompt=SYSTEM)
 
         async def run_pydantic_ai(n: int) -> tuple[float, int]:
-            t0 = time.perf_counter()
+            t0 = _ttft_start()
             first = 0.0
             count = 0
             async with pagent.run_stream(PROMPT, model_settings={"max_tokens": n}) as result:
                 async for _ in result.stream_text(delta=True, debounce_by=None):
                     count += 1
                     if count == 1:
-                        first = time.perf_counter() - t0
+                        first = _ttft_first(t0)
             return first, count
 
         out.append(
@@ -503,21 +517,29 @@ def time_to_first_token(
         for c in contenders:
             first, _ = _once(loop, c, n)
             c.samples.append(first - delay_ms / 1000)
+            c.cpu.append(_TTFT_CPU[1])
     print(
         f"Time to first token: from the call to the first text part, minus the server's "
-        f"{delay_ms} ms delay; median of {runs} (ms; connection kept alive)"
+        f"{delay_ms} ms delay; median of {runs} (ms; connection kept alive); cpu: the "
+        "client's CPU time from the call to the first text"
     )
-    header = f"  {'':4}{'contender':44}{'ms':>8}{'min':>8}{'max':>8}{'÷ raw':>9}{'÷ openai':>10}"
+    header = (
+        f"  {'':4}{'contender':44}{'ms':>8}{'min':>8}{'max':>8}{'÷ raw':>9}{'÷ openai':>10}"
+        f"{'cpu ms':>8}{'cpu ÷ raw':>11}"
+    )
     print(header)
     print("  " + "-" * (len(header) - 2))
     med = {c.key: statistics.median(c.samples) for c in contenders}
+    cpu = {c.key: statistics.median(c.cpu) for c in contenders}
     for c in contenders:
         m = med[c.key]
         raw_ratio = _fmt_ratio(m / med["r"] if med.get("r") else None)
         sdk_ratio = _fmt_ratio(m / med["b"] if med.get("b") else None)
+        cpu_ratio = _fmt_ratio(cpu[c.key] / cpu["r"] if cpu.get("r") else None)
         print(
             f"  ({c.key}){'':{3 - len(c.key)}}{c.label:44}{m * 1e3:8.2f}"
             f"{min(c.samples) * 1e3:8.2f}{max(c.samples) * 1e3:8.2f}{raw_ratio:>9}{sdk_ratio:>10}"
+            f"{cpu[c.key] * 1e3:8.2f}{cpu_ratio:>11}"
         )
     print()
 
@@ -639,6 +661,7 @@ def measure(
 ) -> None:
     """Round-robin: each round runs every contender once, so drift hits all alike."""
     for c in contenders:
+        count = n
         for _ in range(warmups):
             _, count = _once(loop, c, n)
         if count != n:
