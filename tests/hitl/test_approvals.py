@@ -462,6 +462,8 @@ def test_a_typed_run_that_pauses_returns_its_pending_calls(run: RunAgent) -> Non
     agent = fantasy.Agent(model, tools=Tools().all, output_type=Answer, output_mode="tool")
     result = run(agent, "go")
     assert [p.tool_call_id for p in result.pending_approvals] == ["c1"]
+    with pytest.raises(fantasy.NoObjectGeneratedError, match=r"paused for 1 tool call"):
+        result.output  # noqa: B018
 
 
 def test_executable_provider_tools_can_need_approval_server_side_calls_cannot(

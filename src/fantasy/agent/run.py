@@ -406,7 +406,11 @@ class Run:
         if self.output is not None:
             if self.output.done:
                 result.typed_output = self.output.value
-            elif not partial and not result.paused:
+            elif result.paused:
+                from fantasy.agent.run_types import PAUSED_OUTPUT
+
+                result.typed_output = PAUSED_OUTPUT
+            elif not partial:
                 from fantasy.errors import NoObjectGeneratedError
 
                 raise NoObjectGeneratedError(

@@ -47,6 +47,9 @@ else:
 """The type of a run's ``output``: the agent's ``output_type``, ``str`` without one."""
 
 TEXT_OUTPUT: Any = object()
+PAUSED_OUTPUT: Any = object()
+"""``AgentResult.typed_output`` of a typed run that paused (approvals, deferred calls)
+before its output: reading ``output`` says so instead of giving the text."""
 """``AgentResult.typed_output`` of a run without an output type: ``output`` is the text."""
 
 
@@ -144,6 +147,15 @@ class AgentResult(Generic[OutputT]):
         """The validated output (the text when the run has no ``output_type``)."""
         if self.typed_output is TEXT_OUTPUT:
             return cast(OutputT, self.text)
+        if self.typed_output is PAUSED_OUTPUT:
+            from fantasy.errors import NoObjectGeneratedError
+
+            waiting = len(self.steps[-1].pending) if self.steps else 0
+            raise NoObjectGeneratedError(
+                f"no output yet: the run paused for {waiting} tool call(s) "
+                "(result.pending_approvals, result.pending_calls); resume it for the output",
+                raw_text=self.text,
+            )
         return cast(OutputT, self.typed_output)
 
     @property
