@@ -304,9 +304,12 @@ async def _close(connections: list[httpcore.AsyncConnectionInterface]) -> None:
 
 
 class _PoolStream:
-    """A response body that gives its connection back to the pool when closed."""
+    """A response body that gives its connection back to the pool when closed.
 
-    __slots__ = ("_closed", "_connection", "_pool", "_stream")
+    An iterator object rather than an async generator: it is one more step for every
+    chunk of every stream, and a generator's frame costs more than a method call."""
+
+    __slots__ = ("_closed", "_connection", "_iterator", "_pool", "_stream")
 
     def __init__(
         self,
@@ -318,11 +321,18 @@ class _PoolStream:
         self._pool = pool
         self._connection = connection
         self._closed = False
+        self._iterator: AsyncIterator[bytes] | None = None
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        self._iterator = aiter(self._stream)
+        return self
+
+    async def __anext__(self) -> bytes:
+        assert self._iterator is not None
         try:
-            async for part in self._stream:
-                yield part
+            return await anext(self._iterator)
+        except StopAsyncIteration:
+            raise
         except BaseException:
             await self.aclose()
             raise

@@ -21,7 +21,7 @@ import json
 import math
 import re
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -139,7 +139,7 @@ class StreamingHttpResponse:
         try:
             if _runtime.is_sync():
                 local = deadline.LOCAL
-                chunks = self._response.iter_bytes()
+                chunks = _body_chunks(self._response)
                 while True:
                     now = monotonic()
                     clock.note_progress(now)
@@ -162,7 +162,7 @@ class StreamingHttpResponse:
                 import asyncio
 
                 watch = AsyncWatch(clock)
-                achunks = self._response.aiter_bytes()
+                achunks = _abody_chunks(self._response)
                 try:
                     while True:
                         now = monotonic()
@@ -231,6 +231,39 @@ class StreamingHttpResponse:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+def _plain_httpx_body(response: Any) -> bool:
+    """An httpx response whose body is not encoded, not yet read: its stream holds the
+    body's bytes as they are."""
+    import httpx
+
+    return (
+        type(response) is httpx.Response
+        and "content-encoding" not in response.headers
+        and not response.is_stream_consumed
+        and not response.is_closed
+    )
+
+
+def _body_chunks(response: Any) -> Iterator[bytes]:
+    """The body's bytes as they arrive (sync). A body with no Content-Encoding is read
+    from the response's stream itself: ``iter_bytes`` would pass each chunk through
+    ``iter_raw``, an identity decoder and two chunkers, for every SSE event of a stream
+    (httpx yields one chunk per HTTP chunk). Encoded bodies, and other client
+    libraries, go through ``iter_bytes``."""
+    if _plain_httpx_body(response):
+        response.is_stream_consumed = True
+        return iter(response.stream)
+    return response.iter_bytes()  # type: ignore[no-any-return]
+
+
+def _abody_chunks(response: Any) -> AsyncIterator[bytes]:
+    """The async face of `_body_chunks`."""
+    if _plain_httpx_body(response):
+        response.is_stream_consumed = True
+        return aiter(response.stream)
+    return response.aiter_bytes()  # type: ignore[no-any-return]
 
 
 def undecodable_body(exc: Exception, url: str, provider: str) -> ProviderError:
