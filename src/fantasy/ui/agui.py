@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import base64
 import json
-import uuid
 from collections.abc import AsyncGenerator, AsyncIterable, Iterable, Iterator
 from typing import Any
 
@@ -34,7 +33,7 @@ from fantasy.types import (
 )
 from fantasy.ui._errors import ErrorText, error_text
 from fantasy.ui._sse import sse_event
-from fantasy.ui.ai_sdk import _jsonable, approval_id, close_parts, tool_output
+from fantasy.ui.ai_sdk import _jsonable, approval_id, close_parts, new_id, tool_output
 
 HEADERS: dict[str, str] = {
     "content-type": "text/event-stream",
@@ -86,7 +85,7 @@ class AGUIEncoder:
         key = (kind, part_id)
         found = self._ids.get(key)
         if found is None:
-            found = self._ids[key] = f"{kind}-{uuid.uuid4().hex}"
+            found = self._ids[key] = f"{kind}-{new_id()}"
         return found
 
     def _step_name(self) -> str:
@@ -220,7 +219,7 @@ class AGUIEncoder:
         content = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
         event: JSON = {
             "type": "TOOL_CALL_RESULT",
-            "messageId": f"tool-{uuid.uuid4().hex}",
+            "messageId": f"tool-{new_id()}",
             "toolCallId": result.tool_call_id,
             "content": content,
             "role": "tool",

@@ -19,7 +19,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
-import uuid
+import os
 from collections.abc import (
     AsyncGenerator,
     AsyncIterable,
@@ -138,7 +138,7 @@ class UIMessageStreamEncoder:
         on_error: ErrorText | None = None,
         denied_calls: Collection[str] = (),
     ) -> None:
-        self.message_id = message_id or f"msg-{uuid.uuid4().hex}"
+        self.message_id = message_id or f"msg-{new_id()}"
         self._denied = frozenset(denied_calls)
         """Calls the user denied (approvals answered no): their result is sent as
         ``tool-output-denied``, so the page shows a denial, not a failure."""
@@ -300,6 +300,12 @@ class UIMessageStreamEncoder:
     def abort(self, reason: str) -> list[JSON]:
         """The server stopped the run (a time limit, a shutdown)."""
         return [{"type": "abort", "reason": reason}]
+
+
+def new_id() -> str:
+    """A random id (128 bits, hex) for a message; os.urandom rather than uuid, whose
+    import loads platform and subprocess."""
+    return os.urandom(16).hex()
 
 
 def approval_id(tool_call_id: str) -> str:
