@@ -36,7 +36,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "fantasy.batch",  # batches wrap models from outside, through build_request
     ),
     # The agent loop knows no provider, and no capability that watches it from outside.
-    "fantasy.agent": ("fantasy.providers", "fantasy.testing", "fantasy.telemetry"),
+    "fantasy.agent": ("fantasy.providers", "fantasy.testing", "fantasy.telemetry", "fantasy.mcp"),
     # Telemetry watches runs through fantasy.agent.observe: it names no provider.
     "fantasy.telemetry": ("fantasy.providers", "fantasy.testing"),
     # Structured output and persistence know no provider and no agent.
@@ -58,6 +58,15 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     # UI streams wrap an agent's stream from outside: they read stream parts and build
     # messages, and name no provider (nor the testing helpers the examples use).
     "fantasy.ui": ("fantasy.providers", "fantasy.testing", "fantasy.telemetry", "fantasy.durable"),
+    # MCP servers give the agent tools through its Toolset seam; they name no provider.
+    "fantasy.mcp": (
+        "fantasy.providers",
+        "fantasy.testing",
+        "fantasy.telemetry",
+        "fantasy.ui",
+        "fantasy.durable",
+        "fantasy.batch",
+    ),
     # A durable run wraps the agent and its model from outside; Temporal only in there.
     "fantasy.durable": (
         "fantasy.providers",

@@ -116,6 +116,10 @@ class ToolInfo:
     parallel: bool = False
     """Safe to run alongside other calls of the same step: both faces run such calls
     concurrently (at most 5 at once), keeping their results in call order."""
+    schema: dict[str, Any] | None = None
+    """The whole input schema, for a tool that has one beyond ``parameters`` and
+    ``required`` (an MCP server's, with ``$defs`` or ``additionalProperties``): sent to
+    the model as given. None (every ``@tool``) sends the object built from the two."""
 
 
 class AgentTool:

@@ -35,6 +35,7 @@ from fantasy.agent.steps import (
     validate_tool_call,
 )
 from fantasy.agent.stream import AgentStream, AsyncAgentStream, StreamRun
+from fantasy.agent.toolsets import Toolset, check_toolsets, enter_all, exit_all
 from fantasy.call_settings import CallSettings, merge
 from fantasy.errors import InvalidArgumentError
 from fantasy.model import LanguageModel, Response
@@ -78,7 +79,7 @@ __all__ = [
 
 
 _NOT_OPTIONS = frozenset(
-    ("self", "model", "tools", "provider_tools", "output_type", "name", "telemetry")
+    ("self", "model", "tools", "provider_tools", "toolsets", "output_type", "name", "telemetry")
 )
 
 
@@ -114,6 +115,7 @@ class Agent(Generic[OutputT]):
         system_prompt: str = "",
         tools: Sequence[AgentTool | Callable[..., Any]] = (),
         provider_tools: Sequence[ProviderDefinedTool | ExecutableProviderTool] = (),
+        toolsets: Sequence[Toolset] = (),
         max_output_tokens: int | None = None,
         temperature: float | None = None,
         top_p: float | None = None,
@@ -163,6 +165,9 @@ class Agent(Generic[OutputT]):
         if len(set(names)) != len(names):
             raise InvalidArgumentError(f"tool names must be unique, got {names}")
         _check_tool_schemas(model, self.tools)
+        self.toolsets = check_toolsets(toolsets)
+        """Tools listed at each step (MCP servers: `fantasy.mcp`), started for each run
+        unless the agent is entered (``with agent`` / ``async with agent``)."""
         self.provider_tools: list[ProviderDefinedTool] = []
         self.executable_provider_tools: list[ExecutableProviderTool] = []
         if isinstance(provider_tools, ProviderDefinedTool | ExecutableProviderTool):
@@ -223,6 +228,24 @@ class Agent(Generic[OutputT]):
             self.output_spec.check(model, bool(self.tools or self.provider_tools))
         elif output_type is None and (output_mode is not None or output_retries is not None):
             raise InvalidArgumentError("Agent: output_mode and output_retries need output_type")
+
+    # ------------------------------------------------------------------ toolsets
+
+    async def __aenter__(self) -> Agent[OutputT]:
+        """Start the agent's toolsets (MCP servers) for every run inside the block."""
+        await enter_all(self.toolsets)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await exit_all(self.toolsets)
+
+    def __enter__(self) -> Agent[OutputT]:
+        """The sync face of ``async with agent``."""
+        _runtime.run_sync(enter_all(self.toolsets))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _runtime.run_sync(exit_all(self.toolsets))
 
     # ------------------------------------------------------------------ generate
 
@@ -290,6 +313,12 @@ class Agent(Generic[OutputT]):
         return result
 
     async def _generate_steps(self, run: Run, steps: list[StepResult]) -> AgentResult[Any]:
+        try:
+            return await self._generate_loop(run, steps)
+        finally:  # however the run ends: the toolsets it started stop
+            await run.toolsets.close()
+
+    async def _generate_loop(self, run: Run, steps: list[StepResult]) -> AgentResult[Any]:
         # Loaded with the first run, not with the library.
         from fantasy.agent.approval import (
             mark_pending,

@@ -25,6 +25,7 @@ from fantasy.agent.steps import (
     merge_maps,
     tools_by_name,
 )
+from fantasy.agent.toolsets import RunToolsets, full_input_schema
 from fantasy.call_settings import merge
 from fantasy.call_settings import values as settings_values
 from fantasy.errors import InvalidArgumentError, MaxStepsExceededError, ProviderTimeoutError
@@ -145,6 +146,8 @@ class Run:
             pick(options.get("usage_limits"), agent.usage_limits), self.max_steps
         )
         self.limiter = pick(options.get("limiter"), agent.limiter)
+        self.toolsets = RunToolsets(agent.toolsets)
+        """The agent's toolsets: entered by the first step, left when the run ends."""
         self.step_model: LanguageModel | None = None
         """The model of the latest attempt (the step's model, once it answered)."""
         self.observer: RunObserver | None = None
@@ -229,8 +232,8 @@ class Run:
 
     def _check_tool_names(self, where: str) -> None:
         """A tool named in tool_choice or active_tools must exist, or a typo silently
-        disables a tool. Skipped when prepare_step may bring tools of its own."""
-        if self.prepare_step is not None:
+        disables a tool. Skipped when prepare_step or a toolset may bring tools of its own."""
+        if self.prepare_step is not None or self.agent.toolsets:
             return
         known = {t.info.name for t in self.agent.tools} | {
             t.name for t in self.agent.provider_tools
@@ -274,7 +277,7 @@ class Run:
         system = agent.system_prompt
         tool_choice = self.tool_choice or "auto"
         active = self.active_tools
-        agent_tools: list[AgentTool] = list(agent.tools)
+        agent_tools: list[AgentTool] = [*agent.tools, *await self.toolsets.tools(agent.tools)]
         disable = False
         if self.prepare_step is not None:
             prepared = await _runtime.call_user(
@@ -444,14 +447,10 @@ def _wire_tools(
     for t in agent_tools:
         if not active or t.info.name in active:
             info = t.info
-            out.append(
-                FunctionTool(
-                    info.name,
-                    info.description,
-                    tool_input_schema(info.parameters, info.required),
-                    t.provider_options,
-                )
-            )
+            schema = full_input_schema(info)
+            if schema is None:
+                schema = tool_input_schema(info.parameters, info.required)
+            out.append(FunctionTool(info.name, info.description, schema, t.provider_options))
     out.extend(p for p in provider_tools if not active or p.name in active)
     return out
 

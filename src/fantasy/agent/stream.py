@@ -120,7 +120,21 @@ class StreamRun:
             raise RuntimeError("the agent stream was closed before the run finished")
         return self.result
 
-    async def parts(self) -> AsyncIterator[StreamPart]:
+    def parts(self) -> AsyncIterator[StreamPart]:
+        """The run's parts; an agent with toolsets holds them until the stream ends."""
+        if not self.run.agent.toolsets:
+            return self._run_parts()
+        return self._parts_holding_toolsets()
+
+    async def _parts_holding_toolsets(self) -> AsyncIterator[StreamPart]:
+        try:
+            async with _runtime.closing(self._run_parts()) as parts:
+                async for part in parts:
+                    yield part
+        finally:  # finished, failed, closed early or cancelled: the run's toolsets stop
+            await self.run.toolsets.close()
+
+    async def _run_parts(self) -> AsyncIterator[StreamPart]:
         from fantasy.agent.approval import (
             approval_part,
             mark_pending,

@@ -55,6 +55,12 @@ def function_tool_json(tool: FunctionTool) -> JSON:
     else:
         input_schema["required"] = []
     input_schema["type"] = "object"
+    # A schema that references definitions (an MCP server's tool) keeps them: without them
+    # its "$ref"s point nowhere. Fantasy's own schemas inline theirs, so their wire is
+    # Fantasy's.
+    for key in ("$defs", "definitions"):
+        if isinstance(schema.get(key), dict):
+            input_schema[key] = schema[key]
     # A recursive type points back at itself (JSON pointers from the schema's root, which
     # has the same properties as this one); the Messages API gets them as $defs.
     input_schema = refs_to_defs(input_schema)

@@ -1,0 +1,630 @@
+"""MCP servers an agent takes tools from: over stdio (a subprocess), Streamable HTTP or SSE.
+
+Each server is a toolset (`fantasy.agent.toolsets.Toolset`): ``Agent(model,
+toolsets=[server])``. Its lifetime is counted: ``with server`` / ``async with server``
+(or ``with agent``) keeps it up for the block; otherwise each agent run starts it on
+its first step and stops it at its end, and any other first use (``server.call_tool``)
+starts it until ``server.close()`` or the interpreter's exit. Every request runs on
+the portal's loop (`fantasy.mcp._portal`), so both faces share one session.
+
+Failure handling, per request: the server's ``timeout`` (default `DEFAULT_TIMEOUT`)
+bounds it; a session that ends under it (the process died, the HTTP session was
+dropped) is restarted once and the request sent again before an error is reported.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
+
+from fantasy import _runtime
+from fantasy.errors import InvalidArgumentError
+from fantasy.mcp import _portal
+from fantasy.mcp._connection import Connection
+from fantasy.mcp.errors import ConnectionLost, MCPServerError, MCPTimeoutError
+from fantasy.tools import AgentTool
+
+if TYPE_CHECKING:
+    import httpx2
+    from mcp import Client
+
+    from fantasy.model import LanguageModel
+
+T = TypeVar("T")
+
+DEFAULT_TIMEOUT = 60.0
+"""Seconds one request (a tool call, a listing) may take before the model gets a
+"timed out" error result."""
+
+DEFAULT_START_TIMEOUT = 30.0
+"""Seconds a server may take to start and finish the MCP handshake."""
+
+ServerApproval: TypeAlias = (
+    "bool | Collection[str] | Callable[[str, dict[str, Any]], bool | Awaitable[bool]]"
+)
+"""``needs_approval=`` of a server: every tool, the tools named (the server's own names),
+or a function of (tool name, arguments)."""
+
+AuthHook: TypeAlias = "Callable[[], Mapping[str, str] | Awaitable[Mapping[str, str]]] | httpx2.Auth"
+"""``auth=`` of an HTTP server: a function giving the headers to add to each request (a
+fresh token, say; sync or async), or an ``httpx2.Auth`` such as the SDK's OAuth provider."""
+
+
+class MCPServerBase:
+    """What every transport shares: naming, filters, approvals, lifecycle, requests."""
+
+    kind = "MCP"
+
+    def __init__(
+        self,
+        *,
+        name: str | None,
+        prefix: str | None,
+        allow: Collection[str] | None,
+        deny: Collection[str] | None,
+        timeout: float | None,
+        start_timeout: float,
+        needs_approval: ServerApproval,
+        sampling_model: LanguageModel | str | None,
+        protocol: str,
+    ):
+        if prefix is not None and (not isinstance(prefix, str) or not prefix):
+            raise InvalidArgumentError("MCP server: prefix must be a non-empty string")
+        for option, value in (("allow", allow), ("deny", deny)):
+            if isinstance(value, str):
+                raise InvalidArgumentError(
+                    f"MCP server: {option} takes a list of tool names, got the string {value!r}"
+                )
+        if timeout is not None and not timeout > 0:
+            raise InvalidArgumentError(f"MCP server: timeout must be positive, got {timeout!r}")
+        if not start_timeout > 0:
+            raise InvalidArgumentError(
+                f"MCP server: start_timeout must be positive, got {start_timeout!r}"
+            )
+        if protocol not in ("auto", "legacy"):
+            raise InvalidArgumentError(
+                f"MCP server: protocol must be 'auto' or 'legacy', got {protocol!r}"
+            )
+        self.name = name or ""
+        self.prefix = prefix
+        self.allow = None if allow is None else frozenset(allow)
+        self.deny = frozenset(deny or ())
+        self.timeout = timeout
+        self.start_timeout = start_timeout
+        self.needs_approval = needs_approval
+        if isinstance(sampling_model, str):
+            from fantasy.model_names import language_model
+
+            sampling_model = language_model(sampling_model)
+        self.sampling_model = sampling_model
+        self.protocol = protocol
+        self._connection: Connection | None = None
+        self._users = 0
+        self._lock: asyncio.Lock | None = None
+
+    @property
+    def label(self) -> str:
+        """How messages name this server."""
+        return f'MCP server "{self.name}"' if self.name else f"MCP server {self.describe()}"
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        named = f", name={self.name!r}" if self.name else ""
+        return f"{type(self).__name__}({self.describe()}{named})"
+
+    # ------------------------------------------------------------------ the SDK client
+
+    def transport(self, connection: Connection) -> Any:
+        """The SDK transport (an async context manager giving the streams)."""
+        raise NotImplementedError
+
+    def make_client(self, connection: Connection) -> Client:
+        from mcp import Client
+
+        sampling = None
+        if self.sampling_model is not None:
+            from fantasy.mcp.sampling import sampling_callback
+
+            sampling = sampling_callback(self.sampling_model)
+        from mcp_types import Implementation
+
+        client = Client(
+            self.transport(connection),
+            message_handler=connection.on_message,
+            sampling_callback=sampling,  # type: ignore[arg-type]
+            client_info=Implementation(name="fantasy", version=_version()),
+            mode=self.protocol,
+            cache=None,  # tool lists are kept here, dropped on list-changed notices
+        )
+        return client
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def __aenter__(self) -> MCPServerBase:
+        await _portal.call_shielded(self._acquire)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await _portal.call_shielded(self._release)
+
+    def __enter__(self) -> MCPServerBase:
+        _runtime.run_sync(self.__aenter__())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _runtime.run_sync(self.__aexit__())
+
+    async def aclose(self) -> None:
+        """Stop the server now, whoever started it."""
+        await _portal.call_shielded(self._close)
+
+    def close(self) -> None:
+        """The sync face of `aclose`."""
+        _runtime.run_sync(self.aclose())
+
+    def _guard(self) -> asyncio.Lock:
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        return self._lock
+
+    async def _acquire(self) -> None:
+        async with self._guard():
+            if self._connection is None or not self._connection.alive:
+                await self._open_locked()
+            self._users += 1
+
+    async def _release(self) -> None:
+        async with self._guard():
+            self._users = max(0, self._users - 1)
+            if self._users == 0:
+                await self._close_locked()
+
+    async def _close(self) -> None:
+        async with self._guard():
+            self._users = 0
+            await self._close_locked()
+
+    async def _open_locked(self) -> Connection:
+        await self._close_locked()
+        connection = Connection(self)
+        await connection.open()
+        self._connection = connection
+        return connection
+
+    async def _close_locked(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            await connection.close_now()
+
+    async def _live(self) -> Connection:
+        """The open connection; the first use starts the server."""
+        connection = self._connection
+        if connection is not None and connection.alive:
+            return connection
+        async with self._guard():
+            connection = self._connection
+            if connection is not None and connection.alive:
+                return connection
+            return await self._open_locked()
+
+    async def _restart(self, broken: Connection) -> Connection:
+        async with self._guard():
+            if self._connection is broken or self._connection is None:
+                return await self._open_locked()
+            current = self._connection
+        return current if current.alive else await self._live()
+
+    async def _request(
+        self,
+        job: Callable[[Client], Awaitable[T]],
+        what: str,
+        timeout: float | None = None,
+        *,
+        retry: bool = True,
+    ) -> T:
+        """``job`` on the live session; a lost session is restarted once (``retry``)."""
+        from mcp.shared.exceptions import MCPError
+
+        limit = self.timeout if timeout is None else timeout
+        connection = await self._live()
+        try:
+            try:
+                return await connection.request(job, limit, what)
+            except ConnectionLost:
+                if not retry:
+                    raise
+            connection = await self._restart(connection)
+            return await connection.request(job, limit, what)
+        except TimeoutError as exc:
+            raise MCPTimeoutError(f"{self.label}: {what} timed out after {limit:g}s") from exc
+        except MCPError as exc:
+            raise MCPServerError(f"{self.label}: {what} failed: {exc}") from exc
+
+    # ------------------------------------------------------------------ tools
+
+    async def get_tools(self) -> list[AgentTool]:
+        """The server's tools as agent tools (listed again after a list-changed notice)."""
+        return await _portal.call(self._tools)
+
+    async def _tools(self) -> list[AgentTool]:
+        connection = await self._live()
+        cached = connection.tools
+        if cached is not None:
+            return list(cached)
+        listing = await self._request(_list_all_tools, "tools/list")
+        from fantasy.mcp.tool import MCPTool
+
+        tools: list[AgentTool] = []
+        for tool in listing:
+            if self.allow is not None and tool.name not in self.allow:
+                continue
+            if tool.name in self.deny:
+                continue
+            tools.append(MCPTool(self, tool))
+        connection = await self._live()
+        connection.tools = tools
+        return list(tools)
+
+    def tool_name(self, name: str) -> str:
+        """What the model calls a server's tool: its name, after the prefix if any."""
+        return f"{self.prefix}_{name}" if self.prefix else name
+
+    async def call_tool(self, name: str, arguments: dict[str, Any] | None = None) -> Any:
+        """Call a tool by the server's name for it; the SDK's ``CallToolResult``.
+
+        Raises `MCPServerError` (`MCPTimeoutError`, `ConnectionLost`) on failure; a tool's
+        own failure is a result with ``is_error`` set, not an exception."""
+
+        async def job() -> Any:
+            return await self._request(
+                lambda client: client.call_tool(name, arguments or {}), f'tools/call "{name}"'
+            )
+
+        return await _portal.call(job)
+
+    # ------------------------------------------------------------------ resources, prompts
+
+    async def alist_resources(self) -> list[Any]:
+        """Every resource the server lists (all pages): the SDK's ``Resource`` objects."""
+
+        async def job() -> list[Any]:
+            return await self._request(_list_all_resources, "resources/list")
+
+        return await _portal.call(job)
+
+    def list_resources(self) -> list[Any]:
+        return _runtime.run_sync(self.alist_resources())
+
+    async def aread_resource(self, uri: str) -> list[Any]:
+        """A resource's contents: the SDK's ``TextResourceContents`` / ``BlobResourceContents``."""
+
+        async def job() -> list[Any]:
+            result = await self._request(
+                lambda client: client.read_resource(uri), f'resources/read "{uri}"'
+            )
+            return list(result.contents)
+
+        return await _portal.call(job)
+
+    def read_resource(self, uri: str) -> list[Any]:
+        return _runtime.run_sync(self.aread_resource(uri))
+
+    async def alist_prompts(self) -> list[Any]:
+        """Every prompt the server lists (all pages): the SDK's ``Prompt`` objects."""
+
+        async def job() -> list[Any]:
+            return await self._request(_list_all_prompts, "prompts/list")
+
+        return await _portal.call(job)
+
+    def list_prompts(self) -> list[Any]:
+        return _runtime.run_sync(self.alist_prompts())
+
+    async def aget_prompt(self, name: str, arguments: Mapping[str, str] | None = None) -> Any:
+        """A prompt filled in: the SDK's ``GetPromptResult`` (``.messages``)."""
+
+        async def job() -> Any:
+            return await self._request(
+                lambda client: client.get_prompt(name, dict(arguments or {})),
+                f'prompts/get "{name}"',
+            )
+
+        return await _portal.call(job)
+
+    def get_prompt(self, name: str, arguments: Mapping[str, str] | None = None) -> Any:
+        return _runtime.run_sync(self.aget_prompt(name, arguments))
+
+    async def amessages_for_prompt(
+        self, name: str, arguments: Mapping[str, str] | None = None
+    ) -> list[Any]:
+        """A prompt as fantasy messages, to pass as ``messages=`` to an agent."""
+        from fantasy.mcp.prompts import prompt_messages
+
+        return prompt_messages(await self.aget_prompt(name, arguments))
+
+    def messages_for_prompt(
+        self, name: str, arguments: Mapping[str, str] | None = None
+    ) -> list[Any]:
+        return _runtime.run_sync(self.amessages_for_prompt(name, arguments))
+
+
+async def _list_all_tools(client: Client) -> list[Any]:
+    return await _pages(lambda cursor: client.list_tools(cursor=cursor), "tools")
+
+
+async def _list_all_resources(client: Client) -> list[Any]:
+    return await _pages(lambda cursor: client.list_resources(cursor=cursor), "resources")
+
+
+async def _list_all_prompts(client: Client) -> list[Any]:
+    return await _pages(lambda cursor: client.list_prompts(cursor=cursor), "prompts")
+
+
+MAX_PAGES = 100
+"""A server whose listing never ends is read this far, not forever."""
+
+
+async def _pages(fetch: Callable[[str | None], Awaitable[Any]], field: str) -> list[Any]:
+    items: list[Any] = []
+    cursor: str | None = None
+    for _ in range(MAX_PAGES):
+        page = await fetch(cursor)
+        items.extend(getattr(page, field))
+        cursor = page.next_cursor
+        if not cursor:
+            break
+    return items
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("fantasy")
+    except Exception:
+        return "0"
+
+
+# ---------------------------------------------------------------------------- stdio
+
+
+class MCPServerStdio(MCPServerBase):
+    """A server run as a subprocess, spoken to over its stdin and stdout.
+
+    ``env`` is added to the few variables the SDK passes on by default (``PATH``,
+    ``HOME``, ``USER``, ``SHELL``, ``TERM``, ``LOGNAME``): a server does not see the rest
+    of your environment (API keys) unless you pass them. The server's stderr is kept
+    in a temporary file; its tail ends the message when the server fails to start or
+    dies. The process runs in a session of its own, so stopping it stops its children.
+    """
+
+    kind = "stdio"
+
+    def __init__(
+        self,
+        command: str,
+        args: Sequence[str] = (),
+        *,
+        env: Mapping[str, str] | None = None,
+        cwd: str | os.PathLike[str] | None = None,
+        name: str | None = None,
+        prefix: str | None = None,
+        allow: Collection[str] | None = None,
+        deny: Collection[str] | None = None,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        start_timeout: float = DEFAULT_START_TIMEOUT,
+        needs_approval: ServerApproval = False,
+        sampling_model: LanguageModel | str | None = None,
+        protocol: str = "auto",
+    ):
+        if not isinstance(command, str) or not command:
+            raise InvalidArgumentError("MCPServerStdio: command must be a non-empty string")
+        if isinstance(args, str):
+            raise InvalidArgumentError(
+                f"MCPServerStdio: args must be a list of strings, got the string {args!r}"
+            )
+        super().__init__(
+            name=name,
+            prefix=prefix,
+            allow=allow,
+            deny=deny,
+            timeout=timeout,
+            start_timeout=start_timeout,
+            needs_approval=needs_approval,
+            sampling_model=sampling_model,
+            protocol=protocol,
+        )
+        self.command = command
+        self.args = [str(a) for a in args]
+        self.env = dict(env) if env is not None else None
+        self.cwd = Path(cwd) if cwd is not None else None
+
+    def describe(self) -> str:
+        return repr(" ".join([Path(self.command).name, *self.args])[:80])
+
+    def transport(self, connection: Connection) -> Any:
+        import tempfile
+
+        from mcp.client.stdio import StdioServerParameters, stdio_client
+
+        # Kept open while the server runs (closed by the connection), so not a `with`.
+        connection.stderr = tempfile.TemporaryFile("w+b")  # noqa: SIM115
+        params = StdioServerParameters(
+            command=self.command, args=self.args, env=self.env, cwd=self.cwd
+        )
+        return stdio_client(params, errlog=connection.stderr)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------- HTTP
+
+
+class _HeaderAuth:
+    """An ``auth=`` function as an ``httpx2.Auth``: its headers are added to each request."""
+
+    def __init__(self, hook: Callable[[], Any]):
+        self.hook = hook
+
+    def build(self) -> Any:
+        import httpx2
+
+        hook = self.hook
+
+        class HookAuth(httpx2.Auth):
+            async def async_auth_flow(self, request: Any) -> Any:
+                headers = hook()
+                if hasattr(headers, "__await__"):
+                    headers = await headers
+                for key, value in dict(headers or {}).items():
+                    request.headers[key] = value
+                yield request
+
+        return HookAuth()
+
+
+class _HTTPBase(MCPServerBase):
+    def __init__(
+        self,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None,
+        auth: AuthHook | None,
+        where: str,
+        **options: Any,
+    ):
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise InvalidArgumentError(f"{where}: url must be an http:// or https:// URL")
+        super().__init__(**options)
+        self.url = url
+        self._headers = dict(headers or {})
+        self._auth = auth
+
+    def describe(self) -> str:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(self.url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+        return repr(f"{parts.scheme}://{host}{port}{parts.path}")
+
+    def _httpx_auth(self) -> Any:
+        auth = self._auth
+        if auth is None:
+            return None
+        import httpx2
+
+        if isinstance(auth, httpx2.Auth):
+            return auth
+        if callable(auth):
+            return _HeaderAuth(auth).build()
+        raise InvalidArgumentError(
+            "MCP server: auth must be a function giving headers or an httpx2.Auth"
+        )
+
+
+class MCPServerHTTP(_HTTPBase):
+    """A server over Streamable HTTP at ``url`` (``http://host:port/mcp``).
+
+    ``headers`` go with every request (never shown in a repr or an error); ``auth`` adds
+    more per request (see `AuthHook`). ``protocol='legacy'`` forces the initialize
+    handshake (sessions with an ``Mcp-Session-Id``) instead of the 2026-07-28 protocol's
+    discovery; the default, ``'auto'``, uses the newest the server speaks.
+    """
+
+    kind = "http"
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        auth: AuthHook | None = None,
+        name: str | None = None,
+        prefix: str | None = None,
+        allow: Collection[str] | None = None,
+        deny: Collection[str] | None = None,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        start_timeout: float = DEFAULT_START_TIMEOUT,
+        needs_approval: ServerApproval = False,
+        sampling_model: LanguageModel | str | None = None,
+        protocol: str = "auto",
+    ):
+        super().__init__(
+            url,
+            headers=headers,
+            auth=auth,
+            where="MCPServerHTTP",
+            name=name,
+            prefix=prefix,
+            allow=allow,
+            deny=deny,
+            timeout=timeout,
+            start_timeout=start_timeout,
+            needs_approval=needs_approval,
+            sampling_model=sampling_model,
+            protocol=protocol,
+        )
+
+    def transport(self, connection: Connection) -> Any:
+        return self._streams()
+
+    @contextlib.asynccontextmanager
+    async def _streams(self) -> AsyncIterator[Any]:
+        import httpx2
+        from mcp.client.streamable_http import streamable_http_client
+
+        http = httpx2.AsyncClient(
+            headers=self._headers,
+            auth=self._httpx_auth(),
+            timeout=httpx2.Timeout(30.0, read=300.0),
+        )
+        async with http, streamable_http_client(self.url, http_client=http) as streams:
+            yield streams
+
+
+class MCPServerSSE(_HTTPBase):
+    """A server over the older HTTP+SSE transport (``http://host:port/sse``), which the
+    SDK still offers; always the initialize handshake."""
+
+    kind = "sse"
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        auth: AuthHook | None = None,
+        name: str | None = None,
+        prefix: str | None = None,
+        allow: Collection[str] | None = None,
+        deny: Collection[str] | None = None,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        start_timeout: float = DEFAULT_START_TIMEOUT,
+        needs_approval: ServerApproval = False,
+        sampling_model: LanguageModel | str | None = None,
+    ):
+        super().__init__(
+            url,
+            headers=headers,
+            auth=auth,
+            where="MCPServerSSE",
+            name=name,
+            prefix=prefix,
+            allow=allow,
+            deny=deny,
+            timeout=timeout,
+            start_timeout=start_timeout,
+            needs_approval=needs_approval,
+            sampling_model=sampling_model,
+            protocol="legacy",
+        )
+
+    def transport(self, connection: Connection) -> Any:
+        from mcp.client.sse import sse_client
+
+        return sse_client(self.url, headers=self._headers, auth=self._httpx_auth())
