@@ -54,15 +54,17 @@ def wait_gone(pid: int, seconds: float = 15.0) -> bool:
 class HTTPServerProcess:
     """`servers.py <which> http PORT` as a subprocess, restartable on the same port."""
 
-    def __init__(self, which: str = "tools"):
+    def __init__(self, which: str = "tools", transport: str = "http"):
         self.which = which
+        self.transport = transport
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/mcp"
+        path = "/sse" if transport == "sse" else "/mcp"
+        self.url = f"http://127.0.0.1:{self.port}{path}"
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, str(SERVERS), self.which, "http", str(self.port)],
+            [sys.executable, str(SERVERS), self.which, self.transport, str(self.port)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

@@ -204,7 +204,7 @@ def main() -> None:
         import uvicorn
 
         port = int(sys.argv[3])
-        app = server.streamable_http_app()
+        app = server.sse_app() if transport == "sse" else server.streamable_http_app()
         uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
 
 

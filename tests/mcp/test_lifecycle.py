@@ -115,6 +115,18 @@ def test_over_http(http_server: HTTPServerProcess) -> None:
     assert tool_texts(result) == ['{\n  "total": 3\n}']
 
 
+def test_over_the_older_sse_transport() -> None:
+    process = HTTPServerProcess(transport="sse")
+    process.start()
+    try:
+        server = fantasy.mcp.MCPServerSSE(process.url, headers={"X-Key": "k"})
+        model = FakeModel([tool_call_response("echo", {"text": "over sse"}), text_response("ok")])
+        result = fantasy.Agent(model, toolsets=[server]).generate("go")
+        assert tool_texts(result) == ["over sse"]
+    finally:
+        process.stop()
+
+
 def test_an_auth_hook_adds_headers_per_request(http_server: HTTPServerProcess) -> None:
     calls = []
 
