@@ -439,10 +439,12 @@ def test_sse_events_skip_pings_and_name_unknown_kinds() -> None:
 
 def test_unnamed_sse_events_use_their_type() -> None:
     source = SSEEvents("anthropic")
-    assert source.feed(b'data: {"type":"message_stop"}\n\n') == [STOP]
+    assert list(source.feed(b'data: {"type":"message_stop"}\n\n')) == [STOP]
     with pytest.raises(ProviderError, match="busy"):
-        source.feed(
-            b'data: {"type":"error","error":{"type":"overloaded_error","message":"busy"}}\n\n'
+        list(
+            source.feed(
+                b'data: {"type":"error","error":{"type":"overloaded_error","message":"busy"}}\n\n'
+            )
         )
 
 
@@ -458,7 +460,7 @@ def test_unnamed_sse_events_use_their_type() -> None:
 def test_sse_error_event(kind: str, title: str, retryable: bool) -> None:
     payload = {"type": "error", "error": {"type": kind, "message": "stream down"}}
     with pytest.raises(ProviderError) as caught:
-        SSEEvents("anthropic").feed(sse("error", payload))
+        list(SSEEvents("anthropic").feed(sse("error", payload)))
     error = caught.value
     assert error.message == "stream down"
     assert error.title == title
@@ -469,7 +471,7 @@ def test_sse_error_event(kind: str, title: str, retryable: bool) -> None:
 
 def test_sse_error_event_without_a_shape_keeps_the_payload() -> None:
     with pytest.raises(ProviderError) as caught:
-        SSEEvents("anthropic").feed(sse("error", "upstream went away"))
+        list(SSEEvents("anthropic").feed(sse("error", "upstream went away")))
     assert caught.value.message == "upstream went away"
     assert caught.value.title == "provider stream error"
     assert not caught.value.is_retryable
@@ -477,7 +479,7 @@ def test_sse_error_event_without_a_shape_keeps_the_payload() -> None:
 
 def test_sse_event_that_is_not_json() -> None:
     with pytest.raises(ProviderError, match="not valid JSON") as caught:
-        SSEEvents("anthropic").feed(sse("message_start", "{truncated"))
+        list(SSEEvents("anthropic").feed(sse("message_start", "{truncated")))
     assert caught.value.title == "invalid provider response"
 
 
@@ -501,7 +503,7 @@ def test_bedrock_chunks_become_events() -> None:
 
 def test_bedrock_other_event_types_reach_the_translator_by_name() -> None:
     raw = encode_message({":event-type": "metadata", ":message-type": "event"}, b"{}")
-    assert BedrockEvents("bedrock").feed(raw) == [{"type": "bedrock metadata"}]
+    assert list(BedrockEvents("bedrock").feed(raw)) == [{"type": "bedrock metadata"}]
 
 
 @pytest.mark.parametrize(
@@ -518,7 +520,7 @@ def test_bedrock_exception_frame(exception: str, retryable: bool) -> None:
         b'{"message":"Too many tokens, please wait before trying again."}',
     )
     with pytest.raises(ProviderError) as caught:
-        BedrockEvents("bedrock").feed(raw)
+        list(BedrockEvents("bedrock").feed(raw))
     error = caught.value
     assert (
         error.message
@@ -533,13 +535,13 @@ def test_bedrock_error_frame() -> None:
         {":message-type": "error", ":error-code": "InternalFailure", ":error-message": "oops"}, b""
     )
     with pytest.raises(ProviderError, match="received error InternalFailure: oops"):
-        BedrockEvents("bedrock").feed(raw)
+        list(BedrockEvents("bedrock").feed(raw))
 
 
 def test_bedrock_anthropic_error_inside_a_chunk() -> None:
     error = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
     with pytest.raises(ProviderError) as caught:
-        BedrockEvents("bedrock").feed(frame(error))
+        list(BedrockEvents("bedrock").feed(frame(error)))
     assert caught.value.message == "Overloaded" and caught.value.is_retryable
 
 
@@ -547,7 +549,7 @@ def test_bedrock_corrupt_frame_is_a_clear_retryable_error_not_data() -> None:
     raw = bytearray(frame(START))
     raw[40] ^= 0x20
     with pytest.raises(ProviderError) as caught:
-        BedrockEvents("bedrock").feed(bytes(raw))
+        list(BedrockEvents("bedrock").feed(bytes(raw)))
     error = caught.value
     assert "corrupt event stream" in error.message and "checksum" in error.message
     assert error.title == "invalid provider response"
@@ -557,9 +559,9 @@ def test_bedrock_corrupt_frame_is_a_clear_retryable_error_not_data() -> None:
 def test_bedrock_chunk_that_is_not_base64() -> None:
     raw = encode_message(HEADERS, b'{"bytes":"%%%not-base64%%%"}')
     with pytest.raises(ProviderError, match="not valid base64"):
-        BedrockEvents("bedrock").feed(raw)
+        list(BedrockEvents("bedrock").feed(raw))
 
 
 def test_bedrock_frame_without_message_type() -> None:
     with pytest.raises(ProviderError, match="no :message-type"):
-        BedrockEvents("bedrock").feed(encode_message({":event-type": "chunk"}, b"{}"))
+        list(BedrockEvents("bedrock").feed(encode_message({":event-type": "chunk"}, b"{}")))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Iterator
 
 from fantasy import _json
 from fantasy.errors import ProviderError
@@ -66,8 +67,9 @@ class SSEEvents:
         """Nothing is held back at the end: a cut stream shows in the translator's finish."""
         return []
 
-    def feed(self, chunk: bytes) -> list[JSON]:
-        events: list[JSON] = []
+    def feed(self, chunk: bytes) -> Iterator[JSON]:
+        """The chunk's events, one at a time: the parts of those before a bad one are
+        kept ahead of its error, however many events one network read holds."""
         for sse in self._decoder.feed(chunk):
             name = sse.event
             if name == "ping":
@@ -75,7 +77,7 @@ class SSEEvents:
             if name == "error":
                 raise stream_error(sse.data, self.provider)
             if name and name not in MESSAGE_EVENTS:
-                events.append({"type": name})
+                yield {"type": name}
                 continue
             payload = _json_object(sse.data, self.provider)
             if not name and (
@@ -83,8 +85,7 @@ class SSEEvents:
             ):
                 # Anthropic's error event, or a proxy's {"error": {...}} in its place.
                 raise stream_error(sse.data, self.provider)
-            events.append(payload)
-        return events
+            yield payload
 
 
 class BedrockEvents:
@@ -98,7 +99,7 @@ class BedrockEvents:
         """Nothing is held back at the end: a cut stream shows in the translator's finish."""
         return []
 
-    def feed(self, chunk: bytes) -> list[JSON]:
+    def feed(self, chunk: bytes) -> Iterator[JSON]:
         try:
             messages = self._decoder.feed(chunk)
         except EventStreamError as exc:
@@ -106,12 +107,10 @@ class BedrockEvents:
             raise _invalid(
                 f"corrupt event stream: {exc}", self.provider, b"", transient=True
             ) from exc
-        events: list[JSON] = []
         for message in messages:
             event = self._event(message)
             if event is not None:
-                events.append(event)
-        return events
+                yield event
 
     def _event(self, message: EventStreamMessage) -> JSON | None:
         kind = message.message_type
