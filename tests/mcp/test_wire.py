@@ -75,3 +75,34 @@ def test_anthropic_wire_of_a_tool_without_definitions_is_unchanged() -> None:
         "required": ["a"],
         "type": "object",
     }
+
+
+def test_gemini_gets_the_definitions_inlined() -> None:
+    from fantasy.providers.google.schema import function_parameters
+
+    (sent,) = _wire_tools([Whole()], [], [])
+    parameters = function_parameters(sent.input_schema, 'tool "place"')
+    order = parameters["properties"]["order"]
+    assert order["type"] == "OBJECT"
+    assert order["properties"]["ids"]["type"] == "ARRAY"
+    assert order["properties"]["note"] == {"type": "STRING", "nullable": True}
+
+
+def test_gemini_refuses_a_recursive_definition_naming_the_field() -> None:
+    import pytest
+
+    from fantasy.providers.google.schema import function_parameters
+    from fantasy.schema_dialects import SchemaError
+
+    schema = {
+        "type": "object",
+        "properties": {"tree": {"$ref": "#/$defs/Node"}},
+        "$defs": {
+            "Node": {
+                "type": "object",
+                "properties": {"children": {"type": "array", "items": {"$ref": "#/$defs/Node"}}},
+            }
+        },
+    }
+    with pytest.raises(SchemaError, match="recursive"):
+        function_parameters(schema, 'tool "walk"')

@@ -108,6 +108,7 @@ def function_parameters(schema: JSON, where: str) -> JSON:
             provider=FUNCTIONS,
         )
     parameters: JSON = {"type": "OBJECT"}
+    schema = _inline_definitions(schema)
     properties = schema.get("properties")
     if isinstance(properties, dict) and properties:
         parameters["properties"] = {
@@ -117,6 +118,36 @@ def function_parameters(schema: JSON, where: str) -> JSON:
     if isinstance(required, list) and required and all(isinstance(r, str) for r in required):
         parameters["required"] = list(required)
     return parameters
+
+
+def _inline_definitions(schema: JSON) -> JSON:
+    """``schema`` with each ``$ref`` into its ``$defs`` (or ``definitions``) replaced by
+    the definition, as function declarations take no references (an MCP server's
+    schema often has them). A definition that refers back to itself stays a ``$ref``,
+    which `gemini_schema` refuses as the recursive type it is. Schemas without
+    definitions (every fantasy tool's) are returned as they are."""
+    definitions: dict[str, Any] = {}
+    for key in ("$defs", "definitions"):
+        found = schema.get(key)
+        if isinstance(found, dict):
+            definitions.update({f"#/{key}/{name}": value for name, value in found.items()})
+    if not definitions:
+        return schema
+
+    def inline(node: Any, seen: tuple[str, ...]) -> Any:
+        if isinstance(node, list):
+            return [inline(item, seen) for item in node]
+        if not isinstance(node, dict):
+            return node
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref in definitions and ref not in seen:
+            merged = {k: v for k, v in node.items() if k != "$ref"}
+            target = inline(definitions[ref], (*seen, ref))
+            return {**target, **merged} if isinstance(target, dict) else target
+        return {k: inline(v, seen) for k, v in node.items() if k not in ("$defs", "definitions")}
+
+    inlined: JSON = inline(schema, ())
+    return inlined
 
 
 def gemini_schema(value: Any, *, path: tuple[str, ...] = (), where: str = "") -> JSON:
