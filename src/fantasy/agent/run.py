@@ -216,7 +216,9 @@ class Run:
         from fantasy.agent.approval import resume
 
         agent = self.agent
-        tools = tools_by_name(agent.tools, agent.executable_provider_tools, None)
+        # The agent's own tools and what its toolsets (MCP servers) offer now.
+        listed = [*agent.tools, *await self.toolsets.tools(agent.tools)]
+        tools = tools_by_name(listed, agent.executable_provider_tools, None)
         tools.default_timeout = agent.tool_timeout
         tools.observer = self.observer  # the settled calls are traced as the step's are
         messages, results = await resume(
