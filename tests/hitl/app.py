@@ -51,6 +51,15 @@ def build_agent(model: fantasy.LanguageModel, **options: Any) -> fantasy.Agent:
     )
 
 
+def build_deferred_agent(model: fantasy.LanguageModel) -> fantasy.Agent:
+    @fantasy.tool(deferred=True)
+    def ask_human(question: str) -> str:
+        """Ask a person; the answer comes later."""
+        raise NotImplementedError  # never called: the run pauses
+
+    return fantasy.Agent(model, system_prompt="Ask before deploying.", tools=[ask_human])
+
+
 def decide(request: fantasy.PendingCall) -> bool | fantasy.Denied:
     if request.tool_name == "pay" and request.input.amount > 100:
         return fantasy.Denied(f"{request.input.amount:g} is too expensive")
@@ -70,7 +79,20 @@ def model_for(family: str, base_url: str) -> fantasy.LanguageModel:
 def main(argv: list[str]) -> None:
     command, family, base_url, path = argv
     agent = build_agent(model_for(family, base_url))
-    if command == "start":  # run until the run pauses, save the conversation
+    if command in ("ask", "answer"):
+        agent = build_deferred_agent(model_for(family, base_url))
+    if command == "ask":  # a deferred tool: the run pauses for a person's answer
+        result = agent.generate("Should I deploy today?")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(fantasy.to_json(result.all_messages()))
+        print(json.dumps([[p.tool_call_id, p.input.question] for p in result.pending_calls]))
+    elif command == "answer":  # another process: the answer arrived
+        with open(path, encoding="utf-8") as f:
+            messages = fantasy.from_json(f.read(), list[fantasy.Message])
+        answers = {p.tool_call_id: "Yes, deploy." for p in agent.pending(messages)}
+        result = agent.generate(messages=messages, tool_results=answers)
+        print(json.dumps({"text": result.text, "paused": result.paused}))
+    elif command == "start":  # run until the run pauses, save the conversation
         result = agent.generate(PROMPT)
         with open(path, "w", encoding="utf-8") as f:
             f.write(fantasy.to_json(result.all_messages()))

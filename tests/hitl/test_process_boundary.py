@@ -13,6 +13,7 @@ from pathlib import Path
 
 import fantasy
 from tests.faults.server import FaultServer, Reply
+from tests.faults.wire import chat_tool_whole
 from tests.hitl.app import PROMPT, build_agent, decide, model_for
 from tests.hitl.wire import final_text, tool_calls
 
@@ -59,3 +60,33 @@ def test_pause_in_one_process_and_resume_in_another(server: FaultServer, tmp_pat
     assert [r.body for r in server.requests] == uninterrupted
     assert len(uninterrupted) == 2
     assert fantasy.from_json(saved.read_text(), list[fantasy.Message])  # still loads here
+
+
+def test_a_deferred_tools_answer_arrives_in_another_process(
+    server: FaultServer, tmp_path: Path
+) -> None:
+    saved = tmp_path / "waiting.json"
+    server.script(Reply(body=chat_tool_whole("call_q", "ask_human", '{"question": "Deploy?"}')))
+    assert json.loads(app("ask", "openai", server.url, str(saved))) == [["call_q", "Deploy?"]]
+    first = server.requests[0].body
+
+    server.script(Reply(body=final_text("openai")))
+    assert json.loads(app("answer", "openai", server.url, str(saved))) == {
+        "text": "done",
+        "paused": False,
+    }
+    second = json.loads(server.requests[1].body)
+    assert json.loads(first)["messages"] == second["messages"][:2]
+    assert second["messages"][2:] == [
+        {
+            "role": "assistant",
+            "tool_calls": [
+                {
+                    "id": "call_q",
+                    "type": "function",
+                    "function": {"name": "ask_human", "arguments": '{"question": "Deploy?"}'},
+                }
+            ],
+        },
+        {"role": "tool", "tool_call_id": "call_q", "content": "Yes, deploy."},
+    ]
