@@ -158,6 +158,12 @@ def tools_server(name: str = "tools") -> MCPServer:
         """Ask the client's model (sampling: mid-call, or as input_required on 2026-07-28)."""
         return answer.content.text if answer.content.type == "text" else "?"
 
+    @mcp.tool()
+    def auth_header(ctx: Context) -> str:
+        """The Authorization header of this request (HTTP only)."""
+        headers = ctx.headers or {}
+        return headers.get("authorization", "none")
+
     @mcp.resource("notes://today", mime_type="text/plain")
     def today() -> str:
         """Today's notes."""

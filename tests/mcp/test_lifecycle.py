@@ -110,9 +110,14 @@ def test_a_missing_command_is_a_start_error() -> None:
 def test_over_http(http_server: HTTPServerProcess) -> None:
     server = http_server.server(name="remote", headers={"Authorization": "Bearer s3cret"})
     assert "s3cret" not in repr(server)
-    model = FakeModel([tool_call_response("add", {"a": 1, "b": 2}), text_response("3")])
+    model = FakeModel(
+        [
+            tool_call_response(("c1", "add", {"a": 1, "b": 2}), ("c2", "auth_header", {})),
+            text_response("3"),
+        ]
+    )
     result = fantasy.Agent(model, toolsets=[server]).generate("1 + 2?")
-    assert tool_texts(result) == ['{\n  "total": 3\n}']
+    assert tool_texts(result) == ['{\n  "total": 3\n}', "Bearer s3cret"]
 
 
 def test_over_the_older_sse_transport() -> None:
@@ -130,14 +135,23 @@ def test_over_the_older_sse_transport() -> None:
 def test_an_auth_hook_adds_headers_per_request(http_server: HTTPServerProcess) -> None:
     calls = []
 
-    def token() -> dict[str, str]:
+    async def token() -> dict[str, str]:
         calls.append(1)
         return {"Authorization": f"Bearer t{len(calls)}"}
 
     server = http_server.server(auth=token)
-    model = FakeModel([tool_call_response("echo", {"text": "x"}), text_response("ok")])
-    fantasy.Agent(model, toolsets=[server]).generate("go")
-    assert len(calls) >= 2  # asked for each request
+    model = FakeModel(
+        [
+            tool_call_response("auth_header", {}),
+            tool_call_response("auth_header", {}),
+            text_response("ok"),
+        ]
+    )
+    result = fantasy.Agent(model, toolsets=[server]).generate("go")
+    first, second = tool_texts(result)
+    assert first.startswith("Bearer t") and second.startswith("Bearer t")
+    assert first != second  # a fresh token for each request
+    assert len(calls) >= 2
 
 
 @pytest.mark.parametrize("protocol", ["legacy", "auto"])

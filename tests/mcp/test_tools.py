@@ -162,3 +162,27 @@ def test_toolsets_must_be_toolsets() -> None:
 def test_a_server_given_alone_is_accepted() -> None:
     server = stdio()
     assert fantasy.Agent(FakeModel([]), toolsets=server).toolsets == [server]  # type: ignore[arg-type]
+
+
+def test_a_stream_closed_early_stops_the_servers_it_started(make_stdio) -> None:
+    server = make_stdio()
+    model = FakeModel(
+        [tool_call_response("echo", {"text": "hi"}), stream_parts_for_text("never read")]
+    )
+    with fantasy.Agent(model, toolsets=[server]).stream("echo") as stream:
+        for part in stream:
+            if part.tool_result is not None:
+                break  # leaves the block: the stream closes before the run ends
+    assert server._connection is None
+
+
+async def test_an_async_stream_closed_early_stops_the_servers_it_started(make_stdio) -> None:
+    server = make_stdio()
+    model = FakeModel(
+        [tool_call_response("echo", {"text": "hi"}), stream_parts_for_text("never read")]
+    )
+    async with fantasy.Agent(model, toolsets=[server]).astream("echo") as stream:
+        async for part in stream:
+            if part.tool_result is not None:
+                break
+    assert server._connection is None
