@@ -198,6 +198,9 @@ def main() -> None:
     elif which == "crash-on-start":
         print("cannot open the database: /nonexistent/db.sqlite", file=sys.stderr)
         sys.exit(2)
+    elif which == "leaky":
+        print(f"refusing key {os.environ.get('API_KEY')}: expired", file=sys.stderr)
+        sys.exit(2)
     elif which == "silent":
         print("starting slowly...", file=sys.stderr, flush=True)
         time.sleep(3600)

@@ -101,6 +101,26 @@ def test_a_server_that_never_answers_times_out_with_its_stderr() -> None:
     assert "starting slowly..." in str(info.value)
 
 
+def test_a_secret_never_shows_in_an_error() -> None:
+    server = stdio("leaky", env={"API_KEY": "sk-live-0123456789"})
+    with pytest.raises(MCPStartError) as info:
+        server.__enter__()
+    message = str(info.value)
+    assert "refusing key ***: expired" in message
+    assert "sk-live-0123456789" not in message + repr(server)
+
+
+def test_a_url_password_never_shows_in_an_error() -> None:
+    from .conftest import free_port
+
+    url = f"http://user:hunter2-pass@127.0.0.1:{free_port()}/mcp?token=tok-987654"
+    server = fantasy.mcp.MCPServerHTTP(url, start_timeout=10)
+    with pytest.raises(MCPStartError) as info:
+        server.__enter__()
+    shown = str(info.value) + repr(server)
+    assert "hunter2-pass" not in shown and "tok-987654" not in shown
+
+
 def test_a_missing_command_is_a_start_error() -> None:
     server = fantasy.mcp.MCPServerStdio("/nonexistent/mcp-server")
     with pytest.raises(MCPStartError, match="failed to start: FileNotFoundError"):

@@ -62,11 +62,15 @@ class Connection:
             self._close_stderr()
             if isinstance(exc, TimeoutError):
                 raise MCPStartError(
-                    f"{self.server.label} did not finish starting within {timeout:g}s{tail}"
+                    self.server.redact(
+                        f"{self.server.label} did not finish starting within {timeout:g}s{tail}"
+                    )
                 ) from None
             if isinstance(exc, Exception):
                 raise MCPStartError(
-                    f"{self.server.label} failed to start: {describe(exc)}{tail}"
+                    self.server.redact(
+                        f"{self.server.label} failed to start: {describe(exc)}{tail}"
+                    )
                 ) from exc
             raise
 
@@ -91,7 +95,8 @@ class Connection:
             if not ready.done():
                 ready.set_exception(exc if isinstance(exc, Exception) else RuntimeError(exc))
             else:
-                logger.info("%s: connection ended: %s", self.server.label, describe(exc))
+                ended = self.server.redact(describe(exc))
+                logger.info("%s: connection ended: %s", self.server.label, ended)
         finally:
             self.client = None
 
@@ -176,16 +181,20 @@ class Connection:
             except Exception as exc:
                 if is_connection_lost(exc):
                     raise ConnectionLost(
-                        f"{self.server.label}: the connection was lost during {what} "
-                        f"({describe(exc)}){self.stderr_tail()}"
+                        self.server.redact(
+                            f"{self.server.label}: the connection was lost during {what} "
+                            f"({describe(exc)}){self.stderr_tail()}"
+                        )
                     ) from exc
                 raise
         _abandon(task)
         if holder in done:
             cause = describe(self.lost) if self.lost is not None else "it closed"
             raise ConnectionLost(
-                f"{self.server.label}: the connection was lost during {what} ({cause})"
-                f"{self.stderr_tail()}"
+                self.server.redact(
+                    f"{self.server.label}: the connection was lost during {what} ({cause})"
+                    f"{self.stderr_tail()}"
+                )
             )
         raise TimeoutError(f"{what} timed out after {timeout:g}s")
 

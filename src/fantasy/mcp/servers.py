@@ -40,6 +40,9 @@ DEFAULT_TIMEOUT = 60.0
 """Seconds one request (a tool call, a listing) may take before the model gets a
 "timed out" error result."""
 
+MIN_SECRET_LENGTH = 6
+"""Shorter values (``1``, ``true``) are not masked: they would garble every message."""
+
 DEFAULT_START_TIMEOUT = 30.0
 """Seconds a server may take to start and finish the MCP handshake."""
 
@@ -113,6 +116,19 @@ class MCPServerBase:
 
     def describe(self) -> str:
         raise NotImplementedError
+
+    def secrets(self) -> list[str]:
+        """Values that must never show in a message or a log line (header values, a URL's
+        password and query, the environment given to a stdio server)."""
+        return []
+
+    def redact(self, text: str) -> str:
+        """``text`` with every one of `secrets` masked; a server's stderr or an HTTP error
+        may quote them."""
+        for secret in sorted(self.secrets(), key=len, reverse=True):
+            if len(secret) >= MIN_SECRET_LENGTH:
+                text = text.replace(secret, "***")
+        return text
 
     def __repr__(self) -> str:
         named = f", name={self.name!r}" if self.name else ""
@@ -244,7 +260,7 @@ class MCPServerBase:
         except TimeoutError as exc:
             raise MCPTimeoutError(f"{self.label}: {what} timed out after {limit:g}s") from exc
         except MCPError as exc:
-            raise MCPServerError(f"{self.label}: {what} failed: {exc}") from exc
+            raise MCPServerError(self.redact(f"{self.label}: {what} failed: {exc}")) from exc
 
     # ------------------------------------------------------------------ tools
 
@@ -446,7 +462,10 @@ class MCPServerStdio(MCPServerBase):
         self.cwd = Path(cwd) if cwd is not None else None
 
     def describe(self) -> str:
-        return repr(" ".join([Path(self.command).name, *self.args])[:80])
+        return repr(self.redact(" ".join([Path(self.command).name, *self.args]))[:80])
+
+    def secrets(self) -> list[str]:
+        return list((self.env or {}).values())
 
     def transport(self, connection: Connection) -> Any:
         import tempfile
@@ -503,6 +522,18 @@ class _HTTPBase(MCPServerBase):
         self.url = url
         self._headers = dict(headers or {})
         self._auth = auth
+
+    def secrets(self) -> list[str]:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(self.url)
+        found = [v for v in self._headers.values() if isinstance(v, str)]
+        found.extend(p for p in (parts.password, parts.username, parts.query) if p)
+        for header in found[: len(self._headers)]:
+            scheme, _, token = header.partition(" ")
+            if token and scheme.lower() in ("bearer", "basic", "token"):
+                found.append(token)
+        return found
 
     def describe(self) -> str:
         from urllib.parse import urlsplit
