@@ -13,14 +13,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from fantasy.mcp.errors import ConnectionLost, MCPServerError, MCPStartError, MCPTimeoutError
-from fantasy.mcp.servers import (
-    DEFAULT_START_TIMEOUT,
-    DEFAULT_TIMEOUT,
-    MCPServerBase,
-    MCPServerHTTP,
-    MCPServerSSE,
-    MCPServerStdio,
-)
+from fantasy.mcp.remote import MCPServerHTTP, MCPServerSSE
+from fantasy.mcp.servers import DEFAULT_START_TIMEOUT, DEFAULT_TIMEOUT, MCPServerBase
+from fantasy.mcp.stdio import MCPServerStdio
 
 if TYPE_CHECKING:
     from fantasy.mcp.serving import serve, serve_app, serve_async
