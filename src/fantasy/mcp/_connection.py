@@ -196,7 +196,7 @@ class Connection:
                     f"{self.stderr_tail()}"
                 )
             )
-        raise TimeoutError(f"{what} timed out after {timeout:g}s")
+        raise TimeoutError(f"{what} timed out after {timeout or 0:g}s")
 
     def stderr_tail(self) -> str:
         """The last lines the server wrote to stderr, as a suffix for an error message."""

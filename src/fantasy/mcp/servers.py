@@ -251,7 +251,8 @@ class MCPServerBase:
             connection = await self._restart(connection)
             return await connection.request(job, limit, what)
         except TimeoutError as exc:
-            raise MCPTimeoutError(f"{self.label}: {what} timed out after {limit:g}s") from exc
+            after = "" if limit is None else f" after {limit:g}s"
+            raise MCPTimeoutError(f"{self.label}: {what} timed out{after}") from exc
         except MCPError as exc:
             raise MCPServerError(self.redact(f"{self.label}: {what} failed: {exc}")) from exc
 
