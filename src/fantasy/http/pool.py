@@ -34,6 +34,8 @@ import anyio
 import httpcore
 import httpx
 
+from fantasy.http.chunked import take_over
+
 _Key = tuple[bytes, bytes, int]
 """An origin as a dict key (``httpcore.Origin`` compares but does not hash)."""
 
@@ -122,7 +124,7 @@ class FairConnectionPool(httpcore.AsyncConnectionPool):
             return httpcore.Response(
                 status=response.status,
                 headers=response.headers,
-                content=_PoolStream(response.stream, self, connection),
+                content=_PoolStream(response.stream, self, connection, request),
                 extensions=response.extensions,
             )
 
@@ -309,22 +311,25 @@ class _PoolStream:
     An iterator object rather than an async generator: it is one more step for every
     chunk of every stream, and a generator's frame costs more than a method call."""
 
-    __slots__ = ("_closed", "_connection", "_iterator", "_pool", "_stream")
+    __slots__ = ("_closed", "_connection", "_iterator", "_pool", "_request", "_stream")
 
     def __init__(
         self,
         stream: AsyncIterable[bytes],
         pool: FairConnectionPool,
         connection: httpcore.AsyncConnectionInterface,
+        request: httpcore.Request,
     ) -> None:
         self._stream = stream
         self._pool = pool
         self._connection = connection
+        self._request = request
         self._closed = False
         self._iterator: AsyncIterator[bytes] | None = None
 
     def __aiter__(self) -> AsyncIterator[bytes]:
-        self._iterator = aiter(self._stream)
+        # A chunked body is read without h11 where it can be (`fantasy.http.chunked`).
+        self._iterator = take_over(self._stream, self._request) or aiter(self._stream)
         return self
 
     async def __anext__(self) -> bytes:

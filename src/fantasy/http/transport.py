@@ -253,6 +253,10 @@ def _body_chunks(response: Any) -> Iterator[bytes]:
     (httpx yields one chunk per HTTP chunk). Encoded bodies, and other client
     libraries, go through ``iter_bytes``."""
     if _plain_httpx_body(response):
+        from fantasy.http.chunked import take_over_sync
+
+        # A chunked body is read without h11 where it can be (`fantasy.http.chunked`).
+        take_over_sync(response)
         response.is_stream_consumed = True
         return iter(response.stream)
     return response.iter_bytes()  # type: ignore[no-any-return]
