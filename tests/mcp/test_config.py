@@ -40,3 +40,21 @@ def test_names_in_messages_and_reprs() -> None:
 
 def test_a_timeout_of_none_waits_forever() -> None:
     assert MCPServerStdio("x", timeout=None).timeout is None
+
+
+def test_without_the_sdk_the_error_says_how_to_install_it() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, importlib.util\n"
+        "real = importlib.util.find_spec\n"
+        "importlib.util.find_spec = lambda name, *a: None if name == 'mcp' else real(name, *a)\n"
+        "from fantasy.mcp import MCPServerStdio\n"
+        "try:\n"
+        "    MCPServerStdio('x')\n"
+        "except ImportError as exc:\n"
+        "    print(exc)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "fantasy.mcp needs the MCP SDK: pip install 'fantasy[mcp]'"

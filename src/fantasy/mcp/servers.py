@@ -50,6 +50,15 @@ ServerApproval: TypeAlias = (
 or a function of (tool name, arguments)."""
 
 
+def require_sdk() -> None:
+    """The MCP SDK is installed, or an `ImportError` that says how to get it (found
+    without importing it: building a server costs nothing until it is used)."""
+    import importlib.util
+
+    if importlib.util.find_spec("mcp") is None:
+        raise ImportError("fantasy.mcp needs the MCP SDK: pip install 'fantasy[mcp]'")
+
+
 class MCPServerBase:
     """What every transport shares: naming, filters, approvals, lifecycle, requests."""
 
@@ -68,6 +77,7 @@ class MCPServerBase:
         sampling_model: LanguageModel | str | None,
         protocol: str,
     ):
+        require_sdk()
         if prefix is not None and (not isinstance(prefix, str) or not prefix):
             raise InvalidArgumentError("MCP server: prefix must be a non-empty string")
         for option, value in (("allow", allow), ("deny", deny)):

@@ -55,6 +55,9 @@ def input_schema(agent_tool: AgentTool) -> dict[str, Any]:
 
 def build_server(tools: Sequence[AgentTool | Callable[..., Any]], name: str = "fantasy") -> Any:
     """The SDK's low-level ``Server`` offering ``tools``."""
+    from fantasy.mcp.servers import require_sdk
+
+    require_sdk()
     import mcp_types as types
     from mcp.server.lowlevel.server import Server
 
