@@ -55,11 +55,11 @@ def function_tool_json(tool: FunctionTool) -> JSON:
     else:
         input_schema["required"] = []
     input_schema["type"] = "object"
-    # A schema that references definitions (an MCP server's tool) keeps them: without them
-    # its "$ref"s point nowhere. Fantasy's own schemas inline theirs, so their wire is
-    # Fantasy's.
+    # A schema whose properties reference its definitions (an MCP server's tool) keeps
+    # them: without them its "$ref"s point nowhere. Otherwise (every fantasy tool, whose
+    # schemas inline theirs) only properties and required go, as in Fantasy.
     for key in ("$defs", "definitions"):
-        if isinstance(schema.get(key), dict):
+        if isinstance(schema.get(key), dict) and _refers_to(properties, f"#/{key}/"):
             input_schema[key] = schema[key]
     # A recursive type points back at itself (JSON pointers from the schema's root, which
     # has the same properties as this one); the Messages API gets them as $defs.
@@ -73,6 +73,18 @@ def function_tool_json(tool: FunctionTool) -> JSON:
     if isinstance(options, ToolOptions) and options.allowed_callers is not None:
         wire["allowed_callers"] = list(options.allowed_callers)
     return wire
+
+
+def _refers_to(node: object, prefix: str) -> bool:
+    """Does a ``$ref`` under ``node`` start with ``prefix``?"""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith(prefix):
+            return True
+        return any(_refers_to(v, prefix) for v in node.values())
+    if isinstance(node, list):
+        return any(_refers_to(v, prefix) for v in node)
+    return False
 
 
 MCP_BETA_FLAG = "mcp-client-2025-11-20"
