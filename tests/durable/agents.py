@@ -253,6 +253,37 @@ long_stream = DurableAgent(
 )
 
 
+# --------------------------------------------------------------------------- MCP
+
+
+def _mcp(call: Call) -> Response:
+    n = tool_results(call)
+    log(f"model {n} tools={sorted(t.name for t in call.tools)}")
+    if n == 0:
+        return tool_call_response(("q1", "lookup", {"key": "answer"}))
+    return text_response(last_tool_results(call))
+
+
+def mcp_agent(needs_approval: bool = False) -> fantasy.Agent[str]:
+    """An agent whose tool comes from a stdio MCP server (`mcp_server.py`)."""
+    import sys
+    from pathlib import Path
+
+    from fantasy.mcp import MCPServerStdio
+
+    here = Path(__file__).resolve()
+    server = MCPServerStdio(
+        sys.executable,
+        [str(here.with_name("mcp_server.py"))],
+        env={
+            "FANTASY_DURABLE_LOG": os.environ["FANTASY_DURABLE_LOG"],
+            "PYTHONPATH": str(here.parents[2] / "src"),
+        },
+        needs_approval=needs_approval,
+    )
+    return fantasy.Agent(FakeModel([_mcp] * 20), toolsets=[server])
+
+
 def agents() -> dict[str, Any]:
     """Every agent of the tests, by name, plus one over a loopback HTTP server when
     FANTASY_DURABLE_BASE_URL is set (an OpenAI-compatible endpoint)."""

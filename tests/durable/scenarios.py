@@ -342,6 +342,38 @@ async def heartbeats(client: Any, queue: str) -> dict[str, Any]:
 
 
 @scenario
+async def mcp(client: Any, queue: str) -> dict[str, Any]:
+    """An agent with a stdio MCP server: listing its tools and calling one are activities;
+    the server runs in the worker, started once."""
+    from fantasy.durable.temporal import approve, create_worker, run_agent, run_result, start_run
+    from tests.durable.agents import mcp_agent
+
+    agents = {"mcp": mcp_agent(), "mcp_gated": mcp_agent(needs_approval=True)}
+    async with create_worker(client, agents, task_queue=queue):
+        result = await run_agent(client, "mcp", "Look it up", task_queue=queue)
+        handle = await start_run(client, "mcp", "Again", task_queue=queue, id=f"{queue}-2")
+        await handle.result()
+        attempts = await activity_attempts(handle)
+        replayed = await replays(handle)
+        before_gate = len(log_lines())
+        gated = await start_run(client, "mcp_gated", "Look it up", task_queue=queue)
+        (call,) = await wait_pending(gated, 1)
+        ran_before_approval = [line for line in log_lines()[before_gate:] if "server" in line]
+        await approve(gated, call.tool_call_id)
+        gated_result = await run_result(gated)
+    return {
+        "text": result.text,
+        "attempts": attempts,
+        "replayed": replayed,
+        "log": log_lines()[:before_gate],
+        "gated_call": [call.tool_name, call.input, call.kind],
+        "ran_before_approval": ran_before_approval,
+        "gated_text": gated_result.text,
+        "gated_log": log_lines()[before_gate:],
+    }
+
+
+@scenario
 async def custom_workflow(client: Any, queue: str) -> dict[str, Any]:
     from fantasy.durable.temporal import create_worker
     from tests.durable.agents import agents

@@ -252,3 +252,23 @@ def test_a_streaming_request_heartbeats_so_a_heartbeat_timeout_shorter_than_it_h
     out = run_scenario("heartbeats", tmp_path)
     assert out["text"] == "".join(f"w{i} " for i in range(10))
     assert out["log"] == ["main model stream", *[f"main stream 1 w{i} " for i in range(10)]]
+
+
+def test_an_mcp_servers_tools_are_listed_and_called_in_activities(tmp_path: Path) -> None:
+    out = run_scenario("mcp", tmp_path)
+    assert out["text"] == "q1=answer is 42"
+    # Each step's listing of the server's tools and the call of one are activities; the
+    # workflow (and its replay) never speaks to the server.
+    assert out["attempts"] == {
+        "fantasy.toolset_tools": [1, 1],
+        "fantasy.model_request": [1, 1],
+        "fantasy.tool_run": [1],
+    }
+    assert out["replayed"] is True
+    run = ["main model 0 tools=['lookup']", "server lookup answer", "main model 1 tools=['lookup']"]
+    assert out["log"] == [*run, *run]
+    # A server whose tools need approval: the run waits for the signal, then calls it.
+    assert out["gated_call"] == ["lookup", {"key": "answer"}, "approval"]
+    assert out["ran_before_approval"] == []
+    assert out["gated_text"] == "q1=answer is 42"
+    assert out["gated_log"] == run

@@ -1,4 +1,5 @@
-"""The two activities of a durable run: one model request, one tool run.
+"""The activities of a durable run: one model request, one tool run, and the listing of
+the tools the agent's toolsets (MCP servers) offer for a step.
 
 Everything a run does that is not deterministic happens here, in the worker, outside
 the workflow: the HTTP request, the tool's side effects, the clock a timeout reads.
@@ -42,6 +43,7 @@ from fantasy.types import (
 
 MODEL_REQUEST = "fantasy.model_request"
 TOOL_RUN = "fantasy.tool_run"
+TOOLSET_TOOLS = "fantasy.toolset_tools"
 TOOL_ERROR_TYPE = "ToolExecutionError"
 
 
@@ -137,7 +139,10 @@ async def tool_run(payload: dict[str, Any]) -> dict[str, Any]:
     from fantasy.agent.steps import execute_tool, tools_by_name
 
     agent = _agent(payload).agent
-    tools = tools_by_name(agent.tools, agent.executable_provider_tools, None)
+    own = list(agent.tools)
+    if payload["name"] not in {t.info.name for t in own}:
+        own.extend(await _toolset_tools(agent))  # an MCP server's tool, say
+    tools = tools_by_name(own, agent.executable_provider_tools, None)
     tools.default_timeout = agent.tool_timeout
     call = ToolCallContent(payload["id"], payload["name"], payload["input"])
     try:
@@ -145,6 +150,56 @@ async def tool_run(payload: dict[str, Any]) -> dict[str, Any]:
     except ToolExecutionError as err:
         raise ApplicationError(str(err), type=TOOL_ERROR_TYPE, non_retryable=True) from err
     return codec.tool_result_to_json(result)
+
+
+@activity.defn(name=TOOLSET_TOOLS)
+async def toolset_tools(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """The tools the agent's toolsets (MCP servers) offer now, as the workflow lists them
+    for each step: what the model is told of each, and whether a call needs approval."""
+    agent = _agent(payload).agent
+    try:
+        tools = await _toolset_tools(agent)
+    except Exception as err:
+        raise failure(err) from err
+    out = []
+    for tool in tools:
+        info = tool.info
+        needs = getattr(tool, "needs_approval", False)
+        out.append(
+            {
+                "name": info.name,
+                "description": info.description,
+                "parameters": info.parameters,
+                "required": list(info.required),
+                "parallel": info.parallel,
+                "schema": getattr(info, "schema", None),
+                # A function of the input cannot travel: every call of such a tool asks.
+                "needs_approval": needs is not None and needs is not False,
+            }
+        )
+    return out
+
+
+_ENTERED: list[Any] = []
+"""Toolsets this worker process started (a server's subprocess, its connection): they
+stay up for the process's life, shared by every run's activities."""
+
+
+async def _toolset_tools(agent: Any) -> list[Any]:
+    toolsets = list(getattr(agent, "toolsets", None) or ())
+    if not toolsets:
+        return []
+    from fantasy.agent.toolsets import RunToolsets
+
+    for toolset in toolsets:
+        if not any(toolset is entered for entered in _ENTERED):
+            await toolset.__aenter__()
+            _ENTERED.append(toolset)
+    listing = RunToolsets(toolsets)
+    try:
+        return await listing.tools(agent.tools)
+    finally:
+        await listing.close()
 
 
 class StreamCollector:

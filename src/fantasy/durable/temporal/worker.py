@@ -9,7 +9,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-from fantasy.durable.temporal.activities import model_request, tool_run
+from fantasy.durable.temporal.activities import model_request, tool_run, toolset_tools
 from fantasy.durable.temporal.registry import register
 from fantasy.durable.temporal.workflow import AgentWorkflow
 
@@ -39,7 +39,7 @@ def create_worker(
     """
     register(agents)
     workflows = [AgentWorkflow, *worker_options.pop("workflows", ())]
-    activities = [model_request, tool_run, *worker_options.pop("activities", ())]
+    activities = [model_request, tool_run, toolset_tools, *worker_options.pop("activities", ())]
     worker_options.setdefault("workflow_runner", sandbox_runner())
     return Worker(
         client,

@@ -27,7 +27,12 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 from fantasy import _runtime
 from fantasy.durable.temporal import codec
-from fantasy.durable.temporal.activities import MODEL_REQUEST, TOOL_ERROR_TYPE, TOOL_RUN
+from fantasy.durable.temporal.activities import (
+    MODEL_REQUEST,
+    TOOL_ERROR_TYPE,
+    TOOL_RUN,
+    TOOLSET_TOOLS,
+)
 from fantasy.durable.temporal.registry import ActivityOptions, DurableAgent, lookup
 from fantasy.errors import InvalidArgumentError, ToolCriticalError
 from fantasy.model import Call, Response
@@ -217,6 +222,8 @@ def _shadow(name: str, entry: DurableAgent, max_retries: int | None) -> Agent[An
     # in the workflow, so the run pauses for such calls instead.
     if hasattr(shadow, "approve"):
         shadow.approve = None
+    if getattr(agent, "toolsets", None):
+        shadow.toolsets = [ActivityToolset(name, entry.tool_activity, tool_retry)]
     if agent.prepare_step is not None:
         shadow.prepare_step = _durable_prepare_step(agent, proxy, tools)
     return shadow
@@ -321,6 +328,62 @@ class ActivityTool(AgentTool):
 
     def parse_input(self, call: ToolCall) -> Any:
         return self._tool.parse_input(call)
+
+    async def run(self, call: ToolCall) -> ToolResponse:
+        return await _tool_activity(self._agent, call, self._options, self._retry_policy)
+
+
+class ActivityToolset:
+    """The agent's toolsets (MCP servers), as the workflow sees them: the tools of a step
+    are listed by an activity (a server may change them between steps), and each call
+    of one is a tool-run activity. The servers run in the workers."""
+
+    label = "the agent's toolsets"
+
+    def __init__(self, agent: str, options: ActivityOptions, retry_policy: RetryPolicy):
+        self._agent = agent
+        self._options = options
+        self._retry_policy = retry_policy
+
+    async def __aenter__(self) -> ActivityToolset:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+    async def get_tools(self) -> list[AgentTool]:
+        specs = await workflow.execute_activity(
+            TOOLSET_TOOLS,
+            {"agent": self._agent},
+            start_to_close_timeout=self._options.start_to_close_timeout,
+            heartbeat_timeout=self._options.heartbeat_timeout,
+            retry_policy=self._retry_policy,
+            result_type=list,
+        )
+        return [RemoteTool(self._agent, spec, self._options, self._retry_policy) for spec in specs]
+
+
+class RemoteTool(AgentTool):
+    """A toolset's tool in the workflow: its definition as the worker listed it, and a
+    run that is a tool-run activity."""
+
+    def __init__(
+        self, agent: str, spec: dict[str, Any], options: ActivityOptions, retry: RetryPolicy
+    ):
+        from fantasy.tools import ToolInfo
+
+        self.info = ToolInfo(
+            spec["name"],
+            spec["description"],
+            spec["parameters"],
+            spec["required"],
+            parallel=bool(spec.get("parallel")),
+            schema=spec.get("schema"),
+        )
+        self.needs_approval = bool(spec.get("needs_approval"))
+        self._agent = agent
+        self._options = options
+        self._retry_policy = retry
 
     async def run(self, call: ToolCall) -> ToolResponse:
         return await _tool_activity(self._agent, call, self._options, self._retry_policy)
