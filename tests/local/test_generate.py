@@ -306,3 +306,10 @@ def test_a_leading_think_block_is_reasoning(provider: llamacpp.Provider) -> None
     kinds = [p.type for p in model.stream(seeded(3, grammar=thinking))]
     assert kinds[0] == StreamPartType.REASONING_START
     assert kinds.index(StreamPartType.REASONING_END) < kinds.index(StreamPartType.TEXT_START)
+
+
+def test_n_ctx_zero_takes_the_models_own_context(tiny_model: Path) -> None:
+    with local_provider(tiny_model, n_ctx=0) as provider:
+        provider.load()
+        info = provider._engine.info
+        assert info is not None and info.n_ctx == 4096  # the tiny model's context_length

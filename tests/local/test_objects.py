@@ -55,6 +55,11 @@ async def test_async_and_streamed_objects_are_valid(provider: llamacpp.Provider)
     partials = list(stream.partial_objects())
     assert partials and partials[-1] == result.object
     assert stream.object() == result.object
+    astream = fantasy.astream_object(
+        model, "Alice", Person, max_output_tokens=600, provider_options=options(1)
+    )
+    assert [partial async for partial in astream.partial_objects()] == partials
+    assert await astream.object() == result.object
 
 
 def test_the_untyped_object_call_matches_its_schema(provider: llamacpp.Provider) -> None:
