@@ -127,6 +127,10 @@ class _Decoder:
                 self._trailer = True
             else:
                 self._remaining = chunk
+        if pos >= size:
+            # Nothing left of this read: do not hold it while the stream waits for more.
+            self._buf = b""
+            pos = 0
         self._pos = pos
         if self._error and not out:
             self._failed(self._error)
