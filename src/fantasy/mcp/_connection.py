@@ -39,6 +39,8 @@ class Connection:
         self.stderr: IO[bytes] | None = None
         """Where a stdio server's stderr goes (a temporary file), for the tail in errors."""
         self.tools: list[Any] | None = None
+        self.changes = 0
+        """List-changed notices seen: a listing that a notice overtook is not kept."""
         """The converted tool list, None until listed or after a list-changed notice."""
         self.lost: BaseException | None = None
         self._stop = asyncio.Event()
@@ -114,7 +116,7 @@ class Connection:
                 return
             async with client.listen(tools_list_changed=True) as subscription:
                 async for _ in subscription:
-                    self.tools = None
+                    self.tool_list_changed()
         except Exception as exc:
             logger.debug("%s: no tools/list_changed subscription: %s", self.server.label, exc)
 
@@ -124,7 +126,11 @@ class Connection:
         import mcp_types
 
         if isinstance(message, mcp_types.ToolListChangedNotification):
-            self.tools = None
+            self.tool_list_changed()
+
+    def tool_list_changed(self) -> None:
+        self.tools = None
+        self.changes += 1
 
     async def close_now(self, *, keep_stderr: bool = False) -> None:
         """Close the session and stop the server (stdio: stdin closed, then SIGTERM, then

@@ -277,6 +277,7 @@ class MCPServerBase:
         cached = connection.tools
         if cached is not None:
             return list(cached)
+        changes = connection.changes
         listing = await self._request(_list_all_tools, "tools/list")
         from fantasy.mcp.tool import MCPTool
 
@@ -287,8 +288,8 @@ class MCPServerBase:
             if tool.name in self.deny:
                 continue
             tools.append(MCPTool(self, tool))
-        connection = await self._live()
-        connection.tools = tools
+        if self._connection is connection and connection.changes == changes:
+            connection.tools = tools  # kept unless the list changed while it was read
         return list(tools)
 
     def tool_name(self, name: str) -> str:
