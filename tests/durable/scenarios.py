@@ -75,7 +75,7 @@ def summary(result: Any) -> dict[str, Any]:
         "text": result.text,
         "steps": len(result.steps),
         "tool_results": [
-            [r.tool_name, getattr(r.result, "text", None)]
+            [r.tool_name, getattr(r.result, "text", None) or getattr(r.result, "error", None)]
             for s in result.steps
             for r in s.content.tool_results
         ],

@@ -213,6 +213,14 @@ def test_approvals_are_signals_the_run_waits_for_across_a_worker_restart(tmp_pat
         "w2 model 1",
     ]
     assert out["messages"] == ["user", "assistant", "tool", "assistant"]
+    # One result for the whole run: the paused step (with every result its answers
+    # brought, in call order) and the step after it.
+    assert out["steps"] == 2
+    assert out["tool_results"] == [
+        ["transfer", "sent 500 to bob"],
+        ["transfer", "sent 5 to carol"],
+        ["transfer", "denied: too much"],
+    ]
 
 
 def test_approval_timeout_denies_and_deferred_results_arrive_by_signal(

@@ -93,7 +93,7 @@ class AgentWorkflow:
         try:
             result = await run_agent_in_workflow(name, request.get("prompt", ""), options)
             while result.paused:
-                result = await self._resume(name, result, options)
+                result = _joined(result, await self._resume(name, result, options))
         except Exception as err:
             raise _failure(err) from err
         typed = result.typed_output is not _text_output()
@@ -165,6 +165,65 @@ class AgentWorkflow:
 
     def _answered(self, kind: str) -> set[str]:
         return {k for k, v in self._answers.items() if v["kind"] == kind}
+
+
+def _joined(paused: AgentResult[Any], resumed: AgentResult[Any]) -> AgentResult[Any]:
+    """One result for a run that paused and went on: every step of both parts, so
+    ``steps``, usage and cost are the whole run's. The resumed part began from the
+    paused conversation with its last step's tool message completed (the answers'
+    results in call order): that step takes the completed messages, so
+    ``all_messages()`` is the resumed part's. Should the conversation not start as
+    the paused one did, the resumed part alone is the result."""
+    from fantasy.agent.run import final_result
+
+    if not paused.steps:
+        return resumed
+    *earlier, last = paused.steps
+    start = [*paused.input_messages, *paused.prompt_messages]
+    before = [*start, *(m for s in earlier for m in s.messages)]
+    history = resumed.input_messages
+    if history[: len(before)] != before:
+        return resumed
+    messages = history[len(before) :]
+    completed = dataclasses.replace(
+        last, content=_with_results(last.content, messages), messages=messages, pending=[]
+    )
+    joined = final_result([*earlier, completed, *resumed.steps])
+    joined.input_messages = paused.input_messages
+    joined.prompt_messages = paused.prompt_messages
+    joined.typed_output = resumed.typed_output
+    return joined
+
+
+def _with_results(content: Any, messages: list[Any]) -> Any:
+    """The paused step's content with the results its answers brought (the approved
+    calls' results, the denials, the deferred results), in call order."""
+    from fantasy.types import ResponseContent, Role, ToolResultContent, ToolResultPart
+
+    names = {c.tool_call_id: c.tool_name for c in content.tool_calls}
+    known = {r.tool_call_id for r in content.tool_results}
+    added = [
+        ToolResultContent(
+            part.tool_call_id,
+            names.get(part.tool_call_id, ""),
+            part.output,
+            client_metadata=part.client_metadata,
+            stop_turn=part.stop_turn,
+        )
+        for m in messages
+        if m.role is Role.TOOL
+        for part in m.content
+        if isinstance(part, ToolResultPart) and part.tool_call_id not in known
+    ]
+    if not added:
+        return content
+    order = {call_id: i for i, call_id in enumerate(names)}
+    results = sorted(
+        [*content.tool_results, *added], key=lambda r: order.get(r.tool_call_id, len(order))
+    )
+    rest = [c for c in content if not isinstance(c, ToolResultContent) or c.provider_executed]
+    client_results = [r for r in results if not r.provider_executed]
+    return ResponseContent([*rest, *client_results])
 
 
 async def run_agent_in_workflow(
