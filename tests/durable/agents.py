@@ -284,6 +284,11 @@ def mcp_agent(needs_approval: bool = False) -> fantasy.Agent[str]:
     return fantasy.Agent(FakeModel([_mcp] * 20), toolsets=[server])
 
 
+def on_finish_part(event: StreamEvent) -> None:
+    if event.part.type is fantasy.StreamPartType.FINISH:
+        log(f"streamed request {event.request}")
+
+
 def agents() -> dict[str, Any]:
     """Every agent of the tests, by name, plus one over a loopback HTTP server when
     FANTASY_DURABLE_BASE_URL is set (an OpenAI-compatible endpoint)."""
@@ -293,6 +298,9 @@ def agents() -> dict[str, Any]:
         "streaming": streaming,
         "bank": fantasy.Agent(FakeModel([_bank] * 20), tools=[transfer]),
         "manager": fantasy.Agent(FakeModel([_manager] * 20), tools=[ask_manager]),
+        "streaming_bank": DurableAgent(
+            fantasy.Agent(FakeModel([_bank] * 20), tools=[transfer]), on_stream=on_finish_part
+        ),
         "long_stream": long_stream,
         "typed": fantasy.Agent(
             FakeModel([_typed] * 20), tools=[meet], output_type=Answer, output_mode="tool"

@@ -224,7 +224,13 @@ async def approval(client: Any, queue: str) -> dict[str, Any]:
 
 @scenario
 async def approval_timeout_and_deferred(client: Any, queue: str) -> dict[str, Any]:
-    from fantasy.durable.temporal import create_worker, run_result, send_tool_result, start_run
+    from fantasy.durable.temporal import (
+        approve,
+        create_worker,
+        run_result,
+        send_tool_result,
+        start_run,
+    )
     from tests.durable.agents import agents
 
     async with create_worker(client, agents(), task_queue=queue):
@@ -237,12 +243,19 @@ async def approval_timeout_and_deferred(client: Any, queue: str) -> dict[str, An
         (call,) = await wait_pending(handle, 1)
         await send_tool_result(handle, call.tool_call_id, "Yes, enjoy it.")
         deferred = await run_result(handle)
+        before = len(log_lines())
+        streamed = await start_run(client, "streaming_bank", "Pay", task_queue=queue)
+        for waiting in await wait_pending(streamed, 2):
+            await approve(streamed, waiting.tool_call_id)
+        streamed_text = (await run_result(streamed)).text
+        streamed_log = log_lines()[before:]
     return {
         "timed_out": timed_out.text,
         "waited": waited,
         "deferred_call": [call.tool_call_id, call.tool_name, call.input, call.kind],
         "deferred": deferred.text,
-        "log": log_lines(),
+        "streamed": [streamed_text, streamed_log],
+        "log": log_lines()[:before],
     }
 
 

@@ -233,6 +233,13 @@ def test_approval_timeout_denies_and_deferred_results_arrive_by_signal(
     assert 1 <= out["waited"] < 20
     assert out["deferred_call"] == ["m1", "ask_manager", {"question": "Friday off?"}, "deferred"]
     assert out["deferred"] == "m1=Yes, enjoy it."
+    # Streamed requests are numbered across the pause: 0 before it, 1 after.
+    text, log = out["streamed"]
+    assert text == "t1=sent 500 to bob; t2=sent 5 to carol; t3=sent 900 to dave"
+    assert [line for line in log if "streamed" in line] == [
+        "main streamed request 0",
+        "main streamed request 1",
+    ]
     assert out["log"] == [
         "main model 0",
         "main tool transfer carol 5",

@@ -49,8 +49,7 @@ class StreamEvent:
     workflow_id: str
     run_id: str
     request: int
-    """The model request's number in the run (0 for the first; counted from 0 again
-    when the run goes on after a pause for approval)."""
+    """The model request's number in the run (0 for the first)."""
     attempt: int
     part: StreamPart
 

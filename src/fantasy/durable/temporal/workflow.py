@@ -73,6 +73,8 @@ class AgentWorkflow:
     def __init__(self) -> None:
         self._answers: dict[str, dict[str, Any]] = {}
         self._pending: list[dict[str, Any]] = []
+        self._requests = [0]
+        """The number of the run's next model request, across its pauses."""
 
     @workflow.signal(name=APPROVE_SIGNAL)
     def approve(self, answer: dict[str, Any]) -> None:
@@ -91,7 +93,7 @@ class AgentWorkflow:
         options = codec.options_from_json(request.get("options") or {})
         name = request["agent"]
         try:
-            result = await run_agent_in_workflow(name, request.get("prompt", ""), options)
+            result = await _run(name, request.get("prompt", ""), options, self._requests)
             while result.paused:
                 result = _joined(result, await self._resume(name, result, options))
         except Exception as err:
@@ -152,7 +154,7 @@ class AgentWorkflow:
             results[call_id] = value
         self._pending = []
         rest = {k: v for k, v in options.items() if k not in ("messages", "files")}
-        return await run_agent_in_workflow(
+        return await _run(
             name,
             "",
             {
@@ -161,6 +163,7 @@ class AgentWorkflow:
                 "approvals": answers,
                 "tool_results": results,
             },
+            self._requests,
         )
 
     def _answered(self, kind: str) -> set[str]:
@@ -234,11 +237,17 @@ async def run_agent_in_workflow(
     `create_worker` (which registers the activities and the agents). A call that needs
     approval pauses the run (``result.paused``): resume it with ``messages=`` and
     ``approvals=`` as without Temporal (`AgentWorkflow` waits for signals to do so)."""
+    return await _run(name, prompt, options, [0])
+
+
+async def _run(
+    name: str, prompt: str, options: dict[str, Any], requests: list[int]
+) -> AgentResult[Any]:
     entry = lookup(name)
     options = dict(options)
     max_retries = options.pop("max_retries", None)
     options.pop("approval_timeout", None)  # the wait for a signal, not for a callback
-    shadow = _shadow(name, entry, max_retries)
+    shadow = _shadow(name, entry, max_retries, requests)
     with _runtime.clock(workflow.time):
         return await shadow.agenerate(prompt, **options)
 
@@ -249,7 +258,9 @@ def _text_output() -> Any:
     return TEXT_OUTPUT
 
 
-def _shadow(name: str, entry: DurableAgent, max_retries: int | None) -> Agent[Any]:
+def _shadow(
+    name: str, entry: DurableAgent, max_retries: int | None, requests: list[int]
+) -> Agent[Any]:
     """A copy of the agent whose model and tools are activities; retries are Temporal's."""
     agent = entry.agent
     attempts = 1 + (max_retries if max_retries is not None else _pick(agent.max_retries, 3))
@@ -258,7 +269,7 @@ def _shadow(name: str, entry: DurableAgent, max_retries: int | None) -> Agent[An
         backoff_coefficient=agent.retry_backoff_factor,
         maximum_attempts=attempts,
     )
-    proxy = ActivityModel(name, agent.model, entry.model_activity, model_retry)
+    proxy = ActivityModel(name, agent.model, entry.model_activity, model_retry, requests)
     tool_retry = entry.tool_activity.retry_policy or DEFAULT_TOOL_RETRY
     tools: dict[str, AgentTool] = {
         t.info.name: ActivityTool(name, t, entry.tool_activity, tool_retry) for t in agent.tools
@@ -296,12 +307,20 @@ class ActivityModel:
     """The agent's model, as the workflow sees it: a request is an activity. Reads its
     identity and capabilities (provider, model id, what it supports) from the real one."""
 
-    def __init__(self, agent: str, model: Any, options: ActivityOptions, retry_policy: RetryPolicy):
+    def __init__(
+        self,
+        agent: str,
+        model: Any,
+        options: ActivityOptions,
+        retry_policy: RetryPolicy,
+        requests: list[int],
+    ):
         self._agent = agent
         self._model = model
         self._options = options
         self._retry_policy = retry_policy
-        self._requests = 0
+        self._requests = requests
+        """``[n]``: the number of the run's next request, shared by its parts."""
 
     @property
     def provider(self) -> str:
@@ -320,9 +339,9 @@ class ActivityModel:
         payload = {
             "agent": self._agent,
             "call": codec.call_to_json(call),
-            "request": self._requests,
+            "request": self._requests[0],
         }
-        self._requests += 1
+        self._requests[0] += 1
         result = await workflow.execute_activity(
             MODEL_REQUEST,
             payload,
