@@ -439,3 +439,59 @@ class StreamPart:
     """On ``output``: the typed run's output so far (an instance of its ``output_type``)."""
     pending_call: Any = None
     """On ``tool_approval_request``: the `fantasy.PendingCall` (with the validated input)."""
+
+    # The parts for content a provider gives whole (hosted tools, citations, a replayed
+    # answer): one spelling of each, shared by the providers' streams and the fake model.
+
+    @classmethod
+    def of_tool_call(cls, call: ToolCallContent) -> StreamPart:
+        """The ``tool_call`` part that completes ``call``."""
+        return cls(
+            StreamPartType.TOOL_CALL,
+            id=call.tool_call_id,
+            tool_call_name=call.tool_name,
+            tool_call_input=call.input,
+            provider_executed=call.provider_executed,
+            provider_metadata=call.provider_metadata,
+        )
+
+    @classmethod
+    def of_tool_result(
+        cls, result: ToolResultContent, *, provider_executed: bool | None = None
+    ) -> StreamPart:
+        """The ``tool_result`` part carrying ``result``; ``provider_executed`` overrides the
+        result's own flag where the stream knows better (a hosted tool's answer)."""
+        executed = result.provider_executed if provider_executed is None else provider_executed
+        return cls(
+            StreamPartType.TOOL_RESULT,
+            id=result.tool_call_id,
+            tool_call_name=result.tool_name,
+            provider_executed=executed,
+            provider_metadata=result.provider_metadata,
+            tool_result=result,
+        )
+
+    @classmethod
+    def of_source(cls, source: SourceContent, *, whole: bool = True) -> StreamPart:
+        """The ``source`` part citing ``source``; ``whole=False`` sends only its URL, title
+        and metadata fields, for a citation that is nothing more."""
+        return cls(
+            StreamPartType.SOURCE,
+            id=source.id,
+            source_type=source.source_type,
+            url=source.url,
+            title=source.title,
+            provider_metadata=source.provider_metadata,
+            source=source if whole else None,
+        )
+
+    def cited(self) -> SourceContent:
+        """The citation a ``source`` part carries: its whole `source`, else one made of
+        its fields (the inverse of `of_source`, for whoever collects the parts)."""
+        return self.source or SourceContent(
+            self.source_type or SourceType.URL,
+            self.id,
+            url=self.url,
+            title=self.title,
+            provider_metadata=self.provider_metadata,
+        )

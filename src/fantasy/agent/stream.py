@@ -24,8 +24,6 @@ from fantasy.types import (
     ProviderMetadata,
     ReasoningContent,
     ResponseContent,
-    SourceContent,
-    SourceType,
     StreamPart,
     StreamPartType,
     TextContent,
@@ -345,13 +343,7 @@ class StreamRun:
                 state.content.append(result)
                 await cb("on_tool_result", result)
         elif t is StreamPartType.SOURCE:
-            source = part.source or SourceContent(
-                part.source_type or SourceType.URL,
-                part.id,
-                url=part.url,
-                title=part.title,
-                provider_metadata=part.provider_metadata,
-            )
+            source = part.cited()
             state.content.append(source)
             await cb("on_source", source)
         elif t is StreamPartType.FILE:

@@ -323,14 +323,7 @@ def _tool_call_parts(call: ToolCallContent) -> list[StreamPart]:
             for p in pieces
         ),
         StreamPart(StreamPartType.TOOL_INPUT_END, id=call.tool_call_id),
-        StreamPart(
-            StreamPartType.TOOL_CALL,
-            id=call.tool_call_id,
-            tool_call_name=call.tool_name,
-            tool_call_input=call.input,
-            provider_executed=call.provider_executed,
-            provider_metadata=call.provider_metadata,
-        ),
+        StreamPart.of_tool_call(call),
     ]
 
 
@@ -397,27 +390,9 @@ def stream_parts_for_response(response: Response) -> list[StreamPart]:
         elif isinstance(c, ToolCallContent):
             parts.extend(_tool_call_parts(c))
         elif isinstance(c, SourceContent):
-            parts.append(
-                StreamPart(
-                    StreamPartType.SOURCE,
-                    id=c.id,
-                    source_type=c.source_type,
-                    url=c.url,
-                    title=c.title,
-                    provider_metadata=c.provider_metadata,
-                )
-            )
+            parts.append(StreamPart.of_source(c, whole=False))
         elif isinstance(c, ToolResultContent):
-            parts.append(
-                StreamPart(
-                    StreamPartType.TOOL_RESULT,
-                    id=c.tool_call_id,
-                    tool_call_name=c.tool_name,
-                    provider_executed=c.provider_executed,
-                    provider_metadata=c.provider_metadata,
-                    tool_result=c,
-                )
-            )
+            parts.append(StreamPart.of_tool_result(c))
         elif isinstance(c, FileContent):
             raise ValueError("a FileContent cannot be streamed: stream parts have no file type")
     parts.append(finish_part(response.usage, response.finish_reason, response.provider_metadata))

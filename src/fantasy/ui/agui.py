@@ -24,8 +24,6 @@ from typing import Any
 
 from fantasy.types import (
     JSON,
-    SourceContent,
-    SourceType,
     StreamPart,
     StreamPartType,
     ToolResultContent,
@@ -292,9 +290,7 @@ class AGUIEncoder:
 
 
 def _source(part: StreamPart) -> JSON:
-    source = part.source or SourceContent(
-        part.source_type or SourceType.URL, part.id, url=part.url, title=part.title
-    )
+    source = part.cited()
     value: dict[str, Any] = {"sourceType": str(source.source_type), "id": source.id}
     for key, field_value in (
         ("url", source.url),

@@ -36,7 +36,6 @@ from fantasy.types import (
     FileContent,
     FinishReason,
     ProviderMetadata,
-    SourceContent,
     SourceType,
     StreamPart,
     StreamPartType,
@@ -344,9 +343,7 @@ def _input_value(text: str) -> Any:
 
 
 def _source(part: StreamPart) -> JSON:
-    source = part.source or SourceContent(
-        part.source_type or SourceType.URL, part.id, url=part.url, title=part.title
-    )
+    source = part.cited()
     if source.source_type is SourceType.DOCUMENT:
         chunk: JSON = {
             "type": "source-document",

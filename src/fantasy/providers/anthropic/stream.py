@@ -154,43 +154,19 @@ def content_parts(content: list[Content], prefix: str) -> list[StreamPart]:
                     provider_executed=executed,
                 ),
                 StreamPart(T.TOOL_INPUT_END, id=item.tool_call_id, provider_executed=executed),
-                StreamPart(
-                    T.TOOL_CALL,
-                    id=item.tool_call_id,
-                    tool_call_name=item.tool_name,
-                    tool_call_input=item.input,
-                    provider_executed=executed,
-                    provider_metadata=item.provider_metadata,
-                ),
+                StreamPart.of_tool_call(item),
             ]
         elif isinstance(item, SourceContent):
             parts.append(_source_part(item))
         elif isinstance(item, ToolResultContent):
-            parts.append(
-                StreamPart(
-                    T.TOOL_RESULT,
-                    id=item.tool_call_id,
-                    tool_call_name=item.tool_name,
-                    provider_executed=True,
-                    provider_metadata=item.provider_metadata,
-                    tool_result=item,
-                )
-            )
+            parts.append(StreamPart.of_tool_result(item, provider_executed=True))
     return parts
 
 
 def _source_part(source: SourceContent) -> StreamPart:
     """A web search result stays a plain URL source part; a citation travels whole."""
     plain = source.source_type is SourceType.URL and source.provider_metadata is None
-    return StreamPart(
-        T.SOURCE,
-        id=source.id,
-        source_type=source.source_type,
-        url=source.url,
-        title=source.title,
-        provider_metadata=source.provider_metadata,
-        source=None if plain else source,
-    )
+    return StreamPart.of_source(source, whole=not plain)
 
 
 class StreamTranslator:

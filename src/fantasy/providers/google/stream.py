@@ -264,17 +264,7 @@ class StreamTranslator:
                 if len(self.reader.warnings) > warned:
                     new = self.reader.warnings[warned:]
                     parts.append(StreamPart(StreamPartType.WARNINGS, warnings=list(new)))
-                for source in sources:
-                    parts.append(
-                        StreamPart(
-                            StreamPartType.SOURCE,
-                            id=source.id,
-                            source_type=source.source_type,
-                            url=source.url,
-                            title=source.title,
-                            source=source,
-                        )
-                    )
+                parts.extend(StreamPart.of_source(source) for source in sources)
             reason = text(candidate, "finishReason", _CANDIDATE)
             if reason:
                 self.finish_reason = map_finish_reason(reason)
@@ -360,16 +350,7 @@ class StreamTranslator:
             self._end_reasoning(parts)
             result = code_result(part, path, self.code_call_id or self.new_tool_call_id())
             self.code_call_id = ""
-            parts.append(
-                StreamPart(
-                    StreamPartType.TOOL_RESULT,
-                    id=result.tool_call_id,
-                    tool_call_name=result.tool_name,
-                    provider_executed=True,
-                    provider_metadata=result.provider_metadata,
-                    tool_result=result,
-                )
-            )
+            parts.append(StreamPart.of_tool_result(result, provider_executed=True))
         elif kind == "inlineData":
             self._end_text(parts)
             self._end_reasoning(parts)

@@ -245,44 +245,14 @@ class ResponsesStreamTranslator:
         parts: list[StreamPart] = []
         for c in content:
             if isinstance(c, ToolCallContent):
-                parts.append(
-                    StreamPart(
-                        StreamPartType.TOOL_CALL,
-                        id=c.tool_call_id,
-                        tool_call_name=c.tool_name,
-                        tool_call_input=c.input,
-                        provider_executed=c.provider_executed,
-                        provider_metadata=c.provider_metadata,
-                    )
-                )
+                parts.append(StreamPart.of_tool_call(c))
             elif isinstance(c, ToolResultContent):
-                parts.append(
-                    StreamPart(
-                        StreamPartType.TOOL_RESULT,
-                        id=c.tool_call_id,
-                        tool_call_name=c.tool_name,
-                        provider_executed=True,
-                        provider_metadata=c.provider_metadata,
-                        tool_result=c,
-                    )
-                )
+                parts.append(StreamPart.of_tool_result(c, provider_executed=True))
             elif isinstance(c, FileContent):
                 parts.append(StreamPart(StreamPartType.FILE, file=c))
             elif isinstance(c, SourceContent):
-                parts.append(self._source(c))
+                parts.append(StreamPart.of_source(c))
         return parts
-
-    @staticmethod
-    def _source(source: SourceContent) -> StreamPart:
-        return StreamPart(
-            StreamPartType.SOURCE,
-            id=source.id,
-            source_type=source.source_type,
-            url=source.url,
-            title=source.title,
-            provider_metadata=source.provider_metadata,
-            source=source,
-        )
 
     # ------------------------------------------------------------------ events
 
@@ -442,7 +412,7 @@ class ResponsesStreamTranslator:
             if joined:
                 parts.append(StreamPart(StreamPartType.TEXT_DELTA, id=part_id, delta=joined))
         if part_id not in self.annotated:
-            parts.extend(self._source(c) for c in whole if isinstance(c, SourceContent))
+            parts.extend(StreamPart.of_source(c) for c in whole if isinstance(c, SourceContent))
         parts.append(StreamPart(StreamPartType.TEXT_END, id=part_id))
         return parts
 
@@ -470,7 +440,7 @@ class ResponsesStreamTranslator:
             if is_known_annotation(annotation):
                 return []
             return self._unknown("annotation", text(annotation, "type", f"{where}.annotation"))
-        return [self._source(source)]
+        return [StreamPart.of_source(source)]
 
     def _refusal_delta(self, event: JSON) -> list[StreamPart]:
         """A refusal is what the model said instead of an answer: streamed as its text."""
