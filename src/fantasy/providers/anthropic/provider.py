@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from fantasy.errors import InvalidArgumentError, MissingAPIKeyError
 from fantasy.http.auth import Authenticator
 from fantasy.http.auth.google import TokenProvider, VertexAuth
-from fantasy.http.shell import Exchange, open_stream, post_json, status_errors
+from fantasy.http.shell import Exchange, open_stream, post_json
 from fantasy.http.transport import HttpTransport
 from fantasy.model import BaseLanguageModel, Call, Response
 from fantasy.providers._base import (
@@ -24,6 +24,7 @@ from fantasy.providers._base import (
     header_value,
     resolve_setting,
 )
+from fantasy.providers._exchange import build_exchange
 from fantasy.providers.anthropic.codec import MessagesCodec
 from fantasy.providers.anthropic.errors import error_from_response
 from fantasy.providers.anthropic.options import NAME
@@ -31,7 +32,6 @@ from fantasy.providers.anthropic.platforms import (
     DEFAULT_BASE_URL,
     Platform,
     VertexPlatform,
-    WireRequest,
 )
 from fantasy.types import JSON, CallWarning, ObjectMode, StreamPart
 
@@ -75,35 +75,23 @@ class MessagesLanguageModel(BaseLanguageModel):
 
         check_messages_schema(self, schema, where)
 
-    def _build(
-        self, call: Call, *, stream: bool
-    ) -> tuple[WireRequest, bytes, list[CallWarning], dict[str, str]]:
+    def _exchange(self, call: Call, *, stream: bool) -> tuple[Exchange, list[CallWarning]]:
         body, warnings, betas = self.codec.build_body(call, stream=stream)
         wire = self.platform.prepare(body, stream=stream, betas=betas)
         extra = dict(call.headers)
         for name, value in wire.headers.items():
             given = next((v for k, v in extra.items() if k.lower() == name), None)
             extra[name] = f"{given},{value}" if given else value
-        headers = self.transport.request_headers(extra, call.user_agent)
-        return wire, HttpTransport.encode_json(wire.body), warnings, headers
-
-    def _exchange(self, call: Call, *, stream: bool) -> tuple[Exchange, list[CallWarning]]:
-        wire, raw, warnings, headers = self._build(call, stream=stream)
-        url = wire.url
-
-        async def authorize() -> None:
-            # Once the request is final: Bedrock signs these exact bytes.
-            await self.auth.apply(url, raw, headers)
-
-        exchange = Exchange(
+        exchange = build_exchange(
             self.transport,
-            url,
-            raw,
-            headers,
+            call,
+            wire.url,
+            wire.body,
             self.provider_name,
-            http_error=status_errors(error_from_response, self.provider_name, url, raw),
-            timeout=call.timeout,
-            authorize=authorize,
+            error_from_response,
+            headers=extra,
+            # Once the request is final: Bedrock signs these exact bytes.
+            sign=self.auth.apply,
             expect=self.platform.stream_media_type,
         )
         return exchange, warnings

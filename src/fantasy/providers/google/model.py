@@ -4,13 +4,14 @@ stream translator, all through `HttpTransport` so both faces share it."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, MutableMapping
 from typing import Any
 
 from fantasy.http.auth.google import VertexAuth
-from fantasy.http.shell import Exchange, open_stream, post_json, status_errors
+from fantasy.http.shell import Exchange, open_stream, post_json
 from fantasy.http.transport import HttpTransport
 from fantasy.model import BaseLanguageModel, Call, Response
+from fantasy.providers._exchange import build_exchange
 from fantasy.providers.google.errors import error_from_response
 from fantasy.providers.google.request import RequestBuilder
 from fantasy.providers.google.response import parse_response as read_gemini_response
@@ -57,23 +58,20 @@ class GeminiLanguageModel(BaseLanguageModel):
 
     def _exchange(self, call: Call, url: str) -> tuple[Exchange, list[CallWarning]]:
         body, warnings = self.builder.build_body(call)
-        raw = HttpTransport.encode_json(body)
-        headers = self.transport.request_headers(call.headers, call.user_agent)
         auth = self.auth
 
-        async def authorize() -> None:
+        async def sign(url: str, raw: bytes, headers: MutableMapping[str, str]) -> None:
             assert auth is not None
             headers.update(await auth.headers(url))
 
-        exchange = Exchange(
+        exchange = build_exchange(
             self.transport,
+            call,
             url,
-            raw,
-            headers,
+            body,
             self.provider_name,
-            http_error=status_errors(error_from_response, self.provider_name, url, raw),
-            timeout=call.timeout,
-            authorize=authorize if auth is not None else None,
+            error_from_response,
+            sign=sign if auth is not None else None,
         )
         return exchange, warnings
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fantasy.http.shell import Exchange, JsonEventSource, status_errors
+from fantasy.http.shell import Exchange, JsonEventSource
 from fantasy.http.transport import HttpTransport
 from fantasy.model import Call
+from fantasy.providers._exchange import build_exchange
 from fantasy.providers.openai.errors import error_from_response, error_from_stream_payload
 from fantasy.types import JSON
 
@@ -30,13 +31,4 @@ def openai_exchange(
 ) -> Exchange:
     """One request on an OpenAI-style endpoint (Chat Completions or Responses): the
     body encoded once, the call's headers, OpenAI's reading of an error status."""
-    raw = HttpTransport.encode_json(body)
-    return Exchange(
-        transport,
-        url,
-        raw,
-        transport.request_headers(call.headers, call.user_agent),
-        provider,
-        http_error=status_errors(error_from_response, provider, url, raw),
-        timeout=call.timeout,
-    )
+    return build_exchange(transport, call, url, body, provider, error_from_response)
