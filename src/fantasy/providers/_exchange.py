@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 
-from fantasy.http.shell import ErrorReader, Exchange, status_errors
+from fantasy.http.shell import ErrorReader, Exchange, post_json, status_errors
 from fantasy.http.transport import HttpTransport
 from fantasy.http.unexpected import SSE
-from fantasy.model import Call
-from fantasy.types import JSON
+from fantasy.model import BaseLanguageModel, Call, Response
+from fantasy.types import JSON, CallWarning
 
 Signer = Callable[[str, bytes, MutableMapping[str, str]], Awaitable[None]]
 """Adds credentials to a request once it is final: ``(url, body bytes, headers)``."""
@@ -55,3 +55,26 @@ def build_exchange(
         authorize=authorize,
         expect=expect,
     )
+
+
+class ExchangeModel(BaseLanguageModel):
+    """A model whose whole answer is one POST through the shell. It says how to build
+    its request (`_exchange`) and read the answer (`parse_response`); `build_request` and
+    `agenerate` follow, and a batch API (`fantasy.batch`) uses the same two seams, so a
+    batched call is the live one. Streaming stays the model's own: its framing and
+    translator are typed together there."""
+
+    def _exchange(self, call: Call, *, stream: bool) -> tuple[Exchange, list[CallWarning]]:
+        raise NotImplementedError
+
+    def parse_response(self, data: JSON) -> Response:
+        """A whole answer's body read as `agenerate` reads it."""
+        raise NotImplementedError
+
+    def build_request(self, call: Call) -> tuple[Exchange, list[CallWarning]]:
+        """The request `agenerate` sends for ``call``, built and not sent."""
+        return self._exchange(call, stream=False)
+
+    async def agenerate(self, call: Call) -> Response:
+        exchange, warnings = self.build_request(call)
+        return await post_json(exchange, self.parse_response, warnings)

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 from fantasy.errors import InvalidArgumentError, MissingAPIKeyError
 from fantasy.http.auth import Authenticator
 from fantasy.http.auth.google import TokenProvider, VertexAuth
-from fantasy.http.shell import Exchange, open_stream, post_json
+from fantasy.http.shell import Exchange, open_stream
 from fantasy.http.transport import HttpTransport
-from fantasy.model import BaseLanguageModel, Call, Response
+from fantasy.model import Call, Response
 from fantasy.providers._base import (
     HTTPProvider,
     check_model_id,
@@ -24,7 +24,7 @@ from fantasy.providers._base import (
     header_value,
     resolve_setting,
 )
-from fantasy.providers._exchange import build_exchange
+from fantasy.providers._exchange import ExchangeModel, build_exchange
 from fantasy.providers.anthropic.codec import MessagesCodec
 from fantasy.providers.anthropic.errors import error_from_response
 from fantasy.providers.anthropic.options import NAME
@@ -52,7 +52,7 @@ def _without(headers: Mapping[str, str] | None, *names: str) -> dict[str, str]:
     return {k: v for k, v in (headers or {}).items() if k.lower() not in lowered}
 
 
-class MessagesLanguageModel(BaseLanguageModel):
+class MessagesLanguageModel(ExchangeModel):
     """A Claude model on the Messages API, wherever it is served."""
 
     def __init__(
@@ -96,18 +96,8 @@ class MessagesLanguageModel(BaseLanguageModel):
         )
         return exchange, warnings
 
-    def build_request(self, call: Call) -> tuple[Exchange, list[CallWarning]]:
-        """The request `agenerate` sends for ``call``, built and not sent: a batch API
-        carries its body (`fantasy.batch`), so a batched call is the live one."""
-        return self._exchange(call, stream=False)
-
     def parse_response(self, data: JSON) -> Response:
-        """A whole answer's body read as `agenerate` reads it."""
         return self.codec.parse_response(data)
-
-    async def agenerate(self, call: Call) -> Response:
-        exchange, warnings = self.build_request(call)
-        return await post_json(exchange, self.parse_response, warnings)
 
     def astream(self, call: Call) -> AsyncIterator[StreamPart]:
         """Stream parts; failures after the request was built arrive as one ``error`` part."""

@@ -8,10 +8,10 @@ from collections.abc import AsyncIterator, Callable, MutableMapping
 from typing import Any
 
 from fantasy.http.auth.google import VertexAuth
-from fantasy.http.shell import Exchange, open_stream, post_json
+from fantasy.http.shell import Exchange, open_stream
 from fantasy.http.transport import HttpTransport
-from fantasy.model import BaseLanguageModel, Call, Response
-from fantasy.providers._exchange import build_exchange
+from fantasy.model import Call, Response
+from fantasy.providers._exchange import ExchangeModel, build_exchange
 from fantasy.providers.google.errors import error_from_response
 from fantasy.providers.google.request import RequestBuilder
 from fantasy.providers.google.response import parse_response as read_gemini_response
@@ -21,7 +21,7 @@ from fantasy.types import JSON, CallWarning, StreamPart
 ToolCallIDFunc = Callable[[], str]
 
 
-class GeminiLanguageModel(BaseLanguageModel):
+class GeminiLanguageModel(ExchangeModel):
     """A Gemini model on ``generateContent`` / ``streamGenerateContent?alt=sse``."""
 
     native_object_output = True
@@ -56,7 +56,8 @@ class GeminiLanguageModel(BaseLanguageModel):
 
         check_gemini_schema(self, schema, where)
 
-    def _exchange(self, call: Call, url: str) -> tuple[Exchange, list[CallWarning]]:
+    def _exchange(self, call: Call, *, stream: bool) -> tuple[Exchange, list[CallWarning]]:
+        url = self.stream_url if stream else self.generate_url
         body, warnings = self.builder.build_body(call)
         auth = self.auth
 
@@ -75,23 +76,13 @@ class GeminiLanguageModel(BaseLanguageModel):
         )
         return exchange, warnings
 
-    def build_request(self, call: Call) -> tuple[Exchange, list[CallWarning]]:
-        """The request `agenerate` sends for ``call``, built and not sent: a batch API
-        carries its body (`fantasy.batch`), so a batched call is the live one."""
-        return self._exchange(call, self.generate_url)
-
     def parse_response(self, data: JSON) -> Response:
-        """A whole answer's body read as `agenerate` reads it."""
         return read_gemini_response(data, self.tool_call_id)
-
-    async def agenerate(self, call: Call) -> Response:
-        exchange, warnings = self.build_request(call)
-        return await post_json(exchange, self.parse_response, warnings)
 
     def astream(self, call: Call) -> AsyncIterator[StreamPart]:
         """Stream parts; failures after the request was built arrive as one ``error`` part."""
         url = self.stream_url
-        exchange, warnings = self._exchange(call, url)
+        exchange, warnings = self._exchange(call, stream=True)
         translator = StreamTranslator(
             self.tool_call_id, warnings, provider=self.provider_name, url=url
         )

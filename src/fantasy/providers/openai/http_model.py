@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any, Generic, Protocol, TypeVar
 
-from fantasy.http.shell import Exchange, StreamTranslator, open_stream, post_json
+from fantasy.http.shell import Exchange, StreamTranslator, open_stream
 from fantasy.http.transport import HttpTransport
-from fantasy.model import BaseLanguageModel, Call, Response
+from fantasy.model import Call, Response
+from fantasy.providers._exchange import ExchangeModel
 from fantasy.providers.openai.sse_stream import openai_events, openai_exchange
 from fantasy.types import JSON, CallWarning, StreamPart
 
@@ -33,7 +34,7 @@ class WireCodec(Protocol):
 CodecT = TypeVar("CodecT", bound=WireCodec)
 
 
-class OpenAIHTTPModel(BaseLanguageModel, Generic[CodecT]):
+class OpenAIHTTPModel(ExchangeModel, Generic[CodecT]):
     """A model on one OpenAI-style endpoint at ``url``, its wire format its ``codec``'s."""
 
     def __init__(self, codec: CodecT, transport: HttpTransport, url: str, provider_name: str):
@@ -47,18 +48,8 @@ class OpenAIHTTPModel(BaseLanguageModel, Generic[CodecT]):
         body, warnings = self.codec.build_body(call, stream=stream)
         return openai_exchange(self.transport, self.url, self.provider_name, call, body), warnings
 
-    def build_request(self, call: Call) -> tuple[Exchange, list[CallWarning]]:
-        """The request `agenerate` sends for ``call``, built and not sent: a batch API
-        carries its body (`fantasy.batch`), so a batched call is the live one."""
-        return self._exchange(call, stream=False)
-
     def parse_response(self, data: JSON) -> Response:
-        """A whole answer's body read as `agenerate` reads it."""
         return self.codec.parse_response(data)
-
-    async def agenerate(self, call: Call) -> Response:
-        exchange, warnings = self.build_request(call)
-        return await post_json(exchange, self.parse_response, warnings)
 
     def astream(self, call: Call) -> AsyncIterator[StreamPart]:
         """Stream parts; failures after the request was built arrive as one ``error`` part."""
