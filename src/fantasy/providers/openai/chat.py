@@ -45,7 +45,7 @@ from fantasy.providers.openai.options import (
     ProviderMetadata,
     ProviderOptions,
 )
-from fantasy.providers.openai.web_search import WEB_SEARCH_TOOL_IDS, WebSearchUserLocation
+from fantasy.providers.openai.web_search import WEB_SEARCH_TOOL_IDS, user_location_fields
 from fantasy.schema_dialects import check_tool_root, refs_to_defs
 from fantasy.types import (
     JSON,
@@ -681,19 +681,9 @@ def chat_web_search(tool: ProviderDefinedTool) -> tuple[JSON, list[str]]:
     size = args.get("search_context_size")
     if isinstance(size, str) and size:
         options["search_context_size"] = size
-    location = args.get("user_location")
-    if isinstance(location, WebSearchUserLocation):
-        location = {
-            "city": location.city,
-            "region": location.region,
-            "country": location.country,
-            "timezone": location.timezone,
-        }
-    if isinstance(location, dict):
-        fields = ("city", "region", "country", "timezone")
-        where = {k: location[k] for k in fields if isinstance(location.get(k), str) and location[k]}
-        if where:
-            options["user_location"] = {"type": "approximate", "approximate": where}
+    where = user_location_fields(args.get("user_location"))
+    if where:
+        options["user_location"] = {"type": "approximate", "approximate": where}
     unsupported = ["allowed_domains"] if args.get("allowed_domains") else []
     return options, unsupported
 

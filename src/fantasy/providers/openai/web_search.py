@@ -68,7 +68,16 @@ def web_search_tool_param(tool: ProviderDefinedTool) -> dict[str, Any]:
     domains = args.get("allowed_domains")
     if isinstance(domains, (list, tuple)) and domains:
         wire["filters"] = {"allowed_domains": [str(d) for d in domains]}
-    location = args.get("user_location")
+    # Fantasy sends no "type": "approximate"; OpenAI assumes it.
+    where = user_location_fields(args.get("user_location"))
+    if where:
+        wire["user_location"] = where
+    return wire
+
+
+def user_location_fields(location: Any) -> dict[str, str]:
+    """The fields of a search's ``user_location`` (a `WebSearchUserLocation` or a dict, as
+    persisted) that are set, as both OpenAI APIs name them."""
     if isinstance(location, WebSearchUserLocation):
         location = {
             "city": location.city,
@@ -76,13 +85,10 @@ def web_search_tool_param(tool: ProviderDefinedTool) -> dict[str, Any]:
             "country": location.country,
             "timezone": location.timezone,
         }
-    if isinstance(location, dict):
-        # Fantasy sends no "type": "approximate"; OpenAI assumes it.
-        fields = ("city", "region", "country", "timezone")
-        where = {k: location[k] for k in fields if isinstance(location.get(k), str) and location[k]}
-        if where:
-            wire["user_location"] = where
-    return wire
+    if not isinstance(location, dict):
+        return {}
+    fields = ("city", "region", "country", "timezone")
+    return {k: location[k] for k in fields if isinstance(location.get(k), str) and location[k]}
 
 
 @dataclass(slots=True, kw_only=True)
