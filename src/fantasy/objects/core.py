@@ -326,6 +326,11 @@ def _text_prompt(call: ObjectCall) -> Prompt:
 async def generate_native(model: LanguageModel, call: ObjectCall) -> ObjectResponse:
     """The provider's JSON mode: the answer's text is the object."""
     response = await model.agenerate(_native_call(call))
+    return await _finish_text(call, response)
+
+
+async def _finish_text(call: ObjectCall, response: Any) -> ObjectResponse:
+    """The answer's text as the object (JSON mode, the text fallback); none is an error."""
     text = response.content.text
     if not text:
         raise NoObjectGeneratedError(
@@ -371,15 +376,7 @@ async def generate_with_tool(model: LanguageModel, call: ObjectCall) -> ObjectRe
 async def generate_with_text(model: LanguageModel, call: ObjectCall) -> ObjectResponse:
     """Fantasy's text fallback: the schema is in the system prompt, the answer is JSON."""
     response = await model.agenerate(_base_call(call, _text_prompt(call)))
-    text = response.content.text
-    if not text:
-        raise NoObjectGeneratedError(
-            "no object generated: no text content in response",
-            parse_error=ValueError("no text content in response"),
-            usage=response.usage,
-            finish_reason=response.finish_reason,
-        )
-    return await _finish_generate(call, text, response)
+    return await _finish_text(call, response)
 
 
 # --------------------------------------------------------------------------- streaming
