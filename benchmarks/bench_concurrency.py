@@ -452,7 +452,7 @@ def main(argv: list[str] | None = None) -> None:
                     f"goal: fantasy Agent.astream at N = {top:,} costs "
                     f"{_med(c.wall[top]) / _med(c.wall[ns[0]]):.2f}x (wall), "
                     f"{_med(c.cpu[top]) / _med(c.cpu[ns[0]]):.2f}x (cpu) per chunk of "
-                    f"N = {ns[0]:,} (goal ≤ 1.5x)"
+                    f"N = {ns[0]:,} (goal ≤ 1.2x)"
                 )
     loop.close()
 
