@@ -217,11 +217,30 @@ def test_stream_parts_for_response_keeps_content_order_and_end_metadata() -> Non
     assert parts[-1].usage == Usage(1, 1, 2)
 
 
-def test_stream_parts_for_response_refuses_files() -> None:
-    response = Response(ResponseContent([fantasy.FileContent(b"x", "image/png")]))
+def test_a_scripted_answer_with_files_and_documents_streams_as_it_generates() -> None:
+    # A provider streams a generated file as a ``file`` part and a cited document whole
+    # (its media type and file name too); the fake streams a scripted answer the same
+    # way, so the streamed step holds what the generated one does.
+    content = [
+        TextContent("Here is the chart."),
+        fantasy.FileContent(b"\x89PNG", "image/png"),
+        SourceContent(
+            SourceType.DOCUMENT,
+            "doc-1",
+            title="Q3",
+            media_type="application/pdf",
+            filename="q3.pdf",
+        ),
+    ]
 
-    with pytest.raises(ValueError, match="cannot be streamed"):
-        stream_parts_for_response(response)
+    def answer() -> Response:
+        return Response(ResponseContent(list(content)), FinishReason.STOP, Usage(1, 1, 2))
+
+    generated = fantasy.Agent(FakeModel([answer()])).generate("chart")
+    streamed = fantasy.Agent(FakeModel([answer()])).stream("chart").result
+
+    assert list(generated.steps[0].content) == content
+    assert list(streamed.steps[0].content) == content
 
 
 def test_a_streamed_response_round_trips_through_the_agent() -> None:

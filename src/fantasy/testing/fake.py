@@ -372,8 +372,8 @@ def stream_parts_for_response(response: Response) -> list[StreamPart]:
 
     Content keeps its order; text and reasoning become start/delta/end blocks (content
     metadata rides on the end part, where the agent reads it), tool calls become input
-    parts plus ``tool_call``, sources and provider-executed results pass as their own
-    parts. Files cannot be streamed and raise ``ValueError``.
+    parts plus ``tool_call``; sources (whole, as a provider sends a cited document),
+    files and provider-executed results pass as their own parts.
     """
     parts: list[StreamPart] = []
     if response.warnings:
@@ -390,11 +390,11 @@ def stream_parts_for_response(response: Response) -> list[StreamPart]:
         elif isinstance(c, ToolCallContent):
             parts.extend(_tool_call_parts(c))
         elif isinstance(c, SourceContent):
-            parts.append(StreamPart.of_source(c, whole=False))
+            parts.append(StreamPart.of_source(c))
         elif isinstance(c, ToolResultContent):
             parts.append(StreamPart.of_tool_result(c))
         elif isinstance(c, FileContent):
-            raise ValueError("a FileContent cannot be streamed: stream parts have no file type")
+            parts.append(StreamPart(StreamPartType.FILE, file=c))
     parts.append(finish_part(response.usage, response.finish_reason, response.provider_metadata))
     return parts
 
