@@ -188,6 +188,46 @@ def clashing_server(name: str) -> MCPServer:
     return mcp
 
 
+LONG_NAME = "warehouse.inventory." + "stock_level_by_region_and_quarter_" * 3 + "v2"
+"""A tool name the SDK accepts (dots, up to 128 characters) and providers do not."""
+
+
+def dotted_server(clash: bool = False) -> MCPServer:
+    """Tools whose names providers refuse: ``files.read`` and `LONG_NAME`; with ``clash``,
+    also ``files_read``, which ``files.read`` maps to."""
+    mcp = MCPServer("dotted", log_level="WARNING")
+
+    @mcp.tool(name="files.read")
+    def files_read(path: str) -> str:
+        """Read a file (named with a dot)."""
+        return f"files.read ran for {path}"
+
+    @mcp.tool(name=LONG_NAME)
+    def stock() -> str:
+        """A tool with a long dotted name."""
+        return "the long one ran"
+
+    if clash:
+
+        @mcp.tool(name="files_read")
+        def files_read_too(path: str) -> str:
+            """Named like files.read after mapping."""
+            return path
+
+    return mcp
+
+
+def chatty(megabytes: int, then: str) -> None:
+    """Write ``megabytes`` of stderr, a last line, then serve (or exit with ``then``)."""
+    line = b"x" * 1023 + b"\n"
+    for _ in range(megabytes * 1024):
+        sys.stderr.buffer.write(line)
+    sys.stderr.buffer.write(b"the last words of a chatty server\n")
+    sys.stderr.flush()
+    if then == "exit":
+        sys.exit(2)
+
+
 def main() -> None:
     which = sys.argv[1]
     transport = sys.argv[2] if len(sys.argv) > 2 else "stdio"
@@ -195,6 +235,16 @@ def main() -> None:
         server = tools_server()
     elif which == "other":
         server = clashing_server("other")
+    elif which == "dotted":
+        server = dotted_server()
+    elif which == "dotted-clash":
+        server = dotted_server(clash=True)
+    elif which == "chatty":
+        chatty(int(os.environ.get("CHATTY_MB", "8")), "serve")
+        server = tools_server()
+    elif which == "chatty-crash":
+        chatty(int(os.environ.get("CHATTY_MB", "8")), "exit")
+        return
     elif which == "crash-on-start":
         print("cannot open the database: /nonexistent/db.sqlite", file=sys.stderr)
         sys.exit(2)

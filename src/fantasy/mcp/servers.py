@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, Collection, Mapping
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from fantasy import _runtime
+from fantasy.agent.toolsets import ToolNameClashError
 from fantasy.errors import InvalidArgumentError
 from fantasy.mcp import _portal
 from fantasy.mcp._connection import Connection
@@ -282,19 +283,32 @@ class MCPServerBase:
         from fantasy.mcp.tool import MCPTool
 
         tools: list[AgentTool] = []
+        owners: dict[str, str] = {}
         for tool in listing:
             if self.allow is not None and tool.name not in self.allow:
                 continue
             if tool.name in self.deny:
                 continue
-            tools.append(MCPTool(self, tool))
+            made = MCPTool(self, tool)
+            other = owners.setdefault(made.info.name, tool.name)
+            if other != tool.name:
+                raise ToolNameClashError(
+                    f"{self.label}: its tools {other!r} and {tool.name!r} are both offered to "
+                    f'the model as "{made.info.name}" (names are mapped to the characters '
+                    "providers accept, a-z A-Z 0-9 _ -, and 64 at most); filter one out "
+                    "(allow=/deny=)"
+                )
+            tools.append(made)
         if self._connection is connection and connection.changes == changes:
             connection.tools = tools  # kept unless the list changed while it was read
         return list(tools)
 
     def tool_name(self, name: str) -> str:
-        """What the model calls a server's tool: its name, after the prefix if any."""
-        return f"{self.prefix}_{name}" if self.prefix else name
+        """What the model calls a server's tool: its name, after the prefix if any, made
+        acceptable to every provider (`fantasy.mcp.names.provider_safe`)."""
+        from fantasy.mcp.names import provider_safe
+
+        return provider_safe(f"{self.prefix}_{name}" if self.prefix else name)
 
     async def call_tool(self, name: str, arguments: dict[str, Any] | None = None) -> Any:
         """Call a tool by the server's name for it; the SDK's ``CallToolResult``.
