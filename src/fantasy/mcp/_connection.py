@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from typing import IO, TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from fantasy.mcp import _portal
 from fantasy.mcp.errors import ConnectionLost, MCPStartError
@@ -22,6 +22,7 @@ from fantasy.mcp.errors import ConnectionLost, MCPStartError
 if TYPE_CHECKING:
     from mcp import Client
 
+    from fantasy.mcp._stderr import StderrTail
     from fantasy.mcp.servers import MCPServerBase
 
 T = TypeVar("T")
@@ -36,8 +37,8 @@ class Connection:
     def __init__(self, server: MCPServerBase):
         self.server = server
         self.client: Client | None = None
-        self.stderr: IO[bytes] | None = None
-        """Where a stdio server's stderr goes (a temporary file), for the tail in errors."""
+        self.stderr: StderrTail | None = None
+        """Where a stdio server's stderr goes (its last 64 KiB kept), for the tail in errors."""
         self.tools: list[Any] | None = None
         self.changes = 0
         """List-changed notices seen: a listing that a notice overtook is not kept."""
@@ -59,7 +60,7 @@ class Connection:
         try:
             await asyncio.wait_for(asyncio.shield(ready), timeout)
         except BaseException as exc:
-            await self.close_now(keep_stderr=True)  # stopped: all it wrote is in the file
+            await self.close_now(keep_stderr=True)  # stopped: its last words are in the pipe
             tail = self.stderr_tail()
             self._close_stderr()
             if isinstance(exc, TimeoutError):
@@ -80,6 +81,8 @@ class Connection:
         try:
             async with self.server.make_client(self) as client:
                 self.client = client
+                if self.stderr is not None:
+                    self.stderr.server_started()
                 ready.set_result(None)
                 listener = asyncio.ensure_future(self._listen(client))
                 try:
@@ -151,8 +154,7 @@ class Connection:
 
     def _close_stderr(self) -> None:
         if self.stderr is not None:
-            with contextlib.suppress(OSError):
-                self.stderr.close()
+            self.stderr.close()
 
     # ------------------------------------------------------------------ requests
 
@@ -208,16 +210,10 @@ class Connection:
         """The last lines the server wrote to stderr, as a suffix for an error message."""
         if self.stderr is None:
             return ""
-        try:
-            self.stderr.flush()
-            self.stderr.seek(0, 2)
-            size = self.stderr.tell()
-            self.stderr.seek(max(0, size - STDERR_TAIL_BYTES))
-            raw = self.stderr.read()
-        except (OSError, ValueError):
-            return ""
+        kept = self.stderr.tail()
+        raw = kept[-STDERR_TAIL_BYTES:]
         lines = raw.decode("utf-8", "replace").splitlines()
-        if size > STDERR_TAIL_BYTES and lines:
+        if (len(raw) < len(kept) or self.stderr.truncated) and lines:
             lines = lines[1:]  # the first may be cut
         tail = "\n".join(lines[-STDERR_TAIL_LINES:]).strip()
         return f"; its stderr ended with:\n{tail}" if tail else "; it wrote nothing to stderr"

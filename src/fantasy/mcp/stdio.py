@@ -25,9 +25,10 @@ class MCPServerStdio(MCPServerBase):
 
     ``env`` is added to the few variables the SDK passes on by default (``PATH``,
     ``HOME``, ``USER``, ``SHELL``, ``TERM``, ``LOGNAME``): a server does not see the rest
-    of your environment (API keys) unless you pass them. The server's stderr is kept
-    in a temporary file; its tail ends the message when the server fails to start or
-    dies. The process runs in a session of its own, so stopping it stops its children.
+    of your environment (API keys) unless you pass them. The last 64 KiB of the server's
+    stderr are kept in memory (`fantasy.mcp._stderr`), nothing on disk; its tail ends the
+    message when the server fails to start or dies. The process runs in a session of its
+    own, so stopping it stops its children.
     """
 
     kind = "stdio"
@@ -78,13 +79,12 @@ class MCPServerStdio(MCPServerBase):
         return list((self.env or {}).values())
 
     def transport(self, connection: Connection) -> Any:
-        import tempfile
-
         from mcp.client.stdio import StdioServerParameters, stdio_client
 
-        # Kept open while the server runs (closed by the connection), so not a `with`.
-        connection.stderr = tempfile.TemporaryFile("w+b")  # noqa: SIM115
+        from fantasy.mcp._stderr import StderrTail
+
+        connection.stderr = StderrTail()
         params = StdioServerParameters(
             command=self.command, args=self.args, env=self.env, cwd=self.cwd
         )
-        return stdio_client(params, errlog=connection.stderr)  # type: ignore[arg-type]
+        return stdio_client(params, errlog=connection.stderr.writer)  # type: ignore[arg-type]
