@@ -2,105 +2,50 @@
 
 One API over many providers, tools the model calls, multi-step agent loops,
 streaming. A Python port of Charm's Fantasy. Importing this package loads no
-vendor SDK, no pydantic and no httpx: those come when first used.
+vendor SDK, no pydantic and no httpx, and none of its own modules: each public name
+is imported on first use.
 """
 
 __version__ = "0.1.0"
 
 from typing import TYPE_CHECKING, Any
 
-from fantasy.agent import (
-    DEFAULT_MAX_STEPS,
-    Agent,
-    AgentResult,
-    AgentStream,
-    AsyncAgentStream,
-    PrepareStepOptions,
-    PrepareStepResult,
-    StepResult,
-    ToolCallRepairOptions,
-)
-from fantasy.call_settings import CallSettings
-from fantasy.errors import (
-    AuthenticationError,
-    ContextWindowError,
-    FantasyError,
-    InvalidArgumentError,
-    InvalidRequestError,
-    InvalidResponseError,
-    MaxStepsExceededError,
-    MissingAPIKeyError,
-    NoObjectGeneratedError,
-    ProviderError,
-    ProviderTimeoutError,
-    ProviderUnavailableError,
-    RateLimitError,
-    RetryError,
-    SerializationError,
-    StreamInterruptedError,
-    ToolApprovalError,
-    ToolCriticalError,
-    ToolExecutionError,
-    UsageLimitExceeded,
-)
-from fantasy.http.limits import HttpLimits
-from fantasy.model import BaseLanguageModel, Call, LanguageModel, Provider, Response
-from fantasy.retry import RetryOptions
-from fantasy.stop import (
-    StopCondition,
-    finish_reason_is,
-    has_content,
-    has_tool_call,
-    max_tokens_used,
-    step_count_is,
-)
-from fantasy.tools import (
-    AgentTool,
-    Denied,
-    ExecutableProviderTool,
-    PendingCall,
-    ToolCall,
-    ToolInfo,
-    ToolResponse,
-    TypedTool,
-    tool,
-)
-from fantasy.types import (
-    CallWarning,
-    CallWarningType,
-    Content,
-    ContentType,
-    FileContent,
-    FilePart,
-    FinishReason,
-    FunctionTool,
-    Message,
-    MessagePart,
-    ProviderDefinedTool,
-    ReasoningContent,
-    ReasoningPart,
-    ResponseContent,
-    Role,
-    SourceContent,
-    SourceType,
-    StreamPart,
-    StreamPartType,
-    TextContent,
-    TextPart,
-    ToolCallContent,
-    ToolCallPart,
-    ToolResultContent,
-    ToolResultOutputError,
-    ToolResultOutputMedia,
-    ToolResultOutputText,
-    ToolResultPart,
-    Usage,
-    system_message,
-    user_message,
-)
-
 if TYPE_CHECKING:
+    from fantasy.agent import (
+        DEFAULT_MAX_STEPS,
+        Agent,
+        AgentResult,
+        AgentStream,
+        AsyncAgentStream,
+        PrepareStepOptions,
+        PrepareStepResult,
+        StepResult,
+        ToolCallRepairOptions,
+    )
+    from fantasy.call_settings import CallSettings
     from fantasy.cost import Cost, cost_of
+    from fantasy.errors import (
+        AuthenticationError,
+        ContextWindowError,
+        FantasyError,
+        InvalidArgumentError,
+        InvalidRequestError,
+        InvalidResponseError,
+        MaxStepsExceededError,
+        MissingAPIKeyError,
+        NoObjectGeneratedError,
+        ProviderError,
+        ProviderTimeoutError,
+        ProviderUnavailableError,
+        RateLimitError,
+        RetryError,
+        SerializationError,
+        StreamInterruptedError,
+        ToolApprovalError,
+        ToolCriticalError,
+        ToolExecutionError,
+        UsageLimitExceeded,
+    )
     from fantasy.fallback import (
         DEFAULT_FALLBACK_ERRORS,
         FallbackError,
@@ -109,7 +54,9 @@ if TYPE_CHECKING:
         FallbackModel,
         default_fallback_on,
     )
+    from fantasy.http.limits import HttpLimits
     from fantasy.limiter import LimitedModel, RequestLimiter
+    from fantasy.model import BaseLanguageModel, Call, LanguageModel, Provider, Response
     from fantasy.model_names import language_model, register_openai_compatible
     from fantasy.objects import (
         ObjectCall,
@@ -130,11 +77,172 @@ if TYPE_CHECKING:
     )
     from fantasy.persistence.api import from_dict, from_json, to_dict, to_json
     from fantasy.persistence.registry import register_provider_type
+    from fantasy.retry import RetryOptions
+    from fantasy.stop import (
+        StopCondition,
+        finish_reason_is,
+        has_content,
+        has_tool_call,
+        max_tokens_used,
+        step_count_is,
+    )
+    from fantasy.tools import (
+        AgentTool,
+        Denied,
+        ExecutableProviderTool,
+        PendingCall,
+        ToolCall,
+        ToolInfo,
+        ToolResponse,
+        TypedTool,
+        tool,
+    )
+    from fantasy.types import (
+        CallWarning,
+        CallWarningType,
+        Content,
+        ContentType,
+        FileContent,
+        FilePart,
+        FinishReason,
+        FunctionTool,
+        Message,
+        MessagePart,
+        ProviderDefinedTool,
+        ReasoningContent,
+        ReasoningPart,
+        ResponseContent,
+        Role,
+        SourceContent,
+        SourceType,
+        StreamPart,
+        StreamPartType,
+        TextContent,
+        TextPart,
+        ToolCallContent,
+        ToolCallPart,
+        ToolResultContent,
+        ToolResultOutputError,
+        ToolResultOutputMedia,
+        ToolResultOutputText,
+        ToolResultPart,
+        Usage,
+        system_message,
+        user_message,
+    )
     from fantasy.usage_limits import UsageLimits
 
-# Structured output and persistence are loaded on first use: most programs never ask
-# for an object, and JSON persistence is only needed when saving or loading.
+# Every public name is loaded on first use (PEP 562): `import fantasy` costs almost
+# nothing, a provider import loads only the types, errors and transport it needs, and
+# the agent loop, tools, structured output and persistence come with the first name
+# that needs them (issue 23: the import budget).
 _LAZY = {
+    **dict.fromkeys(
+        (
+            "DEFAULT_MAX_STEPS",
+            "Agent",
+            "AgentResult",
+            "AgentStream",
+            "AsyncAgentStream",
+            "PrepareStepOptions",
+            "PrepareStepResult",
+            "StepResult",
+            "ToolCallRepairOptions",
+        ),
+        "fantasy.agent",
+    ),
+    **dict.fromkeys(("CallSettings",), "fantasy.call_settings"),
+    **dict.fromkeys(
+        (
+            "AuthenticationError",
+            "ContextWindowError",
+            "FantasyError",
+            "InvalidArgumentError",
+            "InvalidRequestError",
+            "InvalidResponseError",
+            "MaxStepsExceededError",
+            "MissingAPIKeyError",
+            "NoObjectGeneratedError",
+            "ProviderError",
+            "ProviderTimeoutError",
+            "ProviderUnavailableError",
+            "RateLimitError",
+            "RetryError",
+            "SerializationError",
+            "StreamInterruptedError",
+            "ToolApprovalError",
+            "ToolCriticalError",
+            "ToolExecutionError",
+            "UsageLimitExceeded",
+        ),
+        "fantasy.errors",
+    ),
+    **dict.fromkeys(("HttpLimits",), "fantasy.http.limits"),
+    **dict.fromkeys(
+        ("BaseLanguageModel", "Call", "LanguageModel", "Provider", "Response"), "fantasy.model"
+    ),
+    **dict.fromkeys(("RetryOptions",), "fantasy.retry"),
+    **dict.fromkeys(
+        (
+            "StopCondition",
+            "finish_reason_is",
+            "has_content",
+            "has_tool_call",
+            "max_tokens_used",
+            "step_count_is",
+        ),
+        "fantasy.stop",
+    ),
+    **dict.fromkeys(
+        (
+            "AgentTool",
+            "Denied",
+            "ExecutableProviderTool",
+            "PendingCall",
+            "ToolCall",
+            "ToolInfo",
+            "ToolResponse",
+            "TypedTool",
+            "tool",
+        ),
+        "fantasy.tools",
+    ),
+    **dict.fromkeys(
+        (
+            "CallWarning",
+            "CallWarningType",
+            "Content",
+            "ContentType",
+            "FileContent",
+            "FilePart",
+            "FinishReason",
+            "FunctionTool",
+            "Message",
+            "MessagePart",
+            "ProviderDefinedTool",
+            "ReasoningContent",
+            "ReasoningPart",
+            "ResponseContent",
+            "Role",
+            "SourceContent",
+            "SourceType",
+            "StreamPart",
+            "StreamPartType",
+            "TextContent",
+            "TextPart",
+            "ToolCallContent",
+            "ToolCallPart",
+            "ToolResultContent",
+            "ToolResultOutputError",
+            "ToolResultOutputMedia",
+            "ToolResultOutputText",
+            "ToolResultPart",
+            "Usage",
+            "system_message",
+            "user_message",
+        ),
+        "fantasy.types",
+    ),
     **dict.fromkeys(("from_dict", "from_json", "to_dict", "to_json"), "fantasy.persistence.api"),
     "register_provider_type": "fantasy.persistence.registry",
     # Limits and cost: loaded with the first limit, limiter or price asked for.

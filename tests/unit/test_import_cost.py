@@ -47,3 +47,30 @@ def test_import_loads_nothing_it_does_not_need(statement: str) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert json.loads(out) == []
+
+
+def test_every_public_name_loads_on_first_use() -> None:
+    """`fantasy` imports its names lazily (PEP 562): each name in `__all__` is still
+    there, the same object as in its module, and `from fantasy import *` binds them all."""
+    code = (
+        "import fantasy\n"
+        "missing = [n for n in fantasy.__all__ if getattr(fantasy, n, None) is None]\n"
+        "ns = {}\n"
+        "exec('from fantasy import *', ns)\n"
+        "from fantasy.agent import Agent\n"
+        "from fantasy.types import Usage\n"
+        "import json\n"
+        "print(json.dumps([missing, sorted(set(fantasy.__all__) - set(ns)),"
+        " fantasy.Agent is Agent and ns['Usage'] is Usage]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert json.loads(out) == [[], [], True]
+
+
+def test_an_unknown_name_is_an_attribute_error() -> None:
+    import fantasy
+
+    with pytest.raises(AttributeError, match="no attribute 'NoSuchThing'"):
+        fantasy.NoSuchThing  # noqa: B018
