@@ -29,6 +29,8 @@ NOT_AT_IMPORT = (
     "platform",
     "datetime",
     "http",
+    # logging (with traceback, string, textwrap) comes with the first request's log check
+    "logging",
 )
 
 

@@ -20,7 +20,6 @@ here, so a bug in a translator surfaces as the bug it is.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
@@ -28,7 +27,7 @@ from typing import Generic, Protocol, TypeVar
 from fantasy import _json
 from fantasy.errors import ProviderError, redact_text
 from fantasy.http.limits import DEFAULT_LIMITS, HttpLimits, clip_body
-from fantasy.http.log import provider_logger
+from fantasy.http.log import DEBUG, provider_logger
 from fantasy.http.transport import HttpTransport
 from fantasy.http.unexpected import SSE
 from fantasy.model import Response
@@ -136,7 +135,7 @@ async def post_json(
     # provider's parser could not read.
     response.warnings = [*warnings, *response.warnings]
     logger = provider_logger(ex.provider)
-    if logger.isEnabledFor(logging.DEBUG):
+    if logger.isEnabledFor(DEBUG):
         logger.debug(
             "answer from %s: finish %s, %s, %d warning(s)",
             redact_text(ex.url),
@@ -151,7 +150,7 @@ def _log_failure(ex: Exchange, exc: ProviderError) -> None:
     """The provider's error, at DEBUG: the caller gets it raised (or as an error part)
     and decides whether it matters (the agent may retry it)."""
     logger = provider_logger(ex.provider)
-    if logger.isEnabledFor(logging.DEBUG):
+    if logger.isEnabledFor(DEBUG):
         logger.debug(
             "request to %s failed: %s",
             redact_text(ex.url),
@@ -290,7 +289,7 @@ async def open_stream(
             yield _error(error)
             return
         logger = provider_logger(ex.provider)
-        if logger.isEnabledFor(logging.DEBUG):
+        if logger.isEnabledFor(DEBUG):
             logger.debug("streaming from %s", redact_text(ex.url))
         pump = StreamPump(source, translator, ex.provider, ex.url, ex.transport.limits)
         for part in pump.start():
