@@ -223,6 +223,55 @@ async def approval(client: Any, queue: str) -> dict[str, Any]:
 
 
 @scenario
+async def sync_face(client: Any, queue: str) -> dict[str, Any]:
+    """The client's sync twins, from a thread without an event loop, with the client this
+    loop connected; a worker runs on this loop meanwhile. And a sync twin called on a
+    running loop is refused."""
+    from fantasy._runtime import SyncDriverError
+    from fantasy.durable.temporal import (
+        approve_sync,
+        create_worker,
+        pending_calls_sync,
+        run_agent_sync,
+        run_result_sync,
+        start_run_sync,
+    )
+    from fantasy.errors import InvalidArgumentError
+    from tests.durable.agents import agents
+
+    def sync_code() -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        result = run_agent_sync(client, "calculator", "What is (2+3), then 5*7?", task_queue=queue)
+        out["calculator"] = summary(result)
+        # A client connected by a loop that has ended serves the sync twins too.
+        from temporalio.client import Client
+
+        fresh = asyncio.run(Client.connect(client.service_client.config.target_host))
+        handle = start_run_sync(fresh, "bank", "Pay everyone", task_queue=queue)
+        deadline = time.monotonic() + 30
+        while len(calls := pending_calls_sync(handle)) < 2:
+            assert time.monotonic() < deadline, calls
+            time.sleep(0.1)
+        out["pending"] = [[c.tool_call_id, c.kind] for c in calls]
+        try:
+            approve_sync(handle, "t2")
+        except InvalidArgumentError as err:
+            out["not_waiting"] = str(err)
+        approve_sync(handle, "t1")
+        approve_sync(handle, "t3", approved=False, reason="too much")
+        out["bank"] = summary(run_result_sync(handle))
+        return out
+
+    async with create_worker(client, agents(), task_queue=queue):
+        out = await asyncio.to_thread(sync_code)
+        try:
+            run_agent_sync(client, "calculator", "hi", task_queue=queue)
+        except SyncDriverError as err:
+            out["in_loop"] = str(err)
+    return {**out, "log": log_lines()}
+
+
+@scenario
 async def approval_timeout_and_deferred(client: Any, queue: str) -> dict[str, Any]:
     from fantasy.durable.temporal import (
         approve,

@@ -287,3 +287,29 @@ def test_an_mcp_servers_tools_are_listed_and_called_in_activities(tmp_path: Path
     assert out["ran_before_approval"] == []
     assert out["gated_text"] == "q1=answer is 42"
     assert out["gated_log"] == run
+
+
+def test_the_sync_twins_run_and_approve_from_sync_code_and_refuse_a_running_loop(
+    tmp_path: Path,
+) -> None:
+    out = run_scenario("sync_face", tmp_path)
+    assert out["calculator"]["text"] == "2 + 3 = 5 and 5 * 7 = 35"
+    assert out["calculator"]["tool_results"] == [["add", "5"], ["multiply", "35"]]
+    assert out["pending"] == [["t1", "approval"], ["t3", "approval"]]
+    assert "not waiting for approval of call 't2'" in out["not_waiting"]
+    assert out["bank"]["text"] == "t1=sent 500 to bob; t2=sent 5 to carol; t3=denied: too much"
+    assert out["log"] == [
+        "main model 0",
+        "main tool add 2 3",
+        "main model 1",
+        "main tool multiply 5 7",
+        "main model 2",
+        "main model 0",
+        "main tool transfer carol 5",
+        "main tool transfer bob 500",
+        "main model 1",
+    ]
+    assert out["in_loop"] == (
+        "run_agent_sync was called inside a running event loop, which it would block while "
+        "it waits for Temporal; use `await run_agent(...)` there"
+    )

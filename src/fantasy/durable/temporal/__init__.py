@@ -12,6 +12,8 @@ Anywhere else::
 
     result = await run_agent(client, "support", "Where is my order?", task_queue="agents")
 
+or, from sync code, ``run_agent_sync(...)`` (each client helper has a ``_sync`` twin).
+
 See README, "Durable runs".
 """
 
@@ -25,6 +27,14 @@ from fantasy.durable.temporal.client import (
     start_run,
 )
 from fantasy.durable.temporal.registry import ActivityOptions, DurableAgent, StreamEvent
+from fantasy.durable.temporal.sync import (
+    approve_sync,
+    pending_calls_sync,
+    run_agent_sync,
+    run_result_sync,
+    send_tool_result_sync,
+    start_run_sync,
+)
 from fantasy.durable.temporal.worker import create_worker, sandbox_runner
 from fantasy.durable.temporal.workflow import AgentWorkflow, run_agent_in_workflow
 
@@ -35,12 +45,18 @@ __all__ = [
     "DurableRunError",
     "StreamEvent",
     "approve",
+    "approve_sync",
     "create_worker",
     "pending_calls",
+    "pending_calls_sync",
     "run_agent",
     "run_agent_in_workflow",
+    "run_agent_sync",
     "run_result",
+    "run_result_sync",
     "sandbox_runner",
     "send_tool_result",
+    "send_tool_result_sync",
     "start_run",
+    "start_run_sync",
 ]
