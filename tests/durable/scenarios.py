@@ -227,8 +227,8 @@ async def sync_face(client: Any, queue: str) -> dict[str, Any]:
     """The client's sync twins, from a thread without an event loop, with the client this
     loop connected; a worker runs on this loop meanwhile. And a sync twin called on a
     running loop is refused."""
-    from fantasy._runtime import SyncDriverError
     from fantasy.durable.temporal import (
+        SyncDriverError,
         approve_sync,
         create_worker,
         pending_calls_sync,

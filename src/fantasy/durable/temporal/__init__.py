@@ -17,6 +17,7 @@ or, from sync code, ``run_agent_sync(...)`` (each client helper has a ``_sync`` 
 See README, "Durable runs".
 """
 
+from fantasy._runtime import SyncDriverError
 from fantasy.durable.temporal.client import (
     DurableRunError,
     approve,
@@ -44,6 +45,7 @@ __all__ = [
     "DurableAgent",
     "DurableRunError",
     "StreamEvent",
+    "SyncDriverError",
     "approve",
     "approve_sync",
     "create_worker",
