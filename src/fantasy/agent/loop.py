@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Generic, Unpack, overload
 
 from fantasy import _runtime
 from fantasy._options import check_values
-from fantasy.agent.observe import AgentObserver, RunStart, agent_observers, start_run
+from fantasy.agent.observe import AgentObserver, RunStart, agent_observers, observed, start_run
 from fantasy.agent.run import Run, StepSetup
 from fantasy.agent.run_types import (
     AgentResult,
@@ -301,7 +301,10 @@ class Agent(Generic[OutputT]):
         steps: list[StepResult] = []
         run.observer = observer = start_run(self.telemetry, lambda: RunStart(self, False))
         try:
-            result = await self._generate_steps(run, steps)
+            steps_run = self._generate_steps(run, steps)
+            # Observed, the run is current while it runs: spans the user's callbacks open
+            # nest under it.
+            result = await (steps_run if observer is None else observed(observer, steps_run))
         except BaseException as err:
             if isinstance(err, Exception):
                 run.keep_partial(err, steps)

@@ -5,7 +5,10 @@ loop knows only this module. An observer is registered for every agent
 (`add_observer`) or given to one (``Agent(..., telemetry=observer)``). When a run
 starts, each observer may return a `RunObserver` for that run, which then hears every
 model request (each attempt, retries included, by wrapping the model the attempt
-uses), every tool run, and the run's end.
+uses), every tool run, and the run's end. While the run's own code runs (the user's
+``prepare_step``, ``on_*`` callbacks, stop conditions, tools), an observer that has
+``activate`` is made current (`observed`, `ObservedParts`), so telemetry's run span
+is the parent of spans the user opens there.
 
 Without observers a run costs one check when it starts and one per attempt and per
 tool run: nothing per streamed part, since the model is wrapped only when observed.
@@ -14,8 +17,8 @@ tool run: nothing per streamed part, since the model is wrapped only when observ
 from __future__ import annotations
 
 import threading
-from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 if TYPE_CHECKING:
     from fantasy.agent.run_types import AgentResult
@@ -24,9 +27,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AgentObserver",
+    "ObservedParts",
     "RunObserver",
     "RunStart",
     "add_observer",
+    "observed",
     "observers",
     "remove_observer",
 ]
@@ -70,6 +75,12 @@ class RunObserver(Protocol):
         closed before it finished."""
         ...
 
+    # Optional: ``activate(self) -> Callable[[], None]`` makes the run current in the
+    # calling context (for the code the run runs next) and returns the function that
+    # undoes it. The loop calls both in the same task, before control leaves the run:
+    # around a whole `generate`, and around each part a stream produces. Observers
+    # without it are simply not made current.
+
 
 @runtime_checkable
 class AgentObserver(Protocol):
@@ -77,6 +88,8 @@ class AgentObserver(Protocol):
 
     def start_run(self, start: RunStart) -> RunObserver | None: ...
 
+
+T = TypeVar("T")
 
 _lock = threading.Lock()
 _global: tuple[AgentObserver, ...] = ()
@@ -123,6 +136,11 @@ def agent_observers(value: object) -> tuple[AgentObserver, ...]:
     return tuple(items)  # type: ignore[arg-type]
 
 
+def watching(own: tuple[AgentObserver, ...]) -> bool:
+    """Whether a run of an agent with ``own`` observers may be observed."""
+    return bool(_global or own)
+
+
 def start_run(own: tuple[AgentObserver, ...], start: Callable[[], RunStart]) -> RunObserver | None:
     """The run's observer: those of every agent then the agent's own, or None (the usual
     case, decided without building anything)."""
@@ -160,6 +178,71 @@ class _Several:
     def end(self, result: AgentResult[Any] | None, error: BaseException | None) -> None:
         for o in self.observers:
             o.end(result, error)
+
+    def activate(self) -> Callable[[], None]:
+        undos = [u for o in self.observers if (u := activate(o)) is not None]
+
+        def undo() -> None:
+            for u in reversed(undos):
+                u()
+
+        return undo
+
+
+def activate(observer: RunObserver | None) -> Callable[[], None] | None:
+    """Make ``observer``'s run current here, if it can be; the function that undoes it."""
+    make_current = getattr(observer, "activate", None)
+    return None if make_current is None else make_current()
+
+
+async def observed(observer: RunObserver, run: Awaitable[T]) -> T:
+    """Await ``run`` (a whole `generate`) with ``observer``'s run current."""
+    undo = activate(observer)
+    try:
+        return await run
+    finally:
+        if undo is not None:
+            undo()
+
+
+class ObservedParts:
+    """A stream run's parts, its observer started with the first part asked for and made
+    current while each part is produced (and while the stream closes), never while the
+    caller holds a part: the context is entered and left inside one ``__anext__``, so
+    nothing leaks into the caller's code or across the tasks that read the stream."""
+
+    __slots__ = ("_observer", "_parts", "_start", "_started")
+
+    def __init__(self, parts: AsyncIterator[Any], start: Callable[[], RunObserver | None]):
+        self._parts = parts
+        self._start = start
+        self._started = False
+        self._observer: RunObserver | None = None
+
+    def __aiter__(self) -> ObservedParts:
+        return self
+
+    async def __anext__(self) -> Any:
+        if not self._started:
+            self._started = True
+            self._observer = self._start()
+        undo = activate(self._observer)
+        try:
+            return await self._parts.__anext__()
+        finally:
+            if undo is not None:
+                undo()
+
+    async def aclose(self) -> None:
+        aclose = getattr(self._parts, "aclose", None)
+        if aclose is None:
+            return
+        undo = activate(self._observer)
+        try:
+            await aclose()
+        finally:
+            if undo is not None:
+                undo()
 
 
 def _bind(

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any, Generic
 
 from fantasy import _runtime
-from fantasy.agent.observe import RunStart, start_run
+from fantasy.agent.observe import ObservedParts, RunObserver, RunStart, start_run, watching
 from fantasy.agent.run import Run, StepSetup
 from fantasy.agent.run_types import AgentResult, OutputT, StepResult, StreamOptions
 from fantasy.agent.steps import (
@@ -119,10 +119,18 @@ class StreamRun:
         return self.result
 
     def parts(self) -> AsyncIterator[StreamPart]:
-        """The run's parts; an agent with toolsets holds them until the stream ends."""
-        if not self.run.agent.toolsets:
-            return self._run_parts()
-        return self._parts_holding_toolsets()
+        """The run's parts; an agent with toolsets holds them until the stream ends.
+        Observed, the run is current while each part is made (`ObservedParts`)."""
+        agent = self.run.agent
+        parts = self._run_parts() if not agent.toolsets else self._parts_holding_toolsets()
+        if not watching(agent.telemetry):
+            return parts
+        return ObservedParts(parts, self._start_observer)
+
+    def _start_observer(self) -> RunObserver | None:
+        agent = self.run.agent
+        self.run.observer = start_run(agent.telemetry, lambda: RunStart(agent, True))
+        return self.run.observer
 
     async def _parts_holding_toolsets(self) -> AsyncIterator[StreamPart]:
         try:
@@ -144,8 +152,7 @@ class StreamRun:
         run = self.run
         cb = _Callbacks(run.options)
         steps: list[StepResult] = []
-        agent = run.agent
-        run.observer = observer = start_run(agent.telemetry, lambda: RunStart(agent, True))
+        observer = run.observer  # started by ObservedParts, when the run is observed
         try:
             await cb("on_agent_start")
             history: list[Message] = []

@@ -8,9 +8,12 @@ a ``fantasy.fallback`` event per model that failed. Streamed requests' spans las
 until the stream ends and note the time to the first chunk.
 
 Spans are parented explicitly (not through the ambient context), so a stream read
-across yields, threads or the sync face keeps its tree; the model and tool spans
-are made current while a whole request or tool runs, so spans the user's own code or
-HTTP instrumentation opens nest under them.
+across yields, threads or the sync face keeps its tree. For the user's own spans the
+run's span is made current while the run's code runs (`RunTrace.activate`: a whole
+generate, each part of a stream), so spans opened in ``prepare_step``, callbacks or
+stop conditions nest under ``invoke_agent``; the model and tool spans are made current
+while a whole request or tool runs, so spans the user's code or HTTP instrumentation
+opens there nest under them.
 """
 
 from __future__ import annotations
@@ -18,9 +21,11 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from opentelemetry import context as otel_context
 from opentelemetry import metrics, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
@@ -222,6 +227,11 @@ class RunTrace:
         self.cost: float | None = 0.0
 
     # ------------------------------------------------------------------ RunObserver
+
+    def activate(self) -> Callable[[], None]:
+        """Make the run's span current here; the function that undoes it (called by the
+        loop in the same context, so the token never crosses tasks)."""
+        return partial(otel_context.detach, otel_context.attach(self.context))
 
     def model(self, model: LanguageModel, call: Call) -> LanguageModel:
         if call is self._call:
