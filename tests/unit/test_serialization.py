@@ -1074,6 +1074,22 @@ def test_a_saved_web_search_call_loads_without_importing_it_first() -> None:
     assert out.stdout.split() == ["WebSearchCallMetadata"]
 
 
+def test_saved_responses_options_load_without_importing_them_first() -> None:
+    """The Responses API's options module is loaded on first use (issue 23: the import
+    budget); a saved value names it through the package's PROVIDER_TYPE_MODULES."""
+    code = (
+        "import sys, fantasy\n"
+        "from fantasy.providers import openai\n"
+        "print('fantasy.providers.openai.responses_options' in sys.modules)\n"
+        'data = {"openai": {"type": "openai.responses.options", "data": {"logprobs": 5}}}\n'
+        "loaded = fantasy.from_dict(data, fantasy.types.ProviderOptions)['openai']\n"
+        "print(type(loaded).__name__, loaded.logprobs, loaded == openai.ResponsesProviderOptions("
+        "logprobs=5))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "ResponsesProviderOptions", "5", "True"]
+
+
 # --------------------------------------------------------------------------- errors
 
 

@@ -27,23 +27,23 @@ from fantasy.providers.openai.provider import (
     ChatLanguageModel,
     Provider,
 )
-from fantasy.providers.openai.responses_options import (
-    INCLUDE_FILE_SEARCH_CALL_RESULTS,
-    INCLUDE_MESSAGE_OUTPUT_TEXT_LOGPROBS,
-    INCLUDE_REASONING_ENCRYPTED_CONTENT,
-    IncludeType,
-    ResponsesProviderMetadata,
-    ResponsesProviderOptions,
-    ResponsesReasoningMetadata,
-    ServiceTier,
-    TextVerbosity,
-    get_reasoning_metadata,
-)
 
 if TYPE_CHECKING:
     from fantasy.providers.openai.responses import ResponsesCodec, ResponsesStreamTranslator
     from fantasy.providers.openai.responses_items import FileCitation
     from fantasy.providers.openai.responses_model import ResponsesLanguageModel
+    from fantasy.providers.openai.responses_options import (
+        INCLUDE_FILE_SEARCH_CALL_RESULTS,
+        INCLUDE_MESSAGE_OUTPUT_TEXT_LOGPROBS,
+        INCLUDE_REASONING_ENCRYPTED_CONTENT,
+        IncludeType,
+        ResponsesProviderMetadata,
+        ResponsesProviderOptions,
+        ResponsesReasoningMetadata,
+        ServiceTier,
+        TextVerbosity,
+        get_reasoning_metadata,
+    )
     from fantasy.providers.openai.responses_tools import (
         APPLY_PATCH_TOOL_ID,
         CODE_INTERPRETER_TOOL_ID,
@@ -100,9 +100,24 @@ if TYPE_CHECKING:
         web_search_tool,
     )
 
-# The Responses API and web search load on first use, keeping the Chat Completions
-# import light.
+# The Responses API (its options too) and web search load on first use, keeping the
+# Chat Completions import light.
 _LAZY = {
+    **dict.fromkeys(
+        (
+            "INCLUDE_FILE_SEARCH_CALL_RESULTS",
+            "INCLUDE_MESSAGE_OUTPUT_TEXT_LOGPROBS",
+            "INCLUDE_REASONING_ENCRYPTED_CONTENT",
+            "IncludeType",
+            "ResponsesProviderMetadata",
+            "ResponsesProviderOptions",
+            "ResponsesReasoningMetadata",
+            "ServiceTier",
+            "TextVerbosity",
+            "get_reasoning_metadata",
+        ),
+        "fantasy.providers.openai.responses_options",
+    ),
     "ResponsesCodec": "fantasy.providers.openai.responses",
     "ResponsesStreamTranslator": "fantasy.providers.openai.responses",
     "ResponsesLanguageModel": "fantasy.providers.openai.responses_model",
@@ -172,6 +187,7 @@ _LAZY = {
 
 
 PROVIDER_TYPE_MODULES = (
+    "fantasy.providers.openai.responses_options",
     "fantasy.providers.openai.web_search",
     "fantasy.providers.openai.responses_items",
     "fantasy.providers.openai.responses_tools",

@@ -45,7 +45,6 @@ from fantasy.providers.openai.options import (
     ProviderMetadata,
     ProviderOptions,
 )
-from fantasy.providers.openai.web_search import WEB_SEARCH_TOOL_IDS, user_location_fields
 from fantasy.schema_dialects import check_tool_root, refs_to_defs
 from fantasy.types import (
     JSON,
@@ -676,6 +675,8 @@ def _choice_error(choice: JSON, provider: str) -> ProviderError:
 def chat_web_search(tool: ProviderDefinedTool) -> tuple[JSON, list[str]]:
     """`web_search_tool`'s options as Chat Completions' ``web_search_options``, and the
     settings it has no place for (``allowed_domains``)."""
+    from fantasy.providers.openai.web_search import user_location_fields
+
     args = tool.args or {}
     options: JSON = {}
     size = args.get("search_context_size")
@@ -700,6 +701,9 @@ class ChatCodec(ChatCodecBase[ProviderOptions]):
         """`web_search_tool` as ``web_search_options`` on the search models
         (``gpt-4o-search-preview``, ``gpt-5-search-api``, ...): their citations come back
         as URL sources. Other models take no web search here (Fantasy's warning)."""
+        # Web search's module (its dataclasses) loads with the first provider tool.
+        from fantasy.providers.openai.web_search import WEB_SEARCH_TOOL_IDS
+
         if tool.id not in WEB_SEARCH_TOOL_IDS or "search" not in self.model_id.lower():
             return False
         options, unsupported = chat_web_search(tool)
