@@ -78,6 +78,8 @@ class Call(CallSettings):
 
 @dataclass(slots=True)
 class Response:
+    """A model's whole answer: its content, why it stopped, and the tokens it used."""
+
     content: ResponseContent = field(default_factory=ResponseContent)
     finish_reason: FinishReason = FinishReason.UNKNOWN
     usage: Usage = field(default_factory=Usage)

@@ -112,6 +112,8 @@ TOOL_CHOICE_REQUIRED: ToolChoice = "required"
 
 @dataclass(slots=True)
 class ToolResultOutputText:
+    """A tool's answer as text, what the model reads next."""
+
     text: str
     type: str = field(default="text", init=False)
 
@@ -126,6 +128,8 @@ class ToolResultOutputError:
 
 @dataclass(slots=True)
 class ToolResultOutputMedia:
+    """A tool's answer as an image or other media, with optional text."""
+
     data: str
     """Base64 text, ready for the wire."""
     media_type: str
@@ -141,6 +145,8 @@ ToolResultOutput: TypeAlias = ToolResultOutputText | ToolResultOutputError | Too
 
 @dataclass(slots=True)
 class TextPart:
+    """Text in a message the caller sends (a user's words, a replayed answer)."""
+
     text: str
     provider_options: ProviderOptions | None = None
     type: ContentType = field(default=ContentType.TEXT, init=False)
@@ -148,6 +154,8 @@ class TextPart:
 
 @dataclass(slots=True)
 class ReasoningPart:
+    """A model's earlier reasoning, sent back so it can continue from it."""
+
     text: str
     provider_options: ProviderOptions | None = None
     type: ContentType = field(default=ContentType.REASONING, init=False)
@@ -155,6 +163,8 @@ class ReasoningPart:
 
 @dataclass(slots=True)
 class FilePart:
+    """A file in a message: raw bytes and their media type."""
+
     data: bytes
     media_type: str
     filename: str = ""
@@ -164,6 +174,8 @@ class FilePart:
 
 @dataclass(slots=True)
 class ToolCallPart:
+    """A tool call the model made, replayed in the conversation."""
+
     tool_call_id: str
     tool_name: str
     input: str
@@ -179,6 +191,8 @@ class ToolCallPart:
 
 @dataclass(slots=True)
 class ToolResultPart:
+    """What a tool returned, sent back in a ``tool`` message."""
+
     tool_call_id: str
     output: ToolResultOutput | None
     provider_executed: bool = False
@@ -196,6 +210,8 @@ MessagePart: TypeAlias = TextPart | ReasoningPart | FilePart | ToolCallPart | To
 
 @dataclass(slots=True)
 class Message:
+    """One turn of the conversation: who spoke (role) and what they said (parts)."""
+
     role: Role
     content: list[MessagePart]
     provider_options: ProviderOptions | None = None
@@ -220,6 +236,8 @@ Prompt: TypeAlias = list[Message]
 
 @dataclass(slots=True)
 class TextContent:
+    """Text the model answered."""
+
     text: str
     provider_metadata: ProviderMetadata | None = None
     type: ContentType = field(default=ContentType.TEXT, init=False)
@@ -227,6 +245,8 @@ class TextContent:
 
 @dataclass(slots=True)
 class ReasoningContent:
+    """Reasoning the model showed before its answer."""
+
     text: str
     provider_metadata: ProviderMetadata | None = None
     type: ContentType = field(default=ContentType.REASONING, init=False)
@@ -258,6 +278,8 @@ class SourceContent:
 
 @dataclass(slots=True)
 class ToolCallContent:
+    """A tool call in a model's answer: which tool, and its arguments as JSON text."""
+
     tool_call_id: str
     tool_name: str
     input: str
@@ -271,6 +293,8 @@ class ToolCallContent:
 
 @dataclass(slots=True)
 class ToolResultContent:
+    """A tool's result in the answer: run by the agent, or by the provider."""
+
     tool_call_id: str
     tool_name: str
     result: ToolResultOutput | None
@@ -336,6 +360,8 @@ class ResponseContent(list[Content]):
 
 @dataclass(slots=True)
 class Usage:
+    """Tokens a call used, as the provider counted them (0 when it did not say)."""
+
     input_tokens: int = 0
     output_tokens: int = 0
     total_tokens: int = 0
@@ -377,6 +403,8 @@ class CallWarning:
 
 @dataclass(slots=True)
 class FunctionTool:
+    """A tool the model may call: its name, description and JSON Schema input."""
+
     name: str
     description: str
     input_schema: dict[str, Any]

@@ -65,6 +65,8 @@ def resolve_headers(headers: Mapping[str, str] | None, user_agent: str | None) -
 
 @dataclass(slots=True)
 class HttpResponse:
+    """A whole (non-streamed) answer: status, headers and body bytes."""
+
     status_code: int
     headers: dict[str, str]
     content: bytes
@@ -743,6 +745,8 @@ class HttpTransport:
 
 @dataclass(slots=True)
 class _LoopClient:
+    """An HTTP client and the event loop it was made on."""
+
     client: httpx.AsyncClient
     closer: AsyncGenerator[None, None]
     """Kept here so that it lives as long as the client: see `_closer`."""
