@@ -88,6 +88,13 @@ class Response:
     raw_finish_reason: str = ""
     """The provider's own finish reason (``end_turn``, ``MAX_TOKENS``, ``length``...),
     next to the mapped `finish_reason`; not part of Fantasy's saved JSON."""
+    response_id: str | None = None
+    """The provider's id of this answer (``chatcmpl-...``, ``resp_...``, ``msg_...``,
+    Gemini's ``responseId``), for finding it in the provider's logs; None when the
+    answer carries none."""
+    response_model: str | None = None
+    """The model that answered, as the provider names it (often a dated version of the
+    requested id, such as ``gpt-4o-2024-08-06``); None when the answer does not say."""
 
     @property
     def text(self) -> str:

@@ -467,6 +467,10 @@ class StreamPart:
     """On ``output``: the typed run's output so far (an instance of its ``output_type``)."""
     pending_call: Any = None
     """On ``tool_approval_request``: the `fantasy.PendingCall` (with the validated input)."""
+    response_id: str | None = None
+    """On ``finish``: the provider's id of the answer (`fantasy.Response.response_id`)."""
+    response_model: str | None = None
+    """On ``finish``: the model that answered, as the provider names it."""
 
     # The parts for content a provider gives whole (hosted tools, citations, a replayed
     # answer): one spelling of each, shared by the providers' streams and the fake model.

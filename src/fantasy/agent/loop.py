@@ -368,6 +368,8 @@ class Agent(Generic[OutputT]):
                 response.provider_metadata,
                 [*response_messages(content), *retry_messages],
                 response.raw_finish_reason,
+                response_id=response.response_id,
+                response_model=response.response_model,
             )
             step.model = run.step_model
             if approvals.pending:

@@ -70,6 +70,10 @@ class StepResult:
     pending: list[PendingCall] = field(default_factory=list)
     """The calls this step left waiting (for approval, or deferred): the run paused
     after it; their parts in ``messages`` are marked (``ToolCallPart.pending``)."""
+    response_id: str | None = None
+    """The provider's id of this step's answer (`fantasy.Response.response_id`)."""
+    response_model: str | None = None
+    """The model that answered this step, as the provider names it."""
 
     @property
     def text(self) -> str:
@@ -102,6 +106,8 @@ class StepResult:
             self.warnings,
             self.provider_metadata,
             self.raw_finish_reason,
+            self.response_id,
+            self.response_model,
         )
 
 

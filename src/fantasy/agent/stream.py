@@ -92,6 +92,8 @@ class _StepState:
         self.usage = Usage()
         self.finish_reason = FinishReason.UNKNOWN
         self.raw_finish_reason = ""
+        self.response_id: str | None = None
+        self.response_model: str | None = None
         self.metadata: ProviderMetadata = {}
         self.delivered = False
         """Has any of the model's output reached the caller? Then it is not retried."""
@@ -203,6 +205,8 @@ class StreamRun:
                     state.metadata,
                     [*response_messages(state.content), *retry_messages],
                     state.raw_finish_reason,
+                    response_id=state.response_id,
+                    response_model=state.response_model,
                 )
                 step.model = run.step_model
                 if approvals.pending:
@@ -361,6 +365,8 @@ class StreamRun:
             state.usage = part.usage or Usage()
             state.finish_reason = part.finish_reason or FinishReason.UNKNOWN
             state.raw_finish_reason = part.raw_finish_reason
+            state.response_id = part.response_id
+            state.response_model = part.response_model
             state.metadata = part.provider_metadata or {}
             await cb("on_stream_finish", state.usage, state.finish_reason, state.metadata)
         elif t is StreamPartType.WARNINGS:

@@ -104,6 +104,13 @@ def text(data: dict[str, Any], key: str, path: str = "", default: str = "") -> s
     return value
 
 
+def label(data: dict[str, Any], key: str) -> str | None:
+    """The non-empty string at ``data[key]``, else None: for what an answer says of
+    itself (its id, the model that wrote it), which never fails a request."""
+    value = data.get(key)
+    return value if type(value) is str and value else None
+
+
 def integer(data: dict[str, Any], key: str, path: str = "", default: int = 0) -> int:
     """The integer at ``data[key]`` (a whole float such as ``3.0`` too); missing or
     ``null`` is ``default``."""

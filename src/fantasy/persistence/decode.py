@@ -384,7 +384,15 @@ def response(value: Any, path: str) -> Response:
         warnings=_warnings(data.get("warnings"), f"{path}.warnings"),
         provider_metadata=provider_data(data.get("provider_metadata"), f"{path}.provider_metadata")
         or {},
+        response_id=_optional_text(data.get("response_id"), f"{path}.response_id"),
+        response_model=_optional_text(data.get("response_model"), f"{path}.response_model"),
     )
+
+
+def _optional_text(value: Any, path: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise SerializationError(path, f"expected a string, got {json_kind(value)}")
 
 
 def stream_part(value: Any, path: str) -> StreamPart:

@@ -238,13 +238,20 @@ def call(value: Call, path: str) -> JSON:
 
 
 def response(value: Response, path: str) -> JSON:
-    return {
+    out: JSON = {
         "content": [content(c, f"{path}.content[{i}]") for i, c in enumerate(value.content)],
         "finish_reason": value.finish_reason.value,
         "usage": usage(value.usage),
         "warnings": [warning(w, f"{path}.warnings[{i}]") for i, w in enumerate(value.warnings)],
         "provider_metadata": provider_data(value.provider_metadata, f"{path}.provider_metadata"),
     }
+    # Fantasy's Response has no such fields: written only when known, which Go's
+    # decoder skips as unknown keys.
+    if value.response_id is not None:
+        out["response_id"] = value.response_id
+    if value.response_model is not None:
+        out["response_model"] = value.response_model
+    return out
 
 
 def stream_part(part: StreamPart, path: str) -> JSON:

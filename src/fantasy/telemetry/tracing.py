@@ -379,7 +379,10 @@ class TracedModel:
         usage: Usage | None,
         metadata: Any,
         error: BaseException | None,
+        answer: tuple[str | None, str | None] = (None, None),
     ) -> None:
+        """End a request's span; ``answer`` is the provider's id of its answer and the
+        model that answered, as the answer named them."""
         run = self._run
         telemetry = run.telemetry
         metric_attributes = dict(common)
@@ -391,8 +394,12 @@ class TracedModel:
             span.set_attribute(sc.GEN_AI_RESPONSE_MODEL, answered_model)
             metric_attributes[sc.GEN_AI_PROVIDER_NAME] = answered_provider
             metric_attributes[sc.GEN_AI_RESPONSE_MODEL] = answered_model
+        response_id, response_model = answer
+        if response_model:
+            span.set_attribute(sc.GEN_AI_RESPONSE_MODEL, response_model)
+            metric_attributes[sc.GEN_AI_RESPONSE_MODEL] = response_model
         _fallback_events(span, metadata, error)
-        response_id = _response_id(metadata)
+        response_id = response_id or _response_id(metadata)
         if response_id:
             span.set_attribute(sc.GEN_AI_RESPONSE_ID, response_id)
         if finish_reason is not None:
@@ -443,6 +450,7 @@ class TracedModel:
             response.usage,
             response.provider_metadata,
             None,
+            (response.response_id, response.response_model),
         )
         return response
 
@@ -515,6 +523,7 @@ class TracedModel:
             finish.usage,
             finish.provider_metadata,
             None,
+            (finish.response_id, finish.response_model),
         )
 
 

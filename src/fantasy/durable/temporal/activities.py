@@ -213,6 +213,8 @@ class StreamCollector:
         self.usage = Usage()
         self.finish_reason = FinishReason.UNKNOWN
         self.raw_finish_reason = ""
+        self.response_id: str | None = None
+        self.response_model: str | None = None
         self.metadata: ProviderMetadata = {}
 
     def add(self, part: StreamPart) -> None:
@@ -276,6 +278,8 @@ class StreamCollector:
             self.usage = part.usage or Usage()
             self.finish_reason = part.finish_reason or FinishReason.UNKNOWN
             self.raw_finish_reason = part.raw_finish_reason
+            self.response_id = part.response_id
+            self.response_model = part.response_model
             self.metadata = part.provider_metadata or {}
         elif t is StreamPartType.ERROR:
             error = part.error
@@ -291,4 +295,6 @@ class StreamCollector:
             self.warnings,
             self.metadata,
             self.raw_finish_reason,
+            self.response_id,
+            self.response_model,
         )

@@ -209,6 +209,8 @@ def result_from_json(data: JSON) -> AgentResult[Any]:
             response.provider_metadata,
             from_dict(item["messages"], list[Message]),
             response.raw_finish_reason,
+            response_id=response.response_id,
+            response_model=response.response_model,
         )
         if item.get("model") is not None:
             step.model = ModelRef(*item["model"])  # type: ignore[assignment]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fantasy.http.shape import arr, as_object, integer, join, obj, shape_error, text
+from fantasy.http.shape import arr, as_object, integer, join, label, obj, shape_error, text
 from fantasy.model import Response
 from fantasy.providers.anthropic.blocks import (
     RESULT_TOOL_NAMES,
@@ -218,4 +218,6 @@ def parse_message(data: JSON) -> Response:
         reader.warnings,
         message_metadata(data.get("container"), "container"),
         stop_reason,
+        response_id=label(data, "id"),
+        response_model=label(data, "model"),
     )

@@ -25,7 +25,7 @@ import json
 from typing import Any
 
 from fantasy.errors import ProviderError, incomplete_stream_error
-from fantasy.http.shape import as_list, as_object, integer, join, shape_error, text
+from fantasy.http.shape import as_list, as_object, integer, join, label, shape_error, text
 from fantasy.providers.anthropic.blocks import (
     CALL_BLOCKS,
     RESULT_TOOL_NAMES,
@@ -182,6 +182,8 @@ class StreamTranslator:
         self.reported: set[str] = set()
         """Unknown event, block and delta types already warned about."""
         self.message_id = ""
+        self.model: str | None = None
+        """The answering model, as ``message_start`` names it."""
         self.input_tokens = 0
         self.output_tokens = 0
         self.cache_creation_tokens = 0
@@ -238,6 +240,7 @@ class StreamTranslator:
     def _message_start(self, event: JSON) -> list[StreamPart]:
         message = as_object(event.get("message"), _MESSAGE)
         self.message_id = text(message, "id", _MESSAGE)
+        self.model = label(message, "model")
         usage = as_object(message.get("usage"), _MESSAGE_USAGE)
         self.input_tokens = integer(usage, "input_tokens", _MESSAGE_USAGE)
         self.output_tokens = integer(usage, "output_tokens", _MESSAGE_USAGE)
@@ -512,6 +515,8 @@ class StreamTranslator:
                 finish_reason=map_finish_reason(self.stop_reason),
                 raw_finish_reason=self.stop_reason,
                 provider_metadata=self.metadata,
+                response_id=self.message_id or None,
+                response_model=self.model,
             )
         )
         return parts

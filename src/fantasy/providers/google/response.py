@@ -236,4 +236,6 @@ def parse_response(data: JSON, new_tool_call_id: Callable[[], str]) -> Response:
         warnings=reader.warnings,
         provider_metadata={NAME: answer_metadata} if answer_metadata is not None else {},
         raw_finish_reason=raw_finish_reason,
+        response_id=answer_metadata.response_id or None if answer_metadata else None,
+        response_model=answer_metadata.model_version or None if answer_metadata else None,
     )

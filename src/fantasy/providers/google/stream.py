@@ -425,6 +425,8 @@ class StreamTranslator:
                 finish_reason=finish,
                 raw_finish_reason=self.raw_finish_reason,
                 provider_metadata={NAME: metadata} if metadata is not None else None,
+                response_id=metadata.response_id or None if metadata else None,
+                response_model=metadata.model_version or None if metadata else None,
             )
         )
         return parts

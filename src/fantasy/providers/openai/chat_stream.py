@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol
 
 from fantasy.errors import ProviderError, incomplete_stream_error
-from fantasy.http.shape import arr, as_list, as_object, integer, obj, text
+from fantasy.http.shape import arr, as_list, as_object, integer, label, obj, text
 from fantasy.providers.openai.chat_response import (
     ChunkPiece,
     annotation_source,
@@ -157,6 +157,10 @@ class ChatStreamTranslator:
         self.warned: set[str] = set()
         """What was already reported as not read, once per stream."""
         self.audio: list[bytes] = []
+        self.response_id: str | None = None
+        """The answer's ``id`` and ``model``, from the first chunk that has them (every
+        chunk of OpenAI's repeats them)."""
+        self.response_model: str | None = None
 
     def start(self) -> list[StreamPart]:
         if self.warnings:
@@ -164,6 +168,9 @@ class ChatStreamTranslator:
         return []
 
     def feed(self, chunk: JSON) -> list[StreamPart]:
+        if self.response_id is None:
+            self.response_id = label(chunk, "id")
+            self.response_model = self.response_model or label(chunk, "model")
         # The last chunk that reports usage wins: OpenAI may send a chunk without usage
         # after it (an obfuscation or moderation chunk), which must not reset it.
         if chunk.get("usage") is not None:
@@ -417,6 +424,8 @@ class ChatStreamTranslator:
                 finish_reason=finish,
                 provider_metadata={} if metadata is None else {self.codec.metadata_key: metadata},
                 raw_finish_reason=self.finish_reason,
+                response_id=self.response_id,
+                response_model=self.response_model,
             )
         )
         return parts

@@ -20,7 +20,7 @@ from fantasy.errors import (
     InvalidArgumentError,
     ProviderError,
 )
-from fantasy.http.shape import arr, as_object, obj, objects, text
+from fantasy.http.shape import arr, as_object, label, obj, objects, text
 from fantasy.model import Call, Response
 from fantasy.providers.openai.models import RESPONSES, capabilities
 from fantasy.providers.openai.options import NAME
@@ -605,6 +605,8 @@ class ResponsesCodec:
             warnings.warnings,
             self.response_metadata(text(data, "id")),
             reason or text(data, "status"),
+            response_id=label(data, "id"),
+            response_model=label(data, "model"),
         )
 
     def _message_content(self, item: JSON, path: str, warnings: Unknowns) -> list[Content]:

@@ -16,7 +16,7 @@ from fantasy.errors import (
     FantasyError,
     incomplete_stream_error,
 )
-from fantasy.http.shape import integer, obj, objects, text
+from fantasy.http.shape import integer, label, obj, objects, text
 from fantasy.providers.openai.responses_items import (
     Unknowns,
     annotation_source,
@@ -96,6 +96,8 @@ class ResponsesStreamTranslator:
         self.codec = codec
         self.warnings = warnings
         self.response_id = ""
+        self.response_model: str | None = None
+        """The answering model, from ``response.created`` and again at the end."""
         self.terminal = False
         self.finish_reason = FinishReason.UNKNOWN
         self.raw_finish_reason = ""
@@ -260,6 +262,7 @@ class ResponsesStreamTranslator:
         where = "event(response.created)"
         response = obj(event, "response", where)
         self.response_id = text(response, "id", f"{where}.response") or self.response_id
+        self.response_model = label(response, "model") or self.response_model
         return []
 
     def _item_added(self, event: JSON) -> list[StreamPart]:
@@ -524,6 +527,7 @@ class ResponsesStreamTranslator:
         where = f"{where}.response"
         self.terminal = True
         self.response_id = text(response, "id", where) or self.response_id
+        self.response_model = label(response, "model") or self.response_model
         parts: list[StreamPart] = []
         if not (self.items_seen or self.ids or self.texts) and response.get("output"):
             # A server that streams nothing but the finished response: read it whole.
@@ -591,6 +595,8 @@ class ResponsesStreamTranslator:
                 finish_reason=self.finish_reason,
                 provider_metadata=self.codec.response_metadata(self.response_id),
                 raw_finish_reason=self.raw_finish_reason,
+                response_id=self.response_id or None,
+                response_model=self.response_model,
             ),
         ]
 
