@@ -31,6 +31,8 @@ NOT_AT_IMPORT = (
     "http",
     # logging (with traceback, string, textwrap) comes with the first request's log check
     "logging",
+    # base64 (with struct, binascii): the first file part or credential check
+    "base64",
 )
 
 
