@@ -17,7 +17,7 @@ from typing import Any, Generic, TypeVar
 
 from fantasy._typecheck import check_fields
 from fantasy.errors import FantasyError, InvalidArgumentError, ProviderError
-from fantasy.http.shape import arr, as_object, integer, obj, objects, text
+from fantasy.http.shape import arr, as_object, integer, label, obj, objects, text
 from fantasy.model import Call, Response
 from fantasy.providers.openai.chat_response import (
     ChunkPiece,
@@ -548,7 +548,16 @@ class ChatCodecBase(Generic[OptionsT]):
         if tool_calls:
             finish = FinishReason.TOOL_CALLS
         provider_metadata = {} if metadata is None else {self.metadata_key: metadata}
-        return Response(content, finish, usage, warnings, provider_metadata, raw)
+        return Response(
+            content,
+            finish,
+            usage,
+            warnings,
+            provider_metadata,
+            raw,
+            response_id=label(data, "id"),
+            response_model=label(data, "model"),
+        )
 
     def _chunk_content(
         self, pieces: list[ChunkPiece], content: ResponseContent, warnings: list[CallWarning]
