@@ -5,14 +5,15 @@ on every face, and the span is never current in the caller's code between parts.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import pytest
 from opentelemetry import trace
 
 import fantasy
-from fantasy.testing import FakeModel, text_response, tool_call_response
+from fantasy.testing import FakeModel, stream_parts_for_response, text_response, tool_call_response
+from fantasy.types import StreamPart
 from tests.telemetry.conftest import Recorded
 
 FACES = ["generate", "agenerate", "stream", "astream"]
@@ -157,3 +158,54 @@ def test_a_stream_closed_early_leaves_no_context(otel: Recorded) -> None:
     runs = otel.named("invoke_agent")
     assert len(runs) == 2
     assert all(span.end_time is not None for span in runs)
+
+
+class SpanningModel(fantasy.BaseLanguageModel):
+    """A model whose stream opens a span of its own for each part, as HTTP
+    instrumentation would for its reads; it notes when its stream is closed."""
+
+    provider_name = "fake"
+    model_id = "spanning"
+
+    def __init__(self, tracer: trace.Tracer):
+        self.tracer = tracer
+        self.closed = False
+
+    async def astream(self, call: fantasy.Call) -> AsyncIterator[StreamPart]:  # type: ignore[override]
+        try:
+            for part in stream_parts_for_response(text_response("Sunny.")):
+                with self.tracer.start_as_current_span("read chunk"):
+                    pass
+                yield part
+        finally:
+            self.closed = True
+
+
+@pytest.mark.parametrize("face", ["stream", "astream"])
+def test_spans_a_model_stream_opens_nest_under_its_chat_span(otel: Recorded, face: str) -> None:
+    model = SpanningModel(otel.tracer_provider.get_tracer("http"))
+    agent = fantasy.Agent(model, telemetry=otel.telemetry())
+    assert run_face(agent, face, {}).text == "Sunny."
+    (chat,) = otel.named("chat")
+    reads = [s for s in otel.spans if s.name == "read chunk"]
+    assert reads
+    for span in reads:
+        assert span.parent is not None and span.parent.span_id == chat.context.span_id
+
+
+def test_a_run_stream_closed_early_closes_the_model_s_stream(otel: Recorded) -> None:
+    """At once, not when the garbage collector (or the event loop's finalizer task) gets
+    to it: the model's stream holds the HTTP response."""
+    model = SpanningModel(otel.tracer_provider.get_tracer("http"))
+    agent = fantasy.Agent(model, telemetry=otel.telemetry())
+
+    async def main() -> None:
+        stream = agent.astream("Weather?")
+        async for _ in stream:
+            break
+        await stream.aclose()
+        assert model.closed
+
+    asyncio.run(main())
+    (chat,) = otel.named("chat")
+    assert chat.end_time is not None

@@ -12,15 +12,15 @@ across yields, threads or the sync face keeps its tree. For the user's own spans
 run's span is made current while the run's code runs (`RunTrace.activate`: a whole
 generate, each part of a stream), so spans opened in ``prepare_step``, callbacks or
 stop conditions nest under ``invoke_agent``; the model and tool spans are made current
-while a whole request or tool runs, so spans the user's code or HTTP instrumentation
-opens there nest under them.
+while a request (a whole one, or each part of a stream) or a tool runs, so spans the
+user's code or HTTP instrumentation opens there nest under them.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -463,8 +463,9 @@ class TracedModel:
         content = ResponseContent() if capture else None
         finish: StreamPart | None = None
         failed: BaseException | None = None
+        produced = _current_while_producing(self._model.astream(call), span)
         try:
-            async for part in self._model.astream(call):
+            async for part in produced:
                 if first:
                     first = False
                     waited = time.perf_counter() - started
@@ -498,6 +499,8 @@ class TracedModel:
             else:
                 self._finish(span, common, started, None, None, None, None, failed)
             raise
+        finally:  # closed early too: the model's stream (its HTTP response) closes now
+            await produced.aclose()
         if failed is not None:
             self._finish(span, common, started, None, None, None, None, failed)
         else:
@@ -525,6 +528,29 @@ class TracedModel:
             None,
             (finish.response_id, finish.response_model),
         )
+
+
+async def _current_while_producing(
+    parts: AsyncIterator[StreamPart], span: trace.Span
+) -> AsyncGenerator[StreamPart, None]:
+    """``parts`` with ``span`` current while each one is produced (so spans the model's
+    own code or HTTP instrumentation opens nest under it), never across a yield: the
+    context is attached and detached within one step of this generator."""
+    context = trace.set_span_in_context(span)
+    try:
+        while True:
+            token = otel_context.attach(context)
+            try:
+                part = await parts.__anext__()
+            except StopAsyncIteration:
+                return
+            finally:
+                otel_context.detach(token)
+            yield part
+    finally:
+        aclose = getattr(parts, "aclose", None)
+        if aclose is not None:
+            await aclose()
 
 
 def _answering(model: Any, metadata: Any) -> Any:
