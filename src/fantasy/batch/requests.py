@@ -134,9 +134,17 @@ class AgentRequest(BatchRequest):
         typed = self.options.get("output_type") not in (None, str) or (
             "output_type" not in self.options and self.agent.output_spec is not None
         )
-        own_tools = {t.info.name for t in self.agent.tools}
-        if not typed or any(c.tool_name in own_tools for c in response.content.tool_calls):
-            return None  # nothing to type, or tools to run: the response says it all
+        from fantasy.agent.output import FINAL_TOOL_NAME
+
+        # Any call but the output's own tool (the agent's tools, its toolsets' such as
+        # an MCP server's, a provider tool run here) is a tool the live run would run:
+        # the response says it all, and reading it must not run the tool.
+        calls_tools = any(
+            c.tool_name != FINAL_TOOL_NAME and not c.provider_executed
+            for c in response.content.tool_calls
+        )
+        if not typed or calls_tools:
+            return None  # nothing to type, or tools to run
         # The agent reads its one step as it would live; a second step (an output it
         # must ask again for) is a request the batch did not make.
         replayer = _Replayer(model, response, once=True)

@@ -1,0 +1,47 @@
+"""Batch requests of an agent whose tools come from an MCP server (a real stdio one).
+
+A batch sends the agent's first step and never runs a tool: an answer that calls a
+tool of the agent's toolsets comes back as that response, as one calling the agent's
+own tools does, instead of the MCP tool being run while the result is read.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import BaseModel
+
+import fantasy
+from fantasy import batch
+from tests.batch.conftest import anthropic_messages
+from tests.batch.server import BatchServer
+from tests.mcp.conftest import stdio
+
+
+class City(BaseModel):
+    name: str
+
+
+def test_a_typed_agent_answer_calling_an_mcp_tool_stays_a_response(
+    server: BatchServer, tmp_path: Path
+) -> None:
+    marker = tmp_path / "ran"  # the server's `die` tool writes it when it runs
+    tools = stdio(env={"DIE_MARKER": str(marker)})
+    server.respond = lambda kind, body: {}
+    agent = fantasy.Agent(
+        anthropic_messages(server), toolsets=[tools], tool_choice="die", output_type=City
+    )
+    try:
+        results = batch.run(
+            agent.model, batch.agent_requests(agent, {"f": "Stop the server"}), poll_interval=0
+        )
+    finally:
+        tools.close()
+
+    result = results["f"]
+    assert result.ok, result.error
+    call = result.unwrap().content.tool_calls[0]
+    assert (call.tool_name, json.loads(call.input)) == ("die", {})
+    assert result.output is None
+    assert not marker.exists(), "the batch ran the MCP tool"
