@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from fantasy import _runtime
 from fantasy.agent.toolsets import full_input_schema
 from fantasy.errors import InvalidArgumentError
 from fantasy.tools import AgentTool, ToolCall, ToolResponse, tool
@@ -79,6 +80,9 @@ def build_server(tools: Sequence[AgentTool | Callable[..., Any]], name: str = "f
         call = ToolCall(
             f"mcp-{uuid.uuid4().hex[:12]}", params.name, json.dumps(params.arguments or {})
         )
+        refusal = await _gated(agent_tool, call)
+        if refusal is not None:
+            return _error(refusal)
         try:
             response = await agent_tool.run(call)
         except Exception as exc:
@@ -96,6 +100,38 @@ def build_server(tools: Sequence[AgentTool | Callable[..., Any]], name: str = "f
         on_call_tool=call_tool,
         get_tool_input_schema=schemas.get,
     )
+
+
+async def _gated(agent_tool: AgentTool, call: ToolCall) -> str | None:
+    """Why a call is not run, or None. An MCP server has nobody to ask: a call the agent
+    would hold for approval (``needs_approval`` True, or its function says so for this
+    input) or a deferred tool's call (whose result comes from outside) is refused,
+    never run unasked. An input the tool rejects runs, to get its validation error."""
+    name = call.name
+    if agent_tool.deferred:
+        return (
+            f'tool "{name}" is deferred: its result comes from outside a run, so it '
+            "cannot be called over MCP"
+        )
+    rule: Any = agent_tool.needs_approval
+    if rule is False or rule is None:
+        return None
+    if callable(rule):
+        try:
+            value = agent_tool.parse_input(call)
+        except ValueError:
+            return None
+        try:
+            needed = await _runtime.call_user(rule, value)
+        except Exception as exc:
+            logger.info("needs_approval of served tool %r raised", name, exc_info=True)
+            return (
+                f'tool "{name}": its needs_approval function failed '
+                f"({type(exc).__name__}), so the call was not run"
+            )
+        if needed is False:
+            return None
+    return f'tool "{name}" needs approval, which an MCP server cannot ask for: the call was not run'
 
 
 def _error(text: str) -> Any:
