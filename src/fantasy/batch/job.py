@@ -17,7 +17,7 @@ from fantasy.errors import FantasyError, InvalidArgumentError, ProviderError
 from fantasy.model import Call, LanguageModel
 
 from .progress import ProgressBar
-from .requests import BatchRequest, PreparedRequest, as_requests, prepare
+from .requests import BatchRequest, PreparedRequest, as_requests, prepare, toolsets_held
 from .status import BatchItemError, BatchResult, BatchResults, BatchState, BatchStatus
 from .wire import BatchAPI, Outcome
 
@@ -187,16 +187,17 @@ class BatchJob:
 
     async def _results(self, status: BatchStatus) -> BatchResults:
         outcomes: list[Outcome] = await self.api.outcomes(status)
-        if self.requests and not self._prepared:
-            # Resumed with its requests: rebuilt to know each one's request warnings.
-            for request in self.requests.values():
-                self._prepared[request.id] = await prepare(self.model, request)
-        by_id = {o.id: o for o in outcomes}
-        results: dict[str, BatchResult] = {}
-        for id in self.requests:
-            results[id] = await self._read(id, by_id.pop(id, None), status)
-        for id, outcome in by_id.items():
-            results[id] = await self._read(id, outcome, status)
+        async with toolsets_held(self.requests.values()):
+            if self.requests and not self._prepared:
+                # Resumed with its requests: rebuilt to know each one's request warnings.
+                for request in self.requests.values():
+                    self._prepared[request.id] = await prepare(self.model, request)
+            by_id = {o.id: o for o in outcomes}
+            results: dict[str, BatchResult] = {}
+            for id in self.requests:
+                results[id] = await self._read(id, by_id.pop(id, None), status)
+            for id, outcome in by_id.items():
+                results[id] = await self._read(id, outcome, status)
         return BatchResults(status, results)
 
     async def _read(self, id: str, outcome: Outcome | None, status: BatchStatus) -> BatchResult:
@@ -265,7 +266,8 @@ async def asubmit(
     model = _model(model)
     items = as_requests(requests)
     api = api_for(model, completion_window)
-    prepared = [await prepare(model, item) for item in items]
+    async with toolsets_held(items):
+        prepared = [await prepare(model, item) for item in items]
     status = await api.create(prepared, name)
     return BatchJob(model, api, status.id, items, prepared, status)
 

@@ -122,7 +122,10 @@ class AgentRequest(BatchRequest):
         from fantasy.agent.run import Run
 
         run = Run(self.agent, self.prompt, dict(self.options), "batch.agent_requests")  # type: ignore[arg-type]
-        setup = await run.setup_step([], [])
+        try:
+            setup = await run.setup_step([], [])
+        finally:  # a run that lists MCP tools started their servers: it stops them
+            await run.toolsets.close()
         if setup.model is not model and setup.model is not self.agent.model:
             raise InvalidArgumentError(
                 f"batch request {self.id!r}: prepare_step chose another model; a batch "
@@ -220,6 +223,26 @@ class PreparedRequest:
     @property
     def id(self) -> str:
         return self.request.id
+
+
+@contextlib.asynccontextmanager
+async def toolsets_held(requests: Iterable[BatchRequest]) -> AsyncIterator[None]:
+    """Keeps the toolsets (MCP servers) of the agents behind ``requests`` up while they
+    are built or read, then stops them: each server starts once per batch instead of
+    once per request, and none is left running after."""
+    from fantasy.agent.toolsets import enter_all, exit_all
+
+    toolsets: list[Any] = []
+    for request in requests:
+        if isinstance(request, AgentRequest):
+            for toolset in request.agent.toolsets:
+                if not any(toolset is held for held in toolsets):
+                    toolsets.append(toolset)
+    await enter_all(toolsets)
+    try:
+        yield
+    finally:
+        await exit_all(toolsets)
 
 
 async def prepare(model: Any, request: BatchRequest) -> PreparedRequest:
