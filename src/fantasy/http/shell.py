@@ -210,15 +210,29 @@ class StreamPump(Generic[E]):
     def feed(self, chunk: bytes) -> list[StreamPart]:
         """The parts of the events this chunk completes (a source may yield them lazily,
         so the parts of the events before a bad one are kept, ahead of its error)."""
-        parts: list[StreamPart] = []
+        return list(self.parts(chunk))
+
+    def parts(self, chunk: bytes) -> Iterator[StreamPart]:
+        """`feed`'s parts, each event read and translated only when its parts are asked
+        for: a network read can hold hundreds of events, and a stream handing parts on
+        across awaits would otherwise keep all of them alive at once (a thousand
+        streams in flight then fill the collector's old generation, see
+        benchmarks/README.md)."""
         self.pending += len(chunk)
         try:
-            self._translate(self.source.feed(chunk), parts)
+            for event in self.source.feed(chunk):
+                self.pending = 0
+                new = self.translator.feed(event)
+                if new and new[-1].type is StreamPartType.ERROR:
+                    self.done = True
+                    self._bound(new[-1].error)
+                    yield from new
+                    return
+                yield from new
             if self.pending > self.max_event_bytes:
                 raise self._event_too_large()
         except Exception as exc:
-            parts.extend(self._failed(exc))
-        return parts
+            yield from self._failed(exc)
 
     def _event_too_large(self) -> ProviderError:
         return ProviderError(
@@ -296,13 +310,11 @@ async def open_stream(
             yield part
         try:
             async for chunk in resp.aiter_bytes():
-                parts = pump.feed(chunk)
-                if parts:
+                for part in pump.parts(chunk):
                     # Only data that made parts counts against the idle limit: comments,
                     # pings and empty deltas keep a connection warm but do not advance.
                     resp.progressed()
-                    for part in parts:
-                        yield part
+                    yield part
                 if pump.done:
                     return
         except ProviderError as exc:  # the transport's: a cut connection, a deadline
@@ -345,7 +357,7 @@ class JsonEventSource(Generic[E]):
         self._on_error_event = on_error_event
 
     def feed(self, chunk: bytes) -> Iterator[JSON]:
-        for event in self._decoder.feed(chunk):
+        for event in self._decoder.events(chunk):
             data = event.data
             if data == "[DONE]":
                 continue

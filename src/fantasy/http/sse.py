@@ -8,6 +8,7 @@ linear time, never quadratic.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 
@@ -84,22 +85,24 @@ class SSEDecoder:
         self._retry: int | None = None
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
-        lines = self._lines.feed(chunk)
-        if not lines:
-            return []
-        events: list[ServerSentEvent] = []
-        for line in lines:
+        """The events this chunk completes, all at once."""
+        return list(self.events(chunk))
+
+    def events(self, chunk: bytes) -> Iterator[ServerSentEvent]:
+        """The events this chunk completes, each made only when asked for: one network
+        read can hold hundreds, and a stream that hands them on one by one across
+        awaits should not keep them all alive meanwhile (with a thousand streams in
+        flight, such objects are what the cyclic collector keeps traversing)."""
+        for line in self._lines.feed(chunk):
             if line:
                 self._field(line)
             else:
                 # Per the SSE spec, a block without data lines dispatches nothing.
-                if self._data:
-                    events.append(
-                        ServerSentEvent("\n".join(self._data), self._event, self._id, self._retry)
-                    )
-                    self._data = []
+                data, event = self._data, self._event
                 self._event = ""
-        return events
+                if data:
+                    self._data = []
+                    yield ServerSentEvent("\n".join(data), event, self._id, self._retry)
 
     def _field(self, raw: bytes) -> None:
         line = raw.decode("utf-8", errors="replace")
