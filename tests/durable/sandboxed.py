@@ -14,8 +14,11 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     import httpx  # noqa: F401
 
-import fantasy
-from fantasy import _runtime
+# `import fantasy` loads its parts on first use, and Temporal's sandbox restricts the
+# module code of an import made while a workflow runs (a module-level lock, a clock):
+# take the names a workflow uses when its file is imported, as Temporal advises.
+
+from fantasy import Agent, Call, Response, _runtime, tool
 from fantasy.testing.fake import text_response, tool_call_response
 
 
@@ -26,17 +29,17 @@ class ScriptModel:
     provider = "script"
     model = "script-1"
 
-    def __init__(self, *answers: fantasy.Response) -> None:
+    def __init__(self, *answers: Response) -> None:
         self.answers = list(answers)
 
-    async def agenerate(self, call: fantasy.Call) -> fantasy.Response:
+    async def agenerate(self, call: Call) -> Response:
         return self.answers.pop(0)
 
-    def astream(self, call: fantasy.Call) -> Any:
+    def astream(self, call: Call) -> Any:
         raise NotImplementedError
 
 
-@fantasy.tool(parallel=True)
+@tool(parallel=True)
 async def add(a: int, b: int) -> str:
     """Add two integers (calls of it run side by side, as asyncio tasks of the workflow)."""
     return str(a + b)
@@ -50,7 +53,7 @@ class SandboxedLoop:
             tool_call_response(("c1", "add", {"a": 2, "b": 3}), ("c2", "add", {"a": 1, "b": 1})),
             text_response("it is 5"),
         )
-        agent = fantasy.Agent(model, tools=[add])
+        agent = Agent(model, tools=[add])
         # total_timeout reads the clock: the workflow's, as a durable run sets it (without
         # it, the sandbox refuses the loop's time.monotonic()).
         with _runtime.clock(workflow.time):
