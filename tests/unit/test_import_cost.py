@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -78,3 +79,24 @@ def test_an_unknown_name_is_an_attribute_error() -> None:
 
     with pytest.raises(AttributeError, match="no attribute 'NoSuchThing'"):
         fantasy.NoSuchThing  # noqa: B018
+
+
+def test_the_three_name_lists_of_the_package_agree() -> None:
+    """`fantasy/__init__.py` names each public name three times, for three readers: the
+    imports under TYPE_CHECKING (type checkers), `_LAZY` (the first-use loader) and the
+    literal `__all__` (star imports and re-export checks). A name added to one list only
+    would be invisible to one of them."""
+    import ast
+
+    import fantasy
+
+    tree = ast.parse(Path(fantasy.__file__).read_text(encoding="utf-8"))
+    checked: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+            for stmt in ast.walk(node):
+                if isinstance(stmt, ast.ImportFrom):
+                    checked.update(alias.asname or alias.name for alias in stmt.names)
+    lazy = set(fantasy._LAZY)  # type: ignore[attr-defined]
+    assert lazy == set(fantasy.__all__)
+    assert checked == lazy
