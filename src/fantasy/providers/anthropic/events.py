@@ -70,7 +70,7 @@ class SSEEvents:
     def feed(self, chunk: bytes) -> Iterator[JSON]:
         """The chunk's events, one at a time: the parts of those before a bad one are
         kept ahead of its error, however many events one network read holds."""
-        for sse in self._decoder.feed(chunk):
+        for sse in self._decoder.events(chunk):
             name = sse.event
             if name == "ping":
                 continue
