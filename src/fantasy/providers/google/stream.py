@@ -33,6 +33,7 @@ from fantasy.providers.google.answer import (
 )
 from fantasy.providers.google.errors import error_from_stream_payload, error_object
 from fantasy.providers.google.options import NAME, ReasoningMetadata
+from fantasy.providers.google.partial_args import StreamedCall
 from fantasy.providers.google.provider_tools import CODE_EXECUTION_TOOL_NAME
 from fantasy.providers.google.response import (
     count,
@@ -171,6 +172,8 @@ class StreamTranslator:
         """A signature that arrived on an empty part while text was open: the text's."""
         self.code_call_id = ""
         self.tool_calls = 0
+        self.streamed_call: StreamedCall | None = None
+        """A call whose arguments are arriving in pieces (``partialArgs``)."""
         self.usage: Usage | None = None
         self.finish_reason: FinishReason | None = None
         self.raw_finish_reason = ""
@@ -284,6 +287,8 @@ class StreamTranslator:
     def _part(self, part: JSON, path: str, parts: list[StreamPart]) -> None:
         words = text(part, "text", path)
         signature = text(part, "thoughtSignature", path) or None
+        if self.streamed_call is not None and (words or part_kind(part) != "functionCall"):
+            self._end_streamed_call(parts)
         if words:
             if boolean(part, "thought", path):
                 self._end_text(parts)
@@ -374,6 +379,16 @@ class StreamTranslator:
     ) -> None:
         where = join(path, "functionCall")
         call = as_object(part["functionCall"], where)
+        name = text(call, "name", where)
+        more = boolean(call, "willContinue", where)
+        streamed = self.streamed_call
+        if streamed is not None:
+            if not name:
+                streamed.add(call, where)
+                if not more:
+                    self._end_streamed_call(parts)
+                return
+            self._end_streamed_call(parts)  # a new call begins: the open one is whole
         self._end_text(parts)
         # Fantasy draws an id for every call, even one that has its own.
         generated = self.new_tool_call_id()
@@ -383,7 +398,14 @@ class StreamTranslator:
             ReasoningMetadata(signature=signature or "", tool_id=call_id),
             signature is not None,
         )
-        name = text(call, "name", where)
+        if more and call.get("args") is None:
+            # Its arguments follow in the next parts (streamFunctionCallArguments).
+            self.streamed_call = StreamedCall(call_id, name)
+            self.streamed_call.add(call, where)
+            parts.append(
+                StreamPart(StreamPartType.TOOL_INPUT_START, id=call_id, tool_call_name=name)
+            )
+            return
         arguments = function_call_input(call, where)
         parts.append(StreamPart(StreamPartType.TOOL_INPUT_START, id=call_id, tool_call_name=name))
         parts.append(StreamPart(StreamPartType.TOOL_INPUT_DELTA, id=call_id, delta=arguments))
@@ -398,11 +420,31 @@ class StreamTranslator:
         )
         self.tool_calls += 1
 
+    def _end_streamed_call(self, parts: list[StreamPart]) -> None:
+        """The streamed call is whole: its arguments as one delta, then the call."""
+        streamed = self.streamed_call
+        if streamed is None:
+            return
+        self.streamed_call = None
+        call_id, arguments = streamed.call_id, streamed.arguments()
+        parts.append(StreamPart(StreamPartType.TOOL_INPUT_DELTA, id=call_id, delta=arguments))
+        parts.append(StreamPart(StreamPartType.TOOL_INPUT_END, id=call_id))
+        parts.append(
+            StreamPart(
+                StreamPartType.TOOL_CALL,
+                id=call_id,
+                tool_call_name=streamed.name,
+                tool_call_input=arguments,
+            )
+        )
+        self.tool_calls += 1
+
     # ------------------------------------------------------------------ end
 
     def finish(self) -> list[StreamPart]:
         """End of input: open blocks closed, then finish (or an error)."""
         parts: list[StreamPart] = []
+        self._end_streamed_call(parts)
         self._end_text(parts)
         self._end_reasoning(parts)
         if self.tool_calls:
