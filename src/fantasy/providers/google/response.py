@@ -126,11 +126,20 @@ def first_candidate(data: JSON, candidates_path: str) -> JSON | None:
     return candidate
 
 
-def no_response(reason: str) -> FantasyError:
-    """Gemini gave no candidate: the prompt was blocked (``reason``) or nothing came."""
+def no_response(reason: str, candidate: JSON | None = None) -> FantasyError:
+    """Gemini gave no candidate, or one without content: the prompt was blocked
+    (``reason``), the candidate says why it stopped (its ``finishReason`` and
+    ``finishMessage``: ``SAFETY``, ``MALFORMED_FUNCTION_CALL`` with the call as the
+    model wrote it), or nothing came."""
     message = "no response from model"
     if reason:
         message += f" (prompt blocked: {reason})"
+    finish = text(candidate, "finishReason", "candidates[0]") if candidate else ""
+    if finish:
+        said = text(candidate, "finishMessage", "candidates[0]") if candidate else ""
+        if len(said) > 500:
+            said = said[:500] + "..."
+        message += f" (finish reason {finish}: {said})" if said else f" (finish reason {finish})"
     return FantasyError(message, title="no response")
 
 
@@ -160,7 +169,7 @@ def parse_response(data: JSON, new_tool_call_id: Callable[[], str]) -> Response:
     candidate = first_candidate(data, "candidates")
     wire_content = None if candidate is None else candidate.get("content")
     if candidate is None or wire_content is None:
-        raise no_response(reader.block_reason)
+        raise no_response(reader.block_reason, candidate)
     wire_content = as_object(wire_content, "candidates[0].content")
     content = ResponseContent()
     has_tool_calls = False
