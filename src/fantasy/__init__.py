@@ -285,9 +285,12 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'fantasy' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
+    # The import statement's machinery rather than importlib.import_module: an import
+    # hook that replaces ``__import__`` (Temporal's workflow sandbox) then decides where
+    # the module comes from, as it does for ``from fantasy.agent import Agent``. With
+    # fantasy passed through the sandbox, a name first touched in a running workflow is
+    # the process's own object, not a copy made under the sandbox's restrictions.
+    value = getattr(__import__(module, None, None, (name,)), name)
     globals()[name] = value
     return value
 

@@ -16,6 +16,7 @@ duration of each step they drive.
 
 from __future__ import annotations
 
+import _thread
 import contextlib
 import time
 from collections.abc import (
@@ -60,6 +61,17 @@ def clock(now: Callable[[], float]) -> Iterator[None]:
         yield
     finally:
         _clock.reset(token)
+
+
+def module_lock() -> _thread.LockType:
+    """A lock guarding a module's own state, made when the module loads.
+
+    It is `threading.Lock` itself, taken from `_thread`: Temporal's workflow sandbox
+    refuses every use of `threading` while a workflow runs, and a fantasy module may
+    first load there (``import fantasy`` loads its parts when a name is first touched,
+    which may be inside a running workflow). The lock is never contended there.
+    """
+    return _thread.allocate_lock()
 
 
 def is_sync() -> bool:

@@ -22,11 +22,11 @@ from __future__ import annotations
 import importlib
 import os
 import re
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from fantasy import _runtime
 from fantasy.errors import InvalidArgumentError, MissingAPIKeyError
 
 if TYPE_CHECKING:
@@ -217,7 +217,7 @@ class _Compatible:
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9._-]*")
 _registered: dict[str, _Compatible] = {}
-_lock = threading.Lock()
+_lock = _runtime.module_lock()
 _providers: dict[tuple[Any, ...], Provider] = {}
 
 

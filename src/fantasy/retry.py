@@ -32,6 +32,14 @@ OnAuthRefresh = Callable[[ProviderError], Any]
 HEADER_DELAY_CEILING = 60.0
 
 
+def wall_clock() -> float:
+    """``time.time()``: the clock that dates in ``Retry-After`` are read against. A
+    function of this module rather than ``time.time`` itself as the default below:
+    Temporal's workflow sandbox gives a module that loads in a running workflow a
+    stand-in for ``time.time`` that refuses even the look dataclasses take at it."""
+    return time.time()
+
+
 @dataclass(slots=True)
 class RetryOptions:
     max_retries: int = 3
@@ -40,7 +48,7 @@ class RetryOptions:
     on_retry: OnRetry | None = None
     on_auth_refresh: OnAuthRefresh | None = None
     sleep: Callable[[float], Awaitable[None]] = field(default=_runtime.sleep)
-    clock: Callable[[], float] = field(default=time.time)
+    clock: Callable[[], float] = field(default=wall_clock)
     deadline: float | None = None
     """The run's end (``time.monotonic``), from ``total_timeout``: a retry whose wait
     would reach it is not made."""

@@ -522,6 +522,55 @@ async def sandboxed(client: Any, queue: str) -> dict[str, Any]:
 
 
 @scenario
+async def sandboxed_lazy(client: Any, queue: str) -> dict[str, Any]:
+    """Workflows whose files only import fantasy, every public name first touched in the
+    running workflow: with fantasy passed through (`sandbox_runner()`), and in Temporal's
+    default sandbox. Any exception fails the workflow (rather than retrying its task for
+    ever), so a refused call is reported with where it was made, not a hang."""
+    from temporalio.client import WorkflowFailureError
+    from temporalio.worker import Worker
+
+    import fantasy
+    from fantasy.durable.temporal import sandbox_runner
+    from tests.durable.default_sandbox import LazyLoopDefaultSandbox
+    from tests.durable.sandboxed_lazy import LazyLoop
+
+    async def run(workflow: Any, **runner: Any) -> str:
+        worker = Worker(
+            client,
+            task_queue=f"{queue}-{workflow.__name__}",
+            workflows=[workflow],
+            workflow_failure_exception_types=[Exception],
+            **runner,
+        )
+        async with worker:
+            try:
+                text: str = await client.execute_workflow(
+                    workflow.run,
+                    "2 + 3?",
+                    id=f"{queue}-{workflow.__name__}",
+                    task_queue=f"{queue}-{workflow.__name__}",
+                )
+            except WorkflowFailureError as err:
+                cause = err.cause
+                trace = getattr(getattr(cause, "failure", None), "stack_trace", "")
+                return f"{type(cause).__name__}: {cause} at {trace.splitlines()[-8:]}"
+        return text
+
+    passed_through = await run(LazyLoop, workflow_runner=sandbox_runner())
+    # The names the workflow looked up through the process's own fantasy module are the
+    # process's objects, not copies the sandbox made (which would stay in fantasy's
+    # namespace after the workflow, failing isinstance checks against the originals).
+    copies = [
+        name
+        for name in fantasy.__all__
+        if getattr(sys.modules.get(fantasy._LAZY[name]), name, None) is not getattr(fantasy, name)
+    ]
+    default = await run(LazyLoopDefaultSandbox)
+    return {"passed_through": passed_through, "copies": copies, "default_sandbox": default}
+
+
+@scenario
 async def readme(client: Any, queue: str) -> dict[str, Any]:
     """The README's "Durable runs" worker-and-client block, as written, with only the
     server's address changed, against the docs' stub provider (no network)."""

@@ -186,6 +186,21 @@ def test_fantasys_loop_runs_in_temporals_default_sandbox(tmp_path: Path) -> None
     assert out == {"text": "it is 5 ['5', '2']", "flagged": []}
 
 
+def test_fantasys_names_first_touched_inside_a_running_workflow_load_and_run(
+    tmp_path: Path,
+) -> None:
+    """The workflows' files only do ``import fantasy``; every public name is first looked
+    up in the running workflow, where the sandbox refuses a lock, a clock or I/O in the
+    code of a module loading then. Passed through the sandbox, the names are the
+    process's own objects; in the default sandbox, its own copies."""
+    out = run_scenario("sandboxed_lazy", tmp_path)
+    assert out == {
+        "passed_through": "it is 5 ['5', '2']",
+        "copies": [],
+        "default_sandbox": "it is 5 ['5', '2']",
+    }
+
+
 def test_the_readme_worker_and_client_run_against_the_dev_server(tmp_path: Path) -> None:
     out = run_scenario("readme", tmp_path)
     assert out["printed"] == "It is 40 C and sunny in Florence.\n"

@@ -16,9 +16,10 @@ tool run: nothing per streamed part, since the model is wrapped only when observ
 
 from __future__ import annotations
 
-import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
+
+from fantasy import _runtime
 
 if TYPE_CHECKING:
     from fantasy.agent.run_types import AgentResult
@@ -91,7 +92,7 @@ class AgentObserver(Protocol):
 
 T = TypeVar("T")
 
-_lock = threading.Lock()
+_lock = _runtime.module_lock()
 _global: tuple[AgentObserver, ...] = ()
 
 

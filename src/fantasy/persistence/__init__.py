@@ -26,9 +26,8 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
+    # Through ``__import__``, so that an import hook sees it (see fantasy.__getattr__).
+    value = getattr(__import__(module, None, None, (name,)), name)
     globals()[name] = value
     return value
 
