@@ -95,6 +95,23 @@ def test_stream_parts_come_in_order(provider: llamacpp.Provider) -> None:
     assert isinstance(finish.provider_metadata["llamacpp"], llamacpp.ProviderMetadata)  # type: ignore[index]
 
 
+async def test_every_answer_has_an_id_of_its_own_and_names_its_model(
+    provider: llamacpp.Provider,
+) -> None:
+    """As every provider's: Response.response_id and .response_model, and the same on a
+    stream's finish part, on all four faces (telemetry's gen_ai.response.id reads them)."""
+    model = provider.language_model()
+    finishes = [
+        list(model.stream(seeded(3)))[-1],
+        [part async for part in model.astream(seeded(3))][-1],
+    ]
+    answers = [model.generate(seeded(3)), await model.agenerate(seeded(3)), *finishes]
+    ids = [answer.response_id for answer in answers]
+    assert all(isinstance(i, str) and i.startswith("chatcmpl-") and len(i) > 20 for i in ids)
+    assert len(set(ids)) == 4
+    assert [answer.response_model for answer in answers] == ["tiny"] * 4
+
+
 def test_stop_strings_end_the_answer_before_them(provider: llamacpp.Provider) -> None:
     model = provider.language_model()
     full = model.generate(seeded(11, max_tokens=60, grammar=ENDLESS)).text

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -296,6 +297,10 @@ class LlamaCppLanguageModel(BaseLanguageModel):
             finish_reason=self.hooks.map_finish_reason(raw),
             raw_finish_reason=raw,
             provider_metadata={NAME: self._metadata(outcome)},
+            # No server names the answer: an id of its own, as llama.cpp's server and
+            # Kronk's give theirs, and the model it was asked of.
+            response_id=f"chatcmpl-{uuid.uuid4().hex}",
+            response_model=self.model_id,
         )
 
     def _metadata(self, outcome: Outcome) -> ProviderMetadata:
@@ -345,6 +350,8 @@ class LlamaCppLanguageModel(BaseLanguageModel):
                     response.finish_reason = part.finish_reason or FinishReason.UNKNOWN
                     response.raw_finish_reason = part.raw_finish_reason
                     response.provider_metadata = part.provider_metadata or {}
+                    response.response_id = part.response_id
+                    response.response_model = part.response_model
         content = ResponseContent()
         if reasoning:
             content.append(ReasoningContent("".join(reasoning)))
