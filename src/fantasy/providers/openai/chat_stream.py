@@ -147,6 +147,10 @@ class ChatStreamTranslator:
         self.reasoning_active = False
         """A reasoning block read from ``thinking`` content chunks is open."""
         self.tool_calls: dict[int, _ToolCallBuffer] = {}
+        self.tool_slots: dict[int | None, int] = {}
+        """The ``tool_calls`` key the latest call of each wire ``index`` went to (None:
+        the index was left out). Ollama sends every call as index 0 (and, before 0.4.7,
+        no index at all); a call with a new id there is a new call, not more of one."""
         self.usage: Usage | None = None
         self.metadata: Any = None
         self.extension = codec.open_stream_extension()
@@ -331,10 +335,16 @@ class ChatStreamTranslator:
         the stream must stop (an error part was added)."""
         where, fn_where = paths
         tool_delta = as_object(tool_delta, where)
-        index = integer(tool_delta, "index", where)
+        wire_index = integer(tool_delta, "index", where) if "index" in tool_delta else None
         fn = obj(tool_delta, "function", where)
         args = text(fn, "arguments", fn_where)
+        index = self.tool_slots.get(wire_index, 0 if wire_index is None else wire_index)
         existing = self.tool_calls.get(index)
+        new_id = text(tool_delta, "id", where)
+        if existing is not None and new_id and new_id != existing.id and text(fn, "name", fn_where):
+            # Another call under an index already used: a new one, after every other.
+            index = max(self.tool_calls) + 1
+            existing = None
         if existing is not None:
             if args:
                 existing.arguments += args
@@ -368,6 +378,7 @@ class ChatStreamTranslator:
                 self._close_input(prior, parts)
         parts.append(StreamPart(StreamPartType.TOOL_INPUT_START, id=call_id, tool_call_name=name))
         self.tool_calls[index] = _ToolCallBuffer(call_id, name, args)
+        self.tool_slots[wire_index] = index
         if args:
             parts.append(StreamPart(StreamPartType.TOOL_INPUT_DELTA, id=call_id, delta=args))
         return False
