@@ -92,6 +92,59 @@ def test_each_call_is_its_own(
         assert seen.usage is not None and seen.usage.input_tokens == 180
 
 
+def test_numbered_calls_split_in_pieces_still_join(server: FaultServer) -> None:
+    """The id once with empty arguments, then argument pieces that name only their
+    index, the two calls interleaved (the repro of continuedev/continue#13223). The
+    first call was closed with ``{}`` when the second began, and its pieces were
+    appended to that: ``{}{"filePath":...}``."""
+    body = sse(
+        chunk(
+            {
+                "tool_calls": [
+                    {
+                        "index": 0,
+                        "id": "call_a",
+                        "type": "function",
+                        "function": {"name": "file_write", "arguments": ""},
+                    }
+                ]
+            }
+        ),
+        chunk(
+            {
+                "tool_calls": [
+                    {
+                        "index": 1,
+                        "id": "call_b",
+                        "type": "function",
+                        "function": {"name": "file_write", "arguments": ""},
+                    }
+                ]
+            }
+        ),
+        chunk({"tool_calls": [{"index": 0, "function": {"arguments": '{"filePath":"hello.py",'}}]}),
+        chunk({"tool_calls": [{"index": 1, "function": {"arguments": '{"filePath":"world.py",'}}]}),
+        chunk(
+            {
+                "tool_calls": [
+                    {"index": 0, "function": {"arguments": '"content":"print(\'hello\')"}'}}
+                ]
+            }
+        ),
+        chunk(
+            {
+                "tool_calls": [
+                    {"index": 1, "function": {"arguments": '"content":"print(\'world\')"}'}}
+                ]
+            }
+        ),
+        chunk({}, finish="tool_calls"),
+        done=True,
+    )
+    seen = streamed("openaicompat", server, body, 61)
+    assert seen.calls == EXPECTED
+
+
 def test_pieces_without_an_index_go_to_the_call_they_follow(server: FaultServer) -> None:
     """No index anywhere: each call's later argument pieces (no id) join the call just
     opened, not the first one."""

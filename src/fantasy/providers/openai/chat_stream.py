@@ -385,8 +385,6 @@ class ChatStreamTranslator:
 
     @staticmethod
     def _close_input(call: _ToolCallBuffer, parts: list[StreamPart]) -> None:
-        if not call.arguments:
-            call.arguments = "{}"
         parts.append(StreamPart(StreamPartType.TOOL_INPUT_END, id=call.id))
         call.finished = True
 
@@ -414,7 +412,9 @@ class ChatStreamTranslator:
                     StreamPartType.TOOL_CALL,
                     id=call.id,
                     tool_call_name=call.name,
-                    tool_call_input=call.arguments,
+                    # No arguments at all is an empty object; a call closed early (a later
+                    # index began) may still get its arguments after, so only now.
+                    tool_call_input=call.arguments or "{}",
                 )
             )
         finish = self.codec.finish_reason(self.finish_reason)
