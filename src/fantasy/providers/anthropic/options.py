@@ -368,3 +368,6 @@ class MessageMetadata:
     container_id: str = ""
     """The code execution container, reusable with ``ProviderOptions(container=...)``."""
     container_expires_at: str = ""
+    stop_details: dict[str, Any] | None = None
+    """Why the model stopped, when the API says more than ``stop_reason``: a refusal's
+    ``{"type": "refusal", "category": "cyber", "explanation": "..."}``."""

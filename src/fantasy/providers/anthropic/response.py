@@ -191,17 +191,21 @@ def server_call(block: JSON, path: str) -> ToolCallContent:
     )
 
 
-def message_metadata(container: Any, path: str) -> dict[str, Any]:
-    """``{"anthropic": MessageMetadata}`` when the message names a container, else {}."""
-    if container is None:
+def message_metadata(
+    container: Any, path: str, stop_details: Any = None, details_path: str = "stop_details"
+) -> dict[str, Any]:
+    """``{"anthropic": MessageMetadata}`` when the message names a container or says
+    why it stopped (``stop_details``: a refusal's category and explanation), else {}."""
+    if container is None and stop_details is None:
         return {}
-    container = as_object(container, path)
-    return {
-        NAME: MessageMetadata(
-            container_id=text(container, "id", path),
-            container_expires_at=text(container, "expires_at", path),
-        )
-    }
+    metadata = MessageMetadata()
+    if container is not None:
+        container = as_object(container, path)
+        metadata.container_id = text(container, "id", path)
+        metadata.container_expires_at = text(container, "expires_at", path)
+    if stop_details is not None:
+        metadata.stop_details = as_object(stop_details, details_path)
+    return {NAME: metadata}
 
 
 def parse_message(data: JSON) -> Response:
@@ -216,7 +220,7 @@ def parse_message(data: JSON) -> Response:
         map_finish_reason(stop_reason),
         usage_from(data.get("usage")),
         reader.warnings,
-        message_metadata(data.get("container"), "container"),
+        message_metadata(data.get("container"), "container", data.get("stop_details")),
         stop_reason,
         response_id=label(data, "id"),
         response_model=label(data, "model"),

@@ -36,7 +36,7 @@ from fantasy.providers.anthropic.blocks import (
     unknown_block,
 )
 from fantasy.providers.anthropic.errors import stream_error
-from fantasy.providers.anthropic.options import NAME, ReasoningMetadata
+from fantasy.providers.anthropic.options import NAME, MessageMetadata, ReasoningMetadata
 from fantasy.providers.anthropic.response import (
     BlockReader,
     map_finish_reason,
@@ -266,6 +266,12 @@ class StreamTranslator:
         if stop_reason:
             self.stop_reason = stop_reason
         self._container(delta.get("container"), join(_MESSAGE_DELTA, "container"))
+        details = delta.get("stop_details")
+        if details is not None:
+            # A refusal says why (its category and explanation), beside the container.
+            metadata = self.metadata.get(NAME) or MessageMetadata()
+            metadata.stop_details = as_object(details, join(_MESSAGE_DELTA, "stop_details"))
+            self.metadata = {NAME: metadata}
         usage = as_object(event.get("usage"), _MESSAGE_DELTA_USAGE)
         # The counts are cumulative: each one given replaces the running value, and one
         # left out (a proxy that sends no output_tokens) keeps message_start's. Go's SDK
