@@ -21,7 +21,7 @@ from fantasy import Agent
 from fantasy.model import Response
 from fantasy.persistence import from_json, to_json
 from fantasy.providers.anthropic import MessageMetadata
-from fantasy.types import FinishReason, Usage
+from fantasy.types import FinishReason, ResponseContent, Usage
 from tests.faults.server import FaultServer, Stream
 from tests.recorded.replay import SIZES, cuts, model, sse, streamed, whole
 
@@ -122,6 +122,10 @@ def test_saved_responses_keep_it_and_others_do_not_grow(server: FaultServer) -> 
     again = from_json(to_json(seen.response), Response)
     assert details_of(again.provider_metadata) == DETAILS
     plain = Response(
-        [], FinishReason.STOP, Usage(), [], {"anthropic": MessageMetadata(container_id="c")}
+        ResponseContent(),
+        FinishReason.STOP,
+        Usage(),
+        [],
+        {"anthropic": MessageMetadata(container_id="c")},
     )
     assert "stop_details" not in to_json(plain)
