@@ -675,6 +675,12 @@ _IGNORED = frozenset(
         "response.shell_call_command.done",
         "response.shell_call_output_content.delta",
         "response.shell_call_output_content.done",
+        # An apply_patch call's diff also comes whole with its output_item.done.
+        "response.apply_patch_call_operation_diff.delta",
+        "response.apply_patch_call_operation_diff.done",
+        # A heartbeat (about every 30 s while the backend has nothing to say; the Codex
+        # backend and gateways in front of the API send it): no output, no warning.
+        "keepalive",
     }
 )
 """Documented events that carry nothing the parts do not get elsewhere. Any other
