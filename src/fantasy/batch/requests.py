@@ -260,6 +260,9 @@ class _Recorded(Exception):
 class _StandIn(BaseLanguageModel):
     """Looks like ``model`` to the objects layer (mode, native output, schema checks)."""
 
+    _not_a_request = True
+    """Its calls are recorded or answered here, never sent: telemetry does not trace them."""
+
     def __init__(self, model: BaseLanguageModel):
         self._model = model
         self.provider_name = model.provider

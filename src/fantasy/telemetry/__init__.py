@@ -24,6 +24,7 @@ except ImportError as exc:  # pragma: no cover - the extra is installed in CI
     ) from exc
 
 from fantasy.agent.observe import add_observer, remove_observer
+from fantasy.telemetry import direct
 from fantasy.telemetry.content import DEFAULT_MAX_LENGTH, Redact
 from fantasy.telemetry.semconv import SEMCONV_VERSION
 from fantasy.telemetry.tracing import Telemetry
@@ -46,11 +47,15 @@ def instrument(
     max_content_length: int = DEFAULT_MAX_LENGTH,
     redact: Redact | None = None,
     cost: bool = True,
+    model_calls: bool = True,
 ) -> Telemetry:
     """Trace every agent's runs from now on; returns the `Telemetry` installed.
 
-    Calling it again replaces the previous settings (one global instrumentation at a
-    time); an agent's own ``telemetry=`` records beside it.
+    With ``model_calls`` (the default), a model called outside an agent
+    (``model.generate(call)`` and its other faces, `fantasy.generate_object`...) makes a
+    ``chat`` span too (`fantasy.telemetry.direct`). Calling it again replaces the
+    previous settings (one global instrumentation at a time); an agent's own
+    ``telemetry=`` records beside it.
     """
     global _installed
     telemetry = Telemetry(
@@ -66,16 +71,22 @@ def instrument(
             remove_observer(_installed)
         add_observer(telemetry)
         _installed = telemetry
+        if model_calls:
+            direct.install(telemetry)
+        else:
+            direct.uninstall()
     return telemetry
 
 
 def uninstrument() -> None:
-    """Stop tracing every agent (agents given their own ``telemetry=`` keep it)."""
+    """Stop tracing every agent and direct model calls (agents given their own
+    ``telemetry=`` keep it)."""
     global _installed
     with _lock:
         if _installed is not None:
             remove_observer(_installed)
             _installed = None
+        direct.uninstall()
 
 
 def is_instrumented() -> bool:

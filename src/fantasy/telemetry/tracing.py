@@ -14,6 +14,11 @@ generate, each part of a stream), so spans opened in ``prepare_step``, callbacks
 stop conditions nest under ``invoke_agent``; the model and tool spans are made current
 while a request (a whole one, or each part of a stream) or a tool runs, so spans the
 user's code or HTTP instrumentation opens there nest under them.
+
+A `TracedModel` also traces direct model calls (`fantasy.telemetry.direct`), with a
+`DirectCalls` in place of the run. While a traced request runs, `IN_CHAT` is set, so
+that the models it calls in turn (a fallback model's members, a limiter's model, a
+provider model's parent class) are not traced a second time.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from contextvars import ContextVar
 from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -61,6 +67,9 @@ __all__ = ["Telemetry"]
 
 ERROR_TEXT_LIMIT = 1000
 """Characters kept of an error's text in a span's status or event."""
+
+IN_CHAT: ContextVar[bool] = ContextVar("fantasy_telemetry_in_chat", default=False)
+"""True while a traced model request runs (a whole one, or each step of a stream)."""
 
 
 class Telemetry:
@@ -314,10 +323,26 @@ class RunTrace:
             self.cost += cost
 
 
-class TracedModel:
-    """A model whose requests are ``chat`` spans and duration and token metrics."""
+class DirectCalls:
+    """What a direct model call (outside an agent) has in place of a run: the caller's
+    current span as the parent of its ``chat`` span, and no run to add its cost to."""
 
-    def __init__(self, run: RunTrace, model: LanguageModel, attempt: int):
+    __slots__ = ("telemetry",)
+
+    context = None
+
+    def __init__(self, telemetry: Telemetry):
+        self.telemetry = telemetry
+
+    def add_cost(self, cost: float | None) -> None:
+        pass
+
+
+class TracedModel:
+    """A model whose requests are ``chat`` spans and duration and token metrics.
+    ``attempt`` numbers a run's attempts of one step; 0 for a direct call (not set)."""
+
+    def __init__(self, run: RunTrace | DirectCalls, model: LanguageModel, attempt: int):
         self._run = run
         self._model = model
         self._attempt = attempt
@@ -347,7 +372,8 @@ class TracedModel:
         }
         attributes = dict(common)
         attributes[sc.GEN_AI_REQUEST_STREAM] = stream
-        attributes[sc.FANTASY_REQUEST_ATTEMPT] = self._attempt
+        if self._attempt:
+            attributes[sc.FANTASY_REQUEST_ATTEMPT] = self._attempt
         for field, name in _SETTINGS:
             value = getattr(call, field, None)
             if value is not None:
@@ -435,12 +461,15 @@ class TracedModel:
     async def agenerate(self, call: Call) -> Response:
         span, common = self._start(call, stream=False)
         started = time.perf_counter()
+        inside = IN_CHAT.set(True)
         try:
             with trace.use_span(span, end_on_exit=False, record_exception=False):
                 response = await self._model.agenerate(call)
         except BaseException as error:
             self._finish(span, common, started, None, None, None, None, error)
             raise
+        finally:
+            IN_CHAT.reset(inside)
         self._finish(
             span,
             common,
@@ -454,7 +483,14 @@ class TracedModel:
         )
         return response
 
-    async def astream(self, call: Call) -> AsyncIterator[StreamPart]:
+    def astream(self, call: Call) -> AsyncIterator[StreamPart]:
+        return self.stream_of(call, None)
+
+    async def stream_of(
+        self, call: Call, parts: AsyncIterator[StreamPart] | None
+    ) -> AsyncIterator[StreamPart]:
+        """The traced stream of ``call``: ``parts`` when the model's stream was opened
+        already (a direct call, where a refused call raises at once), else opened here."""
         span, common = self._start(call, stream=True)
         started = time.perf_counter()
         first = True
@@ -463,7 +499,13 @@ class TracedModel:
         content = ResponseContent() if capture else None
         finish: StreamPart | None = None
         failed: BaseException | None = None
-        produced = _current_while_producing(self._model.astream(call), span)
+        if parts is None:
+            inside = IN_CHAT.set(True)
+            try:
+                parts = self._model.astream(call)
+            finally:
+                IN_CHAT.reset(inside)
+        produced = _current_while_producing(parts, span)
         try:
             async for part in produced:
                 if first:
@@ -540,11 +582,13 @@ async def _current_while_producing(
     try:
         while True:
             token = otel_context.attach(context)
+            inside = IN_CHAT.set(True)
             try:
                 part = await parts.__anext__()
             except StopAsyncIteration:
                 return
             finally:
+                IN_CHAT.reset(inside)
                 otel_context.detach(token)
             yield part
     finally:
