@@ -14,13 +14,14 @@ dataclasses, enums); anything else is accepted rather than guessed at.
 
 from __future__ import annotations
 
-import dataclasses
 import enum
+import sys
 import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from fantasy._record import Record, field_names
 from fantasy.errors import InvalidArgumentError
 
 _hints_cache: dict[type, dict[str, Any]] = {}
@@ -39,6 +40,19 @@ def _hints(cls: type) -> dict[str, Any]:
 
 Checker = Callable[[Any], bool]
 
+
+def _field_names(cls: type) -> tuple[str, ...] | None:
+    """The fields of a dataclass or a `Record` class; None for any other class. A
+    `Record`'s are read without importing `dataclasses` (the import path of a provider
+    avoids it), and a class can only be a dataclass once `dataclasses` is imported."""
+    if issubclass(cls, Record):
+        return field_names(cls)
+    dataclasses = sys.modules.get("dataclasses")
+    if dataclasses is None or not dataclasses.is_dataclass(cls):
+        return None
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
 _plans: dict[type, list[tuple[str, Any, Checker]]] = {}
 
 
@@ -49,9 +63,9 @@ def _plan(cls: type) -> list[tuple[str, Any, Checker]]:
     if plan is None:
         hints = _hints(cls)
         plan = [
-            (f.name, hints[f.name], _checker(hints[f.name]))
-            for f in dataclasses.fields(cls)
-            if f.name in hints
+            (name, hints[name], _checker(hints[name]))
+            for name in _field_names(cls) or ()
+            if name in hints
         ]
         _plans[cls] = plan
     return plan
@@ -61,7 +75,7 @@ def check_fields(obj: Any, where: str, skip: tuple[str, ...] = ()) -> None:
     """Raise `InvalidArgumentError` for the first field of dataclass ``obj`` whose value
     does not fit its annotation; ``where`` names the object in the message. Fields in
     ``skip`` are left to the code that reads them."""
-    if not dataclasses.is_dataclass(obj) or isinstance(obj, type):
+    if isinstance(obj, type) or _field_names(type(obj)) is None:
         return
     for name, annotation, check in _plan(type(obj)):
         if name in skip:
@@ -77,7 +91,7 @@ def check_fields(obj: Any, where: str, skip: tuple[str, ...] = ()) -> None:
                 f"{where}: {name} must be {_describe(annotation)}, "
                 f"got {type(value).__name__} {shown}"
             )
-        if dataclasses.is_dataclass(value):
+        if not isinstance(value, type) and _field_names(type(value)) is not None:
             check_fields(value, f"{where}.{name}")
 
 

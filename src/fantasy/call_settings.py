@@ -8,7 +8,7 @@
 * the agent keeps its defaults as a `CallSettings`, and a run's settings are the
   call's keyword arguments `merge`d over them (the call wins, ``None`` is "not set");
 * the option checks (`fantasy._options`) take each setting's name and type from
-  `SETTING_TYPES`, and a field's ``at_least`` metadata is its lower bound;
+  `SETTING_TYPES`, and an integer setting's lower bound from `SETTING_BOUNDS`;
 * the persistence codecs write and read `SETTING_NAMES`, in this order (Fantasy's).
 
 The keyword arguments of ``Agent(...)``, ``agent.generate(...)`` and
@@ -25,9 +25,10 @@ that persistence leaves out: each keeps its own spelling where it is used.
 # option checks and the decoder read when imported, at no cost.
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
 from types import NoneType
 from typing import Any, get_args
+
+from fantasy._record import Record
 
 __all__ = [
     "SETTING_BOUNDS",
@@ -39,17 +40,42 @@ __all__ = [
 ]
 
 
-@dataclass(slots=True, kw_only=True)
-class CallSettings:
+class CallSettings(Record):
     """How the model generates; ``None`` means "not set": the provider sends nothing."""
 
-    max_output_tokens: int | None = field(default=None, metadata={"at_least": 1})
+    __slots__ = (
+        "max_output_tokens",
+        "temperature",
+        "top_p",
+        "top_k",
+        "presence_penalty",
+        "frequency_penalty",
+    )
+
+    max_output_tokens: int | None
     """Most tokens the answer may have."""
-    temperature: float | None = None
-    top_p: float | None = None
-    top_k: int | None = field(default=None, metadata={"at_least": 0})
-    presence_penalty: float | None = None
-    frequency_penalty: float | None = None
+    temperature: float | None
+    top_p: float | None
+    top_k: int | None
+    presence_penalty: float | None
+    frequency_penalty: float | None
+
+    def __init__(
+        self,
+        *,
+        max_output_tokens: int | None = None,
+        temperature: float | None = None,
+        top_p: float | None = None,
+        top_k: int | None = None,
+        presence_penalty: float | None = None,
+        frequency_penalty: float | None = None,
+    ) -> None:
+        self.max_output_tokens = max_output_tokens
+        self.temperature = temperature
+        self.top_p = top_p
+        self.top_k = top_k
+        self.presence_penalty = presence_penalty
+        self.frequency_penalty = frequency_penalty
 
 
 def _scalar(annotation: Any) -> type:
@@ -59,13 +85,13 @@ def _scalar(annotation: Any) -> type:
     return kinds[0]
 
 
-SETTING_NAMES: tuple[str, ...] = tuple(f.name for f in fields(CallSettings))
+SETTING_NAMES: tuple[str, ...] = CallSettings._record_fields
 """The settings, in declaration order (the order of Fantasy's JSON)."""
-SETTING_TYPES: dict[str, type] = {f.name: _scalar(f.type) for f in fields(CallSettings)}
-"""Each setting's value type when set (``int``, ``float``)."""
-SETTING_BOUNDS: dict[str, int] = {
-    f.name: f.metadata["at_least"] for f in fields(CallSettings) if "at_least" in f.metadata
+SETTING_TYPES: dict[str, type] = {
+    name: _scalar(CallSettings.__annotations__[name]) for name in SETTING_NAMES
 }
+"""Each setting's value type when set (``int``, ``float``)."""
+SETTING_BOUNDS: dict[str, int] = {"max_output_tokens": 1, "top_k": 0}
 """The smallest value an integer setting accepts."""
 _NAME_SET = frozenset(SETTING_NAMES)
 _new = CallSettings.__new__

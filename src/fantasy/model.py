@@ -8,10 +8,10 @@ sync driver in `fantasy._runtime`, so one implementation serves both worlds.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import KW_ONLY, dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from fantasy import _runtime
+from fantasy._record import Record
 from fantasy.call_settings import CallSettings
 from fantasy.types import (
     CallWarning,
@@ -30,8 +30,7 @@ if TYPE_CHECKING:
     from fantasy.objects import ObjectCall, ObjectMode, ObjectResponse, ObjectStreamPart
 
 
-@dataclass(slots=True)
-class ResponseFormat:
+class ResponseFormat(Record):
     """Ask for JSON matching ``schema`` through the provider's native structured output.
 
     Set by object generation on providers that have such a mode (OpenAI's
@@ -39,12 +38,18 @@ class ResponseFormat:
     ``responseJsonSchema``); providers without one ignore it.
     """
 
+    __slots__ = ("schema", "name", "description")
+
     schema: dict[str, Any]
-    name: str = ""
-    description: str = ""
+    name: str
+    description: str
+
+    def __init__(self, schema: dict[str, Any], name: str = "", description: str = "") -> None:
+        self.schema = schema
+        self.name = name
+        self.description = description
 
 
-@dataclass(slots=True)
 class Call(CallSettings):
     """One request to a model. ``None`` means "not set": the provider sends nothing for it.
 
@@ -52,22 +57,63 @@ class Call(CallSettings):
     fields of `CallSettings`, inherited. Every field after ``prompt`` is keyword-only.
     """
 
+    __slots__ = (
+        "prompt",
+        "tools",
+        "tool_choice",
+        "provider_options",
+        "user_agent",
+        "headers",
+        "response_format",
+        "timeout",
+    )
+
     prompt: Prompt
-    _: KW_ONLY
-    tools: list[Tool] = field(default_factory=list)
-    tool_choice: ToolChoice | None = None
-    provider_options: ProviderOptions = field(default_factory=dict)
-    user_agent: str = ""
+    tools: list[Tool]
+    tool_choice: ToolChoice | None
+    provider_options: ProviderOptions
+    user_agent: str
     """Overrides the provider's User-Agent for this call only."""
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str]
     """Extra HTTP headers for this call only."""
-    response_format: ResponseFormat | None = None
+    response_format: ResponseFormat | None
     """Structured output in the provider's native JSON mode; see `ResponseFormat`."""
-    timeout: float | None = None
+    timeout: float | None
     """Seconds this call may wait (each network wait, and a stream as a whole); None keeps
     the provider's ``timeout``. A timed-out call fails with a retryable `ProviderError`."""
 
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        prompt: Prompt,
+        *,
+        max_output_tokens: int | None = None,
+        temperature: float | None = None,
+        top_p: float | None = None,
+        top_k: int | None = None,
+        presence_penalty: float | None = None,
+        frequency_penalty: float | None = None,
+        tools: list[Tool] | None = None,
+        tool_choice: ToolChoice | None = None,
+        provider_options: ProviderOptions | None = None,
+        user_agent: str = "",
+        headers: dict[str, str] | None = None,
+        response_format: ResponseFormat | None = None,
+        timeout: float | None = None,
+    ) -> None:
+        self.max_output_tokens = max_output_tokens
+        self.temperature = temperature
+        self.top_p = top_p
+        self.top_k = top_k
+        self.presence_penalty = presence_penalty
+        self.frequency_penalty = frequency_penalty
+        self.prompt = prompt
+        self.tools = [] if tools is None else tools
+        self.tool_choice = tool_choice
+        self.provider_options = {} if provider_options is None else provider_options
+        self.user_agent = user_agent
+        self.headers = {} if headers is None else headers
+        self.response_format = response_format
+        self.timeout = timeout
         # A Call built by hand (model.generate(Call(...))) is checked like the agent's
         # options: a wrong type fails here, naming the field, not as a 400.
         from fantasy._typecheck import check_fields
@@ -76,25 +122,55 @@ class Call(CallSettings):
         check_fields(self, "Call", skip=("tools",))
 
 
-@dataclass(slots=True)
-class Response:
+class Response(Record):
     """A model's whole answer: its content, why it stopped, and the tokens it used."""
 
-    content: ResponseContent = field(default_factory=ResponseContent)
-    finish_reason: FinishReason = FinishReason.UNKNOWN
-    usage: Usage = field(default_factory=Usage)
-    warnings: list[CallWarning] = field(default_factory=list)
-    provider_metadata: ProviderMetadata = field(default_factory=dict)
-    raw_finish_reason: str = ""
+    __slots__ = (
+        "content",
+        "finish_reason",
+        "usage",
+        "warnings",
+        "provider_metadata",
+        "raw_finish_reason",
+        "response_id",
+        "response_model",
+    )
+
+    content: ResponseContent
+    finish_reason: FinishReason
+    usage: Usage
+    warnings: list[CallWarning]
+    provider_metadata: ProviderMetadata
+    raw_finish_reason: str
     """The provider's own finish reason (``end_turn``, ``MAX_TOKENS``, ``length``...),
     next to the mapped `finish_reason`; not part of Fantasy's saved JSON."""
-    response_id: str | None = None
+    response_id: str | None
     """The provider's id of this answer (``chatcmpl-...``, ``resp_...``, ``msg_...``,
     Gemini's ``responseId``), for finding it in the provider's logs; None when the
     answer carries none."""
-    response_model: str | None = None
+    response_model: str | None
     """The model that answered, as the provider names it (often a dated version of the
     requested id, such as ``gpt-4o-2024-08-06``); None when the answer does not say."""
+
+    def __init__(
+        self,
+        content: ResponseContent | None = None,
+        finish_reason: FinishReason = FinishReason.UNKNOWN,
+        usage: Usage | None = None,
+        warnings: list[CallWarning] | None = None,
+        provider_metadata: ProviderMetadata | None = None,
+        raw_finish_reason: str = "",
+        response_id: str | None = None,
+        response_model: str | None = None,
+    ) -> None:
+        self.content = ResponseContent() if content is None else content
+        self.finish_reason = finish_reason
+        self.usage = Usage() if usage is None else usage
+        self.warnings = [] if warnings is None else warnings
+        self.provider_metadata = {} if provider_metadata is None else provider_metadata
+        self.raw_finish_reason = raw_finish_reason
+        self.response_id = response_id
+        self.response_model = response_model
 
     @property
     def text(self) -> str:

@@ -11,9 +11,10 @@ hyphens, stream part types with underscores) are Fantasy's exactly.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeAlias
+
+from fantasy._record import Record
 
 JSON: TypeAlias = dict[str, Any]
 """A decoded JSON object, as request bodies, responses and stream events are handled."""
@@ -110,31 +111,48 @@ TOOL_CHOICE_REQUIRED: ToolChoice = "required"
 # --------------------------------------------------------------------------- tool outputs
 
 
-@dataclass(slots=True)
-class ToolResultOutputText:
+class ToolResultOutputText(Record):
     """A tool's answer as text, what the model reads next."""
 
+    __slots__ = ("text", "type")
+
     text: str
-    type: str = field(default="text", init=False)
+    type: str
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.type = "text"
 
 
-@dataclass(slots=True)
-class ToolResultOutputError:
+class ToolResultOutputError(Record):
     """A failed tool call as the model sees it: only the message travels."""
 
+    __slots__ = ("error", "type")
+
     error: str
-    type: str = field(default="error", init=False)
+    type: str
+
+    def __init__(self, error: str) -> None:
+        self.error = error
+        self.type = "error"
 
 
-@dataclass(slots=True)
-class ToolResultOutputMedia:
+class ToolResultOutputMedia(Record):
     """A tool's answer as an image or other media, with optional text."""
+
+    __slots__ = ("data", "media_type", "text", "type")
 
     data: str
     """Base64 text, ready for the wire."""
     media_type: str
-    text: str = ""
-    type: str = field(default="media", init=False)
+    text: str
+    type: str
+
+    def __init__(self, data: str, media_type: str, text: str = "") -> None:
+        self.data = data
+        self.media_type = media_type
+        self.text = text
+        self.type = "media"
 
 
 ToolResultOutput: TypeAlias = ToolResultOutputText | ToolResultOutputError | ToolResultOutputMedia
@@ -143,78 +161,167 @@ ToolResultOutput: TypeAlias = ToolResultOutputText | ToolResultOutputError | Too
 # --------------------------------------------------------------------------- message parts
 
 
-@dataclass(slots=True)
-class TextPart:
+class TextPart(Record):
     """Text in a message the caller sends (a user's words, a replayed answer)."""
 
+    __slots__ = ("text", "provider_options", "type")
+
     text: str
-    provider_options: ProviderOptions | None = None
-    type: ContentType = field(default=ContentType.TEXT, init=False)
+    provider_options: ProviderOptions | None
+    type: ContentType
+
+    def __init__(self, text: str, provider_options: ProviderOptions | None = None) -> None:
+        self.text = text
+        self.provider_options = provider_options
+        self.type = ContentType.TEXT
 
 
-@dataclass(slots=True)
-class ReasoningPart:
+class ReasoningPart(Record):
     """A model's earlier reasoning, sent back so it can continue from it."""
 
+    __slots__ = ("text", "provider_options", "type")
+
     text: str
-    provider_options: ProviderOptions | None = None
-    type: ContentType = field(default=ContentType.REASONING, init=False)
+    provider_options: ProviderOptions | None
+    type: ContentType
+
+    def __init__(self, text: str, provider_options: ProviderOptions | None = None) -> None:
+        self.text = text
+        self.provider_options = provider_options
+        self.type = ContentType.REASONING
 
 
-@dataclass(slots=True)
-class FilePart:
+class FilePart(Record):
     """A file in a message: raw bytes and their media type."""
+
+    __slots__ = ("data", "media_type", "filename", "provider_options", "type")
 
     data: bytes
     media_type: str
-    filename: str = ""
-    provider_options: ProviderOptions | None = None
-    type: ContentType = field(default=ContentType.FILE, init=False)
+    filename: str
+    provider_options: ProviderOptions | None
+    type: ContentType
+
+    def __init__(
+        self,
+        data: bytes,
+        media_type: str,
+        filename: str = "",
+        provider_options: ProviderOptions | None = None,
+    ) -> None:
+        self.data = data
+        self.media_type = media_type
+        self.filename = filename
+        self.provider_options = provider_options
+        self.type = ContentType.FILE
 
 
-@dataclass(slots=True)
-class ToolCallPart:
+class ToolCallPart(Record):
     """A tool call the model made, replayed in the conversation."""
+
+    __slots__ = (
+        "tool_call_id",
+        "tool_name",
+        "input",
+        "provider_executed",
+        "provider_options",
+        "pending",
+        "type",
+    )
 
     tool_call_id: str
     tool_name: str
     input: str
     """The arguments as the model wrote them: raw JSON text."""
-    provider_executed: bool = False
-    provider_options: ProviderOptions | None = None
-    pending: str = ""
+    provider_executed: bool
+    provider_options: ProviderOptions | None
+    pending: str
     """Set by the agent on a call it paused for: ``"approval"`` (waiting for a yes or a
     `fantasy.Denied`) or ``"deferred"`` (its result comes from outside the run); empty
     otherwise. Never sent to a provider; persisted as an extension Fantasy skips."""
-    type: ContentType = field(default=ContentType.TOOL_CALL, init=False)
+    type: ContentType
+
+    def __init__(
+        self,
+        tool_call_id: str,
+        tool_name: str,
+        input: str,
+        provider_executed: bool = False,
+        provider_options: ProviderOptions | None = None,
+        pending: str = "",
+    ) -> None:
+        self.tool_call_id = tool_call_id
+        self.tool_name = tool_name
+        self.input = input
+        self.provider_executed = provider_executed
+        self.provider_options = provider_options
+        self.pending = pending
+        self.type = ContentType.TOOL_CALL
 
 
-@dataclass(slots=True)
-class ToolResultPart:
+class ToolResultPart(Record):
     """What a tool returned, sent back in a ``tool`` message."""
+
+    __slots__ = (
+        "tool_call_id",
+        "output",
+        "provider_executed",
+        "provider_options",
+        "client_metadata",
+        "stop_turn",
+        "type",
+    )
 
     tool_call_id: str
     output: ToolResultOutput | None
-    provider_executed: bool = False
-    provider_options: ProviderOptions | None = None
-    client_metadata: str = ""
-    stop_turn: bool = False
+    provider_executed: bool
+    provider_options: ProviderOptions | None
+    client_metadata: str
+    stop_turn: bool
     """The tool ended the run (``ToolResponse.stop_turn``). Never sent to a provider;
     persisted as an extension Fantasy skips, so a paused run resumed from saved messages
     ends where an uninterrupted one would."""
-    type: ContentType = field(default=ContentType.TOOL_RESULT, init=False)
+    type: ContentType
+
+    def __init__(
+        self,
+        tool_call_id: str,
+        output: ToolResultOutput | None,
+        provider_executed: bool = False,
+        provider_options: ProviderOptions | None = None,
+        client_metadata: str = "",
+        stop_turn: bool = False,
+    ) -> None:
+        self.tool_call_id = tool_call_id
+        self.output = output
+        self.provider_executed = provider_executed
+        self.provider_options = provider_options
+        self.client_metadata = client_metadata
+        self.stop_turn = stop_turn
+        self.type = ContentType.TOOL_RESULT
 
 
 MessagePart: TypeAlias = TextPart | ReasoningPart | FilePart | ToolCallPart | ToolResultPart
 
 
-@dataclass(slots=True)
-class Message:
+class Message(Record):
     """One turn of the conversation: who spoke (role) and what they said (parts)."""
+
+    __slots__ = ("role", "content", "provider_options")
 
     role: Role
     content: list[MessagePart]
-    provider_options: ProviderOptions | None = None
+    provider_options: ProviderOptions | None
+
+    def __init__(
+        self,
+        role: Role,
+        content: list[MessagePart],
+        provider_options: ProviderOptions | None = None,
+    ) -> None:
+        self.role = role
+        self.content = content
+        self.provider_options = provider_options
 
 
 def user_message(prompt: str, *files: FilePart) -> Message:
@@ -234,75 +341,186 @@ Prompt: TypeAlias = list[Message]
 # --------------------------------------------------------------------------- response content
 
 
-@dataclass(slots=True)
-class TextContent:
+class TextContent(Record):
     """Text the model answered."""
 
+    __slots__ = ("text", "provider_metadata", "type")
+
     text: str
-    provider_metadata: ProviderMetadata | None = None
-    type: ContentType = field(default=ContentType.TEXT, init=False)
+    provider_metadata: ProviderMetadata | None
+    type: ContentType
+
+    def __init__(self, text: str, provider_metadata: ProviderMetadata | None = None) -> None:
+        self.text = text
+        self.provider_metadata = provider_metadata
+        self.type = ContentType.TEXT
 
 
-@dataclass(slots=True)
-class ReasoningContent:
+class ReasoningContent(Record):
     """Reasoning the model showed before its answer."""
 
+    __slots__ = ("text", "provider_metadata", "type")
+
     text: str
-    provider_metadata: ProviderMetadata | None = None
-    type: ContentType = field(default=ContentType.REASONING, init=False)
+    provider_metadata: ProviderMetadata | None
+    type: ContentType
+
+    def __init__(self, text: str, provider_metadata: ProviderMetadata | None = None) -> None:
+        self.text = text
+        self.provider_metadata = provider_metadata
+        self.type = ContentType.REASONING
 
 
-@dataclass(slots=True)
-class FileContent:
+class FileContent(Record):
     """A file the model generated (an image, say)."""
+
+    __slots__ = ("data", "media_type", "provider_metadata", "type")
 
     data: bytes
     media_type: str
-    provider_metadata: ProviderMetadata | None = None
-    type: ContentType = field(default=ContentType.FILE, init=False)
+    provider_metadata: ProviderMetadata | None
+    type: ContentType
+
+    def __init__(
+        self,
+        data: bytes,
+        media_type: str,
+        provider_metadata: ProviderMetadata | None = None,
+    ) -> None:
+        self.data = data
+        self.media_type = media_type
+        self.provider_metadata = provider_metadata
+        self.type = ContentType.FILE
 
 
-@dataclass(slots=True)
-class SourceContent:
+class SourceContent(Record):
     """A citation the model attached to its answer."""
+
+    __slots__ = (
+        "source_type",
+        "id",
+        "url",
+        "title",
+        "media_type",
+        "filename",
+        "provider_metadata",
+        "type",
+    )
 
     source_type: SourceType
     id: str
-    url: str = ""
-    title: str = ""
-    media_type: str = ""
-    filename: str = ""
-    provider_metadata: ProviderMetadata | None = None
-    type: ContentType = field(default=ContentType.SOURCE, init=False)
+    url: str
+    title: str
+    media_type: str
+    filename: str
+    provider_metadata: ProviderMetadata | None
+    type: ContentType
+
+    def __init__(
+        self,
+        source_type: SourceType,
+        id: str,
+        url: str = "",
+        title: str = "",
+        media_type: str = "",
+        filename: str = "",
+        provider_metadata: ProviderMetadata | None = None,
+    ) -> None:
+        self.source_type = source_type
+        self.id = id
+        self.url = url
+        self.title = title
+        self.media_type = media_type
+        self.filename = filename
+        self.provider_metadata = provider_metadata
+        self.type = ContentType.SOURCE
 
 
-@dataclass(slots=True)
-class ToolCallContent:
+class ToolCallContent(Record):
     """A tool call in a model's answer: which tool, and its arguments as JSON text."""
+
+    __slots__ = (
+        "tool_call_id",
+        "tool_name",
+        "input",
+        "provider_executed",
+        "provider_metadata",
+        "invalid",
+        "validation_error",
+        "type",
+    )
 
     tool_call_id: str
     tool_name: str
     input: str
-    provider_executed: bool = False
-    provider_metadata: ProviderMetadata | None = None
-    invalid: bool = False
+    provider_executed: bool
+    provider_metadata: ProviderMetadata | None
+    invalid: bool
     """Set by the agent when the call failed validation; such a call is never run."""
-    validation_error: str | None = None
-    type: ContentType = field(default=ContentType.TOOL_CALL, init=False)
+    validation_error: str | None
+    type: ContentType
+
+    def __init__(
+        self,
+        tool_call_id: str,
+        tool_name: str,
+        input: str,
+        provider_executed: bool = False,
+        provider_metadata: ProviderMetadata | None = None,
+        invalid: bool = False,
+        validation_error: str | None = None,
+    ) -> None:
+        self.tool_call_id = tool_call_id
+        self.tool_name = tool_name
+        self.input = input
+        self.provider_executed = provider_executed
+        self.provider_metadata = provider_metadata
+        self.invalid = invalid
+        self.validation_error = validation_error
+        self.type = ContentType.TOOL_CALL
 
 
-@dataclass(slots=True)
-class ToolResultContent:
+class ToolResultContent(Record):
     """A tool's result in the answer: run by the agent, or by the provider."""
+
+    __slots__ = (
+        "tool_call_id",
+        "tool_name",
+        "result",
+        "client_metadata",
+        "provider_executed",
+        "provider_metadata",
+        "stop_turn",
+        "type",
+    )
 
     tool_call_id: str
     tool_name: str
     result: ToolResultOutput | None
-    client_metadata: str = ""
-    provider_executed: bool = False
-    provider_metadata: ProviderMetadata | None = None
-    stop_turn: bool = False
-    type: ContentType = field(default=ContentType.TOOL_RESULT, init=False)
+    client_metadata: str
+    provider_executed: bool
+    provider_metadata: ProviderMetadata | None
+    stop_turn: bool
+    type: ContentType
+
+    def __init__(
+        self,
+        tool_call_id: str,
+        tool_name: str,
+        result: ToolResultOutput | None,
+        client_metadata: str = "",
+        provider_executed: bool = False,
+        provider_metadata: ProviderMetadata | None = None,
+        stop_turn: bool = False,
+    ) -> None:
+        self.tool_call_id = tool_call_id
+        self.tool_name = tool_name
+        self.result = result
+        self.client_metadata = client_metadata
+        self.provider_executed = provider_executed
+        self.provider_metadata = provider_metadata
+        self.stop_turn = stop_turn
+        self.type = ContentType.TOOL_RESULT
 
 
 Content: TypeAlias = (
@@ -358,16 +576,40 @@ class ResponseContent(list[Content]):
 # --------------------------------------------------------------------------- usage, warnings
 
 
-@dataclass(slots=True)
-class Usage:
+class Usage(Record):
     """Tokens a call used, as the provider counted them (0 when it did not say)."""
 
-    input_tokens: int = 0
-    output_tokens: int = 0
-    total_tokens: int = 0
-    reasoning_tokens: int = 0
-    cache_creation_tokens: int = 0
-    cache_read_tokens: int = 0
+    __slots__ = (
+        "input_tokens",
+        "output_tokens",
+        "total_tokens",
+        "reasoning_tokens",
+        "cache_creation_tokens",
+        "cache_read_tokens",
+    )
+
+    input_tokens: int
+    output_tokens: int
+    total_tokens: int
+    reasoning_tokens: int
+    cache_creation_tokens: int
+    cache_read_tokens: int
+
+    def __init__(
+        self,
+        input_tokens: int = 0,
+        output_tokens: int = 0,
+        total_tokens: int = 0,
+        reasoning_tokens: int = 0,
+        cache_creation_tokens: int = 0,
+        cache_read_tokens: int = 0,
+    ) -> None:
+        self.input_tokens = input_tokens
+        self.output_tokens = output_tokens
+        self.total_tokens = total_tokens
+        self.reasoning_tokens = reasoning_tokens
+        self.cache_creation_tokens = cache_creation_tokens
+        self.cache_read_tokens = cache_read_tokens
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
@@ -387,42 +629,78 @@ class Usage:
         )
 
 
-@dataclass(slots=True)
-class CallWarning:
+class CallWarning(Record):
     """Something the provider could not honour; the call still went out."""
 
+    __slots__ = ("type", "setting", "tool", "details", "message")
+
     type: CallWarningType
-    setting: str = ""
-    tool: Any = None
-    details: str = ""
-    message: str = ""
+    setting: str
+    tool: Any
+    details: str
+    message: str
+
+    def __init__(
+        self,
+        type: CallWarningType,
+        setting: str = "",
+        tool: Any = None,
+        details: str = "",
+        message: str = "",
+    ) -> None:
+        self.type = type
+        self.setting = setting
+        self.tool = tool
+        self.details = details
+        self.message = message
 
 
 # --------------------------------------------------------------------------- tools on the wire
 
 
-@dataclass(slots=True)
-class FunctionTool:
+class FunctionTool(Record):
     """A tool the model may call: its name, description and JSON Schema input."""
+
+    __slots__ = ("name", "description", "input_schema", "provider_options", "type")
 
     name: str
     description: str
     input_schema: dict[str, Any]
-    provider_options: ProviderOptions | None = None
-    type: str = field(default="function", init=False)
+    provider_options: ProviderOptions | None
+    type: str
+
+    def __init__(
+        self,
+        name: str,
+        description: str,
+        input_schema: dict[str, Any],
+        provider_options: ProviderOptions | None = None,
+    ) -> None:
+        self.name = name
+        self.description = description
+        self.input_schema = input_schema
+        self.provider_options = provider_options
+        self.type = "function"
 
 
-@dataclass(slots=True)
-class ProviderDefinedTool:
+class ProviderDefinedTool(Record):
     """A tool the provider knows natively (web search, computer use).
 
     ``id`` is ``"<provider>.<tool>"``, e.g. ``"anthropic.web_search"``.
     """
 
+    __slots__ = ("id", "name", "args", "type")
+
     id: str
     name: str
-    args: dict[str, Any] = field(default_factory=dict)
-    type: str = field(default="provider-defined", init=False)
+    args: dict[str, Any]
+    type: str
+
+    def __init__(self, id: str, name: str, args: dict[str, Any] | None = None) -> None:
+        self.id = id
+        self.name = name
+        self.args = {} if args is None else args
+        self.type = "provider-defined"
 
 
 Tool: TypeAlias = FunctionTool | ProviderDefinedTool
@@ -431,46 +709,118 @@ Tool: TypeAlias = FunctionTool | ProviderDefinedTool
 # --------------------------------------------------------------------------- stream parts
 
 
-@dataclass(slots=True)
-class StreamPart:
+class StreamPart(Record):
     """One event of a streamed response; ``type`` says which fields are meaningful.
 
     A single class (as in Fantasy) keeps per-chunk cost to one small allocation
     and lets consumers dispatch with ``match part.type``.
     """
 
+    __slots__ = (
+        "type",
+        "id",
+        "delta",
+        "tool_call_name",
+        "tool_call_input",
+        "provider_executed",
+        "usage",
+        "finish_reason",
+        "error",
+        "warnings",
+        "source_type",
+        "url",
+        "title",
+        "provider_metadata",
+        "tool_result",
+        "raw_finish_reason",
+        "file",
+        "source",
+        "output",
+        "pending_call",
+        "response_id",
+        "response_model",
+    )
+
     type: StreamPartType
-    id: str = ""
-    delta: str = ""
-    tool_call_name: str = ""
-    tool_call_input: str = ""
-    provider_executed: bool = False
-    usage: Usage | None = None
-    finish_reason: FinishReason | None = None
-    error: BaseException | None = None
-    warnings: list[CallWarning] | None = None
-    source_type: SourceType | None = None
-    url: str = ""
-    title: str = ""
-    provider_metadata: ProviderMetadata | None = None
-    tool_result: ToolResultContent | None = None
+    id: str
+    delta: str
+    tool_call_name: str
+    tool_call_input: str
+    provider_executed: bool
+    usage: Usage | None
+    finish_reason: FinishReason | None
+    error: BaseException | None
+    warnings: list[CallWarning] | None
+    source_type: SourceType | None
+    url: str
+    title: str
+    provider_metadata: ProviderMetadata | None
+    tool_result: ToolResultContent | None
     """Set on the ``tool_result`` parts the agent emits after running a client tool."""
-    raw_finish_reason: str = ""
+    raw_finish_reason: str
     """On ``finish``: the provider's own finish reason (``end_turn``, ``MAX_TOKENS``,
     ``content_filter``...), next to the mapped `finish_reason`."""
-    file: FileContent | None = None
+    file: FileContent | None
     """On ``file``: the file the model generated (an image, say)."""
-    source: SourceContent | None = None
+    source: SourceContent | None
     """On ``source``, when the provider cites more than a URL and a title (a document,
     a file, a page range): the whole citation, which the agent keeps as it is."""
-    output: Any = None
+    output: Any
     """On ``output``: the typed run's output so far (an instance of its ``output_type``)."""
-    pending_call: Any = None
+    pending_call: Any
     """On ``tool_approval_request``: the `fantasy.PendingCall` (with the validated input)."""
-    response_id: str | None = None
+    response_id: str | None
     """On ``finish``: the provider's id of the answer (`fantasy.Response.response_id`)."""
-    response_model: str | None = None
+    response_model: str | None
     """On ``finish``: the model that answered, as the provider names it."""
+
+    def __init__(
+        self,
+        type: StreamPartType,
+        id: str = "",
+        delta: str = "",
+        tool_call_name: str = "",
+        tool_call_input: str = "",
+        provider_executed: bool = False,
+        usage: Usage | None = None,
+        finish_reason: FinishReason | None = None,
+        error: BaseException | None = None,
+        warnings: list[CallWarning] | None = None,
+        source_type: SourceType | None = None,
+        url: str = "",
+        title: str = "",
+        provider_metadata: ProviderMetadata | None = None,
+        tool_result: ToolResultContent | None = None,
+        raw_finish_reason: str = "",
+        file: FileContent | None = None,
+        source: SourceContent | None = None,
+        output: Any = None,
+        pending_call: Any = None,
+        response_id: str | None = None,
+        response_model: str | None = None,
+    ) -> None:
+        self.type = type
+        self.id = id
+        self.delta = delta
+        self.tool_call_name = tool_call_name
+        self.tool_call_input = tool_call_input
+        self.provider_executed = provider_executed
+        self.usage = usage
+        self.finish_reason = finish_reason
+        self.error = error
+        self.warnings = warnings
+        self.source_type = source_type
+        self.url = url
+        self.title = title
+        self.provider_metadata = provider_metadata
+        self.tool_result = tool_result
+        self.raw_finish_reason = raw_finish_reason
+        self.file = file
+        self.source = source
+        self.output = output
+        self.pending_call = pending_call
+        self.response_id = response_id
+        self.response_model = response_model
 
     # The parts for content a provider gives whole (hosted tools, citations, a replayed
     # answer): one spelling of each, shared by the providers' streams and the fake model.

@@ -13,8 +13,9 @@ except the default one when a transport first needs a client.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from types import ModuleType
+
+from fantasy._record import Record
 
 NAMES = ("httpx", "httpx2")
 """The client libraries a transport speaks."""
@@ -45,10 +46,19 @@ def loaded_libraries() -> list[ModuleType]:
     return [sys.modules[name] for name in NAMES if name in sys.modules]
 
 
-@dataclass(frozen=True, slots=True)
-class ErrorKinds:
+class ErrorKinds(Record, frozen=True):
     """The exception classes of the client libraries a transport may meet, by kind, so
     one ``except`` clause catches either library's."""
+
+    __slots__ = (
+        "timeout",
+        "transport",
+        "invalid_url",
+        "decoding",
+        "unsupported_protocol",
+        "local_protocol",
+        "network",
+    )
 
     timeout: tuple[type[Exception], ...]
     transport: tuple[type[Exception], ...]
@@ -59,6 +69,24 @@ class ErrorKinds:
     network: tuple[type[Exception], ...]
     """What fails a request as sent: a transport error, an invalid URL, a header that
     does not encode."""
+
+    def __init__(
+        self,
+        timeout: tuple[type[Exception], ...],
+        transport: tuple[type[Exception], ...],
+        invalid_url: tuple[type[Exception], ...],
+        decoding: tuple[type[Exception], ...],
+        unsupported_protocol: tuple[type[Exception], ...],
+        local_protocol: tuple[type[Exception], ...],
+        network: tuple[type[Exception], ...],
+    ) -> None:
+        object.__setattr__(self, "timeout", timeout)
+        object.__setattr__(self, "transport", transport)
+        object.__setattr__(self, "invalid_url", invalid_url)
+        object.__setattr__(self, "decoding", decoding)
+        object.__setattr__(self, "unsupported_protocol", unsupported_protocol)
+        object.__setattr__(self, "local_protocol", local_protocol)
+        object.__setattr__(self, "network", network)
 
     @classmethod
     def of(cls, libraries: list[ModuleType]) -> ErrorKinds:

@@ -9,31 +9,50 @@ that names the limit, never a `MemoryError`, swap or a hang.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
+from fantasy._record import Record
 from fantasy.errors import InvalidArgumentError
 
 MiB = 1024 * 1024
 
 
-@dataclass(frozen=True, slots=True)
-class HttpLimits:
+class HttpLimits(Record, frozen=True):
     """Size and idle bounds of one provider's responses (``Provider(limits=...)``)."""
 
-    max_response_bytes: int = 64 * MiB
+    __slots__ = (
+        "max_response_bytes",
+        "max_event_bytes",
+        "max_error_body_bytes",
+        "stream_idle_timeout",
+    )
+
+    max_response_bytes: int
     """A whole (non-streamed) answer or an error body, after decompression: a gzip
     bomb stops here, not in swap."""
-    max_event_bytes: int = 16 * MiB
+    max_event_bytes: int
     """A stream may go this far without completing an event (an SSE line that never
     ends, a frame that claims to be huge)."""
-    max_error_body_bytes: int = 8 * 1024
+    max_error_body_bytes: int
     """How much of an error body a `ProviderError` keeps in ``response_body``; past it
     the body is cut, ending in a line that says how long it was."""
-    stream_idle_timeout: float | None = 600.0
+    stream_idle_timeout: float | None
     """Seconds a stream may go without data that advances it (a text delta, a tool
     call, a finish). Keep-alive comments and pings do not count, so a server that
     only keeps the connection warm is cut off. ``None``: no idle bound. A provider
     given no ``limits`` takes its read timeout (``Provider(timeout=)``) for this."""
+
+    def __init__(
+        self,
+        max_response_bytes: int = 64 * MiB,
+        max_event_bytes: int = 16 * MiB,
+        max_error_body_bytes: int = 8 * 1024,
+        stream_idle_timeout: float | None = 600.0,
+    ) -> None:
+        object.__setattr__(self, "max_response_bytes", max_response_bytes)
+        object.__setattr__(self, "max_event_bytes", max_event_bytes)
+        object.__setattr__(self, "max_error_body_bytes", max_error_body_bytes)
+        object.__setattr__(self, "stream_idle_timeout", stream_idle_timeout)
+        self.__post_init__()
 
     def __post_init__(self) -> None:
         for name in ("max_response_bytes", "max_event_bytes", "max_error_body_bytes"):

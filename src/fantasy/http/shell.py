@@ -21,10 +21,10 @@ here, so a bug in a translator surfaces as the bug it is.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
 from fantasy import _json
+from fantasy._record import Record
 from fantasy.errors import ProviderError, redact_text
 from fantasy.http.limits import DEFAULT_LIMITS, HttpLimits, clip_body
 from fantasy.http.log import DEBUG, provider_logger
@@ -63,9 +63,20 @@ class StreamTranslator(Protocol[E_contra]):
     def finish(self) -> list[StreamPart]: ...
 
 
-@dataclass(slots=True)
-class Exchange:
+class Exchange(Record):
     """One request of a provider's model, ready to send."""
+
+    __slots__ = (
+        "transport",
+        "url",
+        "body",
+        "headers",
+        "provider",
+        "http_error",
+        "timeout",
+        "authorize",
+        "expect",
+    )
 
     transport: HttpTransport
     url: str
@@ -73,11 +84,33 @@ class Exchange:
     headers: dict[str, str]
     provider: str
     http_error: HttpErrorMapper
-    timeout: float | None = None
-    authorize: Callable[[], Awaitable[None]] | None = None
+    timeout: float | None
+    authorize: Callable[[], Awaitable[None]] | None
     """Signs or adds credentials to ``headers`` just before sending (Vertex, SigV4)."""
-    expect: str = SSE
+    expect: str
     """The stream's media type: an event stream unless the platform says otherwise."""
+
+    def __init__(
+        self,
+        transport: HttpTransport,
+        url: str,
+        body: bytes,
+        headers: dict[str, str],
+        provider: str,
+        http_error: HttpErrorMapper,
+        timeout: float | None = None,
+        authorize: Callable[[], Awaitable[None]] | None = None,
+        expect: str = SSE,
+    ) -> None:
+        self.transport = transport
+        self.url = url
+        self.body = body
+        self.headers = headers
+        self.provider = provider
+        self.http_error = http_error
+        self.timeout = timeout
+        self.authorize = authorize
+        self.expect = expect
 
 
 class ErrorReader(Protocol):

@@ -16,16 +16,15 @@ caller is used as it is, and its exceptions are read as httpx's are
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 import math
 import re
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from fantasy import __version__, _json, _runtime
+from fantasy._record import Record, replaced
 from fantasy.errors import ProviderError, SecretTokens, mask_userinfo
 from fantasy.http import deadline, log
 from fantasy.http.backend import default_library, error_kinds, library_of
@@ -63,16 +62,31 @@ def resolve_headers(headers: Mapping[str, str] | None, user_agent: str | None) -
     return resolved
 
 
-@dataclass(slots=True)
-class HttpResponse:
+class HttpResponse(Record):
     """A whole (non-streamed) answer: status, headers and body bytes."""
+
+    __slots__ = ("status_code", "headers", "content", "url", "secrets")
 
     status_code: int
     headers: dict[str, str]
     content: bytes
     url: str
-    secrets: tuple[bytes, ...] = ()
+    secrets: tuple[bytes, ...]
     """Credential values to hide when the body is quoted in an error."""
+
+    def __init__(
+        self,
+        status_code: int,
+        headers: dict[str, str],
+        content: bytes,
+        url: str,
+        secrets: tuple[bytes, ...] = (),
+    ) -> None:
+        self.status_code = status_code
+        self.headers = headers
+        self.content = content
+        self.url = url
+        self.secrets = secrets
 
     def __repr__(self) -> str:
         # Shown as a local of a traceback's frame: neither the body nor the headers,
@@ -366,7 +380,7 @@ def _limits_for(timeout: Any) -> HttpLimits:
     if timeout is None:
         return DEFAULT_LIMITS
     read = timeout if isinstance(timeout, int | float) else getattr(timeout, "read", 600.0)
-    return dataclasses.replace(DEFAULT_LIMITS, stream_idle_timeout=read)
+    return replaced(DEFAULT_LIMITS, stream_idle_timeout=read)
 
 
 def _timeout_at(clock: ResponseClock) -> contextlib.AbstractAsyncContextManager[object]:
@@ -743,13 +757,18 @@ class HttpTransport:
                 await entry.client.aclose()
 
 
-@dataclass(slots=True)
-class _LoopClient:
+class _LoopClient(Record):
     """An HTTP client and the event loop it was made on."""
+
+    __slots__ = ("client", "closer")
 
     client: httpx.AsyncClient
     closer: AsyncGenerator[None, None]
     """Kept here so that it lives as long as the client: see `_closer`."""
+
+    def __init__(self, client: httpx.AsyncClient, closer: AsyncGenerator[None, None]) -> None:
+        self.client = client
+        self.closer = closer
 
 
 def _closer(

@@ -39,9 +39,9 @@ Every hook works on the wire's JSON (dicts), since this library has no SDK types
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Any
 
+from fantasy._record import Record, field_names
 from fantasy.providers.openai.chat_response import map_finish_reason
 from fantasy.types import JSON, CallWarning, Content, FinishReason, Message, Usage
 
@@ -60,33 +60,60 @@ StreamUsageHook = Callable[[JSON], "tuple[Usage, Any] | None"]
 StreamExtraHook = Callable[[], "ChatStreamExtension | None"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ChatHooks:
+class ChatHooks(Record, frozen=True):
     """Steps of a Chat Completions model's translation to replace; None keeps the
     provider's own. See the module's docstring for each hook's contract."""
 
-    prepare_call: PrepareCallHook | None = None
-    to_prompt: ToPromptHook | None = None
-    map_finish_reason: MapFinishReasonHook | None = None
-    extra_content: ExtraContentHook | None = None
-    usage: UsageHook | None = None
-    stream_usage: StreamUsageHook | None = None
-    stream_extra: StreamExtraHook | None = None
+    __slots__ = (
+        "prepare_call",
+        "to_prompt",
+        "map_finish_reason",
+        "extra_content",
+        "usage",
+        "stream_usage",
+        "stream_extra",
+    )
+
+    prepare_call: PrepareCallHook | None
+    to_prompt: ToPromptHook | None
+    map_finish_reason: MapFinishReasonHook | None
+    extra_content: ExtraContentHook | None
+    usage: UsageHook | None
+    stream_usage: StreamUsageHook | None
+    stream_extra: StreamExtraHook | None
+
+    def __init__(
+        self,
+        *,
+        prepare_call: PrepareCallHook | None = None,
+        to_prompt: ToPromptHook | None = None,
+        map_finish_reason: MapFinishReasonHook | None = None,
+        extra_content: ExtraContentHook | None = None,
+        usage: UsageHook | None = None,
+        stream_usage: StreamUsageHook | None = None,
+        stream_extra: StreamExtraHook | None = None,
+    ) -> None:
+        object.__setattr__(self, "prepare_call", prepare_call)
+        object.__setattr__(self, "to_prompt", to_prompt)
+        object.__setattr__(self, "map_finish_reason", map_finish_reason)
+        object.__setattr__(self, "extra_content", extra_content)
+        object.__setattr__(self, "usage", usage)
+        object.__setattr__(self, "stream_usage", stream_usage)
+        object.__setattr__(self, "stream_extra", stream_extra)
 
     def merged(self, override: ChatHooks | None) -> ChatHooks:
         """These hooks with those set in ``override`` in their place (a model's hooks
         over its provider's)."""
         if override is None:
             return self
-        changes = {
-            f.name: getattr(override, f.name)
-            for f in fields(override)
-            if getattr(override, f.name) is not None
-        }
-        return replace(self, **changes)
+        hooks = {name: getattr(self, name) for name in field_names(self)}
+        for name in field_names(override):
+            if getattr(override, name) is not None:
+                hooks[name] = getattr(override, name)
+        return ChatHooks(**hooks)
 
     def is_empty(self) -> bool:
-        return all(getattr(self, f.name) is None for f in fields(self))
+        return all(getattr(self, name) is None for name in field_names(self))
 
 
 def check_hooks(hooks: object) -> ChatHooks | None:
@@ -100,11 +127,11 @@ def check_hooks(hooks: object) -> ChatHooks | None:
         raise InvalidArgumentError(
             f"hooks must be a fantasy.providers.openai.ChatHooks, got {type(hooks).__name__}"
         )
-    for f in fields(hooks):
-        value = getattr(hooks, f.name)
+    for name in field_names(hooks):
+        value = getattr(hooks, name)
         if value is not None and not callable(value):
             raise InvalidArgumentError(
-                f"ChatHooks.{f.name} must be callable, got {type(value).__name__}"
+                f"ChatHooks.{name} must be callable, got {type(value).__name__}"
             )
     return hooks
 
