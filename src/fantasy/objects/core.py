@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import KW_ONLY, dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -153,6 +154,10 @@ class ObjectStreamPart:
     finish_reason: FinishReason | None = None
     warnings: list[CallWarning] | None = None
     provider_metadata: ProviderMetadata | None = None
+    complete_ids: AbstractSet[int] | None = field(default=None, repr=False, compare=False)
+    """``object`` parts from the incremental parser: the ids of the containers (dicts and
+    lists) in ``object`` that are complete, which later parts share and which never
+    change; the typed views validate those once. None when not known."""
 
 
 # --------------------------------------------------------------------------- parsing
@@ -391,8 +396,8 @@ class _StreamState:
     error: BaseException | None = None
 
 
-def _object_part(value: Any) -> ObjectStreamPart:
-    return ObjectStreamPart(ObjectStreamPartType.OBJECT, object=value)
+def _object_part(value: Any, complete_ids: AbstractSet[int] | None = None) -> ObjectStreamPart:
+    return ObjectStreamPart(ObjectStreamPartType.OBJECT, object=value, complete_ids=complete_ids)
 
 
 async def _translate(
@@ -417,7 +422,7 @@ async def _translate(
                     yield ObjectStreamPart(ObjectStreamPartType.TEXT_DELTA, delta=part.delta)
                     value = objects.feed(part.delta)
                     if value is not MISSING:
-                        yield _object_part(value)
+                        yield _object_part(value, objects.complete_ids)
             elif kind is StreamPartType.TOOL_CALL and json_in_tool_input:
                 try:
                     value = await parse_and_validate_with_repair(

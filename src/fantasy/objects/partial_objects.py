@@ -62,6 +62,11 @@ class PartialObjects:
         """The last accepted object, or `MISSING`."""
 
     @property
+    def complete_ids(self) -> set[int]:
+        """The ids of the complete containers in the objects fed out (never change again)."""
+        return self._parser.closed
+
+    @property
     def text(self) -> str:
         return "".join(self._chunks)
 

@@ -39,6 +39,7 @@ from fantasy.types import (
 
 if TYPE_CHECKING:
     from fantasy.model import LanguageModel
+    from fantasy.objects.typed_partials import TypedPartials
 
 __all__ = [
     "AsyncObjectStream",
@@ -108,14 +109,26 @@ class _Output:
             )
         self._adapter: Any = None
 
-    def convert(self, value: Any) -> Any:
-        if self.is_schema:
-            return value
+    def adapter(self) -> Any:
         if self._adapter is None:
             from pydantic import TypeAdapter
 
             self._adapter = TypeAdapter(self.type)
-        return self._adapter.validate_python(value)
+        return self._adapter
+
+    def convert(self, value: Any) -> Any:
+        if self.is_schema:
+            return value
+        return self.adapter().validate_python(value)
+
+    def partials(self) -> TypedPartials | None:
+        """A converter for one stream's partial objects (None for a JSON schema)."""
+        if self.is_schema:
+            return None
+        from fantasy.objects.typed_partials import TypedPartials, plan_for
+
+        adapter = self.adapter()
+        return TypedPartials(adapter.validate_python, plan_for(adapter.core_schema))
 
     def try_convert(self, value: Any) -> tuple[bool, Any]:
         try:
@@ -304,6 +317,7 @@ class _Collector(Generic[T]):
 
     def __init__(self, output: _Output):
         self.output = output
+        self.partials = output.partials()
         self.last: Any = None
         self.has_object = False
         self.last_raw: Any = None
@@ -319,7 +333,7 @@ class _Collector(Generic[T]):
         """Record a part; (True, typed object) when it brings a new typed partial object."""
         kind = part.type
         if kind is ObjectStreamPartType.OBJECT:
-            ok, value = self.output.try_convert(part.object)
+            ok, value = self._convert(part)
             if ok and not (self.has_object and value == self.last):
                 self.last, self.has_object, self.last_raw = value, True, part.object
                 return True, value
@@ -335,6 +349,15 @@ class _Collector(Generic[T]):
         if part.provider_metadata:
             self.provider_metadata = part.provider_metadata
         return False, None
+
+    def _convert(self, part: ObjectStreamPart) -> tuple[bool, Any]:
+        """The part's object, typed; completed sub-objects are validated once per stream."""
+        if self.partials is None:
+            return self.output.try_convert(part.object)
+        try:
+            return True, self.partials.convert(part.object, part.complete_ids)
+        except ValueError:  # pydantic's ValidationError is a ValueError
+            return False, None
 
     def raise_error(self) -> None:
         if self.error is not None:
