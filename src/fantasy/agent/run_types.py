@@ -46,11 +46,28 @@ else:
     OutputT = TypeVar("OutputT")
 """The type of a run's ``output``: the agent's ``output_type``, ``str`` without one."""
 
-TEXT_OUTPUT: Any = object()
-PAUSED_OUTPUT: Any = object()
+class _Marker:
+    """A value that means something by being itself: it stays itself when a result is
+    copied or pickled (a saved, cached or workflow-carried result), where a bare
+    ``object()`` would come back as a stranger and ``output`` would return it."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __reduce__(self) -> str:
+        return self.name  # pickled, and copied, as a reference to the module's global
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>"
+
+
+TEXT_OUTPUT: Any = _Marker("TEXT_OUTPUT")
+"""``AgentResult.typed_output`` of a run without an output type: ``output`` is the text."""
+PAUSED_OUTPUT: Any = _Marker("PAUSED_OUTPUT")
 """``AgentResult.typed_output`` of a typed run that paused (approvals, deferred calls)
 before its output: reading ``output`` says so instead of giving the text."""
-"""``AgentResult.typed_output`` of a run without an output type: ``output`` is the text."""
 
 
 @dataclass(slots=True)
