@@ -21,7 +21,7 @@ import itertools
 from typing import Any
 
 from fantasy.objects.partial_json import MISSING, PartialJSONError, PartialJSONParser
-from fantasy.objects.validate import Validator
+from fantasy.objects.validate import _TYPES, Validator
 
 __all__ = ["PartialObjects"]
 
@@ -33,6 +33,53 @@ def _allows(schema: dict[str, Any], type_name: str) -> bool:
     if declared is None:
         return True
     return type_name in declared if isinstance(declared, list) else declared == type_name
+
+
+class _Node:
+    """The keywords of an open container's schema that the per-delta check reads."""
+
+    __slots__ = (
+        "array_ok",
+        "extra",
+        "items",
+        "max_items",
+        "min_items",
+        "object_ok",
+        "properties",
+        "required",
+    )
+
+    def __init__(self, schema: dict[str, Any]):
+        self.object_ok = _allows(schema, "object")
+        self.array_ok = _allows(schema, "array")
+        self.required: tuple[str, ...] = tuple(schema.get("required", ()))
+        self.properties: dict[str, Any] = schema.get("properties") or {}
+        self.extra: Any = schema.get("additionalProperties", True)
+        self.items: Any = schema.get("items", True)
+        self.min_items: int = schema.get("minItems", 0)
+        self.max_items: int | None = schema.get("maxItems")
+
+
+def _compile_node(schema: Any) -> _Node | bool | None:
+    """A `_Node`; True or False for a schema that allows anything or nothing; None when
+    keywords need the whole value."""
+    if not isinstance(schema, dict):
+        return schema is not False
+    if any(k in schema for k in _WHOLE_VALUE_KEYWORDS):
+        return None
+    return _Node(schema)
+
+
+_ANNOTATIONS = frozenset({"type", "description", "title", "default", "examples", "$comment"})
+_UNSET: Any = object()
+
+
+def _type_only(schema: dict[str, Any]) -> Any:
+    """The type check of a schema that says nothing else about a value, or None."""
+    kind = schema.get("type")
+    if isinstance(kind, str) and kind in _TYPES and schema.keys() <= _ANNOTATIONS:
+        return _TYPES[kind]
+    return None
 
 
 class _Checked:
@@ -54,6 +101,8 @@ class PartialObjects:
         self._parser = PartialJSONParser()
         self._validator = Validator(schema)
         self._checked: dict[int, _Checked] = {}
+        self._nodes: dict[int, _Node | bool | None] = {}
+        self._leaves: dict[int, Any] = {}
         self._seen_version = -1
         self._chunks: list[str] = []
         self.error: PartialJSONError | None = None
@@ -121,42 +170,61 @@ class PartialObjects:
         schema: Any,
         scalar: Any,
     ) -> bool | None:
-        if not isinstance(schema, dict):
-            return schema is not False
-        schema = self._container_schema(schema)
-        if not isinstance(schema, dict):
-            return schema is not False
-        if any(k in schema for k in _WHOLE_VALUE_KEYWORDS):
-            return None
-        container, key = path[depth]
-        innermost = depth == len(path) - 1
-        child_visible = not innermost or scalar is not MISSING
-        if not self._entries_ok(container, schema):
-            return False
-        if isinstance(container, dict):
-            if not _allows(schema, "object"):
+        last = len(path) - 1
+        while True:
+            node = self._node(schema)
+            if type(node) is not _Node:
+                return node  # type: ignore[return-value]
+            container, key = path[depth]
+            innermost = depth == last
+            child_visible = not innermost or scalar is not MISSING
+            if not self._entries_ok(container, node):
                 return False
-            for name in schema.get("required", ()):
-                if name not in container and not (child_visible and name == key):
+            if type(container) is dict:
+                if not node.object_ok:
                     return False
-            if not child_visible or key is None:
-                return True
-            sub = (schema.get("properties") or {}).get(key)
-            if sub is None:
-                sub = schema.get("additionalProperties", True)
-        else:
-            if not _allows(schema, "array"):
-                return False
-            size = len(container) + (1 if child_visible else 0)
-            if size < schema.get("minItems", 0) or size > schema.get("maxItems", size):
-                return False
-            if not child_visible:
-                return True
-            sub = schema.get("items", True)
-        if not innermost:
-            return self._check_path(path, depth + 1, sub, scalar)
+                for name in node.required:
+                    if name not in container and not (child_visible and name == key):
+                        return False
+                if not child_visible or key is None:
+                    return True
+                sub = node.properties.get(key)
+                if sub is None:
+                    sub = node.extra
+            else:
+                if not node.array_ok:
+                    return False
+                size = len(container) + (1 if child_visible else 0)
+                if size < node.min_items or (node.max_items is not None and size > node.max_items):
+                    return False
+                if not child_visible:
+                    return True
+                sub = node.items
+            if innermost:
+                return self._leaf_ok(scalar, sub)
+            depth += 1
+            schema = sub
+
+    def _node(self, schema: Any) -> _Node | bool | None:
+        """What an open container's schema says, worked out once per schema: the checks
+        run at every delta, so they read prepared fields instead of the schema's keys."""
+        if not isinstance(schema, dict):
+            return schema is not False
+        node = self._nodes.get(id(schema))
+        if node is None:
+            node = self._nodes[id(schema)] = _compile_node(self._container_schema(schema))
+        return node
+
+    def _leaf_ok(self, scalar: Any, sub: Any) -> bool:
+        """The value in progress against its schema; a bare ``{"type": ...}`` (with
+        annotations) is a type check, the rest goes to the validator."""
         if not isinstance(sub, dict):
             return sub is not False
+        check = self._leaves.get(id(sub), _UNSET)
+        if check is _UNSET:
+            check = self._leaves[id(sub)] = _type_only(sub)
+        if check is not None:
+            return bool(check(scalar))
         return not self._validator.errors_against(scalar, sub)
 
     def _container_schema(self, schema: dict[str, Any]) -> Any:
@@ -187,17 +255,19 @@ class PartialObjects:
             return schema
         return schema
 
-    def _entries_ok(self, container: dict[str, Any] | list[Any], schema: dict[str, Any]) -> bool:
+    def _entries_ok(self, container: dict[str, Any] | list[Any], node: _Node) -> bool:
         """Check the entries added since last time; each entry is complete and checked once."""
         state = self._checked.get(id(container))
         if state is None or state.container is not container:
             state = self._checked[id(container)] = _Checked(container)
         if not state.ok:
             return False
+        if len(container) == state.count:
+            return True
         closed = self._parser.closed
         if isinstance(container, dict):
-            properties = schema.get("properties") or {}
-            extra = schema.get("additionalProperties", True)
+            properties = node.properties
+            extra = node.extra
             new = itertools.islice(container.items(), state.count, None)
             for name, value in new:
                 sub = properties.get(name, extra)
@@ -208,7 +278,7 @@ class PartialObjects:
                     return False
                 state.count += 1
         else:
-            items = schema.get("items", True)
+            items = node.items
             for value in container[state.count :]:
                 if items is False or (
                     isinstance(items, dict) and self._validator.errors_against(value, items, closed)
