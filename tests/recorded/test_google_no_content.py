@@ -91,3 +91,63 @@ def test_the_stream_finishes_with_the_reason(
     assert seen.raw_finish == data["candidates"][0]["finishReason"]
     assert seen.usage is not None
     assert seen.usage.input_tokens == data["usageMetadata"]["promptTokenCount"]
+
+
+# Vertex AI with Model Armor, as pydantic-ai recorded it (tests/models/cassettes/
+# test_google/test_google_model_armor_response_template_real_block.yaml and
+# test_google_model_armor_prompt_template_text_gets_blocked.yaml): the answer blocked
+# (finishReason MODEL_ARMOR, which mapped to unknown) and the prompt blocked (its
+# blockReasonMessage, which the error dropped).
+
+ARMOR_ANSWER: dict[str, Any] = {
+    "candidates": [
+        {
+            "avgLogprobs": -1.11,
+            "finishMessage": (
+                "The response violated Responsible AI Safety settings "
+                "(Hate Speech, Harassment, Dangerous) filters."
+            ),
+            "finishReason": "MODEL_ARMOR",
+        }
+    ],
+    "createTime": "2026-07-22T23:37:37.029264Z",
+    "modelVersion": "gemini-2.5-flash",
+    "responseId": "QVRhatDkAeqe7dcPlP-i8QM",
+    "usageMetadata": {
+        "candidatesTokenCount": 6,
+        "promptTokenCount": 19,
+        "thoughtsTokenCount": 27,
+        "totalTokenCount": 52,
+        "trafficType": "ON_DEMAND",
+    },
+}
+
+ARMOR_PROMPT: dict[str, Any] = {
+    "createTime": "2026-05-27T16:53:45.443719Z",
+    "modelVersion": "gemini-2.5-flash",
+    "promptFeedback": {
+        "blockReason": "MODEL_ARMOR",
+        "blockReasonMessage": "The prompt violated Prompt Injection and Jailbreak filters.",
+    },
+    "responseId": "mSEXaseKG-P51PIPwv66qQs",
+    "usageMetadata": {"trafficType": "ON_DEMAND"},
+}
+
+
+def test_model_armor_on_the_answer(server: FaultServer) -> None:
+    with pytest.raises(FantasyError, match=r"finish reason MODEL_ARMOR: The response violated"):
+        whole("google", server, ARMOR_ANSWER)
+    seen = streamed("google", server, sse(ARMOR_ANSWER), 61)
+    assert seen.errors == []
+    assert seen.finish is FinishReason.CONTENT_FILTER
+    assert seen.raw_finish == "MODEL_ARMOR"
+
+
+def test_model_armor_on_the_prompt_says_which_filter(server: FaultServer) -> None:
+    said = r"prompt blocked: MODEL_ARMOR: The prompt violated Prompt Injection"
+    with pytest.raises(FantasyError, match=said):
+        whole("google", server, ARMOR_PROMPT)
+    seen = streamed("google", server, sse(ARMOR_PROMPT), 61)
+    assert len(seen.errors) == 1
+    assert isinstance(seen.errors[0], FantasyError)
+    assert "The prompt violated Prompt Injection and Jailbreak filters." in str(seen.errors[0])

@@ -167,7 +167,7 @@ class AnswerReader:
     sources (each URL once), warnings (each once), and the metadata, where a later
     chunk's value replaces an earlier one's."""
 
-    __slots__ = ("_metadata", "_seen", "_warned", "block_reason", "warnings")
+    __slots__ = ("_metadata", "_seen", "_warned", "block_message", "block_reason", "warnings")
 
     def __init__(self) -> None:
         self._metadata = ResponseMetadata()
@@ -175,6 +175,8 @@ class AnswerReader:
         self._warned: set[str] = set()
         self.warnings: list[CallWarning] = []
         self.block_reason = ""
+        self.block_message = ""
+        """``promptFeedback.blockReasonMessage``: why the prompt was blocked, in words."""
 
     def warn(self, message: str) -> CallWarning | None:
         """Record a warning once; the new warning, or None when it was said already."""
@@ -201,6 +203,7 @@ class AnswerReader:
             feedback = as_object(feedback, where)
             meta.prompt_feedback = feedback
             self.block_reason = text(feedback, "blockReason", where) or self.block_reason
+            self.block_message = text(feedback, "blockReasonMessage", where) or self.block_message
 
     def candidate(self, candidate: JSON, path: str) -> list[SourceContent]:
         """The candidate's metadata kept; its sources not seen before returned."""

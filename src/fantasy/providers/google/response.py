@@ -64,6 +64,8 @@ _FINISH_REASONS = {
     "TOO_MANY_TOOL_CALLS": FinishReason.ERROR,
     "MISSING_THOUGHT_SIGNATURE": FinishReason.ERROR,
     "MALFORMED_RESPONSE": FinishReason.ERROR,
+    # Vertex AI's Model Armor blocked the answer (its finishMessage says which filter).
+    "MODEL_ARMOR": FinishReason.CONTENT_FILTER,
 }
 
 
@@ -126,21 +128,30 @@ def first_candidate(data: JSON, candidates_path: str) -> JSON | None:
     return candidate
 
 
-def no_response(reason: str, candidate: JSON | None = None) -> FantasyError:
+def no_response(
+    reason: str, candidate: JSON | None = None, reason_message: str = ""
+) -> FantasyError:
     """Gemini gave no candidate, or one without content: the prompt was blocked
-    (``reason``), the candidate says why it stopped (its ``finishReason`` and
-    ``finishMessage``: ``SAFETY``, ``MALFORMED_FUNCTION_CALL`` with the call as the
-    model wrote it), or nothing came."""
+    (``reason``, and ``reason_message``, its ``blockReasonMessage``), the candidate says
+    why it stopped (its ``finishReason`` and ``finishMessage``: ``SAFETY``,
+    ``MODEL_ARMOR``, ``MALFORMED_FUNCTION_CALL`` with the call as the model wrote it),
+    or nothing came."""
     message = "no response from model"
     if reason:
-        message += f" (prompt blocked: {reason})"
+        message += f" (prompt blocked: {_said(reason, reason_message)})"
     finish = text(candidate, "finishReason", "candidates[0]") if candidate else ""
     if finish:
         said = text(candidate, "finishMessage", "candidates[0]") if candidate else ""
-        if len(said) > 500:
-            said = said[:500] + "..."
-        message += f" (finish reason {finish}: {said})" if said else f" (finish reason {finish})"
+        message += f" (finish reason {_said(finish, said)})"
     return FantasyError(message, title="no response")
+
+
+def _said(code: str, words: str) -> str:
+    """``code: words``, the words cut at 500 characters (a finish message can quote a
+    whole malformed call)."""
+    if not words:
+        return code
+    return f"{code}: {words[:500]}..." if len(words) > 500 else f"{code}: {words}"
 
 
 def _sign_last_reasoning(
@@ -169,7 +180,7 @@ def parse_response(data: JSON, new_tool_call_id: Callable[[], str]) -> Response:
     candidate = first_candidate(data, "candidates")
     wire_content = None if candidate is None else candidate.get("content")
     if candidate is None or wire_content is None:
-        raise no_response(reader.block_reason, candidate)
+        raise no_response(reader.block_reason, candidate, reader.block_message)
     wire_content = as_object(wire_content, "candidates[0].content")
     content = ResponseContent()
     has_tool_calls = False

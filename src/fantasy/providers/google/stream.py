@@ -452,7 +452,9 @@ class StreamTranslator:
         elif self.finish_reason is None:
             if self.reader.block_reason and not self.answered:
                 # A blocked prompt: the same error as a whole answer gives, not a retry.
-                error: BaseException = no_response(self.reader.block_reason)
+                error: BaseException = no_response(
+                    self.reader.block_reason, reason_message=self.reader.block_message
+                )
             else:
                 error = incomplete_stream_error(self.provider, self.url)
             parts.append(StreamPart(StreamPartType.ERROR, error=error))
