@@ -85,3 +85,16 @@ def test_emits_exactly_the_valid_changed_snapshots(
         assert (emitted is not MISSING) == expected, (text[: i + size], snap)
         if expected:
             assert emitted == snap
+
+
+def test_a_growing_string_is_judged_by_its_content_when_its_schema_looks_at_it() -> None:
+    """While only a string grows the verdict is kept, unless it depends on the string."""
+    schema = {
+        "type": "object",
+        "properties": {"a": {"type": "string"}, "b": {"type": "string", "minLength": 4}},
+        "required": ["a", "b"],
+    }
+    objects = PartialObjects(schema)
+    seen = [objects.feed(d) for d in ['{"a": "x', "yz", '", "b": "1', "2", "3", "4", '5"}']]
+    assert seen[:5] == [MISSING] * 5
+    assert seen[5:] == [{"a": "xyz", "b": "1234"}, {"a": "xyz", "b": "12345"}]

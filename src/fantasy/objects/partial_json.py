@@ -107,6 +107,10 @@ class PartialJSONParser:
         self._number: list[str] = []
         self.version = 0
         """Increases whenever the value `snapshot` would return changes."""
+        self.shape = 0
+        """Increases whenever anything but the scalar in progress changes (a value starts
+        or ends, a container closes, a key is read): while it stays, only that scalar
+        grows."""
         self.closed: set[int] = set()
         """ids of the containers that are complete: their values will never change."""
 
@@ -237,6 +241,7 @@ class PartialJSONParser:
 
     def _start_value(self, c: str, i: int) -> None:
         self._started = True
+        self.shape += 1
         if c == "{" or c == "[":
             if len(self._stack) >= MAX_DEPTH:
                 # Deeper would only make work for whatever walks the value (validators,
@@ -314,6 +319,7 @@ class PartialJSONParser:
         return self._joined
 
     def _end_string(self) -> None:
+        self.shape += 1
         self._flush_surrogate()
         value = self._string_value()
         if self._is_key:
@@ -330,6 +336,7 @@ class PartialJSONParser:
 
     def _commit(self, value: Any) -> None:
         """A value is complete: it goes into the innermost open container (or is the root)."""
+        self.shape += 1
         if not self._stack:
             self._root = value
             self._state = _DONE

@@ -103,6 +103,9 @@ class PartialObjects:
         self._checked: dict[int, _Checked] = {}
         self._nodes: dict[int, _Node | bool | None] = {}
         self._leaves: dict[int, Any] = {}
+        self._by_value = False  # whether the last path check looked at the scalar's content
+        self._verdict_shape = -1
+        self._verdict = False
         self._seen_version = -1
         self._chunks: list[str] = []
         self.error: PartialJSONError | None = None
@@ -152,15 +155,25 @@ class PartialObjects:
         return value
 
     def _acceptable(self) -> bool:
-        """Whether the snapshot would validate, looking only at what changed."""
-        path = self._parser.open_containers()
-        scalar = self._parser.partial_scalar()
+        """Whether the snapshot would validate, looking only at what changed.
+
+        While only a string value grows (the parser's ``shape`` stays), a verdict that
+        did not depend on that string's content still holds: most deltas of a long
+        string are then decided without walking the path."""
+        parser = self._parser
+        scalar = parser.partial_scalar()
+        if type(scalar) is str and parser.shape == self._verdict_shape:
+            return self._verdict
+        path = parser.open_containers()
         if not path:
             return scalar is not MISSING and not self._validator.errors(scalar)
+        self._by_value = False
         verdict = self._check_path(path, 0, self._schema, scalar)
         if verdict is None:  # keywords that need the whole value
-            value = self._parser.snapshot()
-            return not self._validator.errors(value, self._parser.closed)
+            value = parser.snapshot()
+            return not self._validator.errors(value, parser.closed)
+        if type(scalar) is str and not self._by_value:
+            self._verdict_shape, self._verdict = parser.shape, verdict
         return verdict
 
     def _check_path(
@@ -225,6 +238,7 @@ class PartialObjects:
             check = self._leaves[id(sub)] = _type_only(sub)
         if check is not None:
             return bool(check(scalar))
+        self._by_value = True
         return not self._validator.errors_against(scalar, sub)
 
     def _container_schema(self, schema: dict[str, Any]) -> Any:
@@ -272,7 +286,7 @@ class PartialObjects:
             for name, value in new:
                 sub = properties.get(name, extra)
                 if sub is False or (
-                    isinstance(sub, dict) and self._validator.errors_against(value, sub, closed)
+                    isinstance(sub, dict) and not self._entry_ok(value, sub, closed)
                 ):
                     state.ok = False
                     return False
@@ -281,9 +295,20 @@ class PartialObjects:
             items = node.items
             for value in container[state.count :]:
                 if items is False or (
-                    isinstance(items, dict) and self._validator.errors_against(value, items, closed)
+                    isinstance(items, dict) and not self._entry_ok(value, items, closed)
                 ):
                     state.ok = False
                     return False
                 state.count += 1
         return True
+
+    def _entry_ok(self, value: Any, schema: dict[str, Any], closed: set[int]) -> bool:
+        """A complete entry against its schema: a scalar against a bare type with that
+        type's check, anything else with the validator."""
+        if type(value) not in (dict, list):
+            check = self._leaves.get(id(schema), _UNSET)
+            if check is _UNSET:
+                check = self._leaves[id(schema)] = _type_only(schema)
+            if check is not None:
+                return bool(check(value))
+        return not self._validator.errors_against(value, schema, closed)
