@@ -9,6 +9,7 @@ The screenshot goes to the test's temporary directory; with
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import os
 import shutil
@@ -152,6 +153,67 @@ def test_the_page_asks_for_approval_and_the_answer_resumes_the_run() -> None:
                 assert answer.locator(".tool").get_attribute("data-state") == state
                 assert answer.locator(".text").all_text_contents()[-1] == last
             assert page.locator(".message.assistant").count() == 2
+            assert errors == []
+        finally:
+            browser.close()
+
+
+# Whether the page ever showed an approval prompt, however briefly: recorded on every
+# change of the messages, so a prompt replaced a moment later by the result still counts.
+RECORD_PROMPTS = """
+window.prompted = [];
+new MutationObserver(() => {
+  for (const card of document.querySelectorAll('.tool')) {
+    if (card.querySelector('.approval') || card.dataset.state === 'approval-requested') {
+      window.prompted.push(card.dataset.state);
+    }
+  }
+}).observe(document.getElementById('messages'),
+           {subtree: true, childList: true, attributes: true, characterData: true});
+"""
+
+
+def test_a_call_the_servers_approve_decides_never_prompts_the_page() -> None:
+    """With ``approve=`` on the server (here taking a moment, as asking someone does),
+    the page shows the call, then its result or denial: never Allow and Deny."""
+
+    async def approve(request: fantasy.PendingCall) -> bool | fantasy.Denied:
+        await asyncio.sleep(0.3)
+        return "plants" in request.raw_input or fantasy.Denied("not on weekends")
+
+    agent = fantasy.Agent(
+        web_chat.OfflineWeatherModel(delay=0.01),
+        tools=[web_chat.weather, web_chat.set_reminder],
+        approve=approve,
+    )
+    with serve(web_chat.build_app(agent)) as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium(), headless=True)
+        try:
+            page = browser.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(url)
+            page.evaluate(RECORD_PROMPTS)
+            for prompt, state, last in [
+                (
+                    "Remind me to water the plants",
+                    "output-available",
+                    "Done: reminder set: water the plants.",
+                ),
+                ("Remind me to call Bob", "output-error", None),
+            ]:
+                page.fill("#prompt", prompt)
+                page.click("#send")
+                answer = page.locator(".message.assistant").last
+                answer.locator(f".tool[data-state={state}]").wait_for(timeout=30_000)
+                page.wait_for_selector("body[data-status=ready]", timeout=30_000)
+                if last is not None:
+                    assert answer.locator(".text").all_text_contents()[-1] == last
+                else:
+                    output = answer.locator(".tool-output").text_content() or ""
+                    assert "denied: not on weekends" in output
+            assert page.evaluate("window.prompted") == []
+            assert page.locator("button.allow").count() == 0
             assert errors == []
         finally:
             browser.close()

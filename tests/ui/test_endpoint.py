@@ -209,3 +209,40 @@ def test_a_wrong_stream_option_is_refused_when_the_endpoint_is_built() -> None:
         fantasy.ui.asgi(fantasy.Agent(FakeModel()), stream_options={"temprature": 0.2})
     with pytest.raises(ValueError, match="protocol must be 'ai-sdk' or 'ag-ui'"):
         fantasy.ui.asgi(fantasy.Agent(FakeModel()), protocol="graphql")  # type: ignore[arg-type]
+
+
+@fantasy.tool(needs_approval=True)
+def remove(path: str) -> str:
+    """Removes a file."""
+    return f"removed {path}"
+
+
+def approval_turn() -> list[list[StreamPart]]:
+    return [
+        stream_parts_for_tool_calls(("c1", "remove", {"path": "a.txt"})),
+        stream_parts_for_text("done"),
+    ]
+
+
+@pytest.mark.parametrize("decision", [True, False])
+def test_a_call_the_servers_approve_decides_is_not_sent_as_an_approval_request(
+    decision: bool,
+) -> None:
+    agent = fantasy.Agent(FakeModel(approval_turn()), tools=[remove], approve=lambda r: decision)
+    body = b"".join(ai_sdk.stream_events_sync(agent.stream("Remove a.txt"))).decode()
+    kinds = [e["type"] for e in events(body) if e != "[DONE]"]
+    assert "tool-approval-request" not in kinds
+    outcome = "tool-output-available" if decision else "tool-output-error"
+    assert kinds[kinds.index("tool-input-available") + 1] == outcome
+
+
+def test_a_paused_run_sends_its_approval_request_before_the_step_ends() -> None:
+    agent = fantasy.Agent(FakeModel(approval_turn()), tools=[remove])
+    body = b"".join(ai_sdk.stream_events_sync(agent.stream("Remove a.txt"))).decode()
+    chunks = [e for e in events(body) if e != "[DONE]"]
+    assert [c["type"] for c in chunks][-3:] == ["tool-approval-request", "finish-step", "finish"]
+    assert chunks[-3] == {
+        "type": "tool-approval-request",
+        "approvalId": "approval-c1",
+        "toolCallId": "c1",
+    }

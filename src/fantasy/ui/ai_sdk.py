@@ -151,6 +151,11 @@ class UIMessageStreamEncoder:
         self._finish_reason: FinishReason | None = None
         self._started_inputs: set[str] = set()
         self._reasoning_metadata: dict[str, ProviderMetadata | None] = {}
+        self._asked: dict[str, JSON] = {}
+        """Approval requests held until the step ends: a call the server's ``approve``
+        decides gets its result first and the page is never asked (it would show Allow
+        and Deny until the result replaced them); the rest are sent when the run
+        pauses, as AG-UI's interrupt outcome is."""
 
     def start(self) -> list[JSON]:
         return [{"type": "start", "messageId": self.message_id}]
@@ -165,6 +170,7 @@ class UIMessageStreamEncoder:
         ) or t is StreamPartType.TOOL_APPROVAL_REQUEST
         if not belongs_to_step and t is not StreamPartType.OUTPUT:
             if self._in_step and self._model_done:
+                out.extend(self._pending_approvals())
                 out.append({"type": "finish-step"})
                 self._in_step = False
             if not self._in_step:
@@ -221,16 +227,16 @@ class UIMessageStreamEncoder:
             }
             return [_with_metadata(self._tool(chunk, part), part.provider_metadata)]
         if t is StreamPartType.TOOL_RESULT:
+            self._asked.pop(part.id, None)  # decided on the server: nothing to ask
             return [self._tool_result(part)]
         if t is StreamPartType.TOOL_APPROVAL_REQUEST:
             # The client answers with the tool part in state "approval-responded".
-            return [
-                {
-                    "type": "tool-approval-request",
-                    "approvalId": approval_id(part.id),
-                    "toolCallId": part.id,
-                }
-            ]
+            self._asked[part.id] = {
+                "type": "tool-approval-request",
+                "approvalId": approval_id(part.id),
+                "toolCallId": part.id,
+            }
+            return []
         if t is StreamPartType.SOURCE:
             return [_source(part)]
         if t is StreamPartType.FILE:
@@ -276,11 +282,17 @@ class UIMessageStreamEncoder:
             chunk["providerExecuted"] = True
         return chunk
 
+    def _pending_approvals(self) -> list[JSON]:
+        """The approval requests no result answered: the calls the run pauses for."""
+        asked = list(self._asked.values())
+        self._asked.clear()
+        return asked
+
     def _close_step(self) -> list[JSON]:
         if not self._in_step:
             return []
         self._in_step = False
-        return [{"type": "finish-step"}]
+        return [*self._pending_approvals(), {"type": "finish-step"}]
 
     def finish(self) -> list[JSON]:
         """The run ended normally: the last step closed, then ``finish`` with metadata."""
