@@ -188,13 +188,17 @@ class TypedPartials:
         self._plan = plan
         self._forms: dict[int, Any] = {}
         self._kept: list[Any] = []
+        self._prefixes: dict[int, tuple[int, Any, list[Any]]] = {}
+        self._learned = -1  # how many containers were complete when forms were last learned
 
     def convert(self, value: Any, complete: Set[int] | None) -> Any:
         """The typed object of ``value`` (raises pydantic's ValidationError)."""
         if complete is None or self._plan is None or type(value) not in _CONTAINERS:
             return self._validate(value)
         typed = self._validate(self._input(value, self._plan))
-        self._learn(value, typed, self._plan, complete)
+        if len(complete) != self._learned:  # containers were completed since last time
+            self._learn(value, typed, self._plan, complete)
+            self._learned = len(complete)
         return typed
 
     def _input(self, value: Any, plan: Plan) -> Any:
@@ -213,15 +217,7 @@ class TypedPartials:
                     out[key] = self._input(child, sub) if known is None else known
             return out
         if isinstance(plan, _Items):
-            if type(value) is not list:
-                return value
-            out_items = list(map(forms.get, map(id, value), value))
-            for index in range(len(value) - 1, -1, -1):
-                child = value[index]
-                if type(child) not in _CONTAINERS or id(child) in forms:
-                    break
-                out_items[index] = self._input(child, plan.item)
-            return out_items
+            return self._list_input(value, plan) if type(value) is list else value
         if isinstance(plan, _Values):
             if type(value) is not dict:
                 return value
@@ -234,6 +230,34 @@ class TypedPartials:
                 out[key] = self._input(child, plan.value)
             return out
         return value
+
+    def _list_input(self, value: list[Any], plan: _Items) -> list[Any]:
+        """`_input` of an open list. Its entries before the last only ever stay as they
+        are, so what they became is kept from one partial object to the next (for each
+        list plan: its length, last entry and output); a list seen again (its entry at
+        that length is the same container) only maps the entries after them."""
+        forms = self._forms
+        kept = self._prefixes.get(id(plan))
+        start = 0
+        if kept is not None:
+            length, last, done = kept
+            if length <= len(value) and value[length - 1] is last:
+                start = length
+        if start:
+            rest = value[start:]
+            out = done + list(map(forms.get, map(id, rest), rest))
+        else:
+            out = list(map(forms.get, map(id, value), value))
+        stable = len(value)
+        for index in range(len(value) - 1, start - 1, -1):
+            child = value[index]
+            if type(child) not in _CONTAINERS or id(child) in forms:
+                break
+            out[index] = self._input(child, plan.item)
+            stable = index
+        if stable and type(value[stable - 1]) in _CONTAINERS:
+            self._prefixes[id(plan)] = (stable, value[stable - 1], out[:stable])
+        return out
 
     def _learn(self, value: Any, typed: Any, plan: Plan, complete: Set[int]) -> None:
         """Record the forms of the complete containers newly seen along the open path."""
