@@ -70,6 +70,18 @@ def _compile_node(schema: Any) -> _Node | bool | None:
     return _Node(schema)
 
 
+def _complete_ok(container: dict[str, Any] | list[Any], node: _Node) -> bool:
+    """The checks of a complete container that its entries' checks leave out."""
+    if type(container) is dict:
+        return node.object_ok and all(name in container for name in node.required)
+    size = len(container)
+    return (
+        node.array_ok
+        and size >= node.min_items
+        and (node.max_items is None or size <= node.max_items)
+    )
+
+
 _ANNOTATIONS = frozenset({"type", "description", "title", "default", "examples", "$comment"})
 _UNSET: Any = object()
 
@@ -311,4 +323,11 @@ class PartialObjects:
                 check = self._leaves[id(schema)] = _type_only(schema)
             if check is not None:
                 return bool(check(value))
+        else:
+            state = self._checked.get(id(value))
+            node = self._node(schema) if state is not None else None
+            if type(node) is _Node and state.container is value:  # type: ignore[union-attr]
+                # Checked entry by entry while it was open: what is left is its new entries
+                # and what the whole container must have, as the validator would find.
+                return self._entries_ok(value, node) and _complete_ok(value, node)
         return not self._validator.errors_against(value, schema, closed)
