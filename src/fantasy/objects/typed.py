@@ -312,6 +312,9 @@ def _check_prompt(where: str, prompt: Any) -> None:
         )
 
 
+_TEXT_DELTA = ObjectStreamPartType.TEXT_DELTA
+
+
 class _Collector(Generic[T]):
     """What a stream has shown so far; shared by every view of one stream."""
 
@@ -418,12 +421,16 @@ class ObjectStream(Generic[T]):
 
     def partial_objects(self) -> Iterator[T]:
         """Each new valid partial object, typed; raises the stream's error."""
+        state = self._state
         for part in self._parts:
-            fresh, value = self._state.absorb(part)
-            self._state.raise_error()
+            if part.type is _TEXT_DELTA and not (part.warnings or part.provider_metadata):
+                state.text.append(part.delta)  # most parts: what absorb would do, inline
+                continue
+            fresh, value = state.absorb(part)
+            state.raise_error()
             if fresh:
                 yield value
-        self._state.done = True
+        state.done = True
 
     def text_stream(self) -> Iterator[str]:
         """The object's JSON text as it arrives; raises the stream's error."""
@@ -478,9 +485,13 @@ class AsyncObjectStream(Generic[T]):
             yield part
 
     async def partial_objects(self) -> AsyncIterator[T]:
+        state = self._state
         async for part in self._parts:
-            fresh, value = self._state.absorb(part)
-            self._state.raise_error()
+            if part.type is _TEXT_DELTA and not (part.warnings or part.provider_metadata):
+                state.text.append(part.delta)  # most parts: what absorb would do, inline
+                continue
+            fresh, value = state.absorb(part)
+            state.raise_error()
             if fresh:
                 yield value
 
