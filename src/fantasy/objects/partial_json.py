@@ -127,7 +127,8 @@ class PartialJSONParser:
             if state == _STRING:
                 m = _STRING_RUN.match(text, i)
                 if m is not None:
-                    self._flush_surrogate()
+                    if self._high_surrogate:
+                        self._flush_surrogate()
                     self._pieces.append(m.group())
                     if not self._is_key:
                         self.version += 1
@@ -167,7 +168,7 @@ class PartialJSONParser:
                 if m is not None:
                     run = m.group()
                     self._number.append(run)
-                    if any(ch.isdigit() for ch in run):
+                    if run.strip("+-.eE"):  # a digit: the value shown changes
                         self.version += 1
                     i = m.end()
                     if i < n:
@@ -195,9 +196,10 @@ class PartialJSONParser:
                     self._state = _VALUE
                 continue
             # Structural states: skip whitespace, then one significant character.
-            i = _WS.match(text, i).end()  # type: ignore[union-attr]
-            if i >= n:
-                break
+            if text[i] in " \t\n\r":
+                i = _WS.match(text, i).end()  # type: ignore[union-attr]
+                if i >= n:
+                    break
             if state == _DONE:
                 i = n  # trailing text (a closing fence, a remark) is not part of the value
                 break
