@@ -21,6 +21,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "fantasy.errors": ("fantasy.",),
     "fantasy._runtime": ("fantasy.",),
     "fantasy._json": ("fantasy.",),
+    "fantasy._record": ("fantasy.",),
     # Transport knows URLs and bytes: no model logic, no agent, no provider.
     "fantasy.http": (
         "fantasy.agent",
@@ -77,7 +78,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     ),
 }
 
-ALLOWED_IN_VOCABULARY = {"fantasy", "fantasy.types", "fantasy.errors"}
+ALLOWED_IN_VOCABULARY = {"fantasy", "fantasy.types", "fantasy.errors", "fantasy._record"}
 """What types/errors/_runtime may import of fantasy: each other and the version."""
 
 
@@ -126,8 +127,10 @@ def violations(path: Path, module: str) -> list[str]:
     layer, forbidden = rule
     problems = []
     for line, name in _imports(path, module):
-        if layer in ("fantasy.types", "fantasy.errors", "fantasy._runtime"):
-            if name not in ALLOWED_IN_VOCABULARY and not name.startswith("fantasy.types"):
+        if layer in ("fantasy.types", "fantasy.errors", "fantasy._runtime", "fantasy._record"):
+            if name not in ALLOWED_IN_VOCABULARY and not name.startswith(
+                ("fantasy.types", "fantasy._record")
+            ):
                 problems.append(f"{path.name}:{line} imports {name}")
             continue
         if any(name == prefix or name.startswith(prefix + ".") for prefix in forbidden):

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 R = TypeVar("R", bound="Record")
 
-__all__ = ["Record", "field_names", "frozen_error", "replaced"]
+__all__ = ["Record", "as_dict", "field_names", "frozen_error", "replaced"]
 
 
 class _DataclassView:
@@ -63,17 +63,33 @@ class Record:
         __dataclass_params__ = _DataclassView("__dataclass_params__")
     _record_fields: ClassVar[tuple[str, ...]] = ()
     _record_values: ClassVar[Any]
+    _record_shown: ClassVar[tuple[str, ...]] = ()
+    _record_unshown: ClassVar[frozenset[str]] = frozenset()
+    _record_uncompared: ClassVar[frozenset[str]] = frozenset()
     _record_frozen: ClassVar[bool] = False
     __match_args__: ClassVar[tuple[str, ...]] = ()
 
-    def __init_subclass__(cls, *, frozen: bool = False, **kwargs: Any) -> None:
+    def __init_subclass__(
+        cls,
+        *,
+        frozen: bool = False,
+        not_in_repr: tuple[str, ...] = (),
+        not_compared: tuple[str, ...] = (),
+        **kwargs: Any,
+    ) -> None:
+        """``frozen``, ``not_in_repr`` and ``not_compared`` are `dataclasses.dataclass`'s
+        ``frozen`` and `dataclasses.field`'s ``repr=False`` and ``compare=False``."""
         super().__init_subclass__(**kwargs)
         own = cls.__dict__.get("__slots__", ())
         names = (own,) if isinstance(own, str) else tuple(own)
         fields = cls._record_fields + names
         cls._record_fields = fields
         cls._record_frozen = frozen or cls._record_frozen
-        cls._record_values = operator.attrgetter(*fields) if fields else _no_values
+        cls._record_unshown = cls._record_unshown | frozenset(not_in_repr)
+        cls._record_uncompared = cls._record_uncompared | frozenset(not_compared)
+        cls._record_shown = tuple(n for n in fields if n not in cls._record_unshown)
+        compared = tuple(n for n in fields if n not in cls._record_uncompared)
+        cls._record_values = operator.attrgetter(*compared) if compared else _no_values
         code = getattr(cls.__init__, "__code__", None)
         if code is not None:
             match_args = tuple(
@@ -93,7 +109,7 @@ class Record:
 
     @reprlib.recursive_repr()
     def __repr__(self) -> str:
-        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._record_fields)
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._record_shown)
         return f"{type(self).__qualname__}({shown})"
 
     def __eq__(self, other: object) -> bool:
@@ -107,6 +123,24 @@ def field_names(record: Record | type[Record]) -> tuple[str, ...]:
     """The field names of a `Record` (class or instance) in order, as
     ``[f.name for f in dataclasses.fields(record)]`` without importing `dataclasses`."""
     return record._record_fields
+
+
+def as_dict(record: Record) -> dict[str, Any]:
+    """`dataclasses.asdict` of a `Record`, for JSON bodies: its fields by name, with the
+    Records, lists, tuples and dicts inside turned likewise (other values as they are)."""
+    if not isinstance(record, Record):
+        raise TypeError(f"as_dict() takes a Record, not {type(record).__name__}")
+    return {name: _plain(getattr(record, name)) for name in record._record_fields}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Record):
+        return as_dict(value)
+    if isinstance(value, list | tuple):
+        return type(value)(_plain(item) for item in value)
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
 
 
 def replaced(record: R, **changes: Any) -> R:
@@ -180,6 +214,8 @@ def _describe_as_dataclass(cls: type[Record]) -> None:
         namespace[name] = dataclasses.field(
             default=defaults.get(name, dataclasses.MISSING),
             init=name in positional or name in keyword,
+            repr=name not in cls._record_unshown,
+            compare=name not in cls._record_uncompared,
             kw_only=name in keyword,
         )
     # Only the description is wanted: no methods are generated, nothing is compiled.

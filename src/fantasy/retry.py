@@ -13,10 +13,10 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from fantasy import _runtime
+from fantasy._record import Record
 from fantasy.errors import ProviderError, RetryError, redact_text
 
 T = TypeVar("T")
@@ -40,18 +40,47 @@ def wall_clock() -> float:
     return time.time()
 
 
-@dataclass(slots=True)
-class RetryOptions:
-    max_retries: int = 3
-    initial_delay: float = 5.0
-    backoff_factor: float = 2.0
-    on_retry: OnRetry | None = None
-    on_auth_refresh: OnAuthRefresh | None = None
-    sleep: Callable[[float], Awaitable[None]] = field(default=_runtime.sleep)
-    clock: Callable[[], float] = field(default=wall_clock)
-    deadline: float | None = None
+class RetryOptions(Record):
+    __slots__ = (
+        "max_retries",
+        "initial_delay",
+        "backoff_factor",
+        "on_retry",
+        "on_auth_refresh",
+        "sleep",
+        "clock",
+        "deadline",
+    )
+    max_retries: int
+    initial_delay: float
+    backoff_factor: float
+    on_retry: OnRetry | None
+    on_auth_refresh: OnAuthRefresh | None
+    sleep: Callable[[float], Awaitable[None]]
+    clock: Callable[[], float]
+    deadline: float | None
     """The run's end (``time.monotonic``), from ``total_timeout``: a retry whose wait
     would reach it is not made."""
+
+    def __init__(
+        self,
+        max_retries: int = 3,
+        initial_delay: float = 5.0,
+        backoff_factor: float = 2.0,
+        on_retry: OnRetry | None = None,
+        on_auth_refresh: OnAuthRefresh | None = None,
+        sleep: Callable[[float], Awaitable[None]] = _runtime.sleep,
+        clock: Callable[[], float] = wall_clock,
+        deadline: float | None = None,
+    ) -> None:
+        self.max_retries = max_retries
+        self.initial_delay = initial_delay
+        self.backoff_factor = backoff_factor
+        self.on_retry = on_retry
+        self.on_auth_refresh = on_auth_refresh
+        self.sleep = sleep
+        self.clock = clock
+        self.deadline = deadline
 
 
 _USER_CODE = "__fantasy_user_code__"

@@ -11,36 +11,61 @@ import base64
 import contextlib
 import json
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias, overload
 
 from fantasy import _json, _runtime
+from fantasy._record import Record
 from fantasy.types import ProviderDefinedTool, ProviderOptions
 
 
-@dataclass(slots=True, frozen=True)
-class ToolCall:
+class ToolCall(Record, frozen=True):
     """What a tool is given besides its parsed input: the call id, name and raw JSON input."""
+
+    __slots__ = ("id", "name", "input")
 
     id: str
     name: str
     input: str
 
+    def __init__(self, id: str, name: str, input: str) -> None:
+        object.__setattr__(self, "id", id)
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "input", input)
 
-@dataclass(slots=True)
-class ToolResponse:
+
+class ToolResponse(Record):
     """A tool's answer. Build it with the class methods; a plain ``str`` return also works."""
 
-    type: str = "text"
+    __slots__ = ("type", "content", "data", "media_type", "metadata", "is_error", "stop_turn")
+
+    type: str
     """``"text"``, ``"image"`` or ``"media"``; anything else is treated as text."""
-    content: str = ""
-    data: bytes = b""
-    media_type: str = ""
-    metadata: str = ""
+    content: str
+    data: bytes
+    media_type: str
+    metadata: str
     """JSON for your application (not sent to the model); becomes the result's client metadata."""
-    is_error: bool = False
-    stop_turn: bool = False
+    is_error: bool
+    stop_turn: bool
     """End the agent run after this step's results, instead of asking the model again."""
+
+    def __init__(
+        self,
+        type: str = "text",
+        content: str = "",
+        data: bytes = b"",
+        media_type: str = "",
+        metadata: str = "",
+        is_error: bool = False,
+        stop_turn: bool = False,
+    ) -> None:
+        self.type = type
+        self.content = content
+        self.data = data
+        self.media_type = media_type
+        self.metadata = metadata
+        self.is_error = is_error
+        self.stop_turn = stop_turn
 
     @classmethod
     def text(cls, content: str, *, stop_turn: bool = False) -> ToolResponse:
@@ -76,8 +101,7 @@ NeedsApproval: TypeAlias = "bool | Callable[[Any], bool | Awaitable[bool]]"
 """A tool's ``needs_approval``: a constant, or a function of the call's validated input."""
 
 
-@dataclass(slots=True, frozen=True)
-class Denied:
+class Denied(Record, frozen=True):
     """A "no" to a tool call that needed approval, with a reason the model sees.
 
     Return it from an ``approve`` callback, or give it in ``approvals=`` when resuming
@@ -85,11 +109,15 @@ class Denied:
     error result ``denied: <reason>`` for the call and the run goes on.
     """
 
-    reason: str = ""
+    __slots__ = ("reason",)
+
+    reason: str
+
+    def __init__(self, reason: str = "") -> None:
+        object.__setattr__(self, "reason", reason)
 
 
-@dataclass(slots=True, frozen=True)
-class PendingCall:
+class PendingCall(Record, frozen=True):
     """A tool call the run did not settle itself: one waiting for approval, or one
     whose result comes from outside the run (a deferred tool).
 
@@ -99,27 +127,59 @@ class PendingCall:
     them in ``result.pending_approvals`` and ``result.pending_calls``.
     """
 
+    __slots__ = ("tool_call_id", "tool_name", "input", "raw_input", "kind")
+
     tool_call_id: str
     tool_name: str
     input: Any
     raw_input: str
-    kind: Literal["approval", "deferred"] = "approval"
+    kind: Literal["approval", "deferred"]
+
+    def __init__(
+        self,
+        tool_call_id: str,
+        tool_name: str,
+        input: Any,
+        raw_input: str,
+        kind: Literal["approval", "deferred"] = "approval",
+    ) -> None:
+        object.__setattr__(self, "tool_call_id", tool_call_id)
+        object.__setattr__(self, "tool_name", tool_name)
+        object.__setattr__(self, "input", input)
+        object.__setattr__(self, "raw_input", raw_input)
+        object.__setattr__(self, "kind", kind)
 
 
-@dataclass(slots=True)
-class ToolInfo:
+class ToolInfo(Record):
+    __slots__ = ("name", "description", "parameters", "required", "parallel", "schema")
     name: str
     description: str
     parameters: dict[str, Any]
     """The ``properties`` map of the input schema."""
-    required: list[str] = field(default_factory=list)
-    parallel: bool = False
+    required: list[str]
+    parallel: bool
     """Safe to run alongside other calls of the same step: both faces run such calls
     concurrently (at most 5 at once), keeping their results in call order."""
-    schema: dict[str, Any] | None = None
+    schema: dict[str, Any] | None
     """The whole input schema, for a tool that has one beyond ``parameters`` and
     ``required`` (an MCP server's, with ``$defs`` or ``additionalProperties``): sent to
     the model as given. None (every ``@tool``) sends the object built from the two."""
+
+    def __init__(
+        self,
+        name: str,
+        description: str,
+        parameters: dict[str, Any],
+        required: list[str] | None = None,
+        parallel: bool = False,
+        schema: dict[str, Any] | None = None,
+    ) -> None:
+        self.name = name
+        self.description = description
+        self.parameters = parameters
+        self.required = [] if required is None else required
+        self.parallel = parallel
+        self.schema = schema
 
 
 class AgentTool:

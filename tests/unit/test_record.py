@@ -49,6 +49,22 @@ MODULES = (
     "fantasy.http.shell",
     "fantasy.providers.openai.options",
     "fantasy.providers.openai.hooks",
+    "fantasy.tools",
+    "fantasy.retry",
+    "fantasy.http.sse",
+    "fantasy.http.eventstream",
+    "fantasy.agent.steps",
+    "fantasy.agent.run_types",
+    "fantasy.agent.run",
+    "fantasy.providers.anthropic.options",
+    "fantasy.providers.anthropic.provider_tools",
+    "fantasy.providers.anthropic.platforms",
+    "fantasy.providers.google.options",
+    "fantasy.providers.google.provider_tools",
+    "fantasy.providers.openaicompat",
+    "fantasy.providers._gateway",
+    "fantasy.providers.openrouter",
+    "fantasy.providers.vercel",
 )
 
 
@@ -260,10 +276,28 @@ def test_the_library_records_behave_like_the_dataclasses_they_were() -> None:
             assert text == "hi"
 
 
-@pytest.mark.parametrize("provider", ["openai", "azure"])
-def test_a_provider_import_loads_neither_dataclasses_nor_inspect(provider: str) -> None:
+@pytest.mark.parametrize(
+    "statement",
+    [
+        *(
+            f"import fantasy.providers.{provider}"
+            for provider in (
+                "openai",
+                "azure",
+                "anthropic",
+                "google",
+                "bedrock",
+                "openaicompat",
+                "openrouter",
+                "vercel",
+            )
+        ),
+        "fantasy.Agent, fantasy.tool, fantasy.AgentResult",
+    ],
+)
+def test_a_provider_or_agent_import_loads_neither_dataclasses_nor_inspect(statement: str) -> None:
     code = (
-        f"import sys, fantasy, fantasy.providers.{provider}\n"
+        f"import sys, fantasy\n{statement}\n"
         "print(sorted(m for m in ('dataclasses', 'inspect') if m in sys.modules))"
     )
     out = subprocess.run(

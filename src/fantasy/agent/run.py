@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from fantasy import _runtime
 from fantasy._options import check_names, check_values
+from fantasy._record import Record
 from fantasy.agent.run_types import (
     AgentResult,
     CallOptions,
@@ -62,15 +62,31 @@ def pick(*values: Any) -> Any:
     return None
 
 
-@dataclass(slots=True)
-class StepSetup:
+class StepSetup(Record):
+    __slots__ = ("model", "messages", "system", "call", "tools", "attempts")
     model: LanguageModel
     messages: list[Message]
     system: str
     call: Call
     tools: StepTools
-    attempts: int = 0
+    attempts: int
     """Requests made for this step so far (retries included)."""
+
+    def __init__(
+        self,
+        model: LanguageModel,
+        messages: list[Message],
+        system: str,
+        call: Call,
+        tools: StepTools,
+        attempts: int = 0,
+    ) -> None:
+        self.model = model
+        self.messages = messages
+        self.system = system
+        self.call = call
+        self.tools = tools
+        self.attempts = attempts
 
 
 # output_type is a keyword of its own (typed: generate(..., output_type=X) -> AgentResult[X]).

@@ -5,9 +5,9 @@ and the prepare-step hook's types.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Generic, TypedDict, cast
 
+from fantasy._record import Record, field_names
 from fantasy.agent.steps import (
     RepairToolCall,
 )
@@ -46,6 +46,7 @@ else:
     OutputT = TypeVar("OutputT")
 """The type of a run's ``output``: the agent's ``output_type``, ``str`` without one."""
 
+
 class _Marker:
     """A value that means something by being itself: it stays itself when a result is
     copied or pickled (a saved, cached or workflow-carried result), where a bare
@@ -70,27 +71,66 @@ PAUSED_OUTPUT: Any = _Marker("PAUSED_OUTPUT")
 before its output: reading ``output`` says so instead of giving the text."""
 
 
-@dataclass(slots=True)
-class StepResult:
+class StepResult(Record, not_in_repr=("model",), not_compared=("model",)):
     """One model call and its tool runs; ``messages`` is what it added to the history."""
+
+    __slots__ = (
+        "content",
+        "finish_reason",
+        "usage",
+        "warnings",
+        "provider_metadata",
+        "messages",
+        "raw_finish_reason",
+        "model",
+        "pending",
+        "response_id",
+        "response_model",
+    )
 
     content: ResponseContent
     finish_reason: FinishReason
     usage: Usage
     warnings: list[CallWarning]
     provider_metadata: ProviderMetadata
-    messages: list[Message] = field(default_factory=list)
-    raw_finish_reason: str = ""
+    messages: list[Message]
+    raw_finish_reason: str
     """The provider's own finish reason, next to the mapped `finish_reason`."""
-    model: LanguageModel | None = field(default=None, repr=False, compare=False)
+    model: LanguageModel | None
     """The model that answered this step (None for a step built by hand)."""
-    pending: list[PendingCall] = field(default_factory=list)
+    pending: list[PendingCall]
     """The calls this step left waiting (for approval, or deferred): the run paused
     after it; their parts in ``messages`` are marked (``ToolCallPart.pending``)."""
-    response_id: str | None = None
+    response_id: str | None
     """The provider's id of this step's answer (`fantasy.Response.response_id`)."""
-    response_model: str | None = None
+    response_model: str | None
     """The model that answered this step, as the provider names it."""
+
+    def __init__(
+        self,
+        content: ResponseContent,
+        finish_reason: FinishReason,
+        usage: Usage,
+        warnings: list[CallWarning],
+        provider_metadata: ProviderMetadata,
+        messages: list[Message] | None = None,
+        raw_finish_reason: str = "",
+        model: LanguageModel | None = None,
+        pending: list[PendingCall] | None = None,
+        response_id: str | None = None,
+        response_model: str | None = None,
+    ) -> None:
+        self.content = content
+        self.finish_reason = finish_reason
+        self.usage = usage
+        self.warnings = warnings
+        self.provider_metadata = provider_metadata
+        self.messages = [] if messages is None else messages
+        self.raw_finish_reason = raw_finish_reason
+        self.model = model
+        self.pending = [] if pending is None else pending
+        self.response_id = response_id
+        self.response_model = response_model
 
     @property
     def text(self) -> str:
@@ -110,7 +150,7 @@ class StepResult:
         id and URL, all its cost needs."""
         from fantasy.cost import model_ref
 
-        state = {f.name: getattr(self, f.name) for f in fields(self)}
+        state = {name: getattr(self, name) for name in field_names(self)}
         state["model"] = model_ref(self.model, self.provider_metadata)
         return None, state  # the form of a slotted object's state
 
@@ -128,8 +168,7 @@ class StepResult:
         )
 
 
-@dataclass(slots=True)
-class AgentResult(Generic[OutputT]):
+class AgentResult(Record, Generic[OutputT], not_in_repr=("typed_output",)):
     """A finished run (or, on an error's ``partial_result``, the steps completed before it).
 
     Three views of the conversation:
@@ -150,16 +189,41 @@ class AgentResult(Generic[OutputT]):
     call's) ``output_type``; the text when the run has none.
     """
 
+    __slots__ = (
+        "steps",
+        "response",
+        "total_usage",
+        "input_messages",
+        "prompt_messages",
+        "typed_output",
+    )
+
     steps: list[StepResult]
     response: Response
     """The latest step whose text is not blank (else the last step); its usage is that step's."""
     total_usage: Usage
-    input_messages: list[Message] = field(default_factory=list)
+    input_messages: list[Message]
     """The ``messages=`` the run was given (the agent's system prompt is not among them)."""
-    prompt_messages: list[Message] = field(default_factory=list)
+    prompt_messages: list[Message]
     """The user message this run's prompt became (empty when it continued without one)."""
-    typed_output: Any = field(default=TEXT_OUTPUT, repr=False)
+    typed_output: Any
     """The validated output of a typed run; read it as ``output``."""
+
+    def __init__(
+        self,
+        steps: list[StepResult],
+        response: Response,
+        total_usage: Usage,
+        input_messages: list[Message] | None = None,
+        prompt_messages: list[Message] | None = None,
+        typed_output: Any = TEXT_OUTPUT,
+    ) -> None:
+        self.steps = steps
+        self.response = response
+        self.total_usage = total_usage
+        self.input_messages = [] if input_messages is None else input_messages
+        self.prompt_messages = [] if prompt_messages is None else prompt_messages
+        self.typed_output = typed_output
 
     @property
     def text(self) -> str:
@@ -231,26 +295,65 @@ class AgentResult(Generic[OutputT]):
         return self.new_messages()
 
 
-@dataclass(slots=True)
-class PrepareStepOptions:
+class PrepareStepOptions(Record):
+    __slots__ = ("steps", "step_number", "model", "messages")
     steps: list[StepResult]
     step_number: int
     model: LanguageModel
     messages: list[Message]
 
+    def __init__(
+        self,
+        steps: list[StepResult],
+        step_number: int,
+        model: LanguageModel,
+        messages: list[Message],
+    ) -> None:
+        self.steps = steps
+        self.step_number = step_number
+        self.model = model
+        self.messages = messages
 
-@dataclass(slots=True)
-class PrepareStepResult:
+
+class PrepareStepResult(Record):
     """Per-step overrides; ``None`` (or an empty list for active_tools) keeps the default."""
 
-    model: LanguageModel | None = None
-    messages: list[Message] | None = None
-    system_prompt: str | None = None
+    __slots__ = (
+        "model",
+        "messages",
+        "system_prompt",
+        "tool_choice",
+        "active_tools",
+        "disable_all_tools",
+        "tools",
+    )
+
+    model: LanguageModel | None
+    messages: list[Message] | None
+    system_prompt: str | None
     """Replaces the system prompt for this step; ``""`` removes it."""
-    tool_choice: str | None = None
-    active_tools: list[str] | None = None
-    disable_all_tools: bool = False
-    tools: list[AgentTool] | None = None
+    tool_choice: str | None
+    active_tools: list[str] | None
+    disable_all_tools: bool
+    tools: list[AgentTool] | None
+
+    def __init__(
+        self,
+        model: LanguageModel | None = None,
+        messages: list[Message] | None = None,
+        system_prompt: str | None = None,
+        tool_choice: str | None = None,
+        active_tools: list[str] | None = None,
+        disable_all_tools: bool = False,
+        tools: list[AgentTool] | None = None,
+    ) -> None:
+        self.model = model
+        self.messages = messages
+        self.system_prompt = system_prompt
+        self.tool_choice = tool_choice
+        self.active_tools = active_tools
+        self.disable_all_tools = disable_all_tools
+        self.tools = tools
 
 
 PrepareStep = Callable[

@@ -8,10 +8,10 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from fantasy import _json, _runtime
+from fantasy._record import Record, replaced
 from fantasy.errors import ToolCriticalError, ToolExecutionError
 from fantasy.tools import AgentTool, ExecutableProviderTool, ToolCall, ToolResponse, as_response
 from fantasy.types import (
@@ -43,9 +43,16 @@ logger = logging.getLogger("fantasy.agent")
 MAX_PARALLEL_TOOLS = 5
 
 
-@dataclass(slots=True)
-class ToolCallRepairOptions:
+class ToolCallRepairOptions(Record):
     """Given to a repair function: the failed call, why it failed, and the context."""
+
+    __slots__ = (
+        "original_tool_call",
+        "validation_error",
+        "available_tools",
+        "system_prompt",
+        "messages",
+    )
 
     original_tool_call: ToolCallContent
     validation_error: str
@@ -53,22 +60,49 @@ class ToolCallRepairOptions:
     system_prompt: str
     messages: list[Message]
 
+    def __init__(
+        self,
+        original_tool_call: ToolCallContent,
+        validation_error: str,
+        available_tools: list[AgentTool],
+        system_prompt: str,
+        messages: list[Message],
+    ) -> None:
+        self.original_tool_call = original_tool_call
+        self.validation_error = validation_error
+        self.available_tools = available_tools
+        self.system_prompt = system_prompt
+        self.messages = messages
+
 
 RepairToolCall = Callable[
     [ToolCallRepairOptions], "ToolCallContent | Awaitable[ToolCallContent | None] | None"
 ]
 
 
-@dataclass(slots=True)
-class StepTools:
+class StepTools(Record):
     """The tools one step can run, by name."""
+
+    __slots__ = ("agent_tools", "provider_tools", "default_timeout", "observer")
 
     agent_tools: dict[str, AgentTool]
     provider_tools: dict[str, ExecutableProviderTool]
-    default_timeout: float | None = None
+    default_timeout: float | None
     """The agent's ``tool_timeout``, for tools without a ``timeout`` of their own."""
-    observer: RunObserver | None = None
+    observer: RunObserver | None
     """The run's observer (`fantasy.agent.observe`), which hears each tool run."""
+
+    def __init__(
+        self,
+        agent_tools: dict[str, AgentTool],
+        provider_tools: dict[str, ExecutableProviderTool],
+        default_timeout: float | None = None,
+        observer: RunObserver | None = None,
+    ) -> None:
+        self.agent_tools = agent_tools
+        self.provider_tools = provider_tools
+        self.default_timeout = default_timeout
+        self.observer = observer
 
     def names(self) -> list[str]:
         return [*self.agent_tools, *self.provider_tools]
@@ -124,10 +158,10 @@ async def validate_tool_call(
     else:
         fixed = _repair_json(call.input)
         if fixed and fixed != call.input:
-            candidate = replace(call, input=fixed)
+            candidate = replaced(call, input=fixed)
             if validation_error(candidate, tools) is None:
                 return candidate
-    return replace(call, invalid=True, validation_error=error)
+    return replaced(call, invalid=True, validation_error=error)
 
 
 def _repair_json(text: str) -> str:

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import struct
 import zlib
-from dataclasses import dataclass, field
 from typing import Any
+
+from fantasy._record import Record
 
 PRELUDE_LENGTH = 12
 """Total length, headers length and the prelude's CRC32."""
@@ -33,10 +34,14 @@ class EventStreamError(ValueError):
     """The bytes are not a well-formed, intact event stream (bad length or checksum)."""
 
 
-@dataclass(slots=True)
-class EventStreamMessage:
-    headers: dict[str, Any] = field(default_factory=dict)
-    payload: bytes = b""
+class EventStreamMessage(Record):
+    __slots__ = ("headers", "payload")
+    headers: dict[str, Any]
+    payload: bytes
+
+    def __init__(self, headers: dict[str, Any] | None = None, payload: bytes = b"") -> None:
+        self.headers = {} if headers is None else headers
+        self.payload = payload
 
     @property
     def message_type(self) -> str:

@@ -9,15 +9,28 @@ linear time, never quadratic.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+
+from fantasy._record import Record
 
 
-@dataclass(slots=True)
-class ServerSentEvent:
+class ServerSentEvent(Record):
+    __slots__ = ("data", "event", "id", "retry")
     data: str
-    event: str = ""
-    id: str | None = None
-    retry: int | None = None
+    event: str
+    id: str | None
+    retry: int | None
+
+    def __init__(
+        self,
+        data: str,
+        event: str = "",
+        id: str | None = None,
+        retry: int | None = None,
+    ) -> None:
+        self.data = data
+        self.event = event
+        self.id = id
+        self.retry = retry
 
 
 class LineSplitter:

@@ -16,9 +16,9 @@ value that `fantasy.providers.openrouter` and `fantasy.providers.vercel` each se
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from fantasy._record import Record
 from fantasy.http.shape import arr, as_list, as_object, integer, join, obj, text
 from fantasy.providers.openai.chat import (
     DROPPED_EMPTY_USER,
@@ -116,9 +116,16 @@ def _is_responses_format(fmt: str) -> bool:
 # --------------------------------------------------------------------------- codec
 
 
-@dataclass(frozen=True, slots=True)
-class GatewayDialect:
+class GatewayDialect(Record, frozen=True):
     """Where the gateways differ on one wire: each gateway's codec names one value."""
+
+    __slots__ = (
+        "drops_empty_user",
+        "reads_plain_reasoning",
+        "keeps_first_reasoning_text",
+        "waits_for_claude_signature",
+        "replays_xai_reasoning",
+    )
 
     drops_empty_user: bool
     """Vercel drops a user message with nothing visible in it; OpenRouter sends it bare."""
@@ -135,14 +142,39 @@ class GatewayDialect:
     """OpenRouter has an ``xai/`` case (its own xAI ids are ``x-ai/``, so it rarely
     fires)."""
 
+    def __init__(
+        self,
+        drops_empty_user: bool,
+        reads_plain_reasoning: bool,
+        keeps_first_reasoning_text: bool,
+        waits_for_claude_signature: bool,
+        replays_xai_reasoning: bool,
+    ) -> None:
+        object.__setattr__(self, "drops_empty_user", drops_empty_user)
+        object.__setattr__(self, "reads_plain_reasoning", reads_plain_reasoning)
+        object.__setattr__(self, "keeps_first_reasoning_text", keeps_first_reasoning_text)
+        object.__setattr__(self, "waits_for_claude_signature", waits_for_claude_signature)
+        object.__setattr__(self, "replays_xai_reasoning", replays_xai_reasoning)
 
-@dataclass(slots=True)
-class _Assistant:
+
+class _Assistant(Record):
     """An assistant message being built from parts."""
 
-    content: str | None = None
-    tool_calls: list[JSON] = field(default_factory=list)
-    extra: JSON = field(default_factory=dict)
+    __slots__ = ("content", "tool_calls", "extra")
+
+    content: str | None
+    tool_calls: list[JSON]
+    extra: JSON
+
+    def __init__(
+        self,
+        content: str | None = None,
+        tool_calls: list[JSON] | None = None,
+        extra: JSON | None = None,
+    ) -> None:
+        self.content = content
+        self.tool_calls = [] if tool_calls is None else tool_calls
+        self.extra = {} if extra is None else extra
 
     def add_text(self, text: str) -> None:
         self.content = text if self.content is None else f"{self.content}\n{text}"
@@ -582,13 +614,19 @@ class _ReasoningStream:
 _FIRST_DELTA = choice_paths(0).delta
 
 
-@dataclass(slots=True)
-class _StreamReasoning:
+class _StreamReasoning(Record):
     """The reasoning block a gateway stream has open."""
 
-    format: str = ""
-    openai: Any = None
-    google: Any = None
+    __slots__ = ("format", "openai", "google")
+
+    format: str
+    openai: Any
+    google: Any
+
+    def __init__(self, format: str = "", openai: Any = None, google: Any = None) -> None:
+        self.format = format
+        self.openai = openai
+        self.google = google
 
 
 def gateway_usage(raw: JSON, path: str) -> Usage:

@@ -20,9 +20,9 @@ What differs from OpenAI's own provider, and lives here:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from fantasy._record import Record
 from fantasy.errors import InvalidArgumentError
 from fantasy.http.shape import obj, text
 from fantasy.persistence.registry import persisted
@@ -70,14 +70,26 @@ NAME = "openai-compat"
 
 
 @persisted("openai-compat.options", omit_empty=["extra_body"])
-@dataclass(slots=True, kw_only=True)
-class ProviderOptions:
+class ProviderOptions(Record):
     """Put under the provider's name: ``provider_options={"openai-compat": ...}``."""
 
-    user: str | None = None
-    reasoning_effort: ReasoningEffort | None = None
-    extra_body: dict[str, Any] | None = None
+    __slots__ = ("user", "reasoning_effort", "extra_body")
+
+    user: str | None
+    reasoning_effort: ReasoningEffort | None
+    extra_body: dict[str, Any] | None
     """Merged into the top level of the request body last, so it can override any field."""
+
+    def __init__(
+        self,
+        *,
+        user: str | None = None,
+        reasoning_effort: ReasoningEffort | None = None,
+        extra_body: dict[str, Any] | None = None,
+    ) -> None:
+        self.user = user
+        self.reasoning_effort = reasoning_effort
+        self.extra_body = extra_body
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ProviderOptions:
@@ -90,15 +102,19 @@ class ProviderOptions:
 
 
 @persisted("openai-compat.content_extra_fields")
-@dataclass(slots=True, kw_only=True)
-class ContentExtraFields:
+class ContentExtraFields(Record):
     """Extra keys for a text block, e.g. a server's own cache hints.
 
     Put on a `TextPart` or on its `Message` (the part's wins) under the
     ``"openai-compat"`` key, whatever the provider is named (as in Fantasy).
     """
 
+    __slots__ = ("fields",)
+
     fields: dict[str, Any]
+
+    def __init__(self, *, fields: dict[str, Any]) -> None:
+        self.fields = fields
 
 
 def _extra_fields(options: ProviderOptionsMap | None, key: str) -> dict[str, Any]:
@@ -114,13 +130,17 @@ def _reasoning_text(data: JSON, path: str) -> str:
 
 
 @persisted("openai-compat.thinking_chunk")
-@dataclass(slots=True, kw_only=True)
-class ThinkingChunk:
+class ThinkingChunk(Record):
     """On reasoning that came as a ``thinking`` chunk of the message content (Mistral's
     Magistral models): sent back the same way, as a ``thinking`` chunk of the assistant
     message's content, instead of as ``reasoning_content``."""
 
-    closed: bool = True
+    __slots__ = ("closed",)
+
+    closed: bool
+
+    def __init__(self, *, closed: bool = True) -> None:
+        self.closed = closed
 
 
 class CompatCodec(ChatCodecBase[ProviderOptions]):

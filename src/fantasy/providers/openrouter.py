@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from fantasy._record import Record, as_dict
 from fantasy.persistence.registry import persisted
 from fantasy.providers._base import HTTPProvider, check_model_id, key_credentials
 from fantasy.providers._gateway import GatewayCodec, GatewayDialect
@@ -41,47 +41,121 @@ ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh"]
 def _set_fields(value: Any) -> JSON:
     """A dataclass as JSON with only the fields that were set (empty lists left out, as
     Go's ``omitempty``)."""
-    return {k: v for k, v in asdict(value).items() if v is not None and v != []}
+    return {k: v for k, v in as_dict(value).items() if v is not None and v != []}
 
 
 @persisted(omit_empty=["*"])
-@dataclass(slots=True, kw_only=True)
-class ReasoningOptions:
-    enabled: bool | None = None
-    exclude: bool | None = None
+class ReasoningOptions(Record):
+    __slots__ = ("enabled", "exclude", "max_tokens", "effort")
+    enabled: bool | None
+    exclude: bool | None
     """Reason, but leave the reasoning out of the response."""
-    max_tokens: int | None = None
-    effort: ReasoningEffort | None = None
+    max_tokens: int | None
+    effort: ReasoningEffort | None
+
+    def __init__(
+        self,
+        *,
+        enabled: bool | None = None,
+        exclude: bool | None = None,
+        max_tokens: int | None = None,
+        effort: ReasoningEffort | None = None,
+    ) -> None:
+        self.enabled = enabled
+        self.exclude = exclude
+        self.max_tokens = max_tokens
+        self.effort = effort
 
 
 @persisted(omit_empty=["*"])
-@dataclass(slots=True, kw_only=True)
-class ProviderRouting:
+class ProviderRouting(Record):
     """Which upstream providers may serve the request, and how to pick."""
 
-    order: list[str] | None = None
-    allow_fallbacks: bool | None = None
-    require_parameters: bool | None = None
-    data_collection: str | None = None
-    only: list[str] | None = None
-    ignore: list[str] | None = None
-    quantizations: list[str] | None = None
-    sort: str | None = None
+    __slots__ = (
+        "order",
+        "allow_fallbacks",
+        "require_parameters",
+        "data_collection",
+        "only",
+        "ignore",
+        "quantizations",
+        "sort",
+    )
+
+    order: list[str] | None
+    allow_fallbacks: bool | None
+    require_parameters: bool | None
+    data_collection: str | None
+    only: list[str] | None
+    ignore: list[str] | None
+    quantizations: list[str] | None
+    sort: str | None
+
+    def __init__(
+        self,
+        *,
+        order: list[str] | None = None,
+        allow_fallbacks: bool | None = None,
+        require_parameters: bool | None = None,
+        data_collection: str | None = None,
+        only: list[str] | None = None,
+        ignore: list[str] | None = None,
+        quantizations: list[str] | None = None,
+        sort: str | None = None,
+    ) -> None:
+        self.order = order
+        self.allow_fallbacks = allow_fallbacks
+        self.require_parameters = require_parameters
+        self.data_collection = data_collection
+        self.only = only
+        self.ignore = ignore
+        self.quantizations = quantizations
+        self.sort = sort
 
 
 @persisted("openrouter.options", json_names={"logprobs": "log_probs"}, omit_empty=["*"])
-@dataclass(slots=True, kw_only=True)
-class ProviderOptions:
-    reasoning: ReasoningOptions | None = None
-    provider: ProviderRouting | None = None
-    include_usage: bool | None = None
+class ProviderOptions(Record):
+    __slots__ = (
+        "reasoning",
+        "provider",
+        "include_usage",
+        "logit_bias",
+        "logprobs",
+        "user",
+        "parallel_tool_calls",
+        "extra_body",
+    )
+    reasoning: ReasoningOptions | None
+    provider: ProviderRouting | None
+    include_usage: bool | None
     """Usage accounting (tokens and cost); sent as true unless set to False."""
-    logit_bias: dict[str, int] | None = None
-    logprobs: bool | None = None
-    user: str | None = None
-    parallel_tool_calls: bool | None = None
-    extra_body: dict[str, Any] | None = None
+    logit_bias: dict[str, int] | None
+    logprobs: bool | None
+    user: str | None
+    parallel_tool_calls: bool | None
+    extra_body: dict[str, Any] | None
     """Merged into the request body last, so it can override any field."""
+
+    def __init__(
+        self,
+        *,
+        reasoning: ReasoningOptions | None = None,
+        provider: ProviderRouting | None = None,
+        include_usage: bool | None = None,
+        logit_bias: dict[str, int] | None = None,
+        logprobs: bool | None = None,
+        user: str | None = None,
+        parallel_tool_calls: bool | None = None,
+        extra_body: dict[str, Any] | None = None,
+    ) -> None:
+        self.reasoning = reasoning
+        self.provider = provider
+        self.include_usage = include_usage
+        self.logit_bias = logit_bias
+        self.logprobs = logprobs
+        self.user = user
+        self.parallel_tool_calls = parallel_tool_calls
+        self.extra_body = extra_body
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ProviderOptions:
@@ -93,39 +167,93 @@ class ProviderOptions:
         return parse_options(cls, data, "openrouter")
 
 
-@dataclass(slots=True, kw_only=True)
-class PromptTokensDetails:
-    cached_tokens: int = 0
+class PromptTokensDetails(Record):
+    __slots__ = ("cached_tokens",)
+    cached_tokens: int
+
+    def __init__(self, *, cached_tokens: int = 0) -> None:
+        self.cached_tokens = cached_tokens
 
 
-@dataclass(slots=True, kw_only=True)
-class CompletionTokensDetails:
-    reasoning_tokens: int = 0
+class CompletionTokensDetails(Record):
+    __slots__ = ("reasoning_tokens",)
+    reasoning_tokens: int
+
+    def __init__(self, *, reasoning_tokens: int = 0) -> None:
+        self.reasoning_tokens = reasoning_tokens
 
 
-@dataclass(slots=True, kw_only=True)
-class CostDetails:
+class CostDetails(Record):
     """What the upstream provider charged, in credits (dollars)."""
 
-    upstream_inference_cost: float = 0.0
-    upstream_inference_prompt_cost: float = 0.0
-    upstream_inference_completions_cost: float = 0.0
+    __slots__ = (
+        "upstream_inference_cost",
+        "upstream_inference_prompt_cost",
+        "upstream_inference_completions_cost",
+    )
+
+    upstream_inference_cost: float
+    upstream_inference_prompt_cost: float
+    upstream_inference_completions_cost: float
+
+    def __init__(
+        self,
+        *,
+        upstream_inference_cost: float = 0.0,
+        upstream_inference_prompt_cost: float = 0.0,
+        upstream_inference_completions_cost: float = 0.0,
+    ) -> None:
+        self.upstream_inference_cost = upstream_inference_cost
+        self.upstream_inference_prompt_cost = upstream_inference_prompt_cost
+        self.upstream_inference_completions_cost = upstream_inference_completions_cost
 
 
-@dataclass(slots=True, kw_only=True)
-class UsageAccounting:
+class UsageAccounting(Record):
     """OpenRouter's usage accounting, typed (Fantasy's ``UsageAccounting``): tokens and
     what they cost. Fields the response left out are zero."""
 
-    prompt_tokens: int = 0
-    prompt_tokens_details: PromptTokensDetails = field(default_factory=PromptTokensDetails)
-    completion_tokens: int = 0
-    completion_tokens_details: CompletionTokensDetails = field(
-        default_factory=CompletionTokensDetails
+    __slots__ = (
+        "prompt_tokens",
+        "prompt_tokens_details",
+        "completion_tokens",
+        "completion_tokens_details",
+        "total_tokens",
+        "cost",
+        "cost_details",
     )
-    total_tokens: int = 0
-    cost: float = 0.0
-    cost_details: CostDetails = field(default_factory=CostDetails)
+
+    prompt_tokens: int
+    prompt_tokens_details: PromptTokensDetails
+    completion_tokens: int
+    completion_tokens_details: CompletionTokensDetails
+    total_tokens: int
+    cost: float
+    cost_details: CostDetails
+
+    def __init__(
+        self,
+        *,
+        prompt_tokens: int = 0,
+        prompt_tokens_details: PromptTokensDetails | None = None,
+        completion_tokens: int = 0,
+        completion_tokens_details: CompletionTokensDetails | None = None,
+        total_tokens: int = 0,
+        cost: float = 0.0,
+        cost_details: CostDetails | None = None,
+    ) -> None:
+        self.prompt_tokens = prompt_tokens
+        self.prompt_tokens_details = (
+            PromptTokensDetails() if prompt_tokens_details is None else prompt_tokens_details
+        )
+        self.completion_tokens = completion_tokens
+        self.completion_tokens_details = (
+            CompletionTokensDetails()
+            if completion_tokens_details is None
+            else completion_tokens_details
+        )
+        self.total_tokens = total_tokens
+        self.cost = cost
+        self.cost_details = CostDetails() if cost_details is None else cost_details
 
     @classmethod
     def from_dict(cls, usage: Mapping[str, Any]) -> UsageAccounting:
@@ -164,13 +292,18 @@ class UsageAccounting:
 
 
 @persisted("openrouter.metadata")
-@dataclass(slots=True, kw_only=True)
-class ProviderMetadata:
+class ProviderMetadata(Record):
     """``response.provider_metadata["openrouter"]``: who served the request, at what cost."""
 
-    provider: str = ""
-    usage: dict[str, Any] = field(default_factory=dict)
+    __slots__ = ("provider", "usage")
+
+    provider: str
+    usage: dict[str, Any]
     """OpenRouter's usage object as sent, with ``cost`` and ``cost_details``."""
+
+    def __init__(self, *, provider: str = "", usage: dict[str, Any] | None = None) -> None:
+        self.provider = provider
+        self.usage = {} if usage is None else usage
 
     @property
     def cost(self) -> float | None:

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from fantasy._record import Record, as_dict
 from fantasy.persistence.registry import persisted
 from fantasy.providers._base import HTTPProvider, check_model_id, key_credentials
 from fantasy.providers._gateway import GatewayCodec, GatewayDialect
@@ -36,22 +36,47 @@ ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh"]
 
 
 @persisted(omit_empty=["*"])
-@dataclass(slots=True, kw_only=True)
-class ReasoningOptions:
-    enabled: bool | None = None
-    max_tokens: int | None = None
-    effort: ReasoningEffort | None = None
-    exclude: bool | None = None
+class ReasoningOptions(Record):
+    __slots__ = ("enabled", "max_tokens", "effort", "exclude")
+    enabled: bool | None
+    max_tokens: int | None
+    effort: ReasoningEffort | None
+    exclude: bool | None
+
+    def __init__(
+        self,
+        *,
+        enabled: bool | None = None,
+        max_tokens: int | None = None,
+        effort: ReasoningEffort | None = None,
+        exclude: bool | None = None,
+    ) -> None:
+        self.enabled = enabled
+        self.max_tokens = max_tokens
+        self.effort = effort
+        self.exclude = exclude
 
 
 @persisted(json_names={"zero_data_retention": "zeroDataRetention"}, omit_empty=["*"])
-@dataclass(slots=True, kw_only=True)
-class GatewayOptions:
+class GatewayOptions(Record):
     """Routing: the upstream providers to try in order, and fallback models."""
 
-    order: list[str] | None = None
-    models: list[str] | None = None
-    zero_data_retention: bool | None = None
+    __slots__ = ("order", "models", "zero_data_retention")
+
+    order: list[str] | None
+    models: list[str] | None
+    zero_data_retention: bool | None
+
+    def __init__(
+        self,
+        *,
+        order: list[str] | None = None,
+        models: list[str] | None = None,
+        zero_data_retention: bool | None = None,
+    ) -> None:
+        self.order = order
+        self.models = models
+        self.zero_data_retention = zero_data_retention
 
     def to_json(self) -> JSON:
         wire: JSON = {}
@@ -64,15 +89,20 @@ class GatewayOptions:
         return wire
 
 
-@dataclass(slots=True, kw_only=True)
-class BYOKCredential:
+class BYOKCredential(Record):
     """One upstream credential for the gateway's bring-your-own-key: an API key, and any
     other fields the upstream needs (Vertex's ``project``/``location``/
     ``googleCredentials``, Bedrock's ``accessKeyId``/``secretAccessKey``/``region``), in
     the gateway's camelCase."""
 
-    api_key: str = ""
-    fields: dict[str, Any] | None = None
+    __slots__ = ("api_key", "fields")
+
+    api_key: str
+    fields: dict[str, Any] | None
+
+    def __init__(self, *, api_key: str = "", fields: dict[str, Any] | None = None) -> None:
+        self.api_key = api_key
+        self.fields = fields
 
     def to_dict(self) -> JSON:
         wire: JSON = {"apiKey": self.api_key} if self.api_key else {}
@@ -80,16 +110,30 @@ class BYOKCredential:
         return wire
 
 
-@dataclass(slots=True, kw_only=True)
-class BYOKOptions:
+class BYOKOptions(Record):
     """Bring-your-own-key credentials per upstream (Fantasy's ``BYOKOptions``), tried in
     order; ``ProviderOptions(byok=BYOKOptions(anthropic=[BYOKCredential(api_key=...)]))``.
     Sent as ``{"anthropic": [{"apiKey": ...}], ...}``, the gateway's documented shape."""
 
-    anthropic: list[BYOKCredential] | None = None
-    openai: list[BYOKCredential] | None = None
-    vertex: list[BYOKCredential] | None = None
-    bedrock: list[BYOKCredential] | None = None
+    __slots__ = ("anthropic", "openai", "vertex", "bedrock")
+
+    anthropic: list[BYOKCredential] | None
+    openai: list[BYOKCredential] | None
+    vertex: list[BYOKCredential] | None
+    bedrock: list[BYOKCredential] | None
+
+    def __init__(
+        self,
+        *,
+        anthropic: list[BYOKCredential] | None = None,
+        openai: list[BYOKCredential] | None = None,
+        vertex: list[BYOKCredential] | None = None,
+        bedrock: list[BYOKCredential] | None = None,
+    ) -> None:
+        self.anthropic = anthropic
+        self.openai = openai
+        self.vertex = vertex
+        self.bedrock = bedrock
 
     def to_dict(self) -> JSON:
         wire: JSON = {}
@@ -101,20 +145,54 @@ class BYOKOptions:
 
 
 @persisted("vercel.options", json_names={"gateway": "providerOptions"}, omit_empty=["*"])
-@dataclass(slots=True, kw_only=True)
-class ProviderOptions:
-    reasoning: ReasoningOptions | None = None
-    gateway: GatewayOptions | None = None
-    byok: dict[str, Any] | BYOKOptions | None = None
+class ProviderOptions(Record):
+    __slots__ = (
+        "reasoning",
+        "gateway",
+        "byok",
+        "user",
+        "logit_bias",
+        "logprobs",
+        "top_logprobs",
+        "parallel_tool_calls",
+        "extra_body",
+    )
+    reasoning: ReasoningOptions | None
+    gateway: GatewayOptions | None
+    byok: dict[str, Any] | BYOKOptions | None
     """Your own upstream credentials, a `BYOKOptions` or in the gateway's shape:
     ``{"anthropic": [{"apiKey": "..."}]}`` (a `BYOKOptions` is kept as that shape)."""
-    user: str | None = None
-    logit_bias: dict[str, int] | None = None
-    logprobs: bool | None = None
-    top_logprobs: int | None = None
-    parallel_tool_calls: bool | None = None
-    extra_body: dict[str, Any] | None = None
+    user: str | None
+    logit_bias: dict[str, int] | None
+    logprobs: bool | None
+    top_logprobs: int | None
+    parallel_tool_calls: bool | None
+    extra_body: dict[str, Any] | None
     """Merged into the request body last, so it can override any field."""
+
+    def __init__(
+        self,
+        *,
+        reasoning: ReasoningOptions | None = None,
+        gateway: GatewayOptions | None = None,
+        byok: dict[str, Any] | BYOKOptions | None = None,
+        user: str | None = None,
+        logit_bias: dict[str, int] | None = None,
+        logprobs: bool | None = None,
+        top_logprobs: int | None = None,
+        parallel_tool_calls: bool | None = None,
+        extra_body: dict[str, Any] | None = None,
+    ) -> None:
+        self.reasoning = reasoning
+        self.gateway = gateway
+        self.byok = byok
+        self.user = user
+        self.logit_bias = logit_bias
+        self.logprobs = logprobs
+        self.top_logprobs = top_logprobs
+        self.parallel_tool_calls = parallel_tool_calls
+        self.extra_body = extra_body
+        self.__post_init__()
 
     def __post_init__(self) -> None:
         if isinstance(self.byok, BYOKOptions):
@@ -131,11 +209,15 @@ class ProviderOptions:
 
 
 @persisted("vercel.metadata", omit_empty=["*"])
-@dataclass(slots=True, kw_only=True)
-class ProviderMetadata:
+class ProviderMetadata(Record):
     """``response.provider_metadata["vercel"]``: the upstream that served the request."""
 
-    provider: str = ""
+    __slots__ = ("provider",)
+
+    provider: str
+
+    def __init__(self, *, provider: str = "") -> None:
+        self.provider = provider
 
 
 class VercelCodec(GatewayCodec[ProviderOptions]):
@@ -154,7 +236,7 @@ class VercelCodec(GatewayCodec[ProviderOptions]):
 
     def apply_options(self, body: JSON, opts: ProviderOptions, warnings: list[CallWarning]) -> None:
         if opts.reasoning is not None:
-            body["reasoning"] = {k: v for k, v in asdict(opts.reasoning).items() if v is not None}
+            body["reasoning"] = {k: v for k, v in as_dict(opts.reasoning).items() if v is not None}
         if opts.gateway is not None:
             body["providerOptions"] = {"gateway": opts.gateway.to_json()}
         if opts.byok is not None:

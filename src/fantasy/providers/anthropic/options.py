@@ -7,9 +7,9 @@ not the provider instance, so one agent setup works against all three.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from fantasy._record import Record
 from fantasy.errors import InvalidArgumentError
 from fantasy.persistence.registry import persisted
 
@@ -19,59 +19,110 @@ Effort = Literal["low", "medium", "high", "xhigh", "max"]
 ThinkingDisplay = Literal["summarized", "omitted"]
 
 
-@dataclass(slots=True, kw_only=True)
-class ThinkingOptions:
+class ThinkingOptions(Record):
     """Extended thinking with a token budget (``{"type": "enabled", "budget_tokens": N}``)."""
+
+    __slots__ = ("budget_tokens",)
 
     budget_tokens: int
     """Must be positive. It is not added to ``max_tokens``: the budget counts against it."""
 
+    def __init__(self, *, budget_tokens: int) -> None:
+        self.budget_tokens = budget_tokens
+
 
 @persisted(omit_empty=["authorization_token", "allowed_tools", "blocked_tools"])
-@dataclass(slots=True, kw_only=True)
-class MCPServer:
+class MCPServer(Record, not_in_repr=("authorization_token",)):
     """A remote MCP server the API connects to itself (the MCP connector, beta
     ``mcp-client-2025-11-20``); its tools' calls and results come back as
     provider-executed content. Not available on Bedrock or Vertex."""
 
+    __slots__ = ("name", "url", "authorization_token", "allowed_tools", "blocked_tools")
+
     name: str
     url: str
     """``https://`` only; Streamable HTTP or SSE."""
-    authorization_token: str = field(default="", repr=False)
+    authorization_token: str
     """An OAuth bearer token, if the server needs one."""
-    allowed_tools: list[str] | None = None
+    allowed_tools: list[str] | None
     """Only these tools of the server (default: all)."""
-    blocked_tools: list[str] | None = None
+    blocked_tools: list[str] | None
     """All tools but these."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        url: str,
+        authorization_token: str = "",
+        allowed_tools: list[str] | None = None,
+        blocked_tools: list[str] | None = None,
+    ) -> None:
+        self.name = name
+        self.url = url
+        self.authorization_token = authorization_token
+        self.allowed_tools = allowed_tools
+        self.blocked_tools = blocked_tools
 
 
 @persisted("anthropic.options", omit_empty=["extra_body", "mcp_servers", "container"])
-@dataclass(slots=True, kw_only=True)
-class ProviderOptions:
+class ProviderOptions(Record):
     """Messages API settings beyond the common call options. ``None`` means "not sent".
 
     Pass as ``provider_options={"anthropic": ProviderOptions(...)}``.
     """
 
-    send_reasoning: bool | None = None
+    __slots__ = (
+        "send_reasoning",
+        "thinking",
+        "effort",
+        "thinking_display",
+        "disable_parallel_tool_use",
+        "mcp_servers",
+        "container",
+        "extra_body",
+    )
+
+    send_reasoning: bool | None
     """Send earlier thinking blocks back with the history (default True)."""
-    thinking: ThinkingOptions | None = None
+    thinking: ThinkingOptions | None
     """Budgeted thinking; temperature, top_p and top_k are then dropped with warnings."""
-    effort: Effort | None = None
+    effort: Effort | None
     """Adaptive thinking at this effort (``output_config.effort``); wins over ``thinking``."""
-    thinking_display: ThinkingDisplay | None = None
+    thinking_display: ThinkingDisplay | None
     """Whether thinking text comes back summarized or omitted (``thinking.display``)."""
-    disable_parallel_tool_use: bool | None = None
+    disable_parallel_tool_use: bool | None
     """At most one tool call per turn. Not sent to Bedrock, which rejects the field."""
-    mcp_servers: list[MCPServer] | None = None
+    mcp_servers: list[MCPServer] | None
     """Remote MCP servers for the MCP connector (``mcp_servers`` plus one ``mcp_toolset``
     tool each, on the beta API)."""
-    container: str | None = None
+    container: str | None
     """A code execution container to reuse (its id, from the previous response's
     ``provider_metadata["anthropic"].container_id``)."""
-    extra_body: dict[str, Any] | None = None
+    extra_body: dict[str, Any] | None
     """Keys set on the request body last, overriding anything built; a dotted key
     (``"metadata.user_id"``) sets a nested value."""
+
+    def __init__(
+        self,
+        *,
+        send_reasoning: bool | None = None,
+        thinking: ThinkingOptions | None = None,
+        effort: Effort | None = None,
+        thinking_display: ThinkingDisplay | None = None,
+        disable_parallel_tool_use: bool | None = None,
+        mcp_servers: list[MCPServer] | None = None,
+        container: str | None = None,
+        extra_body: dict[str, Any] | None = None,
+    ) -> None:
+        self.send_reasoning = send_reasoning
+        self.thinking = thinking
+        self.effort = effort
+        self.thinking_display = thinking_display
+        self.disable_parallel_tool_use = disable_parallel_tool_use
+        self.mcp_servers = mcp_servers
+        self.container = container
+        self.extra_body = extra_body
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ProviderOptions:
@@ -99,21 +150,28 @@ class ProviderOptions:
         )
 
 
-@dataclass(slots=True, kw_only=True)
-class CacheControl:
-    type: str = "ephemeral"
+class CacheControl(Record):
+    __slots__ = ("type",)
+    type: str
     """Only ephemeral caching exists; whatever is given, ``ephemeral`` is sent (as Fantasy)."""
+
+    def __init__(self, *, type: str = "ephemeral") -> None:
+        self.type = type
 
 
 @persisted("anthropic.cache_control_options")
-@dataclass(slots=True, kw_only=True)
-class CacheControlOptions:
+class CacheControlOptions(Record):
     """Mark a message, part or tool as a prompt-cache breakpoint.
 
     On a message it marks the message's last block; on a part, that part.
     """
 
-    cache_control: CacheControl = field(default_factory=CacheControl)
+    __slots__ = ("cache_control",)
+
+    cache_control: CacheControl
+
+    def __init__(self, *, cache_control: CacheControl | None = None) -> None:
+        self.cache_control = CacheControl() if cache_control is None else cache_control
 
 
 def cache_control() -> dict[str, Any]:
@@ -122,29 +180,46 @@ def cache_control() -> dict[str, Any]:
 
 
 @persisted("anthropic.reasoning_metadata")
-@dataclass(slots=True, kw_only=True)
-class ReasoningMetadata:
+class ReasoningMetadata(Record):
     """What a thinking block needs to be sent back: its signature, or its redacted data.
 
     Comes back as ``provider_metadata["anthropic"]`` on reasoning content and goes
     out again as the reasoning part's ``provider_options["anthropic"]``.
     """
 
-    signature: str = ""
-    redacted_data: str = ""
+    __slots__ = ("signature", "redacted_data")
+
+    signature: str
+    redacted_data: str
+
+    def __init__(self, *, signature: str = "", redacted_data: str = "") -> None:
+        self.signature = signature
+        self.redacted_data = redacted_data
 
 
-@dataclass(slots=True, kw_only=True)
-class ToolOptions:
+class ToolOptions(Record):
     """A function tool's settings: ``provider_options={"anthropic": ToolOptions(...)}``."""
 
-    defer_loading: bool = False
+    __slots__ = ("defer_loading", "cache_control", "allowed_callers")
+
+    defer_loading: bool
     """Leave the tool out of the prompt until the tool search tool finds it."""
-    cache_control: bool = False
+    cache_control: bool
     """Make the tool a prompt-cache breakpoint."""
-    allowed_callers: list[str] | None = None
+    allowed_callers: list[str] | None
     """Who may call the tool: ``"direct"`` (the model) and/or a code execution tool
     version (``"code_execution_20250825"``), for programmatic tool calling."""
+
+    def __init__(
+        self,
+        *,
+        defer_loading: bool = False,
+        cache_control: bool = False,
+        allowed_callers: list[str] | None = None,
+    ) -> None:
+        self.defer_loading = defer_loading
+        self.cache_control = cache_control
+        self.allowed_callers = allowed_callers
 
 
 def defer_loading() -> dict[str, Any]:
@@ -153,36 +228,66 @@ def defer_loading() -> dict[str, Any]:
 
 
 @persisted(omit_empty=["page_age"])
-@dataclass(slots=True, kw_only=True)
-class WebSearchResultItem:
+class WebSearchResultItem(Record):
+    __slots__ = ("url", "title", "encrypted_content", "page_age")
     url: str
     title: str
     encrypted_content: str
-    page_age: str = ""
+    page_age: str
     """Empty when the API gave no age; then it is not sent back."""
+
+    def __init__(self, *, url: str, title: str, encrypted_content: str, page_age: str = "") -> None:
+        self.url = url
+        self.title = title
+        self.encrypted_content = encrypted_content
+        self.page_age = page_age
 
 
 @persisted("anthropic.web_search_result_metadata", omit_empty=["*"])
-@dataclass(slots=True, kw_only=True)
-class WebSearchResultMetadata:
+class WebSearchResultMetadata(Record):
     """A server web search's results (or its error code), kept to replay the turn.
 
     The encrypted contents must go back verbatim for the model to see the pages again.
     """
 
-    results: list[WebSearchResultItem] = field(default_factory=list)
-    error_code: str = ""
+    __slots__ = ("results", "error_code")
+
+    results: list[WebSearchResultItem]
+    error_code: str
+
+    def __init__(
+        self,
+        *,
+        results: list[WebSearchResultItem] | None = None,
+        error_code: str = "",
+    ) -> None:
+        self.results = [] if results is None else results
+        self.error_code = error_code
 
 
 @persisted(omit_empty=["*"])
-@dataclass(slots=True, kw_only=True)
-class UserLocation:
+class UserLocation(Record):
     """Approximate location that makes web search results local."""
 
-    city: str = ""
-    region: str = ""
-    country: str = ""
-    timezone: str = ""
+    __slots__ = ("city", "region", "country", "timezone")
+
+    city: str
+    region: str
+    country: str
+    timezone: str
+
+    def __init__(
+        self,
+        *,
+        city: str = "",
+        region: str = "",
+        country: str = "",
+        timezone: str = "",
+    ) -> None:
+        self.city = city
+        self.region = region
+        self.country = country
+        self.timezone = timezone
 
 
 def reasoning_metadata(provider_options: Mapping[str, Any] | None) -> ReasoningMetadata | None:
@@ -217,8 +322,7 @@ def has_cache_control(provider_options: dict[str, Any] | None) -> bool:
 
 
 @persisted("anthropic.server_tool_result_metadata", omit_empty=["is_error"])
-@dataclass(slots=True, kw_only=True)
-class ServerToolResultMetadata:
+class ServerToolResultMetadata(Record):
     """A hosted tool's result block (web fetch, code execution, bash and text editor code
     execution, tool search, advisor, an MCP server's result), kept to replay the turn.
 
@@ -227,10 +331,17 @@ class ServerToolResultMetadata:
     the properties read the common fields of it.
     """
 
+    __slots__ = ("block_type", "content", "is_error")
+
     block_type: str
-    content: Any = None
-    is_error: bool = False
+    content: Any
+    is_error: bool
     """Set on MCP results that report a failure."""
+
+    def __init__(self, *, block_type: str, content: Any = None, is_error: bool = False) -> None:
+        self.block_type = block_type
+        self.content = content
+        self.is_error = is_error
 
     def _field(self, key: str) -> Any:
         return self.content.get(key) if isinstance(self.content, dict) else None
@@ -288,23 +399,32 @@ class ServerToolResultMetadata:
 
 
 @persisted("anthropic.tool_caller_metadata", omit_empty=["tool_id"])
-@dataclass(slots=True, kw_only=True)
-class ToolCallerMetadata:
+class ToolCallerMetadata(Record):
     """On a tool call that code execution made (programmatic tool calling), not the model:
     the caller (``type`` ``"code_execution_20250825"``..., ``tool_id`` the code execution
     call), sent back with the call. Calls the model made directly carry none."""
 
+    __slots__ = ("type", "tool_id")
+
     type: str
-    tool_id: str = ""
+    tool_id: str
+
+    def __init__(self, *, type: str, tool_id: str = "") -> None:
+        self.type = type
+        self.tool_id = tool_id
 
 
 @persisted("anthropic.mcp_tool_use_metadata")
-@dataclass(slots=True, kw_only=True)
-class MCPToolUseMetadata:
+class MCPToolUseMetadata(Record):
     """On a provider-executed call of an MCP server's tool: which server (replayed as an
     ``mcp_tool_use`` block)."""
 
+    __slots__ = ("server_name",)
+
     server_name: str
+
+    def __init__(self, *, server_name: str) -> None:
+        self.server_name = server_name
 
 
 @persisted(
@@ -323,8 +443,7 @@ class MCPToolUseMetadata:
         "search_result_index",
     ],
 )
-@dataclass(slots=True, kw_only=True)
-class Citation:
+class Citation(Record):
     """Where a piece of text comes from. ``type`` says which fields are set:
 
     - ``char_location`` (plain-text document): ``start``/``end`` character indexes
@@ -338,36 +457,96 @@ class Citation:
     ``document_title`` and ``file_id``.
     """
 
+    __slots__ = (
+        "type",
+        "cited_text",
+        "document_index",
+        "document_title",
+        "file_id",
+        "start",
+        "end",
+        "url",
+        "title",
+        "encrypted_index",
+        "source",
+        "search_result_index",
+    )
+
     type: str
-    cited_text: str = ""
-    document_index: int | None = None
-    document_title: str = ""
-    file_id: str = ""
-    start: int | None = None
-    end: int | None = None
-    url: str = ""
-    title: str = ""
-    encrypted_index: str = ""
-    source: str = ""
-    search_result_index: int | None = None
+    cited_text: str
+    document_index: int | None
+    document_title: str
+    file_id: str
+    start: int | None
+    end: int | None
+    url: str
+    title: str
+    encrypted_index: str
+    source: str
+    search_result_index: int | None
+
+    def __init__(
+        self,
+        *,
+        type: str,
+        cited_text: str = "",
+        document_index: int | None = None,
+        document_title: str = "",
+        file_id: str = "",
+        start: int | None = None,
+        end: int | None = None,
+        url: str = "",
+        title: str = "",
+        encrypted_index: str = "",
+        source: str = "",
+        search_result_index: int | None = None,
+    ) -> None:
+        self.type = type
+        self.cited_text = cited_text
+        self.document_index = document_index
+        self.document_title = document_title
+        self.file_id = file_id
+        self.start = start
+        self.end = end
+        self.url = url
+        self.title = title
+        self.encrypted_index = encrypted_index
+        self.source = source
+        self.search_result_index = search_result_index
 
 
 @persisted("anthropic.text_metadata", omit_empty=["citations"])
-@dataclass(slots=True, kw_only=True)
-class TextMetadata:
+class TextMetadata(Record):
     """On text content: the citations the API attached to it (sent back with the text)."""
 
-    citations: list[Citation] = field(default_factory=list)
+    __slots__ = ("citations",)
+
+    citations: list[Citation]
+
+    def __init__(self, *, citations: list[Citation] | None = None) -> None:
+        self.citations = [] if citations is None else citations
 
 
 @persisted("anthropic.message_metadata", omit_empty=["*"])
-@dataclass(slots=True, kw_only=True)
-class MessageMetadata:
+class MessageMetadata(Record):
     """``Response.provider_metadata["anthropic"]``: what the message said beyond its content."""
 
-    container_id: str = ""
+    __slots__ = ("container_id", "container_expires_at", "stop_details")
+
+    container_id: str
     """The code execution container, reusable with ``ProviderOptions(container=...)``."""
-    container_expires_at: str = ""
-    stop_details: dict[str, Any] | None = None
+    container_expires_at: str
+    stop_details: dict[str, Any] | None
     """Why the model stopped, when the API says more than ``stop_reason``: a refusal's
     ``{"type": "refusal", "category": "cyber", "explanation": "..."}``."""
+
+    def __init__(
+        self,
+        *,
+        container_id: str = "",
+        container_expires_at: str = "",
+        stop_details: dict[str, Any] | None = None,
+    ) -> None:
+        self.container_id = container_id
+        self.container_expires_at = container_expires_at
+        self.stop_details = stop_details

@@ -15,9 +15,9 @@ Beta requests (computer use) add ``?beta=true`` to the URL everywhere.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from urllib.parse import quote_plus
 
+from fantasy._record import Record
 from fantasy.errors import mask_userinfo
 from fantasy.http.auth.google import vertex_base_url
 from fantasy.http.shell import EventSource
@@ -32,12 +32,17 @@ BEDROCK_VERSION = "bedrock-2023-05-31"
 BEDROCK_DEFAULT_REGION = "us-east-1"
 
 
-@dataclass(slots=True)
-class WireRequest:
+class WireRequest(Record):
+    __slots__ = ("url", "body", "headers")
     url: str
     body: JSON
     headers: dict[str, str]
     """Per-request headers the platform needs (beta flags)."""
+
+    def __init__(self, url: str, body: JSON, headers: dict[str, str]) -> None:
+        self.url = url
+        self.body = body
+        self.headers = headers
 
 
 def _beta_query(betas: list[str]) -> str:

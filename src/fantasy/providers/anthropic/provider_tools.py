@@ -12,11 +12,11 @@ from __future__ import annotations
 import base64
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
 from fantasy import _json
+from fantasy._record import Record, as_dict
 from fantasy.errors import InvalidResponseError
 from fantasy.http import shape
 from fantasy.providers.anthropic.options import UserLocation
@@ -98,7 +98,7 @@ def as_int(value: Any) -> int | None:
 
 def _location(value: Any) -> JSON | None:
     if isinstance(value, UserLocation):
-        value = asdict(value)
+        value = as_dict(value)
     if not isinstance(value, Mapping):
         return None
     fields = {
@@ -249,21 +249,52 @@ class ComputerAction(StrEnum):
     ZOOM = "zoom"
 
 
-@dataclass(slots=True, kw_only=True)
-class ComputerUseInput:
+class ComputerUseInput(Record):
     """A computer use call's input; which fields are set depends on ``action``."""
 
+    __slots__ = (
+        "action",
+        "coordinate",
+        "start_coordinate",
+        "text",
+        "scroll_direction",
+        "scroll_amount",
+        "duration",
+        "region",
+    )
+
     action: str
-    coordinate: tuple[int, int] | None = None
-    start_coordinate: tuple[int, int] | None = None
-    text: str = ""
+    coordinate: tuple[int, int] | None
+    start_coordinate: tuple[int, int] | None
+    text: str
     """Text to type, a key combination, or a modifier held during a click or scroll."""
-    scroll_direction: str = ""
-    scroll_amount: int = 0
-    duration: float = 0
+    scroll_direction: str
+    scroll_amount: int
+    duration: float
     """Seconds to hold a key or wait."""
-    region: tuple[int, int, int, int] | None = None
+    region: tuple[int, int, int, int] | None
     """``[x1, y1, x2, y2]`` to zoom into (``computer_20251124`` only)."""
+
+    def __init__(
+        self,
+        *,
+        action: str,
+        coordinate: tuple[int, int] | None = None,
+        start_coordinate: tuple[int, int] | None = None,
+        text: str = "",
+        scroll_direction: str = "",
+        scroll_amount: int = 0,
+        duration: float = 0,
+        region: tuple[int, int, int, int] | None = None,
+    ) -> None:
+        self.action = action
+        self.coordinate = coordinate
+        self.start_coordinate = start_coordinate
+        self.text = text
+        self.scroll_direction = scroll_direction
+        self.scroll_amount = scroll_amount
+        self.duration = duration
+        self.region = region
 
 
 def _point(data: Mapping[str, Any], key: str, size: int) -> tuple[int, ...] | None:
@@ -479,21 +510,58 @@ def client_tool_json(tool: ProviderDefinedTool) -> JSON:
     return wire
 
 
-@dataclass(slots=True, kw_only=True)
-class MemoryCommand:
+class MemoryCommand(Record):
     """A memory (or text editor) tool call's input; which fields are set depends on
     ``command``."""
 
+    __slots__ = (
+        "command",
+        "path",
+        "file_text",
+        "old_str",
+        "new_str",
+        "insert_line",
+        "insert_text",
+        "view_range",
+        "old_path",
+        "new_path",
+    )
+
     command: str
-    path: str = ""
-    file_text: str = ""
-    old_str: str = ""
-    new_str: str = ""
-    insert_line: int | None = None
-    insert_text: str = ""
-    view_range: tuple[int, int] | None = None
-    old_path: str = ""
-    new_path: str = ""
+    path: str
+    file_text: str
+    old_str: str
+    new_str: str
+    insert_line: int | None
+    insert_text: str
+    view_range: tuple[int, int] | None
+    old_path: str
+    new_path: str
+
+    def __init__(
+        self,
+        *,
+        command: str,
+        path: str = "",
+        file_text: str = "",
+        old_str: str = "",
+        new_str: str = "",
+        insert_line: int | None = None,
+        insert_text: str = "",
+        view_range: tuple[int, int] | None = None,
+        old_path: str = "",
+        new_path: str = "",
+    ) -> None:
+        self.command = command
+        self.path = path
+        self.file_text = file_text
+        self.old_str = old_str
+        self.new_str = new_str
+        self.insert_line = insert_line
+        self.insert_text = insert_text
+        self.view_range = view_range
+        self.old_path = old_path
+        self.new_path = new_path
 
 
 def parse_memory_command(text: str) -> MemoryCommand:

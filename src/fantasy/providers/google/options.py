@@ -7,9 +7,9 @@ them into Gemini's camelCase wire names.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
+from fantasy._record import Record
 from fantasy.errors import InvalidArgumentError
 from fantasy.persistence.registry import persisted
 
@@ -25,38 +25,67 @@ MIN_THINKING_BUDGET = 128
 
 
 @persisted(omit_empty=["*"])
-@dataclass(slots=True, kw_only=True)
-class ThinkingConfig:
+class ThinkingConfig(Record):
     """How much the model thinks and whether its thoughts come back.
 
     ``thinking_budget`` (tokens, Gemini 2.x) and ``thinking_level`` (Gemini 3+:
     ``"LOW"``, ``"MEDIUM"``, ``"HIGH"``, ``"MINIMAL"``) are mutually exclusive.
     """
 
-    thinking_budget: int | None = None
-    include_thoughts: bool | None = None
-    thinking_level: str | None = None
+    __slots__ = ("thinking_budget", "include_thoughts", "thinking_level")
+
+    thinking_budget: int | None
+    include_thoughts: bool | None
+    thinking_level: str | None
+
+    def __init__(
+        self,
+        *,
+        thinking_budget: int | None = None,
+        include_thoughts: bool | None = None,
+        thinking_level: str | None = None,
+    ) -> None:
+        self.thinking_budget = thinking_budget
+        self.include_thoughts = include_thoughts
+        self.thinking_level = thinking_level
 
 
-@dataclass(slots=True, kw_only=True)
-class SafetySetting:
+class SafetySetting(Record):
     """One of Gemini's safety filters, e.g. ``SafetySetting(category=
     "HARM_CATEGORY_HARASSMENT", threshold="BLOCK_ONLY_HIGH")``; sent as given."""
+
+    __slots__ = ("category", "threshold")
 
     category: str
     threshold: str
 
+    def __init__(self, *, category: str, threshold: str) -> None:
+        self.category = category
+        self.threshold = threshold
+
 
 @persisted("google.options")
-@dataclass(slots=True, kw_only=True)
-class ProviderOptions:
+class ProviderOptions(Record):
     """Gemini settings beyond the common call options. ``None``/empty means "not sent"."""
 
-    thinking_config: ThinkingConfig | None = None
-    cached_content: str = ""
+    __slots__ = ("thinking_config", "cached_content", "safety_settings")
+
+    thinking_config: ThinkingConfig | None
+    cached_content: str
     """A cached-content resource: ``"abc"`` is sent as ``cachedContents/abc`` (on Vertex,
     qualified with the project and location); a full name is sent as given."""
-    safety_settings: list[SafetySetting] = field(default_factory=list)
+    safety_settings: list[SafetySetting]
+
+    def __init__(
+        self,
+        *,
+        thinking_config: ThinkingConfig | None = None,
+        cached_content: str = "",
+        safety_settings: list[SafetySetting] | None = None,
+    ) -> None:
+        self.thinking_config = thinking_config
+        self.cached_content = cached_content
+        self.safety_settings = [] if safety_settings is None else safety_settings
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ProviderOptions:
@@ -87,8 +116,7 @@ class ProviderOptions:
 
 
 @persisted("google.reasoning_metadata")
-@dataclass(slots=True, kw_only=True)
-class ReasoningMetadata:
+class ReasoningMetadata(Record):
     """A thought signature Gemini attached to its answer.
 
     It arrives on reasoning content as ``provider_metadata["google"]`` and must go
@@ -99,45 +127,65 @@ class ReasoningMetadata:
     base64 text Gemini sent.
     """
 
+    __slots__ = ("signature", "tool_id")
+
     signature: str
-    tool_id: str = ""
+    tool_id: str
+
+    def __init__(self, *, signature: str, tool_id: str = "") -> None:
+        self.signature = signature
+        self.tool_id = tool_id
 
 
 @persisted("google.file_metadata", omit_empty=["*"])
-@dataclass(slots=True, kw_only=True)
-class FileMetadata:
+class FileMetadata(Record):
     """On a generated file (``inlineData`` in Gemini's answer) under ``"google"``: the
     thought signature Gemini put on it (image models do), sent back on that part, and
     whether it was a thought image (an interim image the model made while thinking)."""
 
-    signature: str = ""
-    thought: bool = False
+    __slots__ = ("signature", "thought")
+
+    signature: str
+    thought: bool
+
+    def __init__(self, *, signature: str = "", thought: bool = False) -> None:
+        self.signature = signature
+        self.thought = thought
 
 
 @persisted("google.code_execution_result_metadata", omit_empty=["*"])
-@dataclass(slots=True, kw_only=True)
-class CodeExecutionResultMetadata:
+class CodeExecutionResultMetadata(Record):
     """On a code execution result under ``"google"``: Gemini's outcome (``OUTCOME_OK``,
     ``OUTCOME_FAILED``, ``OUTCOME_DEADLINE_EXCEEDED``) and a thought signature, if the
     part carried one; both go back on the next request."""
 
-    outcome: str = ""
-    signature: str = ""
+    __slots__ = ("outcome", "signature")
+
+    outcome: str
+    signature: str
+
+    def __init__(self, *, outcome: str = "", signature: str = "") -> None:
+        self.outcome = outcome
+        self.signature = signature
 
 
 @persisted(omit_empty=["*"])
-@dataclass(slots=True, kw_only=True)
-class SearchEntryPoint:
+class SearchEntryPoint(Record):
     """Google's search suggestions, which its terms require you to show with grounded
     answers: ``rendered_content`` is HTML/CSS to embed as is."""
 
-    rendered_content: str = ""
-    sdk_blob: str = ""
+    __slots__ = ("rendered_content", "sdk_blob")
+
+    rendered_content: str
+    sdk_blob: str
+
+    def __init__(self, *, rendered_content: str = "", sdk_blob: str = "") -> None:
+        self.rendered_content = rendered_content
+        self.sdk_blob = sdk_blob
 
 
 @persisted(omit_empty=["*"])
-@dataclass(slots=True, kw_only=True)
-class GroundingMetadata:
+class GroundingMetadata(Record):
     """What grounding (Google Search, URL context, retrieval, Maps) used for the answer.
 
     The pages themselves are the response's sources (`fantasy.SourceContent`); here
@@ -146,28 +194,61 @@ class GroundingMetadata:
     as it sent them.
     """
 
-    web_search_queries: list[str] = field(default_factory=list)
-    image_search_queries: list[str] = field(default_factory=list)
-    search_entry_point: SearchEntryPoint | None = None
-    grounding_chunks: list[dict[str, Any]] = field(default_factory=list)
-    grounding_supports: list[dict[str, Any]] = field(default_factory=list)
-    retrieval_metadata: dict[str, Any] | None = None
-    google_maps_widget_context_token: str = ""
+    __slots__ = (
+        "web_search_queries",
+        "image_search_queries",
+        "search_entry_point",
+        "grounding_chunks",
+        "grounding_supports",
+        "retrieval_metadata",
+        "google_maps_widget_context_token",
+    )
+
+    web_search_queries: list[str]
+    image_search_queries: list[str]
+    search_entry_point: SearchEntryPoint | None
+    grounding_chunks: list[dict[str, Any]]
+    grounding_supports: list[dict[str, Any]]
+    retrieval_metadata: dict[str, Any] | None
+    google_maps_widget_context_token: str
+
+    def __init__(
+        self,
+        *,
+        web_search_queries: list[str] | None = None,
+        image_search_queries: list[str] | None = None,
+        search_entry_point: SearchEntryPoint | None = None,
+        grounding_chunks: list[dict[str, Any]] | None = None,
+        grounding_supports: list[dict[str, Any]] | None = None,
+        retrieval_metadata: dict[str, Any] | None = None,
+        google_maps_widget_context_token: str = "",
+    ) -> None:
+        self.web_search_queries = [] if web_search_queries is None else web_search_queries
+        self.image_search_queries = [] if image_search_queries is None else image_search_queries
+        self.search_entry_point = search_entry_point
+        self.grounding_chunks = [] if grounding_chunks is None else grounding_chunks
+        self.grounding_supports = [] if grounding_supports is None else grounding_supports
+        self.retrieval_metadata = retrieval_metadata
+        self.google_maps_widget_context_token = google_maps_widget_context_token
 
 
 @persisted(omit_empty=["*"])
-@dataclass(slots=True, kw_only=True)
-class UrlMetadata:
+class UrlMetadata(Record):
     """One page the URL context tool fetched, and how that went
     (``URL_RETRIEVAL_STATUS_SUCCESS``, ``URL_RETRIEVAL_STATUS_ERROR``, ...)."""
 
-    retrieved_url: str = ""
-    url_retrieval_status: str = ""
+    __slots__ = ("retrieved_url", "url_retrieval_status")
+
+    retrieved_url: str
+    url_retrieval_status: str
+
+    def __init__(self, *, retrieved_url: str = "", url_retrieval_status: str = "") -> None:
+        self.retrieved_url = retrieved_url
+        self.url_retrieval_status = url_retrieval_status
 
 
 @persisted("google.response_metadata", omit_empty=["*"])
-@dataclass(slots=True, kw_only=True)
-class ResponseMetadata:
+class ResponseMetadata(Record):
     """``response.provider_metadata["google"]`` (and the stream's ``finish`` part's):
     what Gemini said about the answer beyond its content.
 
@@ -176,17 +257,55 @@ class ResponseMetadata:
     which `fantasy.Usage` keeps the common ones.
     """
 
-    model_version: str = ""
-    response_id: str = ""
-    grounding_metadata: GroundingMetadata | None = None
-    url_context_metadata: list[UrlMetadata] = field(default_factory=list)
-    safety_ratings: list[dict[str, Any]] = field(default_factory=list)
-    prompt_feedback: dict[str, Any] | None = None
+    __slots__ = (
+        "model_version",
+        "response_id",
+        "grounding_metadata",
+        "url_context_metadata",
+        "safety_ratings",
+        "prompt_feedback",
+        "finish_message",
+        "avg_logprobs",
+        "logprobs_result",
+        "usage_metadata",
+    )
+
+    model_version: str
+    response_id: str
+    grounding_metadata: GroundingMetadata | None
+    url_context_metadata: list[UrlMetadata]
+    safety_ratings: list[dict[str, Any]]
+    prompt_feedback: dict[str, Any] | None
     """``blockReason``, ``blockReasonMessage`` and ``safetyRatings`` of the prompt."""
-    finish_message: str = ""
-    avg_logprobs: float | None = None
-    logprobs_result: dict[str, Any] | None = None
-    usage_metadata: dict[str, Any] | None = None
+    finish_message: str
+    avg_logprobs: float | None
+    logprobs_result: dict[str, Any] | None
+    usage_metadata: dict[str, Any] | None
+
+    def __init__(
+        self,
+        *,
+        model_version: str = "",
+        response_id: str = "",
+        grounding_metadata: GroundingMetadata | None = None,
+        url_context_metadata: list[UrlMetadata] | None = None,
+        safety_ratings: list[dict[str, Any]] | None = None,
+        prompt_feedback: dict[str, Any] | None = None,
+        finish_message: str = "",
+        avg_logprobs: float | None = None,
+        logprobs_result: dict[str, Any] | None = None,
+        usage_metadata: dict[str, Any] | None = None,
+    ) -> None:
+        self.model_version = model_version
+        self.response_id = response_id
+        self.grounding_metadata = grounding_metadata
+        self.url_context_metadata = [] if url_context_metadata is None else url_context_metadata
+        self.safety_ratings = [] if safety_ratings is None else safety_ratings
+        self.prompt_feedback = prompt_feedback
+        self.finish_message = finish_message
+        self.avg_logprobs = avg_logprobs
+        self.logprobs_result = logprobs_result
+        self.usage_metadata = usage_metadata
 
 
 def get_reasoning_metadata(provider_options: Mapping[str, Any] | None) -> ReasoningMetadata | None:

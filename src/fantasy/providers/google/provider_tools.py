@@ -11,9 +11,9 @@ they are read leniently.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from fantasy._record import Record
 from fantasy.persistence.registry import persisted
 from fantasy.types import JSON, ProviderDefinedTool
 
@@ -27,13 +27,18 @@ CODE_EXECUTION_TOOL_NAME = "code_execution"
 
 
 @persisted(omit_empty=["*"])
-@dataclass(slots=True, kw_only=True)
-class TimeRangeFilter:
+class TimeRangeFilter(Record):
     """Only results published in this interval (RFC 3339 times, e.g.
     ``"2025-01-01T00:00:00Z"``); either end may be left empty."""
 
-    start_time: str = ""
-    end_time: str = ""
+    __slots__ = ("start_time", "end_time")
+
+    start_time: str
+    end_time: str
+
+    def __init__(self, *, start_time: str = "", end_time: str = "") -> None:
+        self.start_time = start_time
+        self.end_time = end_time
 
 
 def google_search_tool(
