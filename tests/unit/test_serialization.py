@@ -34,6 +34,7 @@ from fantasy.providers import (
     openrouter,
     vercel,
 )
+from fantasy.providers.openai.tool_call_extras import ToolCallExtraContent
 from fantasy.testing import FakeModel, text_response, tool_call_response
 from fantasy.types import (
     CallWarning,
@@ -681,6 +682,11 @@ ALL_TYPES: list[tuple[str, str, Any]] = [
                 type="search", query="q", sources=[openai.WebSearchSource(type="url", url="u")]
             ),
         ),
+    ),
+    (
+        "openai.tool_call_extra_content",
+        "openai-compat",
+        ToolCallExtraContent(extra_content={"google": {"thought_signature": "c2ln"}}),
     ),
     (
         "openai.responses.tool_call_metadata",

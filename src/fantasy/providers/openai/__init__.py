@@ -191,6 +191,7 @@ PROVIDER_TYPE_MODULES = (
     "fantasy.providers.openai.web_search",
     "fantasy.providers.openai.responses_items",
     "fantasy.providers.openai.responses_tools",
+    "fantasy.providers.openai.tool_call_extras",
 )
 """Where persisted classes live that importing this package does not load (see
 `fantasy.persistence.registry`): loading a saved hosted tool call imports them."""

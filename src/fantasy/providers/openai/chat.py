@@ -44,6 +44,7 @@ from fantasy.providers.openai.options import (
     ProviderMetadata,
     ProviderOptions,
 )
+from fantasy.providers.openai.tool_call_extras import ToolCallExtraContent, extra_content_of
 from fantasy.schema_dialects import check_tool_root, refs_to_defs
 from fantasy.types import (
     JSON,
@@ -410,11 +411,16 @@ class ChatCodecBase(Generic[OptionsT]):
         return wire
 
     def tool_call(self, part: ToolCallPart) -> JSON:
-        return {
+        wire: JSON = {
             "id": part.tool_call_id,
             "type": "function",
             "function": {"name": part.tool_name, "arguments": part.input},
         }
+        kept = (part.provider_options or {}).get(self.options_key)
+        if isinstance(kept, ToolCallExtraContent):
+            # The server's own fields on this call (Gemini's thought signature), back to it.
+            wire["extra_content"] = kept.extra_content
+        return wire
 
     def tool_messages(self, message: Message, warnings: list[CallWarning]) -> list[JSON]:
         """One tool message per result; media results add a user message after theirs."""
@@ -530,11 +536,17 @@ class ChatCodecBase(Generic[OptionsT]):
             where = f"{_MESSAGE}.tool_calls[{i}]"
             fn = obj(tc, "function", where)
             fn_where = f"{where}.function"
+            extra = extra_content_of(tc, where)
             content.append(
                 ToolCallContent(
                     text(tc, "id", where),
                     text(fn, "name", fn_where),
                     text(fn, "arguments", fn_where),
+                    provider_metadata=(
+                        None
+                        if extra is None
+                        else {self.options_key: ToolCallExtraContent(extra_content=extra)}
+                    ),
                 )
             )
         for i, annotation in enumerate(arr(message, "annotations", _MESSAGE)):

@@ -15,6 +15,11 @@ from fantasy.providers.openai.chat_response import (
     decode_base64,
     search_sources,
 )
+from fantasy.providers.openai.tool_call_extras import (
+    ToolCallExtraContent,
+    extra_content_of,
+    merged,
+)
 from fantasy.types import (
     JSON,
     CallWarning,
@@ -37,13 +42,15 @@ FUNCTION_CALL_NOT_READ = (
 
 
 class _ToolCallBuffer:
-    __slots__ = ("arguments", "finished", "id", "name")
+    __slots__ = ("arguments", "extra", "finished", "id", "name")
 
     def __init__(self, id: str, name: str, arguments: str):
         self.id = id
         self.name = name
         self.arguments = arguments
         self.finished = False
+        self.extra: dict[str, Any] | None = None
+        """The call's ``extra_content`` (Gemini's thought signature), to send back."""
 
 
 _TEXT_ID = "0"
@@ -345,7 +352,11 @@ class ChatStreamTranslator:
             # Another call under an index already used: a new one, after every other.
             index = max(self.tool_calls) + 1
             existing = None
+        extra = extra_content_of(tool_delta, where)
         if existing is not None:
+            if extra is not None:
+                # Gemini may send a call's signature in a delta of its own, after the call.
+                existing.extra = merged(existing.extra, extra)
             if args:
                 existing.arguments += args
                 # A call already closed (a later index began) still gets its arguments:
@@ -377,7 +388,8 @@ class ChatStreamTranslator:
             if idx < index and not prior.finished:
                 self._close_input(prior, parts)
         parts.append(StreamPart(StreamPartType.TOOL_INPUT_START, id=call_id, tool_call_name=name))
-        self.tool_calls[index] = _ToolCallBuffer(call_id, name, args)
+        self.tool_calls[index] = buffer = _ToolCallBuffer(call_id, name, args)
+        buffer.extra = extra
         self.tool_slots[wire_index] = index
         if args:
             parts.append(StreamPart(StreamPartType.TOOL_INPUT_DELTA, id=call_id, delta=args))
@@ -415,6 +427,13 @@ class ChatStreamTranslator:
                     # No arguments at all is an empty object; a call closed early (a later
                     # index began) may still get its arguments after, so only now.
                     tool_call_input=call.arguments or "{}",
+                    provider_metadata=(
+                        None
+                        if call.extra is None
+                        else {
+                            self.codec.options_key: ToolCallExtraContent(extra_content=call.extra)
+                        }
+                    ),
                 )
             )
         finish = self.codec.finish_reason(self.finish_reason)
