@@ -78,7 +78,13 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     ),
 }
 
-ALLOWED_IN_VOCABULARY = {"fantasy", "fantasy.types", "fantasy.errors", "fantasy._record"}
+ALLOWED_IN_VOCABULARY = {
+    "fantasy",
+    "fantasy.types",
+    "fantasy.errors",
+    "fantasy._record",
+    "fantasy._runtime",
+}
 """What types/errors/_runtime may import of fantasy: each other and the version."""
 
 

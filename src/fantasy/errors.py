@@ -27,10 +27,11 @@ password of a URL (``http://[REDACTED]@host/``).
 from __future__ import annotations
 
 import re
-import threading
 import weakref
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+from fantasy import _runtime
 
 TRANSIENT_STREAM_ERROR_TYPES = frozenset(
     {"server_error", "internal_error", "overloaded_error", "api_error", "rate_limit_error"}
@@ -113,7 +114,7 @@ class _Registered:
 
 
 _LIVE: weakref.WeakSet[_Registered] = weakref.WeakSet()
-_LIVE_LOCK = threading.Lock()
+_LIVE_LOCK = _runtime.module_lock()
 
 
 class SecretTokens(tuple[bytes, ...]):
