@@ -35,8 +35,9 @@ _CONTAINERS = (dict, list)
 class _Instance:
     """A model or dataclass: an instance built from a complete JSON object is reusable.
 
-    ``fields`` maps the JSON key to the attribute and the plan below it (empty when
-    a validator of the whole model sits between the JSON and the fields)."""
+    ``fields`` maps the JSON key to the attribute and the plan below it, for the fields
+    where instances can be found (none when a validator of the whole model sits between
+    the JSON and the fields)."""
 
     __slots__ = ("cls", "fields")
 
@@ -134,8 +135,9 @@ class _Compiler:
         by_name = _by_name(node.get("config") or {})
         for name, field in (inner.get("fields") or {}).items():
             key = _json_key(name, field, by_name)
-            if key is not None:
-                plan.fields[key] = (name, self.compile(field.get("schema")))
+            sub = self.compile(field.get("schema")) if key is not None else None
+            if key is not None and sub is not None:
+                plan.fields[key] = (name, sub)
         return plan
 
     def _dataclass(self, node: dict[str, Any]) -> Plan:
@@ -152,8 +154,9 @@ class _Compiler:
                 continue
             name = field.get("name")
             key = _json_key(name, field, by_name) if isinstance(name, str) else None
-            if key is not None:
-                plan.fields[key] = (name, self.compile(field.get("schema")))
+            sub = self.compile(field.get("schema")) if key is not None else None
+            if key is not None and sub is not None:
+                plan.fields[key] = (name, sub)
         return plan
 
 
@@ -207,12 +210,12 @@ class TypedPartials:
         parser only adds there), so only those are walked, and a model's fields."""
         forms = self._forms
         if isinstance(plan, _Instance):
-            if type(value) is not dict:
-                return value
+            if type(value) is not dict or not plan.fields:
+                return value  # nothing below can be replaced: the JSON as it is
             out = dict(value)
             for key, (_, sub) in plan.fields.items():
                 child = value.get(key)
-                if sub is not None and type(child) in _CONTAINERS:
+                if type(child) in _CONTAINERS:
                     known = forms.get(id(child))
                     out[key] = self._input(child, sub) if known is None else known
             return out
@@ -266,7 +269,7 @@ class TypedPartials:
                 return
             for key, (attribute, sub) in plan.fields.items():
                 child = value.get(key)
-                if sub is not None and type(child) in _CONTAINERS:
+                if type(child) in _CONTAINERS:
                     self._child(child, getattr(typed, attribute, None), sub, complete)
         elif isinstance(plan, _Items):
             if type(value) is not list or type(typed) is not list or len(typed) != len(value):
