@@ -13,15 +13,26 @@ from __future__ import annotations
 import itertools
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import pytest
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    RootModel,
+    TypeAdapter,
+    field_validator,
+    model_validator,
+)
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 from typing_extensions import TypedDict
 
 import fantasy
 from fantasy.objects import ObjectStreamPartType
 from fantasy.testing import FakeModel, stream_parts_for_text
+
+T = TypeVar("T")
 
 
 class Tag(BaseModel):
@@ -91,6 +102,49 @@ class Rebuilt(BaseModel):
         return data
 
 
+class Revalidated(BaseModel):
+    model_config = ConfigDict(revalidate_instances="always")
+    label: str
+
+
+class Mixed(BaseModel):
+    model_config = ConfigDict(strict=True)
+    again: list[Revalidated]
+    maybe: list[Tag] | None = None
+    root: TagList
+    frozen: list[FrozenTag] = []
+
+
+class TagList(RootModel[list[Tag]]):
+    pass
+
+
+class FrozenTag(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="allow")
+    label: str
+
+
+class Page(BaseModel, Generic[T]):
+    entries: list[T]
+    after: list[Totalled] = []
+
+
+class Totalled(BaseModel):
+    tags: list[Tag]
+    total: float = 0.0
+
+    @model_validator(mode="after")
+    def add_up(self) -> Totalled:
+        self.total = sum(t.weight for t in self.tags)
+        return self
+
+
+@pydantic_dataclass
+class PydanticPoint:
+    x: int
+    tags: list[Tag]
+
+
 class Cat(BaseModel):
     meow: str
 
@@ -130,6 +184,22 @@ CASES: list[tuple[Any, Any]] = [
     (Pets, {"pets": [{"meow": "a"}, {"bark": "b"}, {"meow": "c"}]}),
     (Movie, {"title": "m", "cast": _tags(3)}),
     (list[Record], [{"id": k, "name": "n", "tags": _tags(1)} for k in range(3)]),
+    (
+        Page[PydanticPoint],
+        {
+            "entries": [{"x": 1, "tags": _tags(2)}, {"x": 2, "tags": []}],
+            "after": [{"tags": _tags(3)}, {"tags": _tags(1)}],
+        },
+    ),
+    (
+        Mixed,
+        {
+            "again": [{"label": "a"}, {"label": "b"}],
+            "maybe": _tags(2),
+            "root": _tags(2),
+            "frozen": [{"label": "f", "more": {"x": [1, 2]}}, {"label": "g"}],
+        },
+    ),
 ]
 
 
