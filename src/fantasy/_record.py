@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import operator
 import reprlib
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, TypeVar
 
 if TYPE_CHECKING:
@@ -67,6 +68,8 @@ class Record:
     _record_unshown: ClassVar[frozenset[str]] = frozenset()
     _record_uncompared: ClassVar[frozenset[str]] = frozenset()
     _record_frozen: ClassVar[bool] = False
+    _record_constants: ClassVar[dict[str, Any]] = {}
+    _record_factories: ClassVar[dict[str, Callable[[], Any]]] = {}
     __match_args__: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(
@@ -75,16 +78,25 @@ class Record:
         frozen: bool = False,
         not_in_repr: tuple[str, ...] = (),
         not_compared: tuple[str, ...] = (),
+        constants: dict[str, Any] | None = None,
+        factories: dict[str, Callable[[], Any]] | None = None,
         **kwargs: Any,
     ) -> None:
         """``frozen``, ``not_in_repr`` and ``not_compared`` are `dataclasses.dataclass`'s
-        ``frozen`` and `dataclasses.field`'s ``repr=False`` and ``compare=False``."""
+        ``frozen`` and `dataclasses.field`'s ``repr=False`` and ``compare=False``;
+        ``constants`` names the fields ``__init__`` sets to a constant (a dataclass's
+        ``field(default=..., init=False)``), which the dataclass description gives as
+        their defaults: pydantic, for one, builds instances from it; ``factories``
+        names the fields whose ``None`` default ``__init__`` replaces with a fresh value
+        (a dataclass's ``field(default_factory=...)``), described so."""
         super().__init_subclass__(**kwargs)
         own = cls.__dict__.get("__slots__", ())
         names = (own,) if isinstance(own, str) else tuple(own)
         fields = cls._record_fields + names
         cls._record_fields = fields
         cls._record_frozen = frozen or cls._record_frozen
+        cls._record_constants = {**cls._record_constants, **(constants or {})}
+        cls._record_factories = {**cls._record_factories, **(factories or {})}
         cls._record_unshown = cls._record_unshown | frozenset(not_in_repr)
         cls._record_uncompared = cls._record_uncompared | frozenset(not_compared)
         cls._record_shown = tuple(n for n in fields if n not in cls._record_unshown)
@@ -210,9 +222,12 @@ def _describe_as_dataclass(cls: type[Record]) -> None:
         "__qualname__": cls.__qualname__,
         "__annotations__": {name: annotations.get(name, Any) for name in cls._record_fields},
     }
+    defaults.update(cls._record_constants)
     for name in cls._record_fields:
+        factory = cls._record_factories.get(name)
         namespace[name] = dataclasses.field(
-            default=defaults.get(name, dataclasses.MISSING),
+            default=dataclasses.MISSING if factory else defaults.get(name, dataclasses.MISSING),
+            default_factory=factory or dataclasses.MISSING,
             init=name in positional or name in keyword,
             repr=name not in cls._record_unshown,
             compare=name not in cls._record_uncompared,

@@ -50,7 +50,7 @@ class ResponseFormat(Record):
         self.description = description
 
 
-class Call(CallSettings):
+class Call(CallSettings, factories={"tools": list, "provider_options": dict, "headers": dict}):
     """One request to a model. ``None`` means "not set": the provider sends nothing for it.
 
     The generation settings (``temperature``, ``max_output_tokens``, ...) are the
@@ -122,7 +122,15 @@ class Call(CallSettings):
         check_fields(self, "Call", skip=("tools",))
 
 
-class Response(Record):
+class Response(
+    Record,
+    factories={
+        "content": ResponseContent,
+        "usage": Usage,
+        "warnings": list,
+        "provider_metadata": dict,
+    },
+):
     """A model's whole answer: its content, why it stopped, and the tokens it used."""
 
     __slots__ = (

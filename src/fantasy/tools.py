@@ -150,7 +150,7 @@ class PendingCall(Record, frozen=True):
         object.__setattr__(self, "kind", kind)
 
 
-class ToolInfo(Record):
+class ToolInfo(Record, factories={"required": list}):
     __slots__ = ("name", "description", "parameters", "required", "parallel", "schema")
     name: str
     description: str

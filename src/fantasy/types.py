@@ -111,7 +111,7 @@ TOOL_CHOICE_REQUIRED: ToolChoice = "required"
 # --------------------------------------------------------------------------- tool outputs
 
 
-class ToolResultOutputText(Record):
+class ToolResultOutputText(Record, constants={"type": "text"}):
     """A tool's answer as text, what the model reads next."""
 
     __slots__ = ("text", "type")
@@ -124,7 +124,7 @@ class ToolResultOutputText(Record):
         self.type = "text"
 
 
-class ToolResultOutputError(Record):
+class ToolResultOutputError(Record, constants={"type": "error"}):
     """A failed tool call as the model sees it: only the message travels."""
 
     __slots__ = ("error", "type")
@@ -137,7 +137,7 @@ class ToolResultOutputError(Record):
         self.type = "error"
 
 
-class ToolResultOutputMedia(Record):
+class ToolResultOutputMedia(Record, constants={"type": "media"}):
     """A tool's answer as an image or other media, with optional text."""
 
     __slots__ = ("data", "media_type", "text", "type")
@@ -161,7 +161,7 @@ ToolResultOutput: TypeAlias = ToolResultOutputText | ToolResultOutputError | Too
 # --------------------------------------------------------------------------- message parts
 
 
-class TextPart(Record):
+class TextPart(Record, constants={"type": ContentType.TEXT}):
     """Text in a message the caller sends (a user's words, a replayed answer)."""
 
     __slots__ = ("text", "provider_options", "type")
@@ -176,7 +176,7 @@ class TextPart(Record):
         self.type = ContentType.TEXT
 
 
-class ReasoningPart(Record):
+class ReasoningPart(Record, constants={"type": ContentType.REASONING}):
     """A model's earlier reasoning, sent back so it can continue from it."""
 
     __slots__ = ("text", "provider_options", "type")
@@ -191,7 +191,7 @@ class ReasoningPart(Record):
         self.type = ContentType.REASONING
 
 
-class FilePart(Record):
+class FilePart(Record, constants={"type": ContentType.FILE}):
     """A file in a message: raw bytes and their media type."""
 
     __slots__ = ("data", "media_type", "filename", "provider_options", "type")
@@ -216,7 +216,7 @@ class FilePart(Record):
         self.type = ContentType.FILE
 
 
-class ToolCallPart(Record):
+class ToolCallPart(Record, constants={"type": ContentType.TOOL_CALL}):
     """A tool call the model made, replayed in the conversation."""
 
     __slots__ = (
@@ -259,7 +259,7 @@ class ToolCallPart(Record):
         self.type = ContentType.TOOL_CALL
 
 
-class ToolResultPart(Record):
+class ToolResultPart(Record, constants={"type": ContentType.TOOL_RESULT}):
     """What a tool returned, sent back in a ``tool`` message."""
 
     __slots__ = (
@@ -341,7 +341,7 @@ Prompt: TypeAlias = list[Message]
 # --------------------------------------------------------------------------- response content
 
 
-class TextContent(Record):
+class TextContent(Record, constants={"type": ContentType.TEXT}):
     """Text the model answered."""
 
     __slots__ = ("text", "provider_metadata", "type")
@@ -356,7 +356,7 @@ class TextContent(Record):
         self.type = ContentType.TEXT
 
 
-class ReasoningContent(Record):
+class ReasoningContent(Record, constants={"type": ContentType.REASONING}):
     """Reasoning the model showed before its answer."""
 
     __slots__ = ("text", "provider_metadata", "type")
@@ -371,7 +371,7 @@ class ReasoningContent(Record):
         self.type = ContentType.REASONING
 
 
-class FileContent(Record):
+class FileContent(Record, constants={"type": ContentType.FILE}):
     """A file the model generated (an image, say)."""
 
     __slots__ = ("data", "media_type", "provider_metadata", "type")
@@ -393,7 +393,7 @@ class FileContent(Record):
         self.type = ContentType.FILE
 
 
-class SourceContent(Record):
+class SourceContent(Record, constants={"type": ContentType.SOURCE}):
     """A citation the model attached to its answer."""
 
     __slots__ = (
@@ -436,7 +436,7 @@ class SourceContent(Record):
         self.type = ContentType.SOURCE
 
 
-class ToolCallContent(Record):
+class ToolCallContent(Record, constants={"type": ContentType.TOOL_CALL}):
     """A tool call in a model's answer: which tool, and its arguments as JSON text."""
 
     __slots__ = (
@@ -480,7 +480,7 @@ class ToolCallContent(Record):
         self.type = ContentType.TOOL_CALL
 
 
-class ToolResultContent(Record):
+class ToolResultContent(Record, constants={"type": ContentType.TOOL_RESULT}):
     """A tool's result in the answer: run by the agent, or by the provider."""
 
     __slots__ = (
@@ -658,7 +658,7 @@ class CallWarning(Record):
 # --------------------------------------------------------------------------- tools on the wire
 
 
-class FunctionTool(Record):
+class FunctionTool(Record, constants={"type": "function"}):
     """A tool the model may call: its name, description and JSON Schema input."""
 
     __slots__ = ("name", "description", "input_schema", "provider_options", "type")
@@ -683,7 +683,7 @@ class FunctionTool(Record):
         self.type = "function"
 
 
-class ProviderDefinedTool(Record):
+class ProviderDefinedTool(Record, constants={"type": "provider-defined"}, factories={"args": dict}):
     """A tool the provider knows natively (web search, computer use).
 
     ``id`` is ``"<provider>.<tool>"``, e.g. ``"anthropic.web_search"``.

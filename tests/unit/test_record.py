@@ -124,6 +124,16 @@ def test_every_record_keeps_the_rules(cls: type[Record]) -> None:
     missing = [n for n in field_names(cls) if not hasattr(instance, n)]
     assert missing == []
     assert dataclasses.is_dataclass(instance)
+    # What __init__ sets without a parameter is a declared constant, and a None default
+    # of a field that is no Optional is a declared factory: the dataclass description
+    # (which pydantic builds instances from, bypassing __init__) must say so.
+    for f in described:
+        if not f.init:
+            assert cls._record_constants[f.name] == getattr(instance, f.name), f.name
+        elif f.default is None and "None" not in str(f.type) and "Any" not in str(f.type):
+            pytest.fail(f"{cls.__qualname__}.{f.name}: None default, not declared a factory")
+        if f.name in cls._record_factories:
+            assert getattr(instance, f.name) == cls._record_factories[f.name](), f.name
     assert eval(repr(instance).split("(", 1)[0], vars(sys.modules[cls.__module__])) is cls
 
 
@@ -274,6 +284,29 @@ def test_the_library_records_behave_like_the_dataclasses_they_were() -> None:
     match part:
         case TextPart(text):
             assert text == "hi"
+
+
+def test_pydantic_builds_and_dumps_records_as_it_would_their_dataclasses() -> None:
+    import pydantic
+
+    class Envelope(pydantic.BaseModel):
+        usage: Usage
+        parts: list[TextPart]
+        tool: ProviderDefinedTool
+
+    built = Envelope.model_validate(
+        {"usage": {"input_tokens": 3}, "parts": [{"text": "a"}], "tool": {"id": "x.y", "name": "y"}}
+    )
+    assert built.usage == Usage(input_tokens=3)
+    assert built.parts == [TextPart("a")] and built.parts[0].type is ContentType.TEXT
+    assert built.tool.args == {} and built.tool.type == "provider-defined"
+    assert built.model_dump(mode="json")["parts"] == [
+        {"text": "a", "provider_options": None, "type": "text"}
+    ]
+    message = pydantic.TypeAdapter(Message).validate_python(
+        {"role": "user", "content": [{"text": "hi", "type": "text"}]}
+    )
+    assert message == Message(Role.USER, [TextPart("hi")])
 
 
 @pytest.mark.parametrize(

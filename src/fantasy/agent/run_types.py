@@ -71,7 +71,12 @@ PAUSED_OUTPUT: Any = _Marker("PAUSED_OUTPUT")
 before its output: reading ``output`` says so instead of giving the text."""
 
 
-class StepResult(Record, not_in_repr=("model",), not_compared=("model",)):
+class StepResult(
+    Record,
+    not_in_repr=("model",),
+    not_compared=("model",),
+    factories={"messages": list, "pending": list},
+):
     """One model call and its tool runs; ``messages`` is what it added to the history."""
 
     __slots__ = (
@@ -168,7 +173,12 @@ class StepResult(Record, not_in_repr=("model",), not_compared=("model",)):
         )
 
 
-class AgentResult(Record, Generic[OutputT], not_in_repr=("typed_output",)):
+class AgentResult(
+    Record,
+    Generic[OutputT],
+    not_in_repr=("typed_output",),
+    factories={"input_messages": list, "prompt_messages": list},
+):
     """A finished run (or, on an error's ``partial_result``, the steps completed before it).
 
     Three views of the conversation:

@@ -34,7 +34,7 @@ class EventStreamError(ValueError):
     """The bytes are not a well-formed, intact event stream (bad length or checksum)."""
 
 
-class EventStreamMessage(Record):
+class EventStreamMessage(Record, factories={"headers": dict}):
     __slots__ = ("headers", "payload")
     headers: dict[str, Any]
     payload: bytes

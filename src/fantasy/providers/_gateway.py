@@ -157,7 +157,7 @@ class GatewayDialect(Record, frozen=True):
         object.__setattr__(self, "replays_xai_reasoning", replays_xai_reasoning)
 
 
-class _Assistant(Record):
+class _Assistant(Record, factories={"tool_calls": list, "extra": dict}):
     """An assistant message being built from parts."""
 
     __slots__ = ("content", "tool_calls", "extra")

@@ -208,7 +208,14 @@ class CostDetails(Record):
         self.upstream_inference_completions_cost = upstream_inference_completions_cost
 
 
-class UsageAccounting(Record):
+class UsageAccounting(
+    Record,
+    factories={
+        "prompt_tokens_details": PromptTokensDetails,
+        "completion_tokens_details": CompletionTokensDetails,
+        "cost_details": CostDetails,
+    },
+):
     """OpenRouter's usage accounting, typed (Fantasy's ``UsageAccounting``): tokens and
     what they cost. Fields the response left out are zero."""
 
@@ -292,7 +299,7 @@ class UsageAccounting(Record):
 
 
 @persisted("openrouter.metadata")
-class ProviderMetadata(Record):
+class ProviderMetadata(Record, factories={"usage": dict}):
     """``response.provider_metadata["openrouter"]``: who served the request, at what cost."""
 
     __slots__ = ("provider", "usage")

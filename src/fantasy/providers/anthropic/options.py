@@ -160,7 +160,7 @@ class CacheControl(Record):
 
 
 @persisted("anthropic.cache_control_options")
-class CacheControlOptions(Record):
+class CacheControlOptions(Record, factories={"cache_control": CacheControl}):
     """Mark a message, part or tool as a prompt-cache breakpoint.
 
     On a message it marks the message's last block; on a part, that part.
@@ -244,7 +244,7 @@ class WebSearchResultItem(Record):
 
 
 @persisted("anthropic.web_search_result_metadata", omit_empty=["*"])
-class WebSearchResultMetadata(Record):
+class WebSearchResultMetadata(Record, factories={"results": list}):
     """A server web search's results (or its error code), kept to replay the turn.
 
     The encrypted contents must go back verbatim for the model to see the pages again.
@@ -516,7 +516,7 @@ class Citation(Record):
 
 
 @persisted("anthropic.text_metadata", omit_empty=["citations"])
-class TextMetadata(Record):
+class TextMetadata(Record, factories={"citations": list}):
     """On text content: the citations the API attached to it (sent back with the text)."""
 
     __slots__ = ("citations",)

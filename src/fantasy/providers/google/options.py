@@ -65,7 +65,7 @@ class SafetySetting(Record):
 
 
 @persisted("google.options")
-class ProviderOptions(Record):
+class ProviderOptions(Record, factories={"safety_settings": list}):
     """Gemini settings beyond the common call options. ``None``/empty means "not sent"."""
 
     __slots__ = ("thinking_config", "cached_content", "safety_settings")
@@ -185,7 +185,15 @@ class SearchEntryPoint(Record):
 
 
 @persisted(omit_empty=["*"])
-class GroundingMetadata(Record):
+class GroundingMetadata(
+    Record,
+    factories={
+        "web_search_queries": list,
+        "image_search_queries": list,
+        "grounding_chunks": list,
+        "grounding_supports": list,
+    },
+):
     """What grounding (Google Search, URL context, retrieval, Maps) used for the answer.
 
     The pages themselves are the response's sources (`fantasy.SourceContent`); here
@@ -248,7 +256,7 @@ class UrlMetadata(Record):
 
 
 @persisted("google.response_metadata", omit_empty=["*"])
-class ResponseMetadata(Record):
+class ResponseMetadata(Record, factories={"url_context_metadata": list, "safety_ratings": list}):
     """``response.provider_metadata["google"]`` (and the stream's ``finish`` part's):
     what Gemini said about the answer beyond its content.
 

@@ -121,7 +121,7 @@ class FileOptions(Record):
 
 
 @persisted("openai.metadata", omit_empty=["extra_fields"])
-class ProviderMetadata(Record):
+class ProviderMetadata(Record, factories={"extra_fields": dict}):
     """What OpenAI reports beyond text and usage: ``response.provider_metadata["openai"]``."""
 
     __slots__ = (
