@@ -124,6 +124,10 @@ class Record:
         shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._record_shown)
         return f"{type(self).__qualname__}({shown})"
 
+    def __replace__(self, **changes: Any) -> Any:
+        """``copy.replace(record, ...)`` (Python 3.13), as a dataclass has it."""
+        return replaced(self, **changes)
+
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented

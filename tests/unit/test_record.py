@@ -219,6 +219,9 @@ def test_replace_asdict_and_match_work_on_a_record() -> None:
         dataclasses.replace(p, kind="other")  # type: ignore[type-var]
     assert dataclasses.asdict(p) == {"x": 1, "y": 2, "tags": ["t"], "kind": "point"}  # type: ignore[call-overload]
     assert replaced(p, x=9) == Point(9, 2, tags=["t"])
+    assert p.__replace__(x=9) == Point(9, 2, tags=["t"])  # copy.replace on Python 3.13
+    if sys.version_info >= (3, 13):
+        assert copy.replace(p, y=7) == Point(1, 7, tags=["t"])  # type: ignore[attr-defined]
     match p:
         case Point(x, y):
             assert (x, y) == (1, 2)
