@@ -150,6 +150,25 @@ def test_whole_calls_and_streamed_ones_mixed(server: FaultServer) -> None:
     ]
 
 
+def test_a_first_part_with_some_arguments_keeps_them(server: FaultServer) -> None:
+    """``args`` on the naming part (an empty object, or values known at once) and
+    pieces after it make one call."""
+    body = sse(
+        chunk(call(name="getWeather", args={"unit": "celsius"}, willContinue=True)),
+        chunk(arg("$.location", stringValue="Oslo")),
+        chunk(arg("$.location", more=False, stringValue="")),
+        chunk(call()),
+        chunk(call(name="getWeather", args={}, willContinue=True)),
+        chunk(arg("$.location", more=False, stringValue="Bergen")),
+        chunk(call(), finish="STOP", usage=True),
+    )
+    seen = streamed("google", server, body, 61)
+    assert seen.calls == [
+        ("getWeather", {"location": "Oslo", "unit": "celsius"}),
+        ("getWeather", {"location": "Bergen"}),
+    ]
+
+
 def test_a_stream_that_ends_inside_a_call_still_gives_it(server: FaultServer) -> None:
     body = sse(
         chunk(call(name="getWeather", willContinue=True)),

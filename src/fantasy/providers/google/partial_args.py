@@ -55,6 +55,15 @@ class StreamedCall:
         self.name = name
         self.args: dict[str, Any] = {}
 
+    def start(self, call: dict[str, Any], where: str) -> None:
+        """The first part: the arguments it has whole (``args``), then its pieces."""
+        args = call.get("args")
+        if args is not None:
+            if type(args) is not dict:
+                raise shape_error(join(where, "args"), "an object", args)
+            self.args = dict(args)
+        self.add(call, where)
+
     def add(self, call: dict[str, Any], where: str) -> None:
         """The ``partialArgs`` of one part (``call`` is its ``functionCall``)."""
         partial = call.get("partialArgs")

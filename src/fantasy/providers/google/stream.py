@@ -398,10 +398,11 @@ class StreamTranslator:
             ReasoningMetadata(signature=signature or "", tool_id=call_id),
             signature is not None,
         )
-        if more and call.get("args") is None:
-            # Its arguments follow in the next parts (streamFunctionCallArguments).
+        if more:
+            # Its arguments follow in the next parts (streamFunctionCallArguments), on
+            # top of any it came with.
             self.streamed_call = StreamedCall(call_id, name)
-            self.streamed_call.add(call, where)
+            self.streamed_call.start(call, where)
             parts.append(
                 StreamPart(StreamPartType.TOOL_INPUT_START, id=call_id, tool_call_name=name)
             )
