@@ -29,7 +29,7 @@ from collections.abc import (
     Iterator,
 )
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
     import queue
@@ -412,17 +412,26 @@ async def as_completed(
             t.cancel()
 
 
-@contextlib.asynccontextmanager
-async def closing(iterator: AsyncIterator[T]) -> AsyncGenerator[AsyncIterator[T], None]:
+class closing(Generic[T]):
     """Close an async iterator when the block ends, if it can be closed.
 
     Closing an outer async generator does not close the ones it was iterating;
     without this their cleanup (an open HTTP response) waits for the garbage
-    collector.
+    collector. A small object rather than ``asynccontextmanager``: each agent stream
+    holds two of these open for its whole life, and a generator-based one is three
+    objects the cyclic collector tracks (the generator, its context manager, the
+    loop's weak reference to it) where this is one.
     """
-    try:
-        yield iterator
-    finally:
-        aclose = getattr(iterator, "aclose", None)
+
+    __slots__ = ("_iterator",)
+
+    def __init__(self, iterator: AsyncIterator[T]) -> None:
+        self._iterator = iterator
+
+    async def __aenter__(self) -> AsyncIterator[T]:
+        return self._iterator
+
+    async def __aexit__(self, *exc: object) -> None:
+        aclose = getattr(self._iterator, "aclose", None)
         if aclose is not None:
             await aclose()

@@ -169,15 +169,14 @@ class StreamRun:
                     async for part in model_parts:
                         yield part
 
-                async def on_result(result: ToolResultContent) -> None:
-                    await cb("on_tool_result", result)
-
                 # Outside the retry: a tool that ran is never run again.
                 gated = with_provider_requests(state.calls, state.content)
                 sorted_calls = await triage(gated, setup.tools)
                 for request in sorted_calls.approval_requests:
                     yield approval_part(request)
-                approvals = await settle_step(gated, sorted_calls, setup.tools, run.gate, on_result)
+                approvals = await settle_step(
+                    gated, sorted_calls, setup.tools, run.gate, cb.tool_result
+                )
                 results = approvals.results
                 state.content.extend(results)
                 retry_messages: list[Message] = []
