@@ -156,9 +156,23 @@ class _Decoder:
 
 
 class ChunkedBody(_Decoder):
-    """The decoded data of one chunked body, one piece per network read (async)."""
+    """The decoded data of one chunked body, one piece per network read (async).
 
-    __slots__ = ()
+    On httpcore's anyio network stream it reads the anyio stream below it itself:
+    httpcore's ``read`` enters two context managers and an anyio cancel scope with a
+    timer for every read, about twenty objects that a stream waiting for data keeps
+    alive and the cyclic collector tracks, for each of a thousand streams in flight
+    (benchmarks/README.md, "Concurrent streams"). Here the read timeout is one timer
+    per body (`_ReadTimer`), re-armed only when it fires during a read that began
+    later, and the errors are httpcore's own, as its ``read`` raises them."""
+
+    __slots__ = ("_stream", "_timer")
+
+    def __init__(self, h11_state: Any, network: Any, start: bytes, timeout: Any, limit: int):
+        super().__init__(h11_state, network, start, timeout, limit)
+        self._stream = _anyio_stream(network)
+        """The anyio byte stream under httpcore's, or None to read through httpcore."""
+        self._timer: _ReadTimer | None = None
 
     def __aiter__(self) -> ChunkedBody:
         return self
@@ -170,8 +184,127 @@ class ChunkedBody(_Decoder):
                 return data
             if self._done:
                 break
-            self._received(await self._network.read(_READ, timeout=self._timeout))
+            if self._stream is None:
+                self._received(await self._network.read(_READ, timeout=self._timeout))
+            else:
+                self._received(await self._receive())
+        self.close()
         raise StopAsyncIteration
+
+    async def _receive(self) -> bytes:
+        """httpcore's ``AnyIOStream.read``: the same errors, one timer per body."""
+        import anyio
+
+        timer = self._timer
+        if timer is None and self._timeout is not None:
+            timer = self._timer = _ReadTimer(self._timeout)
+        if timer is not None:
+            timer.start()
+        try:
+            assert self._stream is not None
+            return await self._stream.receive(_READ)  # type: ignore[no-any-return]
+        except anyio.EndOfStream:
+            return b""
+        except (anyio.BrokenResourceError, anyio.ClosedResourceError) as exc:
+            from httpcore import ReadError
+
+            raise ReadError(exc) from exc
+        except BaseException as exc:
+            if timer is not None and timer.timed_out(exc):
+                from httpcore import ReadTimeout
+
+                raise ReadTimeout("timed out") from None
+            raise
+        finally:
+            if timer is not None:
+                timer.end()
+
+    def close(self) -> None:
+        """Stop the read timer (the body ended, failed or was abandoned)."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
+
+class _ReadTimer:
+    """The read timeout of one body: a read that waits longer than ``timeout`` for data
+    has its task cancelled and raises httpcore's ``ReadTimeout``, as under httpcore's
+    ``anyio.fail_after``. One timer for the body, not one per read: when it fires
+    during a read that began later (or between reads) it is set again for that read,
+    so a stream whose reads each take less than the timeout costs one timer per
+    ``timeout`` seconds at most."""
+
+    __slots__ = ("_base", "_fired", "_handle", "_loop", "_task", "reading", "since", "timeout")
+
+    def __init__(self, timeout: float) -> None:
+        import asyncio
+
+        self.timeout = timeout
+        self._loop = asyncio.get_running_loop()
+        self._task: asyncio.Task[Any] | None = None
+        self._handle: asyncio.TimerHandle | None = None
+        self.reading = False
+        self.since = 0.0
+        self._fired = False
+        self._base = 0
+
+    def start(self) -> None:
+        import asyncio
+
+        self._task = asyncio.current_task()
+        self.since = self._loop.time()
+        self.reading = True
+        if self._handle is None and self._task is not None:
+            self._handle = self._loop.call_at(self.since + self.timeout, self._expire)
+
+    def _expire(self) -> None:
+        self._handle = None
+        if not self.reading or self._task is None:
+            return  # the next read sets the timer again
+        due = self.since + self.timeout
+        if self._loop.time() < due:
+            self._handle = self._loop.call_at(due, self._expire)
+            return
+        self._fired = True
+        self._base = self._task.cancelling()
+        self._task.cancel()
+
+    def end(self) -> None:
+        """The read is over; the task is not held between reads (it holds the body)."""
+        self.reading = False
+        if not self._fired:
+            self._task = None
+
+    def timed_out(self, exc: BaseException) -> bool:
+        """After ``exc`` ended a read: True if it is this timer's cancellation (then
+        withdrawn); a cancellation from elsewhere at the same time is kept."""
+        import asyncio
+
+        if not self._fired or not isinstance(exc, asyncio.CancelledError):
+            return False
+        self._fired = False
+        task, self._task = self._task, None
+        assert task is not None
+        return task.uncancel() <= self._base
+
+    def stop(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+        self._task = None
+
+
+def _anyio_stream(network: Any) -> Any:
+    """The anyio byte stream under httpcore's ``AnyIOStream`` (plain or TLS), or None
+    for any other network stream (trio's, a test's), which is then read through it."""
+    try:
+        from httpcore._backends.anyio import AnyIOStream
+    except ImportError:
+        return None
+    if type(network) is not AnyIOStream:
+        return None
+    stream = getattr(network, "_stream", None)
+    return stream if callable(getattr(stream, "receive", None)) else None
 
 
 class SyncChunkedBody(_Decoder):

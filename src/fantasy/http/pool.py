@@ -34,7 +34,7 @@ import anyio
 import httpcore
 import httpx
 
-from fantasy.http.chunked import take_over
+from fantasy.http.chunked import ChunkedBody, take_over
 
 _Key = tuple[bytes, bytes, int]
 """An origin as a dict key (``httpcore.Origin`` compares but does not hash)."""
@@ -311,7 +311,15 @@ class _PoolStream:
     An iterator object rather than an async generator: it is one more step for every
     chunk of every stream, and a generator's frame costs more than a method call."""
 
-    __slots__ = ("_closed", "_connection", "_iterator", "_pool", "_request", "_stream")
+    __slots__ = (
+        "_closed",
+        "_connection",
+        "_httpx_errors",
+        "_iterator",
+        "_pool",
+        "_request",
+        "_stream",
+    )
 
     def __init__(
         self,
@@ -326,6 +334,8 @@ class _PoolStream:
         self._request = request
         self._closed = False
         self._iterator: AsyncIterator[bytes] | None = None
+        self._httpx_errors = False
+        """Read by `direct_body`, past httpx's layers: raise httpx's exceptions as they would."""
 
     def __aiter__(self) -> AsyncIterator[bytes]:
         # A chunked body is read without h11 where it can be (`fantasy.http.chunked`).
@@ -338,19 +348,60 @@ class _PoolStream:
             return await anext(self._iterator)
         except StopAsyncIteration:
             raise
-        except BaseException:
+        except BaseException as exc:
             await self.aclose()
+            if self._httpx_errors and isinstance(exc, Exception):
+                _raise_as_httpx(exc)
             raise
 
     async def aclose(self) -> None:
         if self._closed:
             return
         self._closed = True
+        if type(self._iterator) is ChunkedBody:
+            self._iterator.close()
         with anyio.CancelScope(shield=True):
             aclose = getattr(self._stream, "aclose", None)
             if aclose is not None:
                 await aclose()
             await self._pool._release(self._connection)
+
+
+def _raise_as_httpx(exc: Exception) -> None:
+    """Raise httpx's exception for httpcore's ``exc``, as httpx's response stream does
+    (``exc`` itself if it is not httpcore's)."""
+    from httpx._transports.default import map_httpcore_exceptions
+
+    with map_httpcore_exceptions():
+        raise exc
+
+
+def direct_body(response: httpx.Response) -> AsyncIterator[bytes] | None:
+    """The body of a response from a `FairConnectionPool`, read from the pool's own
+    stream rather than through httpx's two async generators above it (its client's
+    and its transport's, the second mapping httpcore's exceptions to httpx's, which
+    `_PoolStream` then does itself). Each is, with its context manager and the event
+    loop's weak reference to it, a few objects that a stream in flight keeps alive
+    and the cyclic collector tracks, for each of a thousand streams
+    (benchmarks/README.md, "Concurrent streams"). None when the response is not
+    held as expected; its body is then read through httpx. Closing the response
+    closes the body as before."""
+    try:
+        from httpx._client import BoundAsyncStream
+        from httpx._transports.default import AsyncResponseStream
+    except ImportError:  # another version of httpx: read through its layers
+        return None
+    bound = response.stream
+    if type(bound) is not BoundAsyncStream:
+        return None
+    inner = getattr(bound, "_stream", None)
+    if type(inner) is not AsyncResponseStream:
+        return None
+    body = getattr(inner, "_httpcore_stream", None)
+    if type(body) is not _PoolStream or body._iterator is not None:
+        return None
+    body._httpx_errors = True
+    return aiter(body)
 
 
 POOL_LIMITS = httpx.Limits(

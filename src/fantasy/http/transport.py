@@ -279,10 +279,13 @@ def _body_chunks(response: Any) -> Iterator[bytes]:
 
 
 def _abody_chunks(response: Any) -> AsyncIterator[bytes]:
-    """The async face of `_body_chunks`."""
+    """The async face of `_body_chunks`; a body from the transport's own pool is read
+    from the pool's stream (`fantasy.http.pool.direct_body`)."""
     if _plain_httpx_body(response):
+        from fantasy.http.pool import direct_body
+
         response.is_stream_consumed = True
-        return aiter(response.stream)
+        return direct_body(response) or aiter(response.stream)
     return response.aiter_bytes()  # type: ignore[no-any-return]
 
 

@@ -1,0 +1,154 @@
+"""What a stream in flight costs the process while it waits for data, and how the
+provider's own pool times out its reads.
+
+A server relaying a thousand streams keeps a thousand of them waiting at once. Every
+object a waiting stream keeps alive that the cyclic collector tracks is promoted to
+its oldest generation and scanned by each full collection, so their number per stream
+is what a thousand streams pay (benchmarks/README.md, "Concurrent streams"). These
+tests count them with the collector's own view (``gc.get_referents``), not with a
+clock, and check that the lighter paths keep httpcore's behaviour: its exceptions
+mapped to httpx's, a read timeout per read, a cancellation that stays one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+from collections import Counter
+
+import httpx
+import pytest
+
+from fantasy import Agent, StreamPartType
+from fantasy.http.pool import async_client
+from tests.faults.conftest import FAKE_KEY
+from tests.faults.server import FaultServer, Stream
+from tests.faults.wire import OPENAI_CHAT
+
+TEXTS = ["one ", "two ", "three"]
+
+MOST_TRACKED_PER_STREAM = 120
+"""Tracked objects one agent stream waiting for data may keep alive, its task and the
+request's and response's layers included: 142 before the layers fantasy owns were
+trimmed (httpx's two body generators above the pool's stream, httpcore's cancel scope
+and context managers around each read, generator-based ``closing`` contexts,
+closures), 109 after."""
+
+
+def _new_objects_reachable(root: object, known: set[int]) -> list[object]:
+    """The tracked objects reachable from ``root`` that did not exist when ``known``
+    (ids of every tracked object then, kept alive meanwhile) was taken."""
+    found: list[object] = []
+    seen = {id(root)}
+    todo = [root]
+    while todo:
+        for ref in gc.get_referents(todo.pop()):
+            if id(ref) in seen or id(ref) in known or not gc.is_tracked(ref):
+                continue
+            seen.add(id(ref))
+            found.append(ref)
+            todo.append(ref)
+    return found
+
+
+def _kind(obj: object) -> str:
+    name = type(obj).__qualname__
+    code = getattr(obj, "__qualname__", None)
+    return f"{name} {code}" if isinstance(code, str) and name != "type" else name
+
+
+def test_an_agent_stream_waiting_for_data_keeps_few_tracked_objects_alive(
+    server: FaultServer,
+) -> None:
+    chunks = OPENAI_CHAT.stream(TEXTS)
+    # A warm-up stream (its connection stays in the pool), then one held before its
+    # last chunk until a second stream is open, then that second one.
+    server.script(Stream(chunks), Stream(chunks, hold_until=2), Stream(chunks, hold_until=2))
+    model = OPENAI_CHAT.make(server.url, FAKE_KEY)
+    agent = Agent(model, max_retries=0)
+
+    async def main() -> tuple[list[object], list[str]]:
+        assert (await agent.astream("hi").collect()).text == "".join(TEXTS)
+        seen: list[StreamPartType] = []
+
+        async def consume() -> str:
+            stream = agent.astream("hi")
+            async for part in stream:
+                seen.append(part.type)
+            return stream.result.text
+
+        gc.collect()
+        before = gc.get_objects()
+        known = {id(o) for o in before}
+        task = asyncio.ensure_future(consume())
+        while seen.count(StreamPartType.TEXT_DELTA) < len(TEXTS):
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.1)  # back at the read, waiting for the held chunk
+        assert not task.done()
+        gc.collect()
+        held = _new_objects_reachable(task, known)
+        del before
+        second = agent.astream("hi").collect()
+        texts = [await task, (await second).text]
+        await model.transport.aclose()  # type: ignore[attr-defined]
+        return held, texts
+
+    held, texts = asyncio.run(main())
+    assert texts == ["".join(TEXTS)] * 2
+    kinds = Counter(_kind(o) for o in held)
+    assert len(held) <= MOST_TRACKED_PER_STREAM, (len(held), kinds.most_common(40))
+
+
+async def _read(client: httpx.AsyncClient, url: str) -> bytes:
+    async with client.stream("POST", url, content=b"{}") as response:
+        return await response.aread()
+
+
+def test_a_chunked_body_that_stalls_raises_httpx_read_timeout(server: FaultServer) -> None:
+    server.responder = lambda request: Stream([b"data: 1\n\n"], ending="hang")
+
+    async def main() -> None:
+        client = async_client(httpx.Timeout(10.0, read=0.2))
+        try:
+            await _read(client, server.url)
+        finally:
+            await client.aclose()
+
+    with pytest.raises(httpx.ReadTimeout):
+        asyncio.run(main())
+    assert server.wait_client_closed()
+
+
+def test_the_read_timeout_bounds_each_read_not_the_whole_body(server: FaultServer) -> None:
+    """Eight chunks 0.1 s apart take longer than the 0.3 s read timeout in all; no read
+    waits that long, so the body arrives whole (one timer per body, set again for the
+    read in progress when it fires)."""
+    chunks = [b"data: %d\n\n" % i for i in range(8)]
+    server.responder = lambda request: Stream(chunks, delay=0.1)
+
+    async def main() -> bytes:
+        client = async_client(httpx.Timeout(10.0, read=0.3))
+        try:
+            return await _read(client, server.url)
+        finally:
+            await client.aclose()
+
+    assert asyncio.run(main()) == b"".join(chunks)
+
+
+def test_a_read_cancelled_from_outside_stays_cancelled(server: FaultServer) -> None:
+    server.responder = lambda request: Stream([b"data: 1\n\n"], ending="hang")
+
+    async def main() -> None:
+        client = async_client(httpx.Timeout(10.0, read=5.0))
+        try:
+            task = asyncio.ensure_future(_read(client, server.url))
+            await asyncio.sleep(0.2)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+        finally:
+            await client.aclose()
+
+    asyncio.run(main())
+    assert server.wait_client_closed()
