@@ -1,5 +1,5 @@
 """What a stream in flight costs the process while it waits for data, and how the
-provider's own pool times out its reads.
+provider's own pool connects and times out its reads.
 
 A server relaying a thousand streams keeps a thousand of them waiting at once. Every
 object a waiting stream keeps alive that the cyclic collector tracks is promoted to
@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import socket
 from collections import Counter
+from typing import Any
 
+import anyio
 import httpx
 import pytest
 
@@ -102,6 +105,51 @@ def test_an_agent_stream_waiting_for_data_keeps_few_tracked_objects_alive(
 async def _read(client: httpx.AsyncClient, url: str) -> bytes:
     async with client.stream("POST", url, content=b"{}") as response:
         return await response.aread()
+
+
+def test_a_connection_to_an_ip_address_skips_the_happy_eyeballs_race(
+    server: FaultServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """anyio's ``connect_tcp`` races the addresses of a host name (a task group, a task
+    per address) even when there is one; the pool connects to an IP address directly,
+    and a host name still goes through anyio."""
+    raced: list[str] = []
+    connect_tcp = anyio.connect_tcp
+
+    async def counting(remote_host: Any, *args: Any, **kwargs: Any) -> Any:
+        raced.append(str(remote_host))
+        return await connect_tcp(remote_host, *args, **kwargs)
+
+    monkeypatch.setattr(anyio, "connect_tcp", counting)
+    server.responder = lambda request: Stream([b"data: 1\n\n", b"data: 2\n\n"])
+    assert "//127.0.0.1:" in server.url
+    by_name = server.url.replace("//127.0.0.1:", "//localhost:")
+
+    async def main() -> list[bytes]:
+        client = async_client(httpx.Timeout(10.0))
+        try:
+            return [await _read(client, server.url), await _read(client, by_name)]
+        finally:
+            await client.aclose()
+
+    assert asyncio.run(main()) == [b"data: 1\n\ndata: 2\n\n"] * 2
+    assert raced == ["localhost"]
+
+
+def test_a_refused_connection_to_an_ip_address_is_httpx_connect_error() -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    async def main() -> None:
+        client = async_client(httpx.Timeout(10.0))
+        try:
+            await _read(client, f"http://127.0.0.1:{port}/v1")
+        finally:
+            await client.aclose()
+
+    with pytest.raises(httpx.ConnectError):
+        asyncio.run(main())
 
 
 def test_a_chunked_body_that_stalls_raises_httpx_read_timeout(server: FaultServer) -> None:

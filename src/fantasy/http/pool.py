@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import sys
 from collections import OrderedDict, deque
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from typing import Any
 
 import anyio
@@ -292,6 +292,104 @@ class FairConnectionPool(httpcore.AsyncConnectionPool):
         )
 
 
+class DirectConnect:
+    """The pool's network backend: httpcore's own (``AutoBackend``: anyio's, or trio's),
+    except that on asyncio a connection to an IP address is opened with one
+    ``create_connection`` under one timeout.
+
+    anyio's ``connect_tcp`` runs Happy Eyeballs (RFC 6555) for every connection: a
+    task group, a task per address and a cancel scope, even when there is one address
+    to try. That costs about three times the connection itself in CPU, and a few
+    hundred short-lived objects the cyclic collector tracks, for each of a thousand
+    streams that connect at once (benchmarks/README.md, "Concurrent streams"). With an
+    IP address there is nothing to race, so the connection is the same one without the
+    race; a host name (which may resolve to IPv6 and IPv4 addresses), a local address
+    to bind, or another event loop go through httpcore's backend as before."""
+
+    def __init__(self) -> None:
+        from httpcore._backends.auto import AutoBackend
+
+        self._auto = AutoBackend()
+        self._literal: dict[str, bool] = {}
+        """Per host: is it an IP address?"""
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> Any:
+        if local_address is None and self._is_address(host):
+            connect = _asyncio_connect()
+            if connect is not None:
+                return await connect(host, port, timeout, socket_options)
+        return await self._auto.connect_tcp(host, port, timeout, local_address, socket_options)
+
+    def _is_address(self, host: str) -> bool:
+        known = self._literal.get(host)
+        if known is None:
+            import ipaddress
+
+            try:
+                ipaddress.ip_address(host)
+                known = True
+            except ValueError:
+                known = False
+            if len(self._literal) < 256:
+                self._literal[host] = known
+        return known
+
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Any = None
+    ) -> Any:
+        return await self._auto.connect_unix_socket(path, timeout, socket_options)
+
+    async def sleep(self, seconds: float) -> None:
+        await self._auto.sleep(seconds)
+
+
+def _asyncio_connect() -> Any:
+    """`_connect_on_asyncio` when the running loop is asyncio's and anyio's asyncio
+    backend is the one expected; None otherwise."""
+    import sniffio
+
+    try:
+        if sniffio.current_async_library() != "asyncio":
+            return None
+        from anyio._backends._asyncio import AsyncIOBackend
+        from httpcore._backends.anyio import AnyIOStream  # noqa: F401 (there, as expected)
+    except (ImportError, sniffio.AsyncLibraryNotFoundError):
+        return None
+    if not callable(getattr(AsyncIOBackend, "connect_tcp", None)):
+        return None
+    return _connect_on_asyncio
+
+
+async def _connect_on_asyncio(
+    host: str, port: int, timeout: float | None, socket_options: Iterable[Any] | None
+) -> Any:
+    """httpcore's ``AnyIOBackend.connect_tcp`` to one address: the same stream (anyio's
+    socket stream, TCP_NODELAY as asyncio sets it, then ``socket_options``) and the
+    same errors (``ConnectTimeout``, ``ConnectError``), without the race."""
+    import asyncio
+
+    from anyio._backends._asyncio import AsyncIOBackend
+    from httpcore._backends.anyio import AnyIOStream
+
+    try:
+        async with asyncio.timeout(timeout):
+            stream = await AsyncIOBackend.connect_tcp(host, port)
+    except TimeoutError:
+        raise httpcore.ConnectTimeout(f"connecting to {host}:{port} timed out") from None
+    except OSError as exc:
+        raise httpcore.ConnectError(exc) from exc
+    for option in socket_options or ():
+        stream._raw_socket.setsockopt(*option)
+    return AnyIOStream(stream)
+
+
 def _serve(waiter: _Waiter, given: object) -> None:
     waiter.given = given
     waiter.event.set()
@@ -447,5 +545,6 @@ def async_client(
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
+            network_backend=DirectConnect(),
         )
     return client
