@@ -7,6 +7,8 @@ token-sized deltas (4 characters) and fed through:
   full-schema validation and dedupe that every object stream runs per delta;
 * ``stream_object``: the same, end to end through a scripted model's
   ``stream_object`` (object stream parts, text deltas, finish);
+* ``typed partial_objects``: `fantasy.stream_object` with a pydantic model, the typed
+  partial objects (validated into the model, each compared with the one before);
 * ``naive pydantic_core``: re-parsing the accumulated text with
   ``pydantic_core.from_json(allow_partial=True)`` after each delta;
 * ``naive json_repair``: re-repairing the accumulated text with
@@ -23,6 +25,7 @@ skipped at lengths where one run would take minutes.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import time
 from collections.abc import Callable
@@ -86,6 +89,34 @@ def run_stream_object(pieces: list[str]) -> int:
     return sum(1 for _ in model.stream_object(call))
 
 
+@functools.cache
+def records_type() -> type:
+    """The pydantic model of `SCHEMA`'s records, made once (as a program's would be)."""
+    from pydantic import BaseModel
+
+    class Record(BaseModel):
+        id: int
+        name: str
+        tags: list[str]
+
+    class Records(BaseModel):
+        items: list[Record]
+
+    return Records
+
+
+def run_typed(pieces: list[str]) -> int:
+    """`fantasy.stream_object(...).partial_objects()` with a pydantic model: the typed
+    partial objects a program reads (the same records as `SCHEMA`)."""
+    import fantasy
+    from fantasy.testing import FakeModel, stream_parts_for_text
+
+    model = FakeModel([stream_parts_for_text(pieces)])
+    model.native_object_output = True
+    stream: fantasy.ObjectStream[Any] = fantasy.stream_object(model, "x", records_type())
+    return sum(1 for _ in stream.partial_objects())
+
+
 def run_naive_pydantic_core(pieces: list[str]) -> int:
     from pydantic_core import from_json
 
@@ -123,6 +154,7 @@ CASES: list[tuple[str, Callable[[list[str]], int], int]] = [
     # (name, runner, longest length it is run at)
     ("fantasy", run_fantasy, 10**9),
     ("stream_object", run_stream_object, 10**9),
+    ("typed partial_objects", run_typed, 10**9),
     ("naive pydantic_core", run_naive_pydantic_core, 100_000),
     ("naive json_repair", run_naive_json_repair, 10_000),
 ]
