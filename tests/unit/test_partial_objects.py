@@ -67,7 +67,25 @@ VALUES = st.recursive(
 def test_emits_exactly_the_valid_changed_snapshots(
     value: Any, schema: dict[str, Any], size: int
 ) -> None:
-    text = json.dumps(value)
+    _check_against_whole_validation(json.dumps(value), schema, size)
+
+
+def test_a_repeated_key_is_checked_again() -> None:
+    """A key given twice replaces its value in a container checked entry by entry: the
+    container is judged again, open or complete, as validating it whole would."""
+    texts = [
+        '{"name": "ann", "age": 1, "author": {"n": "a", "n": 5}, "tags": []}',
+        '{"name": "ann", "age": 1, "author": {"n": "a", "n": 5}}',
+        '{"name": "ann", "age": 1, "age": "x", "tags": ["a"]}',
+        '[{"a": 1, "a": 2}, {"a": 3, "b": 1, "a": {"c": 1}}]',
+    ]
+    for text in texts:
+        for schema in SCHEMAS:
+            for size in (1, 2, 5):
+                _check_against_whole_validation(text, schema, size)
+
+
+def _check_against_whole_validation(text: str, schema: dict[str, Any], size: int) -> None:
     tracker = PartialObjects(schema)
     reference = PartialJSONParser()
     validator = Validator(schema)

@@ -107,6 +107,9 @@ class PartialJSONParser:
         self._number: list[str] = []
         self.version = 0
         """Increases whenever the value `snapshot` would return changes."""
+        self.rewrites = 0
+        """Increases when a key given again replaces its value: the one change to an
+        entry already in a container (entries are otherwise only added)."""
         self.shape = 0
         """Increases whenever anything but the scalar in progress changes (a value starts
         or ends, a container closes, a key is read): while it stays, only that scalar
@@ -345,6 +348,8 @@ class PartialJSONParser:
             return
         frame = self._stack[-1]
         if isinstance(frame.value, dict):
+            if frame.key in frame.value:
+                self.rewrites += 1
             frame.value[frame.key] = value  # type: ignore[index]
             frame.key = None
         else:

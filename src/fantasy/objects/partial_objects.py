@@ -115,6 +115,7 @@ class PartialObjects:
         self._checked: dict[int, _Checked] = {}
         self._nodes: dict[int, _Node | bool | None] = {}
         self._leaves: dict[int, Any] = {}
+        self._rewrites = 0
         self._by_value = False  # whether the last path check looked at the scalar's content
         self._verdict_shape = -1
         self._verdict = False
@@ -145,6 +146,9 @@ class PartialObjects:
             self.error = exc
             return MISSING
         parser = self._parser
+        if parser.rewrites != self._rewrites:  # an entry was replaced: check all again
+            self._rewrites = parser.rewrites
+            self._checked.clear()
         if parser.version == self._seen_version:
             return MISSING
         self._seen_version = parser.version
