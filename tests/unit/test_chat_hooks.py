@@ -124,8 +124,8 @@ PROVIDERS: dict[str, Factory] = {
 }
 
 
-def _eos_is_stop(raw: str) -> FinishReason:
-    if raw == "eos":
+def _turn_end_is_stop(raw: str) -> FinishReason:
+    if raw == "end_of_turn":
         return FinishReason.STOP
     return openai.DEFAULT_HOOKS.map_finish_reason(raw)  # type: ignore[misc]
 
@@ -134,18 +134,18 @@ def _eos_is_stop(raw: str) -> FinishReason:
 @pytest.mark.parametrize("stream", [False, True], ids=["generate", "stream"])
 @pytest.mark.parametrize("name", sorted(PROVIDERS))
 def test_map_finish_reason_hook_on_every_chat_provider(name: str, stream: bool, face: str) -> None:
-    server = Server(finish="eos")
+    server = Server(finish="end_of_turn")
     provider = PROVIDERS[name](server)
     plain = provider.language_model("gpt-4o")
     assert finish_of(run(plain, Call(prompt=HELLO), face, stream=stream)) is FinishReason.UNKNOWN
-    hooked = provider.language_model("gpt-4o", hooks=ChatHooks(map_finish_reason=_eos_is_stop))
+    hooked = provider.language_model("gpt-4o", hooks=ChatHooks(map_finish_reason=_turn_end_is_stop))
     assert finish_of(run(hooked, Call(prompt=HELLO), face, stream=stream)) is FinishReason.STOP
     assert server.bodies[0] == server.bodies[1]  # the hook reads; the request is the same
 
 
 @pytest.mark.parametrize("name", sorted(PROVIDERS))
 def test_provider_hooks_apply_to_every_model_and_a_models_own_win(name: str) -> None:
-    server = Server(finish="eos")
+    server = Server(finish="end_of_turn")
     seen: list[str] = []
 
     def provider_level(raw: str) -> FinishReason:
@@ -349,18 +349,18 @@ def test_hooks_for_a_responses_model_are_refused_not_dropped() -> None:
     )
     assert provider.language_model("gpt-5").__class__.__name__ == "ResponsesLanguageModel"
     with pytest.raises(InvalidArgumentError, match="Responses API"):
-        provider.language_model("gpt-5", hooks=ChatHooks(map_finish_reason=_eos_is_stop))
+        provider.language_model("gpt-5", hooks=ChatHooks(map_finish_reason=_turn_end_is_stop))
     # A model the predicate keeps on Chat Completions takes them.
-    model = provider.language_model("gpt-4o", hooks=ChatHooks(map_finish_reason=_eos_is_stop))
+    model = provider.language_model("gpt-4o", hooks=ChatHooks(map_finish_reason=_turn_end_is_stop))
     assert isinstance(model, openai.ChatLanguageModel)
     assert model.codec.hooks is not None
     assert model.codec.hooks.usage is _x_usage
-    assert model.codec.hooks.map_finish_reason is _eos_is_stop
+    assert model.codec.hooks.map_finish_reason is _turn_end_is_stop
 
 
 def test_defaults_can_be_copied_and_changed() -> None:
-    hooks = replace(openrouter.DEFAULT_HOOKS, map_finish_reason=_eos_is_stop)
-    server = Server(finish="eos")
+    hooks = replace(openrouter.DEFAULT_HOOKS, map_finish_reason=_turn_end_is_stop)
+    server = Server(finish="end_of_turn")
     model = PROVIDERS["openrouter"](server).language_model("a/b", hooks=hooks)
     assert finish_of(run(model, Call(prompt=HELLO), "sync", stream=True)) is FinishReason.STOP
 

@@ -14,6 +14,15 @@ _FINISH_REASONS = {
     "content_filter": FinishReason.CONTENT_FILTER,
     "tool_calls": FinishReason.TOOL_CALLS,
     "function_call": FinishReason.TOOL_CALLS,
+    # Spellings of OpenAI-compatible servers, as each documents them (Fantasy: unknown).
+    # The server's own word stays in ``raw_finish_reason``.
+    "eos": FinishReason.STOP,  # servers that name the end-of-sequence token
+    "eos_token": FinishReason.STOP,  # Hugging Face TGI
+    "stop_sequence": FinishReason.STOP,  # Hugging Face TGI
+    "model_length": FinishReason.LENGTH,  # Mistral: the model's context is full
+    "insufficient_system_resource": FinishReason.ERROR,  # DeepSeek: cut off by load
+    "error": FinishReason.ERROR,  # Mistral, OpenRouter
+    "abort": FinishReason.ERROR,  # vLLM: the request was aborted on the server
 }
 
 

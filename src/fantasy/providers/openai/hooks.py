@@ -10,7 +10,7 @@ default and patch its result::
     from fantasy.providers.openai import ChatHooks
 
     def finish(raw: str) -> fantasy.FinishReason:
-        if raw == "eos":                      # this server's own spelling of "stop"
+        if raw == "end_of_turn":              # this server's own spelling of "stop"
             return fantasy.FinishReason.STOP
         return openaicompat.DEFAULT_HOOKS.map_finish_reason(raw)
 
