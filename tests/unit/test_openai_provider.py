@@ -570,10 +570,17 @@ def test_non_json_error_body_keeps_the_raw_text(face: Face) -> None:
 
 
 def test_error_without_message_keeps_the_raw_body(face: Face) -> None:
+    server = Server(json_response({"status": "weird"}, status=400))
+    with pytest.raises(ProviderError) as info:
+        face.generate(make_model(server), Call(prompt=HELLO))
+    assert info.value.message == '{"status":"weird"}'
+
+
+def test_a_fastapi_detail_is_the_message(face: Face) -> None:
     server = Server(json_response({"detail": "weird"}, status=400))
     with pytest.raises(ProviderError) as info:
         face.generate(make_model(server), Call(prompt=HELLO))
-    assert info.value.message == '{"detail":"weird"}'
+    assert info.value.message == "weird"
 
 
 def test_unknown_status_title(face: Face) -> None:

@@ -390,8 +390,9 @@ class _Drained(Generic[E]):
 class JsonEventSource(Generic[E]):
     """Server-Sent Events whose data are JSON objects (OpenAI's framing, and every
     OpenAI-compatible server's): ``[DONE]`` is skipped, anything but a JSON object is
-    an invalid response, and an ``{"error": ...}`` event becomes the provider's error
-    through ``on_error_event`` (gateways send one mid-stream too)."""
+    an invalid response, and an ``{"error": ...}`` event (or vLLM's ``{"object":
+    "error", ...}``) becomes the provider's error through ``on_error_event`` (gateways
+    send one mid-stream too)."""
 
     __slots__ = ("_decoder", "_on_error_event", "_provider", "_url")
 
@@ -419,7 +420,9 @@ class JsonEventSource(Generic[E]):
                 raise self._invalid(f"stream event is not valid JSON: {exc}", data) from None
             if not isinstance(payload, dict):
                 raise self._invalid(f"expected a JSON object, got {type(payload).__name__}", data)
-            if self._on_error_event is not None and "error" in payload:
+            if self._on_error_event is not None and (
+                "error" in payload or payload.get("object") == "error"
+            ):
                 raise self._on_error_event(payload, data)
             yield payload
 

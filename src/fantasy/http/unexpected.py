@@ -95,13 +95,54 @@ def bounded(text: str, limit: int = MESSAGE_CHARS) -> str:
 
 
 def fallback_message(body: bytes, status: int) -> str:
-    """An error body with no message the provider's shape names: its text, bounded."""
+    """An error body with no message the provider's shape names: the message of a shape
+    other servers use (`flat_error_message`), else its text, bounded."""
     text = body.decode("utf-8", errors="replace").strip()
     if not text:
         return f"HTTP {status}"
+    if text[:1] == "{" and len(body) <= JSON_DOCUMENT_LIMIT:
+        try:
+            found = flat_error_message(_json.loads(body))
+        except ValueError:
+            found = ""
+        if found:
+            return bounded(found)
     if len(body) > PREVIEW_BYTES and (body.lstrip()[:1] == b"<" or len(text) > MESSAGE_CHARS):
         return f"HTTP {status} with {preview(body)}"
     return bounded(text)
+
+
+def flat_error_message(data: Any) -> str:
+    """The message of an error body that is not its provider's envelope, in the shapes
+    servers in front of models use: a top-level ``message`` (vLLM's ``{"object":
+    "error", "message", "type", "code"}``, AWS), ``{"error": "..."}`` (Ollama),
+    ``{"error": {"message": ...}}``, FastAPI's ``{"detail": "..."}`` and its list of
+    validation errors (``loc`` and ``msg`` each); "" when the body has none."""
+    if not isinstance(data, dict):
+        return ""
+    error = data.get("error")
+    if isinstance(error, dict):
+        error = error.get("message")
+    for value in (data.get("message"), data.get("Message"), error):
+        if isinstance(value, str) and value.strip():
+            return value
+    detail = data.get("detail")
+    if isinstance(detail, str):
+        return detail
+    if isinstance(detail, list):
+        return "; ".join(filter(None, (_validation_error(item) for item in detail)))
+    return ""
+
+
+def _validation_error(item: Any) -> str:
+    if isinstance(item, str):
+        return item
+    if not isinstance(item, dict) or not isinstance(item.get("msg"), str):
+        return ""
+    where = item.get("loc")
+    if isinstance(where, list) and where:
+        return f"{'.'.join(str(step) for step in where)}: {item['msg']}"
+    return str(item["msg"])
 
 
 def media_type(headers: Mapping[str, str]) -> str:

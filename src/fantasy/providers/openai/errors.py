@@ -17,12 +17,18 @@ from fantasy.http.unexpected import (
 
 
 def _error_object(body: bytes) -> dict[str, Any] | None:
+    """OpenAI's ``error`` object, or the body itself where it is one (vLLM's
+    ``{"object": "error", "message", "type", "code"}``)."""
     try:
         data = _json.loads(body)
     except ValueError:
         return None
-    error = data.get("error") if isinstance(data, dict) else None
-    return error if isinstance(error, dict) else None
+    if not isinstance(data, dict):
+        return None
+    error = data.get("error")
+    if isinstance(error, dict):
+        return error
+    return data if data.get("object") == "error" else None
 
 
 def error_from_response(
@@ -64,10 +70,13 @@ def error_from_response(
 
 
 def error_from_stream_payload(payload: dict[str, Any], raw: str, provider: str) -> ProviderError:
-    """A ``{"error": ...}`` event inside a stream (first or later); retryable when its
+    """A ``{"error": ...}`` event (or vLLM's flat ``{"object": "error", ...}``) inside a
+    stream (first or later); retryable when its
     type (server_error, overloaded, rate limit) or code (429, 5xx) says the fault is
     the provider's and passing."""
     error = payload.get("error")
+    if error is None and payload.get("object") == "error":
+        error = payload  # vLLM's flat error event
     message = ""
     kind = ""
     code = 0
