@@ -190,3 +190,67 @@ def test_pieces_without_an_index_go_to_the_call_they_follow(server: FaultServer)
     )
     seen = streamed("openaicompat", server, body, 7)
     assert seen.calls == EXPECTED
+
+
+def bare_call(arguments: str, name: str | None = "file_write") -> dict[str, Any]:
+    """A tool-call delta with neither index nor id, as some OpenAI-compatible servers
+    (LocalAI, text-generation-webui, proxies that rebuild chunks) send every call."""
+    function: dict[str, Any] = {"arguments": arguments}
+    if name is not None:
+        function["name"] = name
+    return {"type": "function", "function": function}
+
+
+HELLO = '{"filePath":"hello.py","content":"print(\'hello\')"}'
+WORLD = '{"filePath":"world.py","content":"print(\'world\')"}'
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_call_without_index_or_id_after_a_whole_one_is_its_own(
+    server: FaultServer, size: int
+) -> None:
+    """No index, no id, the same name again: the first call's arguments were already a
+    whole object, so the name begins the second (Fantasy, and fantasy before: one call
+    ``{...}{...}``, the second lost)."""
+    body = sse(
+        chunk({"tool_calls": [bare_call(HELLO[:20])]}),
+        chunk({"tool_calls": [bare_call(HELLO[20:], name=None)]}),
+        chunk({"tool_calls": [bare_call(WORLD[:25])]}),
+        chunk({"tool_calls": [bare_call(WORLD[25:], name=None)]}),
+        chunk({}, finish="tool_calls"),
+        done=True,
+    )
+    seen = streamed("openaicompat", server, body, size)
+    assert seen.errors == []
+    assert seen.calls == EXPECTED
+    starts = [p for p in seen.parts if p.type.value == "tool_input_start"]
+    assert len({p.id for p in starts}) == 2  # each call has an id of its own
+
+
+def test_a_name_alone_then_arguments_begins_the_next_call(server: FaultServer) -> None:
+    """The second call's name in a delta of its own, its arguments after, neither with an
+    index or an id."""
+    body = sse(
+        chunk({"tool_calls": [bare_call(HELLO)]}),
+        chunk({"tool_calls": [bare_call("")]}),
+        chunk({"tool_calls": [bare_call(WORLD, name=None)]}),
+        chunk({}, finish="tool_calls"),
+        done=True,
+    )
+    seen = streamed("openaicompat", server, body, 61)
+    assert seen.calls == EXPECTED
+
+
+def test_a_name_repeated_on_every_piece_of_one_call_stays_one_call(server: FaultServer) -> None:
+    """Servers that repeat the name on every delta of a call: its pieces are not whole
+    JSON until the last, so they join; a repeat with nothing after the whole object opens
+    no empty call."""
+    body = sse(
+        chunk({"tool_calls": [bare_call(HELLO[:20])]}),
+        chunk({"tool_calls": [bare_call(HELLO[20:])]}),
+        chunk({"tool_calls": [bare_call("")]}),
+        chunk({}, finish="tool_calls"),
+        done=True,
+    )
+    seen = streamed("openaicompat", server, body, 61)
+    assert seen.calls == EXPECTED[:1]

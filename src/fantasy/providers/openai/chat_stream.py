@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
+from fantasy import _json
 from fantasy.errors import ProviderError, incomplete_stream_error
 from fantasy.http.shape import arr, as_list, as_object, integer, label, obj, text
 from fantasy.providers.openai.chat_response import (
@@ -42,15 +43,43 @@ FUNCTION_CALL_NOT_READ = (
 
 
 class _ToolCallBuffer:
-    __slots__ = ("arguments", "extra", "finished", "id", "name")
+    __slots__ = ("arguments", "extra", "finished", "id", "name", "named_again")
 
     def __init__(self, id: str, name: str, arguments: str):
         self.id = id
         self.name = name
         self.arguments = arguments
         self.finished = False
+        self.named_again = False
+        """A delta without id or index named a call again after this one's arguments were
+        a whole object: the next arguments begin another call."""
         self.extra: dict[str, Any] | None = None
         """The call's ``extra_content`` (Gemini's thought signature), to send back."""
+
+
+def _starts_another(existing: _ToolCallBuffer, new_id: str, name: str, args: str) -> bool:
+    """A delta under the slot of ``existing`` begins another call: a named one with an id
+    of its own, or (a server that sends neither index nor id) a named one after a call
+    that already holds a whole JSON object, which no more arguments could extend. A name
+    alone (no arguments yet) is remembered, so that a server repeating a call's name with
+    nothing in it opens no empty call; the arguments after it open the new one."""
+    if new_id:
+        return bool(name) and new_id != existing.id
+    if name and not args:
+        existing.named_again = existing.named_again or _whole_object(existing.arguments)
+        return False
+    if not args or not (name or existing.named_again):
+        return False
+    return _whole_object(existing.arguments)
+
+
+def _whole_object(arguments: str) -> bool:
+    if not arguments.rstrip().endswith("}"):
+        return False
+    try:
+        return isinstance(_json.loads(arguments), dict)
+    except ValueError:
+        return False
 
 
 _TEXT_ID = "0"
@@ -348,10 +377,15 @@ class ChatStreamTranslator:
         index = self.tool_slots.get(wire_index, 0 if wire_index is None else wire_index)
         existing = self.tool_calls.get(index)
         new_id = text(tool_delta, "id", where)
-        if existing is not None and new_id and new_id != existing.id and text(fn, "name", fn_where):
+        if existing is not None and _starts_another(
+            existing, new_id, text(fn, "name", fn_where), args
+        ):
             # Another call under an index already used: a new one, after every other.
             index = max(self.tool_calls) + 1
+            named = existing.name
             existing = None
+        else:
+            named = ""
         extra = extra_content_of(tool_delta, where)
         if existing is not None:
             if extra is not None:
@@ -366,7 +400,7 @@ class ChatStreamTranslator:
                         StreamPart(StreamPartType.TOOL_INPUT_DELTA, id=existing.id, delta=args)
                     )
             return False
-        name = text(fn, "name", fn_where)
+        name = text(fn, "name", fn_where) or named
         if not name and not args:
             return False  # some servers (Ollama) send empty calls; nothing to open yet
         if (text(tool_delta, "type", where) or "function") != "function":
