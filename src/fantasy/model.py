@@ -142,6 +142,7 @@ class Response(
         "raw_finish_reason",
         "response_id",
         "response_model",
+        "turn_paused",
     )
 
     content: ResponseContent
@@ -159,6 +160,10 @@ class Response(
     response_model: str | None
     """The model that answered, as the provider names it (often a dated version of the
     requested id, such as ``gpt-4o-2024-08-06``); None when the answer does not say."""
+    turn_paused: bool
+    """The provider paused the model's turn before its end (Anthropic's ``pause_turn``: a
+    server tool such as web search ran long). Sent back as it is, with no new user
+    message, the answer goes on; an agent does that itself, within ``max_steps``."""
 
     def __init__(
         self,
@@ -170,6 +175,7 @@ class Response(
         raw_finish_reason: str = "",
         response_id: str | None = None,
         response_model: str | None = None,
+        turn_paused: bool = False,
     ) -> None:
         self.content = ResponseContent() if content is None else content
         self.finish_reason = finish_reason
@@ -179,6 +185,7 @@ class Response(
         self.raw_finish_reason = raw_finish_reason
         self.response_id = response_id
         self.response_model = response_model
+        self.turn_paused = turn_paused
 
     @property
     def text(self) -> str:

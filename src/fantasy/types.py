@@ -739,6 +739,7 @@ class StreamPart(Record):
         "pending_call",
         "response_id",
         "response_model",
+        "turn_paused",
     )
 
     type: StreamPartType
@@ -773,6 +774,9 @@ class StreamPart(Record):
     """On ``finish``: the provider's id of the answer (`fantasy.Response.response_id`)."""
     response_model: str | None
     """On ``finish``: the model that answered, as the provider names it."""
+    turn_paused: bool
+    """On ``finish``: the provider paused the turn before its end
+    (`fantasy.Response.turn_paused`)."""
 
     def __init__(
         self,
@@ -798,6 +802,7 @@ class StreamPart(Record):
         pending_call: Any = None,
         response_id: str | None = None,
         response_model: str | None = None,
+        turn_paused: bool = False,
     ) -> None:
         self.type = type
         self.id = id
@@ -821,6 +826,7 @@ class StreamPart(Record):
         self.pending_call = pending_call
         self.response_id = response_id
         self.response_model = response_model
+        self.turn_paused = turn_paused
 
     # The parts for content a provider gives whole (hosted tools, citations, a replayed
     # answer): one spelling of each, shared by the providers' streams and the fake model.

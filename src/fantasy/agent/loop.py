@@ -370,6 +370,7 @@ class Agent(Generic[OutputT]):
                 response.raw_finish_reason,
                 response_id=response.response_id,
                 response_model=response.response_model,
+                turn_paused=response.turn_paused,
             )
             step.model = run.step_model
             if approvals.pending:

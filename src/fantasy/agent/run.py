@@ -404,6 +404,8 @@ class Run:
             return False
         client_calls = [c for c in last.content.tool_calls if not c.provider_executed]
         go_on = bool(client_calls) and last.finish_reason is FinishReason.TOOL_CALLS
+        # A turn the provider paused goes on from the answer so far, sent back as it is.
+        go_on = go_on or last.turn_paused
         if not go_on:  # answers to a provider's approval requests go back to the model
             asked = {c.tool_call_id for c in last.content.tool_calls if c.provider_executed}
             go_on = any(

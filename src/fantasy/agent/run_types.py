@@ -91,6 +91,7 @@ class StepResult(
         "pending",
         "response_id",
         "response_model",
+        "turn_paused",
     )
 
     content: ResponseContent
@@ -110,6 +111,9 @@ class StepResult(
     """The provider's id of this step's answer (`fantasy.Response.response_id`)."""
     response_model: str | None
     """The model that answered this step, as the provider names it."""
+    turn_paused: bool
+    """The provider paused the model's turn (`fantasy.Response.turn_paused`): the run
+    sends this step's answer back for the model to go on."""
 
     def __init__(
         self,
@@ -124,6 +128,7 @@ class StepResult(
         pending: list[PendingCall] | None = None,
         response_id: str | None = None,
         response_model: str | None = None,
+        turn_paused: bool = False,
     ) -> None:
         self.content = content
         self.finish_reason = finish_reason
@@ -136,6 +141,7 @@ class StepResult(
         self.pending = [] if pending is None else pending
         self.response_id = response_id
         self.response_model = response_model
+        self.turn_paused = turn_paused
 
     @property
     def text(self) -> str:
@@ -170,6 +176,7 @@ class StepResult(
             self.raw_finish_reason,
             self.response_id,
             self.response_model,
+            self.turn_paused,
         )
 
 

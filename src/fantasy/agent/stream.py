@@ -92,6 +92,7 @@ class _StepState:
         self.usage = Usage()
         self.finish_reason = FinishReason.UNKNOWN
         self.raw_finish_reason = ""
+        self.turn_paused = False
         self.response_id: str | None = None
         self.response_model: str | None = None
         self.metadata: ProviderMetadata = {}
@@ -206,6 +207,7 @@ class StreamRun:
                     state.raw_finish_reason,
                     response_id=state.response_id,
                     response_model=state.response_model,
+                    turn_paused=state.turn_paused,
                 )
                 step.model = run.step_model
                 if approvals.pending:
@@ -364,6 +366,7 @@ class StreamRun:
             state.usage = part.usage or Usage()
             state.finish_reason = part.finish_reason or FinishReason.UNKNOWN
             state.raw_finish_reason = part.raw_finish_reason
+            state.turn_paused = part.turn_paused
             state.response_id = part.response_id
             state.response_model = part.response_model
             state.metadata = part.provider_metadata or {}

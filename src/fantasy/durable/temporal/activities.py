@@ -215,6 +215,7 @@ class StreamCollector:
         self.raw_finish_reason = ""
         self.response_id: str | None = None
         self.response_model: str | None = None
+        self.turn_paused = False
         self.metadata: ProviderMetadata = {}
 
     def add(self, part: StreamPart) -> None:
@@ -280,6 +281,7 @@ class StreamCollector:
             self.raw_finish_reason = part.raw_finish_reason
             self.response_id = part.response_id
             self.response_model = part.response_model
+            self.turn_paused = part.turn_paused
             self.metadata = part.provider_metadata or {}
         elif t is StreamPartType.ERROR:
             error = part.error
@@ -297,4 +299,5 @@ class StreamCollector:
             self.raw_finish_reason,
             self.response_id,
             self.response_model,
+            self.turn_paused,
         )

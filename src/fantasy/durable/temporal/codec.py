@@ -94,12 +94,15 @@ def call_from_json(data: JSON) -> Call:
 def response_to_json(response: Response) -> JSON:
     data: JSON = to_dict(response)
     data["raw_finish_reason"] = response.raw_finish_reason
+    if response.turn_paused:  # the workflow's agent continues the turn
+        data["turn_paused"] = True
     return data
 
 
 def response_from_json(data: JSON) -> Response:
     response: Response = from_dict(data, Response)
     response.raw_finish_reason = data.get("raw_finish_reason") or ""
+    response.turn_paused = data.get("turn_paused") is True
     return response
 
 
@@ -211,6 +214,7 @@ def result_from_json(data: JSON) -> AgentResult[Any]:
             response.raw_finish_reason,
             response_id=response.response_id,
             response_model=response.response_model,
+            turn_paused=response.turn_paused,
         )
         if item.get("model") is not None:
             step.model = ModelRef(*item["model"])  # type: ignore[assignment]

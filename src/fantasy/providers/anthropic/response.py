@@ -55,6 +55,11 @@ _FINISH_REASONS = {
 }
 
 
+PAUSE_TURN = "pause_turn"
+"""The stop reason of a turn Anthropic paused (a server tool ran long): the answer, sent
+back as it is, lets the model go on (`fantasy.Response.turn_paused`)."""
+
+
 def map_finish_reason(reason: str | None) -> FinishReason:
     return _FINISH_REASONS.get(reason or "", FinishReason.UNKNOWN)
 
@@ -224,4 +229,5 @@ def parse_message(data: JSON) -> Response:
         stop_reason,
         response_id=label(data, "id"),
         response_model=label(data, "model"),
+        turn_paused=stop_reason == PAUSE_TURN,
     )

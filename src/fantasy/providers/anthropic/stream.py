@@ -38,6 +38,7 @@ from fantasy.providers.anthropic.blocks import (
 from fantasy.providers.anthropic.errors import stream_error
 from fantasy.providers.anthropic.options import NAME, MessageMetadata, ReasoningMetadata
 from fantasy.providers.anthropic.response import (
+    PAUSE_TURN,
     BlockReader,
     map_finish_reason,
     message_metadata,
@@ -523,6 +524,7 @@ class StreamTranslator:
                 provider_metadata=self.metadata,
                 response_id=self.message_id or None,
                 response_model=self.model,
+                turn_paused=self.stop_reason == PAUSE_TURN,
             )
         )
         return parts
