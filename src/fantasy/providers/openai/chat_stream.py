@@ -16,6 +16,7 @@ from fantasy.providers.openai.chat_response import (
     decode_base64,
     search_sources,
 )
+from fantasy.providers.openai.parallel_wrapper import WRAPPER, wrapped_calls
 from fantasy.providers.openai.tool_call_extras import (
     ToolCallExtraContent,
     extra_content_of,
@@ -43,7 +44,7 @@ FUNCTION_CALL_NOT_READ = (
 
 
 class _ToolCallBuffer:
-    __slots__ = ("arguments", "extra", "finished", "id", "name", "named_again")
+    __slots__ = ("arguments", "extra", "finished", "hidden", "id", "name", "named_again")
 
     def __init__(self, id: str, name: str, arguments: str):
         self.id = id
@@ -51,6 +52,9 @@ class _ToolCallBuffer:
         self.arguments = arguments
         self.finished = False
         self.named_again = False
+        self.hidden = False
+        """A ``multi_tool_use.parallel`` wrapper, unwrapped at the end: its own input
+        parts are not shown (`fantasy.providers.openai.parallel_wrapper`)."""
         """A delta without id or index named a call again after this one's arguments were
         a whole object: the next arguments begin another call."""
         self.extra: dict[str, Any] | None = None
@@ -201,6 +205,9 @@ class ChatStreamTranslator:
         """The answer's ``id`` and ``model``, from the first chunk that has them (every
         chunk of OpenAI's repeats them)."""
         self.response_model: str | None = None
+        self.unwrap_parallel = False
+        """Read a ``multi_tool_use.parallel`` call as the calls it names (the request
+        offered no tool of that name); set by the model."""
 
     def start(self) -> list[StreamPart]:
         if self.warnings:
@@ -395,7 +402,7 @@ class ChatStreamTranslator:
                 existing.arguments += args
                 # A call already closed (a later index began) still gets its arguments:
                 # some servers interleave parallel calls. Only its input deltas are over.
-                if not existing.finished:
+                if not existing.finished and not existing.hidden:
                     parts.append(
                         StreamPart(StreamPartType.TOOL_INPUT_DELTA, id=existing.id, delta=args)
                     )
@@ -421,18 +428,53 @@ class ChatStreamTranslator:
             prior = self.tool_calls[idx]
             if idx < index and not prior.finished:
                 self._close_input(prior, parts)
-        parts.append(StreamPart(StreamPartType.TOOL_INPUT_START, id=call_id, tool_call_name=name))
         self.tool_calls[index] = buffer = _ToolCallBuffer(call_id, name, args)
         buffer.extra = extra
         self.tool_slots[wire_index] = index
+        if self.unwrap_parallel and name == WRAPPER:
+            buffer.hidden = True  # its calls are shown when it is complete, at the end
+            return False
+        parts.append(StreamPart(StreamPartType.TOOL_INPUT_START, id=call_id, tool_call_name=name))
         if args:
             parts.append(StreamPart(StreamPartType.TOOL_INPUT_DELTA, id=call_id, delta=args))
         return False
 
     @staticmethod
     def _close_input(call: _ToolCallBuffer, parts: list[StreamPart]) -> None:
-        parts.append(StreamPart(StreamPartType.TOOL_INPUT_END, id=call.id))
+        if not call.hidden:
+            parts.append(StreamPart(StreamPartType.TOOL_INPUT_END, id=call.id))
         call.finished = True
+
+    def _tool_call_parts(self, call: _ToolCallBuffer, parts: list[StreamPart]) -> None:
+        """The ``tool_call`` part of a complete call; a wrapper's calls each with all
+        their parts, or the wrapper as it came when it names none."""
+        metadata = (
+            None
+            if call.extra is None
+            else {self.codec.options_key: ToolCallExtraContent(extra_content=call.extra)}
+        )
+        # No arguments at all is an empty object; a call closed early (a later index
+        # began) may still get its arguments after, so only now.
+        arguments = call.arguments or "{}"
+        calls = [(call.id, call.name, arguments)]
+        if call.hidden:
+            calls = wrapped_calls(call.id, arguments) or calls
+        for call_id, name, args in calls:
+            if call.hidden:
+                parts.append(
+                    StreamPart(StreamPartType.TOOL_INPUT_START, id=call_id, tool_call_name=name)
+                )
+                parts.append(StreamPart(StreamPartType.TOOL_INPUT_DELTA, id=call_id, delta=args))
+                parts.append(StreamPart(StreamPartType.TOOL_INPUT_END, id=call_id))
+            parts.append(
+                StreamPart(
+                    StreamPartType.TOOL_CALL,
+                    id=call_id,
+                    tool_call_name=name,
+                    tool_call_input=args,
+                    provider_metadata=metadata,
+                )
+            )
 
     def finish(self) -> list[StreamPart]:
         """End of stream: close what is open, emit the tool calls, then finish (or an error)."""
@@ -453,23 +495,7 @@ class ChatStreamTranslator:
             call = self.tool_calls[idx]
             if not call.finished:
                 self._close_input(call, parts)
-            parts.append(
-                StreamPart(
-                    StreamPartType.TOOL_CALL,
-                    id=call.id,
-                    tool_call_name=call.name,
-                    # No arguments at all is an empty object; a call closed early (a later
-                    # index began) may still get its arguments after, so only now.
-                    tool_call_input=call.arguments or "{}",
-                    provider_metadata=(
-                        None
-                        if call.extra is None
-                        else {
-                            self.codec.options_key: ToolCallExtraContent(extra_content=call.extra)
-                        }
-                    ),
-                )
-            )
+            self._tool_call_parts(call, parts)
         finish = self.codec.finish_reason(self.finish_reason)
         if self.tool_calls:
             finish = FinishReason.TOOL_CALLS

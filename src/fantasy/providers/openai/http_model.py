@@ -57,5 +57,11 @@ class OpenAIHTTPModel(ExchangeModel, Generic[CodecT]):
         return open_stream(
             exchange,
             openai_events(self.provider_name, self.url),
-            self.codec.new_stream(warnings),
+            self._translator(call, warnings),
         )
+
+    def _translator(
+        self, call: Call, warnings: list[CallWarning]
+    ) -> StreamTranslator[dict[str, Any]]:
+        """The stream translator of one answer to ``call``."""
+        return self.codec.new_stream(warnings)

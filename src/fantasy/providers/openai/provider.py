@@ -13,12 +13,15 @@ from fantasy.providers.openai.hooks import ChatHooks, check_hooks, default_hooks
 from fantasy.providers.openai.http_model import OpenAIHTTPModel
 from fantasy.providers.openai.models import is_responses_model
 from fantasy.providers.openai.options import NAME
-from fantasy.types import ObjectMode
+from fantasy.providers.openai.parallel_wrapper import unwrap_content, unwraps
+from fantasy.types import CallWarning, ObjectMode
 
 if TYPE_CHECKING:
     import httpx
 
     from fantasy.http.limits import HttpLimits
+    from fantasy.model import Call, Response
+    from fantasy.providers.openai.chat_stream import ChatStreamTranslator
     from fantasy.providers.openai.responses_model import ResponsesLanguageModel
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -42,6 +45,17 @@ class ChatLanguageModel(OpenAIHTTPModel[ChatCodecBase[Any]]):
         from fantasy.providers.openai.structured import check_chat_schema
 
         check_chat_schema(self, schema, where)
+
+    async def agenerate(self, call: Call) -> Response:
+        response = await super().agenerate(call)
+        if unwraps(call):
+            response.content = unwrap_content(response.content)
+        return response
+
+    def _translator(self, call: Call, warnings: list[CallWarning]) -> ChatStreamTranslator:
+        translator = self.codec.new_stream(warnings)
+        translator.unwrap_parallel = unwraps(call)
+        return translator
 
 
 class Provider(HTTPProvider):
