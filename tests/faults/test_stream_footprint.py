@@ -15,7 +15,10 @@ from __future__ import annotations
 import asyncio
 import gc
 import socket
+import ssl
+import threading
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -84,8 +87,11 @@ def test_an_agent_stream_waiting_for_data_keeps_few_tracked_objects_alive(
         before = gc.get_objects()
         known = {id(o) for o in before}
         task = asyncio.ensure_future(consume())
-        while seen.count(StreamPartType.TEXT_DELTA) < len(TEXTS):
+        for _ in range(1000):  # the held stream's text, within 10 s
+            if seen.count(StreamPartType.TEXT_DELTA) == len(TEXTS) or task.done():
+                break
             await asyncio.sleep(0.01)
+        assert seen.count(StreamPartType.TEXT_DELTA) == len(TEXTS), seen
         await asyncio.sleep(0.1)  # back at the read, waiting for the held chunk
         assert not task.done()
         gc.collect()
@@ -200,3 +206,114 @@ def test_a_read_cancelled_from_outside_stays_cancelled(server: FaultServer) -> N
 
     asyncio.run(main())
     assert server.wait_client_closed()
+
+
+def _self_signed(directory: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, written as PEM files."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "fantasy test")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = directory / "cert.pem", directory / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+class _TLSChunkedServer:
+    """HTTPS on 127.0.0.1: every POST gets the same chunked event stream, connections
+    kept alive; counts the connections it accepted."""
+
+    def __init__(self, cert: Path, key: Path, chunks: list[bytes]) -> None:
+        self.context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self.context.load_cert_chain(cert, key)
+        self.body = b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in chunks) + b"0\r\n\r\n"
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.accepted = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                raw, _ = self.listener.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            threading.Thread(target=self._serve, args=(raw,), daemon=True).start()
+
+    def _serve(self, raw: socket.socket) -> None:
+        raw.settimeout(10)
+        try:
+            with self.context.wrap_socket(raw, server_side=True) as conn:
+                reader = conn.makefile("rb")
+                while True:
+                    head = b""
+                    while not head.endswith(b"\r\n\r\n"):
+                        line = reader.readline()
+                        if not line:
+                            return
+                        head += line
+                    length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+                    reader.read(length)
+                    conn.sendall(
+                        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                        b"Transfer-Encoding: chunked\r\n\r\n" + self.body
+                    )
+        except (OSError, ValueError, IndexError):
+            return
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def test_agent_streams_over_tls_to_an_ip_address_reuse_one_connection(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The direct connection carries TLS as anyio's did (certificate checked against
+    the IP address), and the chunked body is read from the TLS stream."""
+    cert, key = _self_signed(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # the pool's client trusts it
+    tls = _TLSChunkedServer(cert, key, OPENAI_CHAT.stream(TEXTS))
+    try:
+        model = OPENAI_CHAT.make(f"https://127.0.0.1:{tls.port}/v1", FAKE_KEY)
+        agent = Agent(model, max_retries=0)
+
+        async def main() -> list[str]:
+            try:
+                return [(await agent.astream("hi").collect()).text for _ in range(3)]
+            finally:
+                await model.transport.aclose()  # type: ignore[attr-defined]
+
+        assert asyncio.run(main()) == ["".join(TEXTS)] * 3
+        assert tls.accepted == 1
+    finally:
+        tls.close()
