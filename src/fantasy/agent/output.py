@@ -21,6 +21,7 @@ the lenient parser and the partial objects of a stream are `fantasy.objects`'.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -275,7 +276,7 @@ class OutputState:
             self.mode == "tool" and call.tool_name == FINAL_TOOL_NAME and not call.provider_executed
         )
 
-    def settle(self, calls: list[ToolCallContent], text: str | None) -> StepOutcome:
+    def settle(self, calls: Sequence[ToolCallContent], text: str | None) -> StepOutcome:
         """Read a step's answer. ``calls`` are its final-tool calls; ``text`` its text,
         read when the model called no client tool (the answer is then the output).
         When the retries are spent, ``error`` is set (the caller raises it)."""

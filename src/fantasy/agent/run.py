@@ -120,7 +120,7 @@ class Run:
         self.max_steps: int | None = pick(options.get("max_steps"), agent.max_steps)
         self.settings = merge(agent.settings, options)
         self.tool_choice = pick(options.get("tool_choice"), agent.tool_choice)
-        self.active_tools = list(options.get("active_tools") or ())
+        self.active_tools: Sequence[str] = tuple(options.get("active_tools") or ())
         self.stop_when: list[StopCondition] = options.get("stop_when") or agent.stop_when  # type: ignore[assignment]
         self.prepare_step = pick(options.get("prepare_step"), agent.prepare_step)
         self.repair = pick(options.get("repair_tool_call"), agent.repair_tool_call)
@@ -338,8 +338,8 @@ class Run:
     def settle_output(
         self,
         content: ResponseContent,
-        client_calls: list[ToolCallContent],
-        final_calls: list[ToolCallContent],
+        client_calls: Sequence[ToolCallContent],
+        final_calls: Sequence[ToolCallContent],
     ) -> list[Message]:
         """Read a step's answer as the typed output: results for its final-tool calls
         join ``content``; the messages returned (a request to answer again) join the

@@ -5,7 +5,7 @@ tool calls validated as they complete), then the step's tools run.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Generic
 
 from fantasy import _runtime
@@ -78,8 +78,10 @@ class _StepState:
         self.content = ResponseContent()
         self.texts: dict[str, list[str]] = {}
         self.reasonings: dict[str, tuple[list[str], ProviderMetadata | None]] = {}
-        self.calls: list[ToolCallContent] = []
-        self.finals: list[ToolCallContent] = []
+        self.calls: Sequence[ToolCallContent] = ()
+        """The client tool calls, a list from the first (most steps call no tool, and
+        each tracked object a stream keeps adds to the collector's work at scale)."""
+        self.finals: Sequence[ToolCallContent] = ()
         """Calls of the typed output's final-answer tool."""
         self.output: StreamOutput | None = None
         """The typed output growing in this step (None without an output type)."""
@@ -98,6 +100,14 @@ class _StepState:
         self.metadata: ProviderMetadata = {}
         self.delivered = False
         """Has any of the model's output reached the caller? Then it is not retried."""
+
+
+def _added(calls: Sequence[ToolCallContent], call: ToolCallContent) -> list[ToolCallContent]:
+    """``calls`` with ``call`` appended: the same list, or a new one for the empty tuple."""
+    if isinstance(calls, list):
+        calls.append(call)
+        return calls
+    return [*calls, call]
 
 
 NOT_RETRIED_NOTE = (
@@ -335,12 +345,12 @@ class StreamRun:
                 part.provider_metadata,
             )
             if run.output is not None and run.is_final_call(call):
-                state.finals.append(call)
+                state.finals = _added(state.finals, call)
             elif not call.provider_executed:
                 call = await validate_tool_call(
                     call, setup.tools, run.repair, setup.system, setup.messages
                 )
-                state.calls.append(call)
+                state.calls = _added(state.calls, call)
             state.content.append(call)
             await cb("on_tool_call", call)
         elif t is StreamPartType.TOOL_RESULT:

@@ -72,7 +72,7 @@ class RunToolsets:
     """One run's hold on the agent's toolsets: entered on the first step, left at the end."""
 
     def __init__(self, toolsets: Sequence[Toolset]):
-        self.toolsets = list(toolsets)
+        self.toolsets = tuple(toolsets)
         self._entered: list[Toolset] = []
         self._started = False
 

@@ -195,12 +195,15 @@ class ChatStreamTranslator:
         self.metadata: Any = None
         self.extension = codec.open_stream_extension()
         self.finish_reason = ""
-        self.logprobs: list[Any] = []
-        self.cited: set[str] = set()
+        self.logprobs: list[Any] | None = None
+        """The tokens' logprobs, when any chunk has them. This and the collections below
+        are made on first use: most streams never fill them, and every tracked object a
+        stream keeps alive adds to the collector's work when thousands are in flight."""
+        self.cited: set[str] | None = None
         """URLs already given as sources (Perplexity repeats its citations per chunk)."""
-        self.warned: set[str] = set()
+        self.warned: set[str] | None = None
         """What was already reported as not read, once per stream."""
-        self.audio: list[bytes] = []
+        self.audio: list[bytes] | None = None
         self.response_id: str | None = None
         """The answer's ``id`` and ``model``, from the first chunk that has them (every
         chunk of OpenAI's repeats them)."""
@@ -232,6 +235,8 @@ class ChatStreamTranslator:
             choices = as_list(choices, "chunk.choices")
         parts: list[StreamPart] = []
         if "citations" in chunk or "search_results" in chunk:
+            if self.cited is None:
+                self.cited = set()
             for source in search_sources(chunk, "chunk", self.cited):
                 parts.append(_source_part(source))
         if not choices:
@@ -293,6 +298,8 @@ class ChatStreamTranslator:
             if logprobs is not None:
                 tokens = arr(as_object(logprobs, where.logprobs), "content", where.logprobs)
                 if tokens:
+                    if self.logprobs is None:
+                        self.logprobs = []
                     self.logprobs.extend(tokens)
             annotated = annotated or "annotations" in delta
         if not annotated:
@@ -352,7 +359,9 @@ class ChatStreamTranslator:
     def _warn(self, message: str, parts: list[StreamPart]) -> None:
         """Report what was not read, once per stream (a stream repeats itself)."""
         key = message.split(": ", 1)[-1]
-        if key in self.warned:
+        if self.warned is None:
+            self.warned = set()
+        elif key in self.warned:
             return
         self.warned.add(key)
         warning = CallWarning(CallWarningType.OTHER, message=message)
@@ -371,6 +380,8 @@ class ChatStreamTranslator:
             self._text(transcript, parts)
         data = text(audio, "data", where)
         if data:
+            if self.audio is None:
+                self.audio = []
             self.audio.append(decode_base64(data, f"{where}.data"))
 
     def _tool_delta(self, tool_delta: Any, paths: tuple[str, str], parts: list[StreamPart]) -> bool:
@@ -487,7 +498,7 @@ class ChatStreamTranslator:
             parts.append(StreamPart(StreamPartType.TEXT_END, id=_TEXT_ID))
         if self.audio:
             data = b"".join(self.audio)
-            self.audio = []
+            self.audio = None
             parts.append(
                 StreamPart(StreamPartType.FILE, file=FileContent(data, audio_media_type(data)))
             )
