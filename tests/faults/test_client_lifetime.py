@@ -12,6 +12,7 @@ import threading
 import warnings
 from typing import Any
 
+import httpx
 import pytest
 
 from fantasy.model import LanguageModel
@@ -85,3 +86,39 @@ def test_threads_with_their_own_loops_share_a_model(server: FaultServer) -> None
     assert loop_errors == []
     assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
     assert len(server.requests) == 12
+
+
+@STREAMING
+def test_a_dropped_model_closes_its_sync_connections(server: FaultServer, streaming: bool) -> None:
+    """The sync face's pool (the transport's own httpx client) is closed when the model
+    goes away: a program that makes a model per request leaves no socket to the
+    collector and no ``ResourceWarning``."""
+    gc.collect()  # sockets an earlier test left to the collector warn here, not below
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        for _ in range(3):
+            model = OPENAI_CHAT.build(server.url, FAKE_KEY)  # not kept by the test harness
+            server.script(answer(OPENAI_CHAT, ["Olá"], streaming))
+            if streaming:
+                assert list(model.stream(call()))[-1].type is StreamPartType.FINISH
+            else:
+                assert model.generate(call()).content.text == "Olá"
+            del model
+            gc.collect()
+            assert server.wait_connections_closed(), "the model went, its connection stayed"
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
+    assert len(server.requests) == 3
+
+
+def test_a_dropped_model_leaves_a_callers_transport_open(server: FaultServer) -> None:
+    """A transport the caller passed (shared by two models here) stays the caller's:
+    one model going away does not close it under the other."""
+    shared = httpx.HTTPTransport()
+    first = OPENAI_CHAT.build(server.url, FAKE_KEY, transport=shared)
+    second = OPENAI_CHAT.build(server.url, FAKE_KEY, transport=shared)
+    server.responder = lambda request: answer(OPENAI_CHAT, ["Olá"], False)
+    assert first.generate(call()).content.text == "Olá"
+    del first
+    gc.collect()
+    assert second.generate(call()).content.text == "Olá"
+    shared.close()

@@ -20,6 +20,7 @@ import json
 import math
 import re
 import time
+import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -489,6 +490,10 @@ class HttpTransport:
             self._client = library.Client(transport=self._transport, timeout=self._timeout_value())
             if self._transport is None:
                 deadline.install(self._client)
+                # The pool is ours (a caller's transport stays the caller's to close): it
+                # closes when this transport goes (a model made per request), not when
+                # the collector finds its sockets and warns.
+                weakref.finalize(self, self._client.close)
         return self._client
 
     def _async(self) -> httpx.AsyncClient:
