@@ -1,4 +1,5 @@
-"""A loopback server per test, and every model a test built closed after it."""
+"""A loopback server per test (the fault suite's fixture), and every model a test built
+closed after it."""
 
 from __future__ import annotations
 
@@ -6,17 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.faults.server import FaultServer
+from tests.faults.conftest import server  # noqa: F401  (a fixture: one server per test)
 from tests.recorded.replay import BUILT
-
-
-@pytest.fixture
-def server() -> Iterator[FaultServer]:
-    srv = FaultServer(max_wait=10.0).start()
-    try:
-        yield srv
-    finally:
-        srv.stop()
 
 
 @pytest.fixture(autouse=True)
